@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Installs what webvit needs on a fresh Debian machine: Chromium (its SwiftShader Vulkan driver runs
+# WebGPU on the CPU, in the browser and for Node's Dawn), PyTorch (golden outputs), npm packages.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+need=()
+[ -x /usr/bin/chromium ] || need+=(chromium)
+/usr/bin/python3 -c "import torch" 2>/dev/null || need+=(python3-torch)
+if [ ${#need[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ]; then sudo=""; else sudo="sudo"; fi
+  echo "setup: installing ${need[*]} with apt" >&2
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci --no-audit --no-fund
+fi
