@@ -5,6 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 need=()
 [ -x /usr/bin/chromium ] || need+=(chromium)
+ldconfig -p 2>/dev/null | grep -q libvulkan.so.1 || need+=(libvulkan1)
 /usr/bin/python3 -c "import torch" 2>/dev/null || need+=(python3-torch)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then sudo=""; else sudo="sudo"; fi

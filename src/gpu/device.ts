@@ -1,0 +1,65 @@
+// One GPUDevice for the runtime, on whatever GPU object the platform gives (navigator.gpu in a
+// browser, Dawn's node bindings in Node). Validation errors never pass silently: uncaptured ones
+// are logged with their message, and the runtime wraps its own work in error scopes.
+export interface Gpu {
+  device: GPUDevice;
+  adapterInfo: { vendor: string; architecture: string; device: string; description: string };
+  hasTimestamps: boolean;
+  /** Set when the device is lost; every later use throws with this reason. */
+  lost: string | null;
+  /** Objects that must outlive the device (Dawn's node instance segfaults if collected). */
+  keepAlive?: unknown;
+}
+
+export async function openDevice(gpu: GPU, keepAlive?: unknown): Promise<Gpu> {
+  const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
+  if (!adapter) throw new Error('no WebGPU adapter: this browser or driver exposes none (try Chrome/Edge 113+, or enable WebGPU in its flags)');
+  const hasTimestamps = adapter.features.has('timestamp-query');
+  const a = adapter.limits;
+  // Ask for what the adapter can do: big models need more than the default 128 MiB bindings.
+  const device = await adapter.requestDevice({
+    requiredFeatures: hasTimestamps ? ['timestamp-query'] : [],
+    requiredLimits: {
+      maxStorageBufferBindingSize: a.maxStorageBufferBindingSize,
+      maxBufferSize: a.maxBufferSize,
+      maxStorageBuffersPerShaderStage: a.maxStorageBuffersPerShaderStage,
+      maxComputeWorkgroupStorageSize: a.maxComputeWorkgroupStorageSize,
+      maxComputeInvocationsPerWorkgroup: a.maxComputeInvocationsPerWorkgroup,
+      maxComputeWorkgroupSizeX: a.maxComputeWorkgroupSizeX,
+    },
+  });
+  const info = adapter.info ?? ({} as GPUAdapterInfo);
+  const g: Gpu = {
+    device,
+    adapterInfo: { vendor: info.vendor ?? '', architecture: info.architecture ?? '', device: info.device ?? '', description: info.description ?? '' },
+    hasTimestamps,
+    lost: null,
+    keepAlive,
+  };
+  device.lost.then((l) => { g.lost = `${l.reason}: ${l.message}`; });
+  device.addEventListener('uncapturederror', (e) => {
+    console.error(`webvit: uncaptured WebGPU error: ${(e as GPUUncapturedErrorEvent).error.message}`);
+  });
+  return g;
+}
+
+export function assertAlive(gpu: Gpu): void {
+  if (gpu.lost !== null) throw new Error(`the GPU device was lost (${gpu.lost}); load the model again to get a new device`);
+}
+
+/** Runs `fn` inside validation + out-of-memory error scopes and throws what they caught, naming `what`. */
+export async function checked<T>(gpu: Gpu, what: string, fn: () => T | Promise<T>): Promise<T> {
+  const d = gpu.device;
+  d.pushErrorScope('out-of-memory');
+  d.pushErrorScope('validation');
+  let result: T;
+  try {
+    result = await fn();
+  } finally {
+    const validation = await d.popErrorScope();
+    const oom = await d.popErrorScope();
+    if (validation) throw new Error(`WebGPU validation error in ${what}: ${validation.message}`);
+    if (oom) throw new Error(`GPU out of memory in ${what}: ${oom.message}. Try a smaller batch or resolution.`);
+  }
+  return result;
+}

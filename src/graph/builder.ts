@@ -1,0 +1,69 @@
+// Collects tensors, packed weights and nodes while a model is described.
+import { planeStride, roundUp, type Binding, type Node, type Tensor, type WeightRef } from './ir.ts';
+
+/** Weight offsets are aligned so each range can be bound on its own (minStorageBufferOffsetAlignment = 256 B). */
+const WEIGHT_ALIGN_FLOATS = 64;
+
+export class GraphBuilder {
+  readonly tensors: Tensor[] = [];
+  readonly nodes: Node[] = [];
+  private weightChunks: { offset: number; data: Float32Array }[] = [];
+  private weightFloats = 0;
+  readonly inputs: Tensor[] = [];
+  output!: Tensor;
+
+  /** A feature map [B, C, H, W] (each H×W plane padded to vec4) or vectors [B, N] (each row padded to vec4). */
+  tensor(name: string, shape: number[]): Tensor {
+    if (shape.length !== 4 && shape.length !== 2) throw new Error(`tensor ${name}: shape [${shape}] must be [B, C, H, W] or [B, N]`);
+    const [b, c, h, w] = shape;
+    const ps = shape.length === 4 ? planeStride(h, w) : roundUp(c, 4);
+    const size = shape.length === 4 ? b * c * ps : b * ps;
+    const t: Tensor = { id: this.tensors.length, name, shape, planeStride: ps, size };
+    this.tensors.push(t);
+    return t;
+  }
+
+  /** Adds a weight, zero-padded to `paddedLength` floats if given. */
+  weight(name: string, data: Float32Array, paddedLength = data.length): WeightRef {
+    if (paddedLength < data.length) throw new Error(`weight ${name}: padded length ${paddedLength} < ${data.length}`);
+    for (let i = 0; i < data.length; i++) {
+      if (!Number.isFinite(data[i])) throw new Error(`weight ${name} has a non-finite value (${data[i]}) at index ${i}: the checkpoint is corrupt or was trained into NaN`);
+    }
+    const offset = this.weightFloats;
+    const size = roundUp(Math.max(paddedLength, 4), 4);
+    this.weightChunks.push({ offset, data });
+    this.weightFloats = roundUp(offset + size, WEIGHT_ALIGN_FLOATS);
+    return { name, offset, size };
+  }
+
+  /** Weight matrix [rows, cols] stored with rows padded to `rowMultiple` and each row to `colMultiple` floats. */
+  matrix(name: string, data: Float32Array, rows: number, cols: number, rowMultiple: number, colMultiple: number): { ref: WeightRef; stride: number } {
+    const stride = roundUp(cols, colMultiple);
+    const out = new Float32Array(roundUp(rows, rowMultiple) * stride);
+    for (let r = 0; r < rows; r++) out.set(data.subarray(r * cols, (r + 1) * cols), r * stride);
+    return { ref: this.weight(name, out), stride };
+  }
+
+  /** A graph input, uploaded before each run. */
+  input(name: string, shape: number[]): Tensor {
+    const t = this.tensor(name, shape);
+    this.inputs.push(t);
+    return t;
+  }
+
+  node(n: Node): void {
+    for (const [k, b] of Object.entries(n.bind)) checkBinding(n.name, k, b, this);
+    this.nodes.push(n);
+  }
+
+  /** All weights in one Float32Array, laid out at their offsets. */
+  packWeights(): Float32Array {
+    const all = new Float32Array(Math.max(this.weightFloats, 4));
+    for (const c of this.weightChunks) all.set(c.data, c.offset);
+    return all;
+  }
+}
+
+function checkBinding(node: string, name: string, b: Binding, g: GraphBuilder): void {
+  if ('tensor' in b && g.tensors[b.tensor.id] !== b.tensor) throw new Error(`${node}.${name}: tensor ${b.tensor.name} is not from this graph`);
+}

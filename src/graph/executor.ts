@@ -1,0 +1,149 @@
+// Turns a described graph into a flat list of dispatches on the GPU: one packed weight buffer, a
+// few activation buffers from the memory plan, all params in one uniform buffer (256-byte slots),
+// bind groups made once. One inference = one command encoder, one compute pass, one submit.
+import { assertAlive, checked, type Gpu } from '../gpu/device.ts';
+import { packParams, type KernelInfo } from '../gpu/shaders.ts';
+import type { CompiledKernel, PipelineCache } from '../gpu/pipelines.ts';
+import { planMemory, type Lifetime } from './memory.ts';
+import type { GraphBuilder } from './builder.ts';
+import type { Node, Tensor } from './ir.ts';
+
+export interface Step { node: Node; kernel: CompiledKernel; bindGroup: GPUBindGroup }
+
+export interface GraphStats { dispatches: number; buffers: number; activationBytes: number; weightBytes: number; pipelines: number }
+
+export class CompiledGraph {
+  private busy = false;
+  constructor(
+    readonly gpu: Gpu,
+    readonly steps: Step[],
+    readonly inputs: Tensor[],
+    readonly output: Tensor,
+    private inputBuffers: GPUBuffer[],
+    private outputBuffer: GPUBuffer,
+    private staging: GPUBuffer,
+    private owned: GPUBuffer[],
+    readonly stats: GraphStats,
+  ) {}
+
+  /** Runs one inference. `inputs[i]` holds graph input i in its padded layout (see layout.ts). */
+  async run(...inputs: Float32Array[]): Promise<Float32Array> {
+    assertAlive(this.gpu);
+    if (inputs.length !== this.inputs.length) throw new Error(`the graph has ${this.inputs.length} inputs, got ${inputs.length}`);
+    inputs.forEach((x, i) => {
+      if (x.length !== this.inputs[i].size) throw new Error(`graph input ${this.inputs[i].name} needs ${this.inputs[i].size} floats, got ${x.length}`);
+    });
+    if (this.busy) throw new Error('this model is already running an inference; await the previous run() first');
+    this.busy = true;
+    try {
+      const d = this.gpu.device;
+      await checked(this.gpu, 'inference', () => {
+        inputs.forEach((x, i) => d.queue.writeBuffer(this.inputBuffers[i], 0, x.buffer as ArrayBuffer, x.byteOffset, x.byteLength));
+        const enc = d.createCommandEncoder({ label: 'inference' });
+        const pass = enc.beginComputePass({ label: 'inference' });
+        for (const s of this.steps) {
+          pass.setPipeline(s.kernel.pipeline);
+          pass.setBindGroup(0, s.bindGroup);
+          pass.dispatchWorkgroups(...s.node.workgroups);
+        }
+        pass.end();
+        enc.copyBufferToBuffer(this.outputBuffer, 0, this.staging, 0, this.output.size * 4);
+        d.queue.submit([enc.finish()]);
+      });
+      await this.staging.mapAsync(GPUMapMode.READ);
+      const out = new Float32Array(this.staging.getMappedRange().slice(0));
+      this.staging.unmap();
+      return out;
+    } catch (e) {
+      assertAlive(this.gpu);
+      throw e;
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  destroy(): void { for (const b of this.owned) b.destroy(); }
+}
+
+export async function compileGraph(gpu: Gpu, cache: PipelineCache, g: GraphBuilder, label: string): Promise<CompiledGraph> {
+  assertAlive(gpu);
+  const d = gpu.device;
+  // All pipelines compile in parallel; reflection tells which bindings each node writes.
+  const kernels = await Promise.all(g.nodes.map((n) => cache.get(n.kernel)));
+  const lifetimes = tensorLifetimes(g, kernels.map((k) => k.info));
+  const dedicated = (t: Tensor) => g.inputs.includes(t) || t === g.output;
+  const plan = planMemory(lifetimes.filter((l) => !dedicated(l.tensor)));
+  return checked(gpu, `building ${label}`, () => {
+    const usage = GPUBufferUsage.STORAGE;
+    const make = (name: string, floats: number, extra = 0) => d.createBuffer({ label: `${label}:${name}`, size: Math.max(16, floats * 4), usage: usage | extra });
+    const slots = plan.slotSizes.map((s, i) => make(`activations${i}`, s));
+    const inputBuffers = g.inputs.map((t) => make(`input:${t.name}`, t.size, GPUBufferUsage.COPY_DST));
+    const outputBuffer = make('output', g.output.size, GPUBufferUsage.COPY_SRC);
+    const staging = d.createBuffer({ label: `${label}:readback`, size: g.output.size * 4, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+    const packed = g.packWeights();
+    const weights = make('weights', packed.length, GPUBufferUsage.COPY_DST);
+    d.queue.writeBuffer(weights, 0, packed.buffer as ArrayBuffer, packed.byteOffset, packed.byteLength);
+    const empty = make('empty', 4);
+    const bufferOf = (t: Tensor) => {
+      const i = g.inputs.indexOf(t);
+      return i >= 0 ? inputBuffers[i] : t === g.output ? outputBuffer : slots[plan.slotOf.get(t.id)!];
+    };
+
+    const align = d.limits.minUniformBufferOffsetAlignment;
+    const slotBytes = Math.max(align, ...kernels.map((k) => Math.ceil((k.info.params?.size ?? 0) / align) * align));
+    const uniformBytes = new ArrayBuffer(Math.max(1, g.nodes.length) * slotBytes);
+    const view = new DataView(uniformBytes);
+    const uniforms = d.createBuffer({ label: `${label}:params`, size: uniformBytes.byteLength, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
+
+    const steps: Step[] = g.nodes.map((node, i) => {
+      const k = kernels[i];
+      const entries: GPUBindGroupEntry[] = k.info.bindings.map((b) => {
+        if (b.kind === 'uniform') {
+          packParams(k.info.params!, node.params, view, i * slotBytes, `${node.name} (${k.key})`);
+          return { binding: b.binding, resource: { buffer: uniforms, offset: i * slotBytes, size: k.info.params!.size } };
+        }
+        const bound = node.bind[b.name];
+        if (!bound) throw new Error(`${node.name}: kernel ${k.key} binding "${b.name}" is not bound`);
+        if ('tensor' in bound) return { binding: b.binding, resource: { buffer: bufferOf(bound.tensor), offset: 0, size: bound.tensor.size * 4 } };
+        if ('weight' in bound) return { binding: b.binding, resource: { buffer: weights, offset: bound.weight.offset * 4, size: bound.weight.size * 4 } };
+        return { binding: b.binding, resource: { buffer: empty } };
+      });
+      for (const name of Object.keys(node.bind)) {
+        if (!k.info.bindings.some((b) => b.name === name)) throw new Error(`${node.name}: kernel ${k.key} has no binding "${name}"`);
+      }
+      const bindGroup = d.createBindGroup({ label: `${node.name} (${k.key})`, layout: k.layout, entries });
+      return { node, kernel: k, bindGroup };
+    });
+    d.queue.writeBuffer(uniforms, 0, uniformBytes);
+    const owned = [...slots, ...inputBuffers, outputBuffer, staging, weights, empty, uniforms];
+    const stats: GraphStats = {
+      dispatches: steps.length,
+      buffers: owned.length,
+      activationBytes: plan.slotSizes.reduce((a, b) => a + b, 0) * 4,
+      weightBytes: packed.byteLength,
+      pipelines: new Set(kernels.map((k) => k.key)).size,
+    };
+    return new CompiledGraph(gpu, steps, g.inputs, g.output, inputBuffers, outputBuffer, staging, owned, stats);
+  });
+}
+
+function tensorLifetimes(g: GraphBuilder, infos: KernelInfo[]): Lifetime[] {
+  const map = new Map<number, Lifetime>();
+  g.nodes.forEach((n, i) => {
+    for (const b of infos[i].bindings) {
+      const bound = n.bind[b.name];
+      if (!bound || !('tensor' in bound)) continue;
+      const t = bound.tensor;
+      const lt = map.get(t.id);
+      if (b.kind === 'read_write') {
+        if (lt) throw new Error(`${n.name}: tensor ${t.name} is written twice (graph nodes must write fresh tensors)`);
+        map.set(t.id, { tensor: t, first: i, last: i });
+      } else {
+        if (!lt && !g.inputs.includes(t)) throw new Error(`${n.name}: tensor ${t.name} is read before any node writes it`);
+        if (lt) lt.last = i;
+        else map.set(t.id, { tensor: t, first: -1, last: i });
+      }
+    }
+  });
+  return [...map.values()];
+}

@@ -1,0 +1,34 @@
+// pointwise.wgsl (1×1 conv + epilogues) against the CPU reference, on shapes that are not multiples
+// of 4 or of the 16×16 tile.
+import { test } from 'node:test';
+import { assertClose, random, runGraph } from './helpers/gpu.ts';
+import { pointwise } from '../src/ops/pointwise.ts';
+import { conv2d, relu, add } from '../src/reference/ops.ts';
+
+const shapes: [number, number, number, number, number][] = [
+  // B, K, M, H, W
+  [1, 5, 7, 3, 3],
+  [2, 19, 33, 7, 7],
+  [1, 64, 128, 14, 14],
+  [3, 3, 17, 5, 2],
+  [1, 130, 20, 1, 1],
+];
+
+for (const [B, K, M, H, W] of shapes) {
+  test(`pointwise B${B} K${K} M${M} ${H}x${W}: plain, relu in/out, residual, scale`, async () => {
+    const x = random(B * K * H * W, K + M), w = random(M * K, 7), b = random(M, 8);
+    const res = random(B * M * H * W, 9), sc = random(B * K, 10).map((v) => v + 1.5);
+    const want = (xin: Float32Array) => conv2d(xin, [B, K, H, W], w, b, { cout: M, kh: 1, kw: 1 }).y;
+
+    assertClose(await runGraph([{ shape: [B, K, H, W], data: x }], (g, [t]) => pointwise(g, 'pw', t, w, b, M)), want(x), 1e-5, 1e-5, 'plain');
+
+    const gotRelu = await runGraph([{ shape: [B, K, H, W], data: x }, { shape: [B, M, H, W], data: res }],
+      (g, [t, r]) => pointwise(g, 'pw', t, w, b, M, { reluIn: true, reluOut: true, residual: r }));
+    assertClose(gotRelu, add(relu(want(relu(x))), res), 1e-5, 1e-5, 'relu+residual');
+
+    const scaled = x.map((v, i) => v * sc[Math.floor(i / (H * W))]);
+    const gotScale = await runGraph([{ shape: [B, K, H, W], data: x }, { shape: [B, K], data: sc }],
+      (g, [t, s]) => pointwise(g, 'pw', t, w, b, M, { scale: s }));
+    assertClose(gotScale, want(scaled), 1e-5, 1e-5, 'scale');
+  });
+}
