@@ -12,3 +12,11 @@ export function f32(shape: number[], data: Float32Array): HostTensor {
   if (data.length !== numel(shape)) throw new Error(`tensor data has ${data.length} values but shape [${shape}] needs ${numel(shape)}`);
   return { dtype: 'f32', shape, data };
 }
+
+// Only the checkpoint readers build HostTensors; a pickle cannot forge one (it can only make Maps,
+// arrays and primitives), so this shape check is enough to tell tensors from other pickled values.
+export function isHostTensor(value: unknown): value is HostTensor {
+  if (typeof value !== 'object' || value === null) return false;
+  const t = value as Partial<HostTensor>;
+  return Array.isArray(t.shape) && ((t.dtype === 'f32' && t.data instanceof Float32Array) || (t.dtype === 'i64' && t.data instanceof BigInt64Array));
+}

@@ -1,0 +1,81 @@
+// Element types found in checkpoints, and their conversion to the two host types we keep:
+// every floating type becomes float32, every integer/bool type becomes int64.
+
+export type ElementType = 'f64' | 'f32' | 'f16' | 'bf16' | 'i64' | 'i32' | 'i16' | 'i8' | 'u32' | 'u16' | 'u8' | 'bool';
+
+export const BYTES_PER_ELEMENT: Record<ElementType, number> = {
+  f64: 8, f32: 4, f16: 2, bf16: 2, i64: 8, i32: 4, i16: 2, i8: 1, u32: 4, u16: 2, u8: 1, bool: 1,
+};
+
+export const isFloatType = (t: ElementType): boolean => t === 'f64' || t === 'f32' || t === 'f16' || t === 'bf16';
+
+export const hostIsLittleEndian = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+// 64 K entries: decoding half floats by table lookup is exact and fast.
+let halfTable: Float32Array | undefined;
+function halfToFloatTable(): Float32Array {
+  if (halfTable) return halfTable;
+  halfTable = new Float32Array(65536);
+  for (let h = 0; h < 65536; h++) {
+    const sign = h & 0x8000 ? -1 : 1;
+    const exp = (h >> 10) & 0x1f;
+    const frac = h & 0x3ff;
+    if (exp === 0) halfTable[h] = sign * frac * 2 ** -24; // zero / subnormal
+    else if (exp === 31) halfTable[h] = frac ? NaN : sign * Infinity;
+    else halfTable[h] = sign * (1 + frac / 1024) * 2 ** (exp - 15);
+  }
+  return halfTable;
+}
+
+/**
+ * A plain Uint8Array view of the input. Node's Buffer is a Uint8Array whose slice() does not copy,
+ * so readers normalise first and never hand Buffers around.
+ */
+export const asBytes = (input: Uint8Array | ArrayBuffer): Uint8Array =>
+  ArrayBuffer.isView(input) ? new Uint8Array(input.buffer, input.byteOffset, input.byteLength) : new Uint8Array(input);
+
+/** A copy of `bytes` in a fresh, aligned buffer (typed-array views need aligned offsets). */
+const alignedCopy = (bytes: Uint8Array): ArrayBuffer => new Uint8Array(bytes).buffer;
+
+/** Decode raw element bytes into float32 (floating types) or int64 (integer and bool types). */
+export function decodeElements(bytes: Uint8Array, type: ElementType, littleEndian = true): Float32Array | BigInt64Array {
+  const size = BYTES_PER_ELEMENT[type];
+  if (bytes.length % size !== 0) throw new Error(`${bytes.length} bytes is not a whole number of ${type} elements (${size} bytes each)`);
+  const n = bytes.length / size;
+  const nativeOrder = littleEndian === hostIsLittleEndian;
+  if (type === 'f32' && nativeOrder) return new Float32Array(alignedCopy(bytes));
+  if (type === 'i64' && nativeOrder) return new BigInt64Array(alignedCopy(bytes));
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (isFloatType(type)) {
+    const out = new Float32Array(n);
+    if (type === 'f32') for (let i = 0; i < n; i++) out[i] = view.getFloat32(i * 4, littleEndian);
+    else if (type === 'f64') for (let i = 0; i < n; i++) out[i] = view.getFloat64(i * 8, littleEndian);
+    else if (type === 'f16') {
+      const table = halfToFloatTable();
+      for (let i = 0; i < n; i++) out[i] = table[view.getUint16(i * 2, littleEndian)];
+    } else {
+      // bfloat16 is the top half of a float32.
+      const bits = new Uint32Array(out.buffer);
+      for (let i = 0; i < n; i++) bits[i] = view.getUint16(i * 2, littleEndian) << 16;
+    }
+    return out;
+  }
+  const out = new BigInt64Array(n);
+  const read = integerReader(view, type, littleEndian);
+  for (let i = 0; i < n; i++) out[i] = BigInt(read(i));
+  return out;
+}
+
+function integerReader(view: DataView, type: ElementType, le: boolean): (i: number) => number | bigint {
+  switch (type) {
+    case 'i64': return (i) => view.getBigInt64(i * 8, le);
+    case 'i32': return (i) => view.getInt32(i * 4, le);
+    case 'i16': return (i) => view.getInt16(i * 2, le);
+    case 'i8': return (i) => view.getInt8(i);
+    case 'u32': return (i) => view.getUint32(i * 4, le);
+    case 'u16': return (i) => view.getUint16(i * 2, le);
+    case 'u8': return (i) => view.getUint8(i);
+    case 'bool': return (i) => (view.getUint8(i) ? 1 : 0);
+    default: throw new Error(`not an integer element type: ${type}`);
+  }
+}
