@@ -1,0 +1,125 @@
+// safetensors (https://github.com/huggingface/safetensors): an 8-byte little-endian header length,
+// a JSON header {name: {dtype, shape, data_offsets: [begin, end]}, __metadata__?: {string: string}},
+// then the raw little-endian tensor bytes. Offsets are relative to the end of the header.
+
+import { BYTES_PER_ELEMENT, asBytes, decodeElements, hostIsLittleEndian, type ElementType } from './dtype.ts';
+import { numel, type HostTensor, type StateDict } from './tensor.ts';
+
+const DTYPES: Record<string, ElementType> = {
+  F64: 'f64', F32: 'f32', F16: 'f16', BF16: 'bf16', I64: 'i64', I32: 'i32', I16: 'i16', I8: 'i8', U32: 'u32', U16: 'u16', U8: 'u8', BOOL: 'bool',
+};
+// The reference implementation refuses headers above 100 MB; so do we, before parsing any JSON.
+const MAX_HEADER_BYTES = 100_000_000;
+
+type HeaderEntry = { dtype: string; shape: number[]; data_offsets: [number, number] };
+
+/** Whether the bytes start like a safetensors file (plausible header length followed by "{"). */
+export function looksLikeSafetensors(bytes: Uint8Array): boolean {
+  if (bytes.length < 10) return false;
+  const headerLength = readHeaderLength(bytes);
+  return headerLength >= 2 && headerLength <= bytes.length - 8 && bytes[8] === 0x7b;
+}
+
+const readHeaderLength = (bytes: Uint8Array): number => {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, 8);
+  return view.getUint32(4, true) * 2 ** 32 + view.getUint32(0, true);
+};
+
+export function readSafetensors(input: Uint8Array | ArrayBuffer): StateDict {
+  const bytes = asBytes(input);
+  const fail: (why: string) => never = (why) => { throw new Error(`invalid safetensors file: ${why}; re-export it (safetensors.torch.save_file)`); };
+  if (bytes.length < 8) fail(`only ${bytes.length} bytes, too short for the 8-byte header length`);
+  const headerLength = readHeaderLength(bytes);
+  if (headerLength > bytes.length - 8 || headerLength > MAX_HEADER_BYTES) fail(`header length ${headerLength} runs past the end of the ${bytes.length}-byte file (truncated?)`);
+  let header: unknown;
+  try {
+    header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + headerLength)));
+  } catch (e) {
+    fail(`header is not valid JSON (${e instanceof Error ? e.message : String(e)})`);
+  }
+  if (typeof header !== 'object' || header === null || Array.isArray(header)) fail('header is not a JSON object');
+
+  const dataStart = 8 + headerLength;
+  const dataLength = bytes.length - dataStart;
+  const entries: [string, HeaderEntry][] = [];
+  for (const [name, value] of Object.entries(header as Record<string, unknown>)) {
+    if (name === '__metadata__') continue;
+    const entry = value as Partial<HeaderEntry>;
+    const type = typeof entry?.dtype === 'string' ? DTYPES[entry.dtype] : undefined;
+    if (!type) fail(`tensor "${name}" has unsupported dtype ${JSON.stringify(entry?.dtype)} (supported: ${Object.keys(DTYPES).join(', ')})`);
+    const shape = entry.shape;
+    if (!Array.isArray(shape) || !shape.every((n) => Number.isSafeInteger(n) && n >= 0)) fail(`tensor "${name}" has an invalid shape ${JSON.stringify(shape)}`);
+    const offsets = entry.data_offsets;
+    if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every((n) => Number.isSafeInteger(n) && n >= 0) || offsets[0] > offsets[1]) {
+      fail(`tensor "${name}" has invalid data_offsets ${JSON.stringify(offsets)}`);
+    }
+    const [begin, end] = offsets as [number, number];
+    if (end > dataLength) fail(`tensor "${name}" spans bytes ${begin}..${end} but the data section has only ${dataLength} bytes (truncated?)`);
+    const expected = numel(shape as number[]) * BYTES_PER_ELEMENT[type!];
+    if (end - begin !== expected) fail(`tensor "${name}" has ${end - begin} bytes but shape [${shape}] of ${entry.dtype} needs ${expected}`);
+    entries.push([name, entry as HeaderEntry]);
+  }
+
+  // File order is data order; overlapping tensors would alias each other's bytes.
+  entries.sort((a, b) => a[1].data_offsets[0] - b[1].data_offsets[0] || a[1].data_offsets[1] - b[1].data_offsets[1]);
+  const sd: StateDict = new Map();
+  let previousEnd = 0;
+  let previousName = '';
+  for (const [name, { dtype, shape, data_offsets: [begin, end] }] of entries) {
+    if (begin < previousEnd) fail(`tensors "${previousName}" and "${name}" overlap`);
+    if (end > begin) { previousEnd = end; previousName = name; }
+    const data = decodeElements(bytes.subarray(dataStart + begin, dataStart + end), DTYPES[dtype]);
+    sd.set(name, data instanceof Float32Array ? { dtype: 'f32', shape: [...shape], data } : { dtype: 'i64', shape: [...shape], data });
+  }
+  return sd;
+}
+
+/** Read only the __metadata__ string map of a safetensors file (empty when absent). */
+export function readSafetensorsMetadata(input: Uint8Array | ArrayBuffer): Record<string, string> {
+  const bytes = asBytes(input);
+  if (!looksLikeSafetensors(bytes)) throw new Error('invalid safetensors file: bad header length or header does not start with "{"');
+  const header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + readHeaderLength(bytes))));
+  return header.__metadata__ ?? {};
+}
+
+/** Serialise a state dict (F32 and I64 tensors, in Map order) as safetensors bytes. */
+export function writeSafetensors(sd: StateDict, metadata?: Record<string, string>): Uint8Array {
+  const header: Record<string, unknown> = {};
+  if (metadata) {
+    for (const [k, v] of Object.entries(metadata)) if (typeof v !== 'string') throw new Error(`safetensors metadata "${k}" must be a string`);
+    header.__metadata__ = metadata;
+  }
+  let offset = 0;
+  const tensors: HostTensor[] = [];
+  for (const [name, t] of sd) {
+    if (name === '__metadata__') throw new Error('a tensor cannot be named "__metadata__" in safetensors');
+    if (t.data.length !== numel(t.shape)) throw new Error(`tensor "${name}" has ${t.data.length} values but shape [${t.shape}]`);
+    header[name] = { dtype: t.dtype === 'f32' ? 'F32' : 'I64', shape: t.shape, data_offsets: [offset, offset + t.data.byteLength] };
+    offset += t.data.byteLength;
+    tensors.push(t);
+  }
+  // Pad the header with spaces so tensor data starts 8-byte aligned, as the spec recommends.
+  let json = new TextEncoder().encode(JSON.stringify(header));
+  const padded = Math.ceil(json.length / 8) * 8;
+  if (padded !== json.length) {
+    const spaced = new Uint8Array(padded).fill(0x20);
+    spaced.set(json);
+    json = spaced;
+  }
+  const out = new Uint8Array(8 + json.length + offset);
+  const view = new DataView(out.buffer);
+  view.setUint32(0, json.length, true);
+  view.setUint32(4, Math.floor(json.length / 2 ** 32), true);
+  out.set(json, 8);
+  let at = 8 + json.length;
+  for (const t of tensors) {
+    const src = t.data;
+    const le = new DataView(out.buffer, at, src.byteLength);
+    // safetensors is little endian: copy bytes as they are on such hosts, else write each value explicitly.
+    if (hostIsLittleEndian) out.set(new Uint8Array(src.buffer, src.byteOffset, src.byteLength), at);
+    else if (src instanceof Float32Array) for (let i = 0; i < src.length; i++) le.setFloat32(i * 4, src[i], true);
+    else for (let i = 0; i < src.length; i++) le.setBigInt64(i * 8, src[i], true);
+    at += src.byteLength;
+  }
+  return out;
+}
