@@ -1,0 +1,57 @@
+// One entry point for checkpoint bytes: sniffs the format, reads it, and unwraps the state dict.
+
+import { readPth, isZip, looksLikeRawPickle, hexPrefix } from './pth.ts';
+import { asBytes } from './dtype.ts';
+import { readSafetensors, looksLikeSafetensors } from './safetensors.ts';
+import { isHostTensor, type HostTensor, type StateDict } from './tensor.ts';
+
+const SUPPORTED = 'supported formats: a PyTorch checkpoint saved with torch.save (zip format, torch >= 1.6; ' +
+  'a state_dict, or a dict holding it under "model" or "state_dict") and .safetensors files';
+
+// Training scripts wrap the weights beside optimizer state, epochs, etc.; these keys hold the weights.
+const WRAPPER_KEYS = ['model', 'state_dict'];
+
+/** Read a .pth or .safetensors checkpoint into a name -> tensor Map, in file order. */
+export function loadStateDict(input: Uint8Array | ArrayBuffer): StateDict {
+  const bytes = asBytes(input);
+  if (isZip(bytes)) return stripDataParallelPrefix(stateDictFromPickled(readPth(bytes)));
+  if (looksLikeSafetensors(bytes)) return stripDataParallelPrefix(readSafetensors(bytes));
+  if (looksLikeRawPickle(bytes)) readPth(bytes); // throws the legacy-format advice
+  throw new Error(`unrecognised checkpoint (first bytes: ${hexPrefix(bytes)}); ${SUPPORTED}`);
+}
+
+/** Picks the state dict out of what torch.save stored: a bare dict of tensors, or {'model'|'state_dict': dict}. */
+export function stateDictFromPickled(saved: unknown): StateDict {
+  if (!(saved instanceof Map)) throw new Error(`the checkpoint holds a ${describe(saved)}, not a dict of tensors; ${SUPPORTED}`);
+  const wrapperKey = WRAPPER_KEYS.find((k) => saved.get(k) instanceof Map);
+  const dict: Map<unknown, unknown> = wrapperKey ? saved.get(wrapperKey) : saved;
+  const where = wrapperKey ? `checkpoint["${wrapperKey}"]` : 'the checkpoint';
+  const sd: StateDict = new Map();
+  for (const [key, value] of dict) {
+    if (typeof key !== 'string') throw new Error(`${where} has a non-string key ${String(key)}; expected a state_dict (parameter name -> tensor)`);
+    if (!isHostTensor(value)) {
+      throw new Error(`${where}["${key}"] is a ${describe(value)}, not a tensor; expected a state_dict (every value a tensor)` +
+        (wrapperKey ? '' : ` or a dict holding one under ${WRAPPER_KEYS.map((k) => `"${k}"`).join(' or ')}`));
+    }
+    sd.set(key, value as HostTensor);
+  }
+  if (sd.size === 0) throw new Error(`${where} contains no tensors; expected a state_dict`);
+  return sd;
+}
+
+/** nn.DataParallel saves every key as "module.<name>"; drop the prefix when all keys carry it. */
+export function stripDataParallelPrefix(sd: StateDict): StateDict {
+  const prefix = 'module.';
+  const keys = [...sd.keys()];
+  if (keys.length === 0 || !keys.every((k) => k.startsWith(prefix))) return sd;
+  return new Map([...sd].map(([k, v]) => [k.slice(prefix.length), v]));
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'None';
+  if (value instanceof Map) return `dict (keys: ${[...value.keys()].slice(0, 5).map(String).join(', ')}${value.size > 5 ? ', ...' : ''})`;
+  if (Array.isArray(value)) return Object.isFrozen(value) ? 'tuple' : 'list';
+  if (value instanceof Uint8Array) return 'bytes';
+  if (typeof value === 'object' && value && 'qualifiedName' in value) return `Python object ${String(value.qualifiedName)}`;
+  return typeof value === 'bigint' ? 'int' : typeof value === 'number' ? 'number' : typeof value;
+}
