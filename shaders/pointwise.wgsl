@@ -1,13 +1,17 @@
 // 1×1 convolution (a matmul per image) with fused input and output epilogues:
 //   y[b,m,p] = act_out(bias[m] + Σ_k w[m,k] · scale[b,k] · act_in(x[b,k,p])) + res[b,m,p]
-// Register tiling for load-bound devices: each invocation owns a 16 (m) × 16 (p) output tile held
-// in 16 mat4x4 accumulators; per 4 steps of k it loads 16 vec4 of w and 16 vec4 of x and does 1024
-// FMAs. Pixel planes are padded to a multiple of 4 (PS); w rows to KS = ceil4(K), rows to ceil16(M).
+// Register tiling for SwiftShader, where every load with a computed index costs ~7 cycles per float
+// and arithmetic is cheap: each invocation owns a 16 (m) × 16 (p) output tile in 64 vec4
+// accumulators (c<row>_<pixel quad>). Per 4 steps of k it loads 16 vec4 of x (4 rows × 4 quads) and
+// the 16 vec4 of w that the op builder stored contiguously for this tile, then does 256 vec4 fma.
+// No clamps or selects per load: the k tail repeats row K-1 (its w columns are zero), pixel quads
+// past the plane repeat the last quad (written twice with the same value), and rows ≥ M are skipped.
+// Sweep and numbers: bench/README.md.
 struct Params {
   M: u32,      // output channels
   K: u32,      // input channels
   PS: u32,     // plane stride in floats (H·W rounded up to 4)
-  KS: u32,     // w row stride in floats (K rounded up to 4, zero padded)
+  KS: u32,     // K rounded up to 4
   tilesM: u32, // ceil(M / 16)
   tilesP: u32, // ceil(PS / 16)
   count: u32,  // B · tilesM · tilesP
@@ -15,92 +19,188 @@ struct Params {
 
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> x: array<vec4<f32>>;      // (B, K, PS)
-@group(0) @binding(2) var<storage, read> w: array<vec4<f32>>;      // (ceil16(M), KS)
+@group(0) @binding(2) var<storage, read> w: array<vec4<f32>>;      // (tilesM, KS/4, 16): w[16t+i, 4j..4j+3] at (t·KS/4 + j)·16 + i, zero padded
 @group(0) @binding(3) var<storage, read> bias: array<vec4<f32>>;   // (ceil16(M))
 @group(0) @binding(4) var<storage, read> res: array<vec4<f32>>;    // (B, M, PS), read when HAS_RES
 @group(0) @binding(5) var<storage, read> scale: array<vec4<f32>>;  // (B, KS), read when HAS_SCALE
 @group(0) @binding(6) var<storage, read_write> y: array<vec4<f32>>; // (B, M, PS)
 
-override WG: u32 = 16;
+override WG: u32 = 16;          // invocations per workgroup (multiple of 4)
 override RELU_IN: bool = false;
 override RELU_OUT: bool = false;
 override HAS_RES: bool = false;
 override HAS_SCALE: bool = false;
+// Nonzero: the dims are compiled in (one pipeline per layer shape, faster address arithmetic);
+// zero: they come from the params (one pipeline for all shapes).
+override FIXED_M: u32 = 0u;
+override FIXED_K: u32 = 0u;
+override FIXED_PS: u32 = 0u;
 
-// Four rows k..k+3 of x at pixel quads q0..q3, with the optional input scale and ReLU applied.
-fn load_k4(b: u32, k: u32, q: vec4<u32>, sc: vec4<f32>, valid: vec4<bool>) -> array<mat4x4<f32>, 4> {
-  let ps4 = p.PS / 4u;
-  let r0 = (b * p.K + min(k, p.K - 1u)) * ps4;
-  let r1 = (b * p.K + min(k + 1u, p.K - 1u)) * ps4;
-  let r2 = (b * p.K + min(k + 2u, p.K - 1u)) * ps4;
-  let r3 = (b * p.K + min(k + 3u, p.K - 1u)) * ps4;
-  var out: array<mat4x4<f32>, 4>;
-  for (var j = 0u; j < 4u; j++) {
-    var m = mat4x4<f32>(x[r0 + q[j]], x[r1 + q[j]], x[r2 + q[j]], x[r3 + q[j]]);
-    if (RELU_IN) {
-      m = mat4x4<f32>(max(m[0], vec4(0.0)), max(m[1], vec4(0.0)), max(m[2], vec4(0.0)), max(m[3], vec4(0.0)));
-    }
-    m = mat4x4<f32>(m[0] * select(0.0, sc.x, valid.x), m[1] * select(0.0, sc.y, valid.y),
-                    m[2] * select(0.0, sc.z, valid.z), m[3] * select(0.0, sc.w, valid.w));
-    out[j] = m;
-  }
-  return out;
+fn xin(i: u32, s: f32) -> vec4<f32> {
+  var v = x[i];
+  if (RELU_IN) { v = max(v, vec4(0.0)); }
+  if (HAS_SCALE) { v *= s; }
+  return v;
+}
+
+fn put(o: u32, v: vec4<f32>) {
+  var r = v;
+  if (RELU_OUT) { r = max(r, vec4(0.0)); }
+  if (HAS_RES) { r += res[o]; }
+  y[o] = r;
 }
 
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let M = select(p.M, FIXED_M, FIXED_M != 0u);
+  let K = select(p.K, FIXED_K, FIXED_K != 0u);
+  let PS = select(p.PS, FIXED_PS, FIXED_PS != 0u);
+  let ps4 = PS / 4u;
+  let ks4 = (K + 3u) / 4u;
+  let tilesP = (ps4 + 3u) / 4u;
+  let tilesM = (M + 15u) / 16u;
   let id = gid.x + gid.y * nwg.x * WG;
   if (id >= p.count) { return; }
-  let tp = id % p.tilesP;
-  let tm = (id / p.tilesP) % p.tilesM;
-  let b = id / (p.tilesP * p.tilesM);
+  let tp = id % tilesP;
+  let tm = (id / tilesP) % tilesM;
+  let b = id / (tilesP * tilesM);
   let m0 = tm * 16u;
-  let ps4 = p.PS / 4u;
-  let qlast = ps4 - 1u;
-  let q = vec4<u32>(min(tp * 4u, qlast), min(tp * 4u + 1u, qlast), min(tp * 4u + 2u, qlast), min(tp * 4u + 3u, qlast));
-  let ks4 = p.KS / 4u;
+  let q0 = min(tp * 4u, ps4 - 1u);
+  let q1 = min(tp * 4u + 1u, ps4 - 1u);
+  let q2 = min(tp * 4u + 2u, ps4 - 1u);
+  let q3 = min(tp * 4u + 3u, ps4 - 1u);
+  let xb = b * K;
 
-  // c<q><mb>: output pixels quad q, rows m0 + 4mb .. +3; column i holds row m0 + 4mb + i.
-  var c00 = mat4x4<f32>(); var c01 = mat4x4<f32>(); var c02 = mat4x4<f32>(); var c03 = mat4x4<f32>();
-  var c10 = mat4x4<f32>(); var c11 = mat4x4<f32>(); var c12 = mat4x4<f32>(); var c13 = mat4x4<f32>();
-  var c20 = mat4x4<f32>(); var c21 = mat4x4<f32>(); var c22 = mat4x4<f32>(); var c23 = mat4x4<f32>();
-  var c30 = mat4x4<f32>(); var c31 = mat4x4<f32>(); var c32 = mat4x4<f32>(); var c33 = mat4x4<f32>();
+  var c0_0 = vec4<f32>(); var c0_1 = vec4<f32>(); var c0_2 = vec4<f32>(); var c0_3 = vec4<f32>();
+  var c1_0 = vec4<f32>(); var c1_1 = vec4<f32>(); var c1_2 = vec4<f32>(); var c1_3 = vec4<f32>();
+  var c2_0 = vec4<f32>(); var c2_1 = vec4<f32>(); var c2_2 = vec4<f32>(); var c2_3 = vec4<f32>();
+  var c3_0 = vec4<f32>(); var c3_1 = vec4<f32>(); var c3_2 = vec4<f32>(); var c3_3 = vec4<f32>();
+  var c4_0 = vec4<f32>(); var c4_1 = vec4<f32>(); var c4_2 = vec4<f32>(); var c4_3 = vec4<f32>();
+  var c5_0 = vec4<f32>(); var c5_1 = vec4<f32>(); var c5_2 = vec4<f32>(); var c5_3 = vec4<f32>();
+  var c6_0 = vec4<f32>(); var c6_1 = vec4<f32>(); var c6_2 = vec4<f32>(); var c6_3 = vec4<f32>();
+  var c7_0 = vec4<f32>(); var c7_1 = vec4<f32>(); var c7_2 = vec4<f32>(); var c7_3 = vec4<f32>();
+  var c8_0 = vec4<f32>(); var c8_1 = vec4<f32>(); var c8_2 = vec4<f32>(); var c8_3 = vec4<f32>();
+  var c9_0 = vec4<f32>(); var c9_1 = vec4<f32>(); var c9_2 = vec4<f32>(); var c9_3 = vec4<f32>();
+  var c10_0 = vec4<f32>(); var c10_1 = vec4<f32>(); var c10_2 = vec4<f32>(); var c10_3 = vec4<f32>();
+  var c11_0 = vec4<f32>(); var c11_1 = vec4<f32>(); var c11_2 = vec4<f32>(); var c11_3 = vec4<f32>();
+  var c12_0 = vec4<f32>(); var c12_1 = vec4<f32>(); var c12_2 = vec4<f32>(); var c12_3 = vec4<f32>();
+  var c13_0 = vec4<f32>(); var c13_1 = vec4<f32>(); var c13_2 = vec4<f32>(); var c13_3 = vec4<f32>();
+  var c14_0 = vec4<f32>(); var c14_1 = vec4<f32>(); var c14_2 = vec4<f32>(); var c14_3 = vec4<f32>();
+  var c15_0 = vec4<f32>(); var c15_1 = vec4<f32>(); var c15_2 = vec4<f32>(); var c15_3 = vec4<f32>();
 
   for (var k4 = 0u; k4 < ks4; k4++) {
     let k = k4 * 4u;
-    var sc = vec4<f32>(1.0);
-    if (HAS_SCALE) { sc = scale[b * ks4 + k4]; }
-    let valid = vec4<bool>(k < p.K, k + 1u < p.K, k + 2u < p.K, k + 3u < p.K);
-    let bt = load_k4(b, k, q, sc, valid);
-    let wi = m0 * ks4 + k4;
-    // At<mb>: columns are w rows m0 + 4mb + i, each holding w[m, k..k+3].
-    let a0 = mat4x4<f32>(w[wi], w[wi + ks4], w[wi + 2u * ks4], w[wi + 3u * ks4]);
-    let a1 = mat4x4<f32>(w[wi + 4u * ks4], w[wi + 5u * ks4], w[wi + 6u * ks4], w[wi + 7u * ks4]);
-    let a2 = mat4x4<f32>(w[wi + 8u * ks4], w[wi + 9u * ks4], w[wi + 10u * ks4], w[wi + 11u * ks4]);
-    let a3 = mat4x4<f32>(w[wi + 12u * ks4], w[wi + 13u * ks4], w[wi + 14u * ks4], w[wi + 15u * ks4]);
-    c00 += bt[0] * a0; c01 += bt[0] * a1; c02 += bt[0] * a2; c03 += bt[0] * a3;
-    c10 += bt[1] * a0; c11 += bt[1] * a1; c12 += bt[1] * a2; c13 += bt[1] * a3;
-    c20 += bt[2] * a0; c21 += bt[2] * a1; c22 += bt[2] * a2; c23 += bt[2] * a3;
-    c30 += bt[3] * a0; c31 += bt[3] * a1; c32 += bt[3] * a2; c33 += bt[3] * a3;
+    // Rows k..k+3 of this image; in the last block rows past K repeat row K-1 (times zero weights).
+    let r0 = (xb + k) * ps4;
+    let r1 = (xb + min(k + 1u, K - 1u)) * ps4;
+    let r2 = (xb + min(k + 2u, K - 1u)) * ps4;
+    let r3 = (xb + min(k + 3u, K - 1u)) * ps4;
+    var s = vec4<f32>(1.0);
+    if (HAS_SCALE) { s = scale[b * ks4 + k4]; }
+    let x00 = xin(r0 + q0, s.x); let x01 = xin(r0 + q1, s.x); let x02 = xin(r0 + q2, s.x); let x03 = xin(r0 + q3, s.x);
+    let x10 = xin(r1 + q0, s.y); let x11 = xin(r1 + q1, s.y); let x12 = xin(r1 + q2, s.y); let x13 = xin(r1 + q3, s.y);
+    let x20 = xin(r2 + q0, s.z); let x21 = xin(r2 + q1, s.z); let x22 = xin(r2 + q2, s.z); let x23 = xin(r2 + q3, s.z);
+    let x30 = xin(r3 + q0, s.w); let x31 = xin(r3 + q1, s.w); let x32 = xin(r3 + q2, s.w); let x33 = xin(r3 + q3, s.w);
+    let wi = (tm * ks4 + k4) * 16u;
+    let a0 = w[wi + 0u];
+    c0_0 = fma(vec4(a0.w), x30, fma(vec4(a0.z), x20, fma(vec4(a0.y), x10, fma(vec4(a0.x), x00, c0_0))));
+    c0_1 = fma(vec4(a0.w), x31, fma(vec4(a0.z), x21, fma(vec4(a0.y), x11, fma(vec4(a0.x), x01, c0_1))));
+    c0_2 = fma(vec4(a0.w), x32, fma(vec4(a0.z), x22, fma(vec4(a0.y), x12, fma(vec4(a0.x), x02, c0_2))));
+    c0_3 = fma(vec4(a0.w), x33, fma(vec4(a0.z), x23, fma(vec4(a0.y), x13, fma(vec4(a0.x), x03, c0_3))));
+    let a1 = w[wi + 1u];
+    c1_0 = fma(vec4(a1.w), x30, fma(vec4(a1.z), x20, fma(vec4(a1.y), x10, fma(vec4(a1.x), x00, c1_0))));
+    c1_1 = fma(vec4(a1.w), x31, fma(vec4(a1.z), x21, fma(vec4(a1.y), x11, fma(vec4(a1.x), x01, c1_1))));
+    c1_2 = fma(vec4(a1.w), x32, fma(vec4(a1.z), x22, fma(vec4(a1.y), x12, fma(vec4(a1.x), x02, c1_2))));
+    c1_3 = fma(vec4(a1.w), x33, fma(vec4(a1.z), x23, fma(vec4(a1.y), x13, fma(vec4(a1.x), x03, c1_3))));
+    let a2 = w[wi + 2u];
+    c2_0 = fma(vec4(a2.w), x30, fma(vec4(a2.z), x20, fma(vec4(a2.y), x10, fma(vec4(a2.x), x00, c2_0))));
+    c2_1 = fma(vec4(a2.w), x31, fma(vec4(a2.z), x21, fma(vec4(a2.y), x11, fma(vec4(a2.x), x01, c2_1))));
+    c2_2 = fma(vec4(a2.w), x32, fma(vec4(a2.z), x22, fma(vec4(a2.y), x12, fma(vec4(a2.x), x02, c2_2))));
+    c2_3 = fma(vec4(a2.w), x33, fma(vec4(a2.z), x23, fma(vec4(a2.y), x13, fma(vec4(a2.x), x03, c2_3))));
+    let a3 = w[wi + 3u];
+    c3_0 = fma(vec4(a3.w), x30, fma(vec4(a3.z), x20, fma(vec4(a3.y), x10, fma(vec4(a3.x), x00, c3_0))));
+    c3_1 = fma(vec4(a3.w), x31, fma(vec4(a3.z), x21, fma(vec4(a3.y), x11, fma(vec4(a3.x), x01, c3_1))));
+    c3_2 = fma(vec4(a3.w), x32, fma(vec4(a3.z), x22, fma(vec4(a3.y), x12, fma(vec4(a3.x), x02, c3_2))));
+    c3_3 = fma(vec4(a3.w), x33, fma(vec4(a3.z), x23, fma(vec4(a3.y), x13, fma(vec4(a3.x), x03, c3_3))));
+    let a4 = w[wi + 4u];
+    c4_0 = fma(vec4(a4.w), x30, fma(vec4(a4.z), x20, fma(vec4(a4.y), x10, fma(vec4(a4.x), x00, c4_0))));
+    c4_1 = fma(vec4(a4.w), x31, fma(vec4(a4.z), x21, fma(vec4(a4.y), x11, fma(vec4(a4.x), x01, c4_1))));
+    c4_2 = fma(vec4(a4.w), x32, fma(vec4(a4.z), x22, fma(vec4(a4.y), x12, fma(vec4(a4.x), x02, c4_2))));
+    c4_3 = fma(vec4(a4.w), x33, fma(vec4(a4.z), x23, fma(vec4(a4.y), x13, fma(vec4(a4.x), x03, c4_3))));
+    let a5 = w[wi + 5u];
+    c5_0 = fma(vec4(a5.w), x30, fma(vec4(a5.z), x20, fma(vec4(a5.y), x10, fma(vec4(a5.x), x00, c5_0))));
+    c5_1 = fma(vec4(a5.w), x31, fma(vec4(a5.z), x21, fma(vec4(a5.y), x11, fma(vec4(a5.x), x01, c5_1))));
+    c5_2 = fma(vec4(a5.w), x32, fma(vec4(a5.z), x22, fma(vec4(a5.y), x12, fma(vec4(a5.x), x02, c5_2))));
+    c5_3 = fma(vec4(a5.w), x33, fma(vec4(a5.z), x23, fma(vec4(a5.y), x13, fma(vec4(a5.x), x03, c5_3))));
+    let a6 = w[wi + 6u];
+    c6_0 = fma(vec4(a6.w), x30, fma(vec4(a6.z), x20, fma(vec4(a6.y), x10, fma(vec4(a6.x), x00, c6_0))));
+    c6_1 = fma(vec4(a6.w), x31, fma(vec4(a6.z), x21, fma(vec4(a6.y), x11, fma(vec4(a6.x), x01, c6_1))));
+    c6_2 = fma(vec4(a6.w), x32, fma(vec4(a6.z), x22, fma(vec4(a6.y), x12, fma(vec4(a6.x), x02, c6_2))));
+    c6_3 = fma(vec4(a6.w), x33, fma(vec4(a6.z), x23, fma(vec4(a6.y), x13, fma(vec4(a6.x), x03, c6_3))));
+    let a7 = w[wi + 7u];
+    c7_0 = fma(vec4(a7.w), x30, fma(vec4(a7.z), x20, fma(vec4(a7.y), x10, fma(vec4(a7.x), x00, c7_0))));
+    c7_1 = fma(vec4(a7.w), x31, fma(vec4(a7.z), x21, fma(vec4(a7.y), x11, fma(vec4(a7.x), x01, c7_1))));
+    c7_2 = fma(vec4(a7.w), x32, fma(vec4(a7.z), x22, fma(vec4(a7.y), x12, fma(vec4(a7.x), x02, c7_2))));
+    c7_3 = fma(vec4(a7.w), x33, fma(vec4(a7.z), x23, fma(vec4(a7.y), x13, fma(vec4(a7.x), x03, c7_3))));
+    let a8 = w[wi + 8u];
+    c8_0 = fma(vec4(a8.w), x30, fma(vec4(a8.z), x20, fma(vec4(a8.y), x10, fma(vec4(a8.x), x00, c8_0))));
+    c8_1 = fma(vec4(a8.w), x31, fma(vec4(a8.z), x21, fma(vec4(a8.y), x11, fma(vec4(a8.x), x01, c8_1))));
+    c8_2 = fma(vec4(a8.w), x32, fma(vec4(a8.z), x22, fma(vec4(a8.y), x12, fma(vec4(a8.x), x02, c8_2))));
+    c8_3 = fma(vec4(a8.w), x33, fma(vec4(a8.z), x23, fma(vec4(a8.y), x13, fma(vec4(a8.x), x03, c8_3))));
+    let a9 = w[wi + 9u];
+    c9_0 = fma(vec4(a9.w), x30, fma(vec4(a9.z), x20, fma(vec4(a9.y), x10, fma(vec4(a9.x), x00, c9_0))));
+    c9_1 = fma(vec4(a9.w), x31, fma(vec4(a9.z), x21, fma(vec4(a9.y), x11, fma(vec4(a9.x), x01, c9_1))));
+    c9_2 = fma(vec4(a9.w), x32, fma(vec4(a9.z), x22, fma(vec4(a9.y), x12, fma(vec4(a9.x), x02, c9_2))));
+    c9_3 = fma(vec4(a9.w), x33, fma(vec4(a9.z), x23, fma(vec4(a9.y), x13, fma(vec4(a9.x), x03, c9_3))));
+    let a10 = w[wi + 10u];
+    c10_0 = fma(vec4(a10.w), x30, fma(vec4(a10.z), x20, fma(vec4(a10.y), x10, fma(vec4(a10.x), x00, c10_0))));
+    c10_1 = fma(vec4(a10.w), x31, fma(vec4(a10.z), x21, fma(vec4(a10.y), x11, fma(vec4(a10.x), x01, c10_1))));
+    c10_2 = fma(vec4(a10.w), x32, fma(vec4(a10.z), x22, fma(vec4(a10.y), x12, fma(vec4(a10.x), x02, c10_2))));
+    c10_3 = fma(vec4(a10.w), x33, fma(vec4(a10.z), x23, fma(vec4(a10.y), x13, fma(vec4(a10.x), x03, c10_3))));
+    let a11 = w[wi + 11u];
+    c11_0 = fma(vec4(a11.w), x30, fma(vec4(a11.z), x20, fma(vec4(a11.y), x10, fma(vec4(a11.x), x00, c11_0))));
+    c11_1 = fma(vec4(a11.w), x31, fma(vec4(a11.z), x21, fma(vec4(a11.y), x11, fma(vec4(a11.x), x01, c11_1))));
+    c11_2 = fma(vec4(a11.w), x32, fma(vec4(a11.z), x22, fma(vec4(a11.y), x12, fma(vec4(a11.x), x02, c11_2))));
+    c11_3 = fma(vec4(a11.w), x33, fma(vec4(a11.z), x23, fma(vec4(a11.y), x13, fma(vec4(a11.x), x03, c11_3))));
+    let a12 = w[wi + 12u];
+    c12_0 = fma(vec4(a12.w), x30, fma(vec4(a12.z), x20, fma(vec4(a12.y), x10, fma(vec4(a12.x), x00, c12_0))));
+    c12_1 = fma(vec4(a12.w), x31, fma(vec4(a12.z), x21, fma(vec4(a12.y), x11, fma(vec4(a12.x), x01, c12_1))));
+    c12_2 = fma(vec4(a12.w), x32, fma(vec4(a12.z), x22, fma(vec4(a12.y), x12, fma(vec4(a12.x), x02, c12_2))));
+    c12_3 = fma(vec4(a12.w), x33, fma(vec4(a12.z), x23, fma(vec4(a12.y), x13, fma(vec4(a12.x), x03, c12_3))));
+    let a13 = w[wi + 13u];
+    c13_0 = fma(vec4(a13.w), x30, fma(vec4(a13.z), x20, fma(vec4(a13.y), x10, fma(vec4(a13.x), x00, c13_0))));
+    c13_1 = fma(vec4(a13.w), x31, fma(vec4(a13.z), x21, fma(vec4(a13.y), x11, fma(vec4(a13.x), x01, c13_1))));
+    c13_2 = fma(vec4(a13.w), x32, fma(vec4(a13.z), x22, fma(vec4(a13.y), x12, fma(vec4(a13.x), x02, c13_2))));
+    c13_3 = fma(vec4(a13.w), x33, fma(vec4(a13.z), x23, fma(vec4(a13.y), x13, fma(vec4(a13.x), x03, c13_3))));
+    let a14 = w[wi + 14u];
+    c14_0 = fma(vec4(a14.w), x30, fma(vec4(a14.z), x20, fma(vec4(a14.y), x10, fma(vec4(a14.x), x00, c14_0))));
+    c14_1 = fma(vec4(a14.w), x31, fma(vec4(a14.z), x21, fma(vec4(a14.y), x11, fma(vec4(a14.x), x01, c14_1))));
+    c14_2 = fma(vec4(a14.w), x32, fma(vec4(a14.z), x22, fma(vec4(a14.y), x12, fma(vec4(a14.x), x02, c14_2))));
+    c14_3 = fma(vec4(a14.w), x33, fma(vec4(a14.z), x23, fma(vec4(a14.y), x13, fma(vec4(a14.x), x03, c14_3))));
+    let a15 = w[wi + 15u];
+    c15_0 = fma(vec4(a15.w), x30, fma(vec4(a15.z), x20, fma(vec4(a15.y), x10, fma(vec4(a15.x), x00, c15_0))));
+    c15_1 = fma(vec4(a15.w), x31, fma(vec4(a15.z), x21, fma(vec4(a15.y), x11, fma(vec4(a15.x), x01, c15_1))));
+    c15_2 = fma(vec4(a15.w), x32, fma(vec4(a15.z), x22, fma(vec4(a15.y), x12, fma(vec4(a15.x), x02, c15_2))));
+    c15_3 = fma(vec4(a15.w), x33, fma(vec4(a15.z), x23, fma(vec4(a15.y), x13, fma(vec4(a15.x), x03, c15_3))));
+
   }
 
-  let c = array<array<mat4x4<f32>, 4>, 4>(
-    array<mat4x4<f32>, 4>(c00, c01, c02, c03), array<mat4x4<f32>, 4>(c10, c11, c12, c13),
-    array<mat4x4<f32>, 4>(c20, c21, c22, c23), array<mat4x4<f32>, 4>(c30, c31, c32, c33));
-  for (var mb = 0u; mb < 4u; mb++) {
-    let bv = bias[tm * 4u + mb];
-    for (var i = 0u; i < 4u; i++) {
-      let m = m0 + mb * 4u + i;
-      if (m >= p.M) { return; }
-      for (var j = 0u; j < 4u; j++) {
-        let qq = tp * 4u + j;
-        if (qq > qlast) { break; }
-        var v = c[j][mb][i] + bv[i];
-        if (RELU_OUT) { v = max(v, vec4(0.0)); }
-        let o = (b * p.M + m) * ps4 + qq;
-        if (HAS_RES) { v += res[o]; }
-        y[o] = v;
-      }
-    }
-  }
+  let rows = min(16u, M - m0);
+  let ob = (b * M + m0) * ps4;
+  if (0u < rows) { let o = ob + 0u * ps4; let bm = bias[tm * 4u + 0u].x; put(o + q0, c0_0 + bm); put(o + q1, c0_1 + bm); put(o + q2, c0_2 + bm); put(o + q3, c0_3 + bm); }
+  if (1u < rows) { let o = ob + 1u * ps4; let bm = bias[tm * 4u + 0u].y; put(o + q0, c1_0 + bm); put(o + q1, c1_1 + bm); put(o + q2, c1_2 + bm); put(o + q3, c1_3 + bm); }
+  if (2u < rows) { let o = ob + 2u * ps4; let bm = bias[tm * 4u + 0u].z; put(o + q0, c2_0 + bm); put(o + q1, c2_1 + bm); put(o + q2, c2_2 + bm); put(o + q3, c2_3 + bm); }
+  if (3u < rows) { let o = ob + 3u * ps4; let bm = bias[tm * 4u + 0u].w; put(o + q0, c3_0 + bm); put(o + q1, c3_1 + bm); put(o + q2, c3_2 + bm); put(o + q3, c3_3 + bm); }
+  if (4u < rows) { let o = ob + 4u * ps4; let bm = bias[tm * 4u + 1u].x; put(o + q0, c4_0 + bm); put(o + q1, c4_1 + bm); put(o + q2, c4_2 + bm); put(o + q3, c4_3 + bm); }
+  if (5u < rows) { let o = ob + 5u * ps4; let bm = bias[tm * 4u + 1u].y; put(o + q0, c5_0 + bm); put(o + q1, c5_1 + bm); put(o + q2, c5_2 + bm); put(o + q3, c5_3 + bm); }
+  if (6u < rows) { let o = ob + 6u * ps4; let bm = bias[tm * 4u + 1u].z; put(o + q0, c6_0 + bm); put(o + q1, c6_1 + bm); put(o + q2, c6_2 + bm); put(o + q3, c6_3 + bm); }
+  if (7u < rows) { let o = ob + 7u * ps4; let bm = bias[tm * 4u + 1u].w; put(o + q0, c7_0 + bm); put(o + q1, c7_1 + bm); put(o + q2, c7_2 + bm); put(o + q3, c7_3 + bm); }
+  if (8u < rows) { let o = ob + 8u * ps4; let bm = bias[tm * 4u + 2u].x; put(o + q0, c8_0 + bm); put(o + q1, c8_1 + bm); put(o + q2, c8_2 + bm); put(o + q3, c8_3 + bm); }
+  if (9u < rows) { let o = ob + 9u * ps4; let bm = bias[tm * 4u + 2u].y; put(o + q0, c9_0 + bm); put(o + q1, c9_1 + bm); put(o + q2, c9_2 + bm); put(o + q3, c9_3 + bm); }
+  if (10u < rows) { let o = ob + 10u * ps4; let bm = bias[tm * 4u + 2u].z; put(o + q0, c10_0 + bm); put(o + q1, c10_1 + bm); put(o + q2, c10_2 + bm); put(o + q3, c10_3 + bm); }
+  if (11u < rows) { let o = ob + 11u * ps4; let bm = bias[tm * 4u + 2u].w; put(o + q0, c11_0 + bm); put(o + q1, c11_1 + bm); put(o + q2, c11_2 + bm); put(o + q3, c11_3 + bm); }
+  if (12u < rows) { let o = ob + 12u * ps4; let bm = bias[tm * 4u + 3u].x; put(o + q0, c12_0 + bm); put(o + q1, c12_1 + bm); put(o + q2, c12_2 + bm); put(o + q3, c12_3 + bm); }
+  if (13u < rows) { let o = ob + 13u * ps4; let bm = bias[tm * 4u + 3u].y; put(o + q0, c13_0 + bm); put(o + q1, c13_1 + bm); put(o + q2, c13_2 + bm); put(o + q3, c13_3 + bm); }
+  if (14u < rows) { let o = ob + 14u * ps4; let bm = bias[tm * 4u + 3u].z; put(o + q0, c14_0 + bm); put(o + q1, c14_1 + bm); put(o + q2, c14_2 + bm); put(o + q3, c14_3 + bm); }
+  if (15u < rows) { let o = ob + 15u * ps4; let bm = bias[tm * 4u + 3u].w; put(o + q0, c15_0 + bm); put(o + q1, c15_1 + bm); put(o + q2, c15_2 + bm); put(o + q3, c15_3 + bm); }
 }

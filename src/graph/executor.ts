@@ -83,7 +83,9 @@ export async function compileGraph(gpu: Gpu, cache: PipelineCache, g: GraphBuild
     const packed = g.packWeights();
     const weights = make('weights', packed.length, GPUBufferUsage.COPY_DST);
     d.queue.writeBuffer(weights, 0, packed.buffer as ArrayBuffer, packed.byteOffset, packed.byteLength);
-    const empty = make('empty', 4);
+    // Unbound optional inputs and outputs get tiny placeholders: one for reads, one for writes, so a
+    // dispatch never sees one buffer as both read-only and writable.
+    const emptyRead = make('empty-read', 4), emptyWrite = make('empty-write', 4);
     const bufferOf = (t: Tensor) => {
       const i = g.inputs.indexOf(t);
       return i >= 0 ? inputBuffers[i] : t === g.output ? outputBuffer : slots[plan.slotOf.get(t.id)!];
@@ -106,7 +108,7 @@ export async function compileGraph(gpu: Gpu, cache: PipelineCache, g: GraphBuild
         if (!bound) throw new Error(`${node.name}: kernel ${k.key} binding "${b.name}" is not bound`);
         if ('tensor' in bound) return { binding: b.binding, resource: { buffer: bufferOf(bound.tensor), offset: 0, size: bound.tensor.size * 4 } };
         if ('weight' in bound) return { binding: b.binding, resource: { buffer: weights, offset: bound.weight.offset * 4, size: bound.weight.size * 4 } };
-        return { binding: b.binding, resource: { buffer: empty } };
+        return { binding: b.binding, resource: { buffer: b.kind === 'read' ? emptyRead : emptyWrite } };
       });
       for (const name of Object.keys(node.bind)) {
         if (!k.info.bindings.some((b) => b.name === name)) throw new Error(`${node.name}: kernel ${k.key} has no binding "${name}"`);
@@ -115,7 +117,7 @@ export async function compileGraph(gpu: Gpu, cache: PipelineCache, g: GraphBuild
       return { node, kernel: k, bindGroup };
     });
     d.queue.writeBuffer(uniforms, 0, uniformBytes);
-    const owned = [...slots, ...inputBuffers, outputBuffer, staging, weights, empty, uniforms];
+    const owned = [...slots, ...inputBuffers, outputBuffer, staging, weights, emptyRead, emptyWrite, uniforms];
     const stats: GraphStats = {
       dispatches: steps.length,
       buffers: owned.length,
@@ -136,8 +138,9 @@ function tensorLifetimes(g: GraphBuilder, infos: KernelInfo[]): Lifetime[] {
       const t = bound.tensor;
       const lt = map.get(t.id);
       if (b.kind === 'read_write') {
-        if (lt) throw new Error(`${n.name}: tensor ${t.name} is written twice (graph nodes must write fresh tensors)`);
-        map.set(t.id, { tensor: t, first: i, last: i });
+        // Several nodes may write disjoint parts of one tensor (e.g. attention heads into their channels).
+        if (lt) lt.last = i;
+        else map.set(t.id, { tensor: t, first: i, last: i });
       } else {
         if (!lt && !g.inputs.includes(t)) throw new Error(`${n.name}: tensor ${t.name} is read before any node writes it`);
         if (lt) lt.last = i;

@@ -1,7 +1,9 @@
 // 1×1 convolution with bias and fused epilogues (ReLU before/after, residual add, per-(b,k) input
-// scale from squeeze-excite). Weights arrive BN-folded: w [M, K] row-major, bias [M].
+// scale from squeeze-excite). Weights arrive BN-folded: w [M, K] row-major, bias [M]. The kernel
+// (shaders/pointwise.wgsl) owns 16×16 output tiles; the weights are stored tile by tile so that the
+// 16 rows × 4 columns it reads per step are 16 consecutive vec4.
 import type { GraphBuilder } from '../graph/builder.ts';
-import type { Tensor } from '../graph/ir.ts';
+import { roundUp, type Tensor } from '../graph/ir.ts';
 import { expectLength, expectShape, grid1d } from './common.ts';
 
 export interface PointwiseOptions {
@@ -10,8 +12,24 @@ export interface PointwiseOptions {
   residual?: Tensor;
   /** [B, K] multiplier on the input channels (squeeze-excite gate) */
   scale?: Tensor;
-  /** workgroup size (multiple of 4) */
+  /** workgroup size (multiple of 4); default: 16, or 4 when there are few tiles */
   wg?: number;
+  /** compile the dims into the pipeline (one pipeline per layer shape, ~0.3 s each; see bench/README.md) */
+  fixedDims?: boolean;
+}
+
+/** Output tile of one invocation: TILE_M rows × TILE_P pixels. */
+export const TILE_M = 16, TILE_P = 16;
+
+/** w [m, k] row-major → [ceil16(m) / 16][ceil4(k) / 4][16 rows][4 columns], zero padded. */
+export function tileWeights(w: Float32Array, m: number, k: number): Float32Array {
+  const ks = roundUp(k, 4), tiles = Math.ceil(m / TILE_M);
+  const out = new Float32Array(tiles * ks * TILE_M);
+  for (let r = 0; r < m; r++) {
+    const t = Math.floor(r / TILE_M), i = r % TILE_M;
+    for (let c = 0; c < k; c++) out[((t * (ks / 4) + (c >> 2)) * TILE_M + i) * 4 + (c & 3)] = w[r * k + c];
+  }
+  return out;
 }
 
 export function pointwise(g: GraphBuilder, name: string, x: Tensor, w: Float32Array, bias: Float32Array, m: number, opts: PointwiseOptions = {}): Tensor {
@@ -21,22 +39,24 @@ export function pointwise(g: GraphBuilder, name: string, x: Tensor, w: Float32Ar
   const y = g.tensor(name, [B, m, H, W]);
   if (opts.residual) expectShape(name, opts.residual, [B, m, H, W]);
   if (opts.scale) expectShape(name, opts.scale, [B, K]);
-  const { ref, stride } = g.matrix(`${name}.weight`, w, m, K, 16, 4);
-  const b = g.weight(`${name}.bias`, bias, Math.ceil(m / 16) * 16);
+  const ref = g.weight(`${name}.weight`, tileWeights(w, m, K));
+  const b = g.weight(`${name}.bias`, bias, roundUp(m, TILE_M));
   const PS = x.planeStride;
-  const tilesM = Math.ceil(m / 16), tilesP = Math.ceil(PS / 16);
+  const tilesM = Math.ceil(m / TILE_M), tilesP = Math.ceil(PS / TILE_P);
   const count = B * tilesM * tilesP;
-  const wg = opts.wg ?? 16;
+  const wg = opts.wg ?? (count < 64 ? 4 : 16);
+  if (wg % 4 !== 0) throw new Error(`${name}: workgroup size ${wg} must be a multiple of 4 (GPUs and SwiftShader run 4 lanes at a time)`);
+  const fixed = opts.fixedDims ? { FIXED_M: m, FIXED_K: K, FIXED_PS: PS } : {};
   g.node({
     name,
-    kernel: { file: 'pointwise.wgsl', entry: 'main', overrides: { WG: wg, RELU_IN: !!opts.reluIn, RELU_OUT: !!opts.reluOut, HAS_RES: !!opts.residual, HAS_SCALE: !!opts.scale } },
+    kernel: { file: 'pointwise.wgsl', entry: 'main', overrides: { WG: wg, RELU_IN: !!opts.reluIn, RELU_OUT: !!opts.reluOut, HAS_RES: !!opts.residual, HAS_SCALE: !!opts.scale, ...fixed } },
     category: 'matmul',
     bind: {
       x: { tensor: x }, w: { weight: ref }, bias: { weight: b }, y: { tensor: y },
       res: opts.residual ? { tensor: opts.residual } : { empty: true },
       scale: opts.scale ? { tensor: opts.scale } : { empty: true },
     },
-    params: { M: m, K, PS, KS: stride, tilesM, tilesP, count },
+    params: { M: m, K, PS, KS: roundUp(K, 4), tilesM, tilesP, count },
     workgroups: grid1d(count, wg),
     flops: 2 * B * m * K * H * W,
     bytes: 4 * (x.size + y.size + m * K + (opts.residual ? y.size : 0)),

@@ -1,0 +1,69 @@
+// EfficientViT's Residual(LocalWindowAttention): one cascaded_attention.wgsl dispatch per head (the
+// cascade makes heads sequential), then ReLU → proj (1×1, BN folded) → + x in one pointwise dispatch.
+import type { GraphBuilder } from '../graph/builder.ts';
+import type { Tensor } from '../graph/ir.ts';
+import { expectLength } from './common.ts';
+import { pointwise } from './pointwise.ts';
+
+export interface CascadedAttentionWeights {
+  keyDim: number;
+  /** per head: qkv 1×1 conv [2·keyDim + d, d] and bias, BN folded */
+  qkv: { weight: Float32Array; bias: Float32Array }[];
+  /** per head: depthwise conv on q [keyDim, 1, k, k] and bias, BN folded */
+  dw: { weight: Float32Array; bias: Float32Array; k: number }[];
+  /** [heads, r·r]: bias per (|Δrow|, |Δcol|) offset, offset index = |Δrow|·r + |Δcol| */
+  biases: Float32Array;
+  /** proj 1×1 conv [C, heads·d] and bias, BN folded */
+  proj: { weight: Float32Array; bias: Float32Array };
+}
+
+const MAX_N = 49, MAX_D = 128, KEY_DIM = 16;
+
+export function cascadedAttention(g: GraphBuilder, name: string, x: Tensor, w: CascadedAttentionWeights, r: number): Tensor {
+  const [B, C, H, W] = x.shape;
+  const heads = w.qkv.length;
+  const d = C / heads;
+  if (!Number.isInteger(d)) throw new Error(`${name}: ${C} channels do not split into ${heads} heads`);
+  if (w.keyDim !== KEY_DIM) throw new Error(`${name}: key_dim ${w.keyDim} is not supported (kernels are written for ${KEY_DIM})`);
+  if (r * r > MAX_N || d > MAX_D) throw new Error(`${name}: window ${r}×${r} or head dim ${d} exceeds the kernel's limits (${MAX_N} tokens, d ≤ ${MAX_D})`);
+  if (H <= r && W <= r && (H !== r || W !== r)) {
+    throw new Error(`${name}: the attention biases fit a ${r}×${r} window but this map is ${H}×${W}; use the input resolution the checkpoint was made for`);
+  }
+  expectLength(name, 'attention_biases', w.biases, heads * r * r);
+  const winY = Math.ceil(H / r), winX = Math.ceil(W / r), N = r * r;
+  const QS = Math.ceil((2 * KEY_DIM + d) / 16) * 16;
+  const cat = g.tensor(`${name}.cat`, [B, C, H, W]);
+  let prev: Tensor | null = null;
+  for (let i = 0; i < heads; i++) {
+    const { weight: wq, bias: bq } = w.qkv[i];
+    expectLength(`${name}.qkvs.${i}`, 'weight', wq, (2 * KEY_DIM + d) * d);
+    const { weight: wd, bias: bd, k } = w.dw[i];
+    expectLength(`${name}.dws.${i}`, 'weight', wd, KEY_DIM * k * k);
+    // Transpose so one token's 16 consecutive outputs (or 16 q channels of one tap) are 4 vec4.
+    const wqT = new Float32Array(d * QS);
+    for (let j = 0; j < 2 * KEY_DIM + d; j++) for (let c = 0; c < d; c++) wqT[c * QS + j] = wq[j * d + c];
+    const wdT = new Float32Array(k * k * KEY_DIM);
+    for (let ch = 0; ch < KEY_DIM; ch++) for (let t = 0; t < k * k; t++) wdT[t * KEY_DIM + ch] = wd[ch * k * k + t];
+    const last = i === heads - 1;
+    const out = last ? null : g.tensor(`${name}.head${i}`, [B * winY * winX, d, r, r]);
+    g.node({
+      name: `${name}.head${i}`,
+      kernel: { file: 'cascaded_attention.wgsl', entry: 'main', overrides: { WG: Math.ceil(N / 4) * 4, HAS_PREV: prev !== null, WRITE_WIN: !last } },
+      category: 'matmul',
+      bind: {
+        x: { tensor: x }, prev: prev ? { tensor: prev } : { empty: true },
+        wqkv: { weight: g.weight(`${name}.qkvs.${i}.weight`, wqT) }, bqkv: { weight: g.weight(`${name}.qkvs.${i}.bias`, bq, QS) },
+        wdw: { weight: g.weight(`${name}.dws.${i}.weight`, wdT) }, bdw: { weight: g.weight(`${name}.dws.${i}.bias`, bd) },
+        ab: { weight: g.weight(`${name}.attention_biases.${i}`, w.biases.subarray(i * N, (i + 1) * N)) },
+        cat: { tensor: cat }, win: out ? { tensor: out } : { empty: true },
+      },
+      params: { C, H, W, PS: x.planeStride, d, chunk: i * d, r, N, winX, winY, ks: k, QS, scale: KEY_DIM ** -0.5 },
+      workgroups: [B * winY * winX, 1, 1],
+      flops: 2 * B * winY * winX * N * ((2 * KEY_DIM + d) * d + KEY_DIM * k * k + N * (KEY_DIM + d)),
+      bytes: 4 * (B * d * (H * W) * 2 + (out ? out.size * 2 : 0)),
+    });
+    prev = out;
+  }
+  expectLength(`${name}.proj`, 'weight', w.proj.weight, C * C);
+  return pointwise(g, `${name}.proj`, cat, w.proj.weight, w.proj.bias, C, { reluIn: true, residual: x });
+}

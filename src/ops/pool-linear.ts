@@ -1,0 +1,27 @@
+// Global mean pool + linear (the classifier head, BN folded into w and bias): [B,C,H,W] → [B,O].
+import type { GraphBuilder } from '../graph/builder.ts';
+import type { Tensor } from '../graph/ir.ts';
+import { expectLength } from './common.ts';
+
+const MAX_C = 2048, WG = 64;
+
+export function poolLinear(g: GraphBuilder, name: string, x: Tensor, w: Float32Array, bias: Float32Array, o: number): Tensor {
+  const [B, C, H, W] = x.shape;
+  if (C > MAX_C) throw new Error(`${name}: the head supports up to ${MAX_C} channels, got ${C}`);
+  expectLength(name, 'weight', w, o * C);
+  expectLength(name, 'bias', bias, o);
+  const y = g.tensor(name, [B, o]);
+  const { ref, stride } = g.matrix(`${name}.weight`, w, o, C, 4, 4);
+  const groupsO = Math.ceil(o / (4 * WG));
+  g.node({
+    name,
+    kernel: { file: 'pool_linear.wgsl', entry: 'main', overrides: { WG } },
+    category: 'matmul',
+    bind: { x: { tensor: x }, w: { weight: ref }, bias: { weight: g.weight(`${name}.bias`, bias) }, y: { tensor: y } },
+    params: { C, HW: H * W, PS: x.planeStride, O: o, CS4: stride / 4, OS: y.planeStride, groupsO },
+    workgroups: [B * groupsO, 1, 1],
+    flops: B * (C * H * W + 2 * o * C),
+    bytes: 4 * (x.size + o * C + y.size),
+  });
+  return y;
+}
