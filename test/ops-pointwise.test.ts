@@ -1,5 +1,5 @@
 // pointwise.wgsl (1×1 conv + epilogues) against the CPU reference, on shapes that are not multiples
-// of 4 or of the 16×16 tile.
+// of 4 or of the 16×16 tile; small layers run in workgroups of 4, bigger ones of 16.
 import { test } from 'node:test';
 import { assertClose, random, runGraph } from './helpers/gpu.ts';
 import { pointwise } from '../src/ops/pointwise.ts';
@@ -12,6 +12,7 @@ const shapes: [number, number, number, number, number][] = [
   [1, 64, 128, 14, 14],
   [3, 3, 17, 5, 2],
   [1, 130, 20, 1, 1],
+  [2, 24, 100, 20, 21], // enough tiles for the 16-wide workgroups, the last one partly idle
 ];
 
 for (const [B, K, M, H, W] of shapes) {

@@ -12,10 +12,8 @@ export interface PointwiseOptions {
   residual?: Tensor;
   /** [B, K] multiplier on the input channels (squeeze-excite gate) */
   scale?: Tensor;
-  /** workgroup size (multiple of 4); default: 16, or 4 when there are few tiles */
+  /** workgroup size (multiple of 4); default: 16, or 4 when there are few tiles (see bench/README.md) */
   wg?: number;
-  /** compile the dims into the pipeline (one pipeline per layer shape, ~0.3 s each; see bench/README.md) */
-  fixedDims?: boolean;
 }
 
 /** Output tile of one invocation: TILE_M rows × TILE_P pixels. */
@@ -44,12 +42,13 @@ export function pointwise(g: GraphBuilder, name: string, x: Tensor, w: Float32Ar
   const PS = x.planeStride;
   const tilesM = Math.ceil(m / TILE_M), tilesP = Math.ceil(PS / TILE_P);
   const count = B * tilesM * tilesP;
-  const wg = opts.wg ?? (count < 64 ? 4 : 16);
+  // SwiftShader runs each workgroup on one of its (here 2) worker threads: small layers need small
+  // workgroups to have enough of them; big ones keep 16 (kinder to real GPUs, same speed here).
+  const wg = opts.wg ?? (count < 256 ? 4 : 16);
   if (wg % 4 !== 0) throw new Error(`${name}: workgroup size ${wg} must be a multiple of 4 (GPUs and SwiftShader run 4 lanes at a time)`);
-  const fixed = opts.fixedDims ? { FIXED_M: m, FIXED_K: K, FIXED_PS: PS } : {};
   g.node({
     name,
-    kernel: { file: 'pointwise.wgsl', entry: 'main', overrides: { WG: wg, RELU_IN: !!opts.reluIn, RELU_OUT: !!opts.reluOut, HAS_RES: !!opts.residual, HAS_SCALE: !!opts.scale, ...fixed } },
+    kernel: { file: 'pointwise.wgsl', entry: 'main', overrides: { WG: wg, RELU_IN: !!opts.reluIn, RELU_OUT: !!opts.reluOut, HAS_RES: !!opts.residual, HAS_SCALE: !!opts.scale } },
     category: 'matmul',
     bind: {
       x: { tensor: x }, w: { weight: ref }, bias: { weight: b }, y: { tensor: y },

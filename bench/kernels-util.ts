@@ -1,0 +1,99 @@
+// Shared by the kernel benchmarks: builds a small graph, times its compile, then times its steps by
+// encoding them `reps` times in one compute pass (one submit, wall clock to onSubmittedWorkDone),
+// after a warm-up. Node only (Dawn); the adapter is whatever nodeRuntime picks (SwiftShader here).
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { nodeRuntime } from '../src/node.ts';
+import type { Runtime } from '../src/runtime.ts';
+import { PipelineCache } from '../src/gpu/pipelines.ts';
+import { nodeShaderLoader } from '../src/gpu/node-shaders.ts';
+import { compileGraph, type CompiledGraph } from '../src/graph/executor.ts';
+import { GraphBuilder } from '../src/graph/builder.ts';
+import type { Tensor } from '../src/graph/ir.ts';
+
+export interface Timing {
+  label: string; kernels: string[];
+  /** wall ms per pass, best of 5 batches (the machine is shared; the best is the least disturbed) */
+  ms: number; gflops: number;
+  /** process CPU ms per pass (all SwiftShader threads), same batch */
+  cpuMs: number;
+  compileMs: number; dispatches: number;
+}
+
+export async function benchRuntime(): Promise<Runtime> {
+  const toggles = process.env.WEBVIT_NO_ROBUSTNESS ? ['disable_robustness'] : [];
+  return nodeRuntime({ toggles });
+}
+
+/** Builds `build` into a graph whose inputs hold random data and times it: compile (with a fresh pipeline cache) and run. */
+export async function timeGraph(rt: Runtime, label: string, inputs: number[][], build: (g: GraphBuilder, xs: Tensor[]) => Tensor,
+  opts: { minMs?: number; freshCache?: boolean } = {}): Promise<Timing> {
+  const g = new GraphBuilder();
+  const xs = inputs.map((s, i) => g.input(`x${i}`, s));
+  g.output = build(g, xs);
+  const cache = opts.freshCache === false ? rt.pipelines : new PipelineCache(rt.gpu, nodeShaderLoader);
+  const t0 = performance.now();
+  const compiled = await compileGraph(rt.gpu, cache, g, label);
+  const compileMs = performance.now() - t0;
+  try {
+    await compiled.run(...xs.map((t) => randomArray(t.size)));
+    const flops = g.nodes.reduce((a, n) => a + n.flops, 0);
+    const { ms, cpuMs } = await timeSteps(compiled, opts.minMs ?? 300);
+    return { label, kernels: [...new Set(compiled.steps.map((s) => s.kernel.key))], ms, gflops: flops / ms / 1e6, cpuMs, compileMs, dispatches: compiled.steps.length };
+  } finally {
+    compiled.destroy();
+  }
+}
+
+/** Wall and CPU milliseconds per pass over all steps: the best of 5 batches, each long enough to take ≥ minMs/5. */
+export async function timeSteps(c: CompiledGraph, minMs: number): Promise<{ ms: number; cpuMs: number }> {
+  const d = c.gpu.device;
+  let expect = 0; // ms the batch is expected to take
+  const batch = async (reps: number) => {
+    const enc = d.createCommandEncoder();
+    const pass = enc.beginComputePass();
+    for (let r = 0; r < reps; r++) {
+      for (const s of c.steps) {
+        pass.setPipeline(s.kernel.pipeline);
+        pass.setBindGroup(0, s.bindGroup);
+        pass.dispatchWorkgroups(...s.node.workgroups);
+      }
+    }
+    pass.end();
+    const t0 = performance.now(), c0 = process.cpuUsage();
+    d.queue.submit([enc.finish()]);
+    // Dawn's node bindings poll for completion on the main thread, which takes a core from
+    // SwiftShader's workers: sleep through most of the expected time before asking.
+    if (expect > 2) await new Promise((r) => setTimeout(r, expect * 0.85));
+    await d.queue.onSubmittedWorkDone();
+    const c1 = process.cpuUsage(c0);
+    lastCpu = (c1.user + c1.system) / 1000;
+    return performance.now() - t0;
+  };
+  let lastCpu = 0;
+  let reps = 1;
+  let t = await batch(reps); // warm-up
+  t = await batch(reps);
+  while (t < minMs / 5 && reps < 1 << 16) { reps *= Math.max(2, Math.min(16, Math.ceil(minMs / 5 / Math.max(t, 0.01)))); t = await batch(reps); }
+  let best = { ms: Infinity, cpuMs: 0 };
+  for (let i = 0; i < 5; i++) {
+    expect = Math.min(t, best.ms * reps);
+    const ms = (await batch(reps)) / reps;
+    if (ms < best.ms) best = { ms, cpuMs: lastCpu / reps };
+  }
+  return best;
+}
+
+export function randomArray(n: number, seed = 12345): Float32Array {
+  let s = seed >>> 0;
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) { s = (Math.imul(s, 1664525) + 1013904223) >>> 0; out[i] = s / 4294967296 - 0.5; }
+  return out;
+}
+
+export function report(file: string, meta: Record<string, unknown>, rows: Timing[]): void {
+  for (const r of rows) {
+    console.log(`${r.label.padEnd(44)} ${r.ms.toFixed(3).padStart(9)} ms  ${r.gflops.toFixed(2).padStart(6)} GFLOP/s  cpu ${r.cpuMs.toFixed(3).padStart(9)} ms  compile ${r.compileMs.toFixed(0).padStart(5)} ms  ${r.kernels.join(' ')}`);
+  }
+  mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
+  writeFileSync(new URL(`./results/${file}`, import.meta.url), JSON.stringify({ ...meta, date: new Date().toISOString(), rows }, null, 2));
+}
