@@ -94,8 +94,10 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
   var e: array<f32, MAX_N>;
   var mx = -3.4e38;
   for (var m = 0u; m < p.N; m++) {
-    let dy = u32(abs(i32(m / p.r) - i32(ty)));
-    let dx = u32(abs(i32(m % p.r) - i32(tx)));
+    let my = m / p.r;
+    let mx_ = m % p.r;
+    let dy = max(my, ty) - min(my, ty);
+    let dx = max(mx_, tx) - min(mx_, tx);
     let s = (dot(q0, kt[m * 4u]) + dot(q1, kt[m * 4u + 1u]) + dot(q2, kt[m * 4u + 2u]) + dot(q3, kt[m * 4u + 3u])) * p.scale + ab[dy * p.r + dx];
     e[m] = s;
     mx = max(mx, s);

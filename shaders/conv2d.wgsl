@@ -20,8 +20,9 @@ override WG: u32 = 16;
 override RELU: bool = false;
 
 fn pixel(base: u32, iy: i32, ix: i32) -> f32 {
-  let inside = iy >= 0 && iy < i32(p.H) && ix >= 0 && ix < i32(p.W);
-  let v = x[base + u32(clamp(iy, 0, i32(p.H) - 1)) * p.W + u32(clamp(ix, 0, i32(p.W) - 1))];
+  // Negative coordinates wrap to huge unsigned values, so one unsigned compare per axis tests both ends.
+  let inside = u32(iy) < p.H && u32(ix) < p.W;
+  let v = x[base + select(0u, u32(iy) * p.W + u32(ix), inside)];
   return select(0.0, v, inside);
 }
 
@@ -39,8 +40,8 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   let ix0 = i32(ox0) * s - i32(p.pad);
   let cq = p.tilesC * 4u; // vec4 per weight row
 
-  var a0 = array<vec4<f32>, 4>(); var a1 = array<vec4<f32>, 4>(); var a2 = array<vec4<f32>, 4>(); var a3 = array<vec4<f32>, 4>();
-  var a4 = array<vec4<f32>, 4>(); var a5 = array<vec4<f32>, 4>(); var a6 = array<vec4<f32>, 4>(); var a7 = array<vec4<f32>, 4>();
+  var a0 = mat4x4<f32>(); var a1 = mat4x4<f32>(); var a2 = mat4x4<f32>(); var a3 = mat4x4<f32>();
+  var a4 = mat4x4<f32>(); var a5 = mat4x4<f32>(); var a6 = mat4x4<f32>(); var a7 = mat4x4<f32>();
   for (var ci = 0u; ci < p.Cin; ci++) {
     let base = (b * p.Cin + ci) * p.PSin;
     for (var ky = 0u; ky < p.KH; ky++) {
@@ -53,18 +54,19 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
         let v2 = pixel(base, iy, ix + 2 * s); let v3 = pixel(base, iy, ix + 3 * s);
         let v4 = pixel(base, iy, ix + 4 * s); let v5 = pixel(base, iy, ix + 5 * s);
         let v6 = pixel(base, iy, ix + 6 * s); let v7 = pixel(base, iy, ix + 7 * s);
-        a0[0] = fma(vec4(v0), w0, a0[0]); a0[1] = fma(vec4(v0), w1, a0[1]); a0[2] = fma(vec4(v0), w2, a0[2]); a0[3] = fma(vec4(v0), w3, a0[3]);
-        a1[0] = fma(vec4(v1), w0, a1[0]); a1[1] = fma(vec4(v1), w1, a1[1]); a1[2] = fma(vec4(v1), w2, a1[2]); a1[3] = fma(vec4(v1), w3, a1[3]);
-        a2[0] = fma(vec4(v2), w0, a2[0]); a2[1] = fma(vec4(v2), w1, a2[1]); a2[2] = fma(vec4(v2), w2, a2[2]); a2[3] = fma(vec4(v2), w3, a2[3]);
-        a3[0] = fma(vec4(v3), w0, a3[0]); a3[1] = fma(vec4(v3), w1, a3[1]); a3[2] = fma(vec4(v3), w2, a3[2]); a3[3] = fma(vec4(v3), w3, a3[3]);
-        a4[0] = fma(vec4(v4), w0, a4[0]); a4[1] = fma(vec4(v4), w1, a4[1]); a4[2] = fma(vec4(v4), w2, a4[2]); a4[3] = fma(vec4(v4), w3, a4[3]);
-        a5[0] = fma(vec4(v5), w0, a5[0]); a5[1] = fma(vec4(v5), w1, a5[1]); a5[2] = fma(vec4(v5), w2, a5[2]); a5[3] = fma(vec4(v5), w3, a5[3]);
-        a6[0] = fma(vec4(v6), w0, a6[0]); a6[1] = fma(vec4(v6), w1, a6[1]); a6[2] = fma(vec4(v6), w2, a6[2]); a6[3] = fma(vec4(v6), w3, a6[3]);
-        a7[0] = fma(vec4(v7), w0, a7[0]); a7[1] = fma(vec4(v7), w1, a7[1]); a7[2] = fma(vec4(v7), w2, a7[2]); a7[3] = fma(vec4(v7), w3, a7[3]);
+        let wm = mat4x4<f32>(w0, w1, w2, w3);
+        a0 += wm * v0;
+        a1 += wm * v1;
+        a2 += wm * v2;
+        a3 += wm * v3;
+        a4 += wm * v4;
+        a5 += wm * v5;
+        a6 += wm * v6;
+        a7 += wm * v7;
       }
     }
   }
-  let acc = array<array<vec4<f32>, 4>, 8>(a0, a1, a2, a3, a4, a5, a6, a7);
+  let acc = array<mat4x4<f32>, 8>(a0, a1, a2, a3, a4, a5, a6, a7);
   for (var q = 0u; q < 4u; q++) {
     let bv = bias[tc * 4u + q];
     for (var i = 0u; i < 4u; i++) {

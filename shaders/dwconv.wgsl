@@ -20,8 +20,9 @@ override RELU: bool = false;
 override RESIDUAL: bool = false;
 
 fn pixel(base: u32, iy: i32, ix: i32) -> f32 {
-  let inside = iy >= 0 && iy < i32(p.H) && ix >= 0 && ix < i32(p.W);
-  let v = x[base + u32(clamp(iy, 0, i32(p.H) - 1)) * p.W + u32(clamp(ix, 0, i32(p.W) - 1))];
+  // Negative coordinates wrap to huge unsigned values, so one unsigned compare per axis tests both ends.
+  let inside = u32(iy) < p.H && u32(ix) < p.W;
+  let v = x[base + select(0u, u32(iy) * p.W + u32(ix), inside)];
   return select(0.0, v, inside);
 }
 

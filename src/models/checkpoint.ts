@@ -1,0 +1,68 @@
+// Reads a model's tensors out of a state dict by upstream key name, checking shapes, and reports
+// every missing, mismatched and unexpected key in one error (with expected and found shapes).
+import { foldBatchNorm, type BatchNormParams } from '../weights/fold.ts';
+import type { StateDict } from '../weights/tensor.ts';
+
+const IGNORED = /(^|\.)num_batches_tracked$/;
+
+export class CheckpointReader {
+  private used = new Set<string>();
+  private problems: string[] = [];
+
+  constructor(private sd: StateDict, private model: string) {}
+
+  /** f32 tensor with this shape; a [out, in] tensor is accepted where [out, in, 1, 1] is expected. */
+  get(key: string, shape: number[]): Float32Array {
+    this.used.add(key);
+    const t = this.sd.get(key);
+    const n = shape.reduce((a, b) => a * b, 1);
+    if (!t) { this.problems.push(`missing ${key} (expected [${shape}])`); return new Float32Array(n); }
+    const sameShape = t.shape.length === shape.length && t.shape.every((s, i) => s === shape[i]);
+    const as2d = shape.length === 4 && shape[2] === 1 && shape[3] === 1 && t.shape.length === 2 && t.shape[0] === shape[0] && t.shape[1] === shape[1];
+    if (!(sameShape || as2d) || t.dtype !== 'f32') {
+      this.problems.push(`${key}: expected float [${shape}], found ${t.dtype} [${t.shape}]`);
+      return new Float32Array(n);
+    }
+    return t.data as Float32Array;
+  }
+
+  /** int64 tensor (e.g. attention_bias_idxs) as numbers, or null when absent (it can be rebuilt). */
+  indices(key: string): { shape: number[]; data: Int32Array } | null {
+    this.used.add(key);
+    const t = this.sd.get(key);
+    if (!t) return null;
+    if (t.dtype !== 'i64') { this.problems.push(`${key}: expected int64, found ${t.dtype} [${t.shape}]`); return null; }
+    return { shape: t.shape, data: Int32Array.from(t.data as BigInt64Array, Number) };
+  }
+
+  /** Shape of a tensor, to read hyper-parameters such as the attention bias table size. */
+  shapeOf(key: string): number[] | null { return this.sd.get(key)?.shape ?? null; }
+
+  has(prefix: string): boolean { for (const k of this.sd.keys()) if (k.startsWith(prefix)) return true; return false; }
+
+  bn(prefix: string, c: number): BatchNormParams {
+    return {
+      weight: this.get(`${prefix}.weight`, [c]), bias: this.get(`${prefix}.bias`, [c]),
+      running_mean: this.get(`${prefix}.running_mean`, [c]), running_var: this.get(`${prefix}.running_var`, [c]),
+    };
+  }
+
+  /** Conv2d_BN (`X.c.weight` + `X.bn.*`, eps 1e-5) folded into weight and bias. */
+  convBN(prefix: string, out: number, inPerGroup: number, k: number): { weight: Float32Array; bias: Float32Array } {
+    const w = this.get(`${prefix}.c.weight`, [out, inPerGroup, k, k]);
+    return foldBatchNorm(w, out, null, this.bn(`${prefix}.bn`, out), 1e-5);
+  }
+
+  problem(message: string): void { this.problems.push(message); }
+
+  /** Throws one error listing every problem and every key the model did not use. */
+  finish(): void {
+    const unexpected = [...this.sd.keys()].filter((k) => !this.used.has(k) && !IGNORED.test(k));
+    const lines = [...this.problems, ...unexpected.slice(0, 30).map((k) => `unexpected ${k} [${this.sd.get(k)!.shape}]`)];
+    if (unexpected.length > 30) lines.push(`… and ${unexpected.length - 30} more unexpected keys`);
+    if (lines.length) {
+      throw new Error(`this checkpoint does not fit ${this.model} (is it a different model or variant?):\n  ${lines.slice(0, 60).join('\n  ')}` +
+        (lines.length > 60 ? `\n  … ${lines.length - 60} more` : ''));
+    }
+  }
+}
