@@ -1,0 +1,49 @@
+// Golden cases made by scripts/golden/make_golden.py (our PyTorch definitions with upstream key
+// names), generated on first use into test/.golden/<hash of the scripts>/ and reused after that.
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+
+const repo = fileURLToPath(new URL('../../', import.meta.url));
+const scripts = path.join(repo, 'scripts/golden');
+export const PYTHON = process.env.WEBVIT_PYTHON ?? '/usr/bin/python3';
+
+export interface GoldenCase { name: string; model: string; res: number; batch: number; pth: Uint8Array; input: Float32Array; logits: Float32Array }
+
+function scriptsHash(): string {
+  const h = createHash('sha256');
+  for (const f of readdirSync(scripts).filter((f) => f.endsWith('.py')).sort()) h.update(f).update(readFileSync(path.join(scripts, f)));
+  return h.digest('hex').slice(0, 12);
+}
+
+export function torchAvailable(): boolean {
+  try { execFileSync(PYTHON, ['-c', 'import torch'], { stdio: 'ignore' }); return true; } catch { return false; }
+}
+
+const f32 = (file: string) => { const b = readFileSync(file); return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength)); };
+
+/** Makes (once) and loads the cases "model:res:batch" with seed 0. */
+export function goldenCases(specs: string[]): GoldenCase[] {
+  const dir = path.join(repo, 'test/.golden', scriptsHash());
+  const name = (s: string) => { const [m, r, b] = s.split(':'); return `${m}_r${r}_b${b}_s0`; };
+  const missing = specs.filter((s) => !existsSync(path.join(dir, `${name(s)}.logits.f32`)));
+  if (missing.length) {
+    mkdirSync(dir, { recursive: true });
+    execFileSync(PYTHON, [path.join(scripts, 'make_golden.py'), '--out', dir, '--cases', missing.join(',')], { stdio: ['ignore', 'ignore', 'inherit'] });
+  }
+  return specs.map((s) => {
+    const [model, res, batch] = s.split(':');
+    const base = path.join(dir, name(s));
+    return { name: name(s), model, res: +res, batch: +batch, pth: readFileSync(`${base}.pth`), input: f32(`${base}.input.f32`), logits: f32(`${base}.logits.f32`) };
+  });
+}
+
+/** The project's tolerance for model outputs: max|Δ| ≤ 1e-4·max(1, max|y|). */
+export function logitsError(got: Float32Array, want: Float32Array): { maxDiff: number; tolerance: number } {
+  let maxDiff = 0, maxAbs = 0;
+  for (let i = 0; i < want.length; i++) { maxDiff = Math.max(maxDiff, Math.abs(got[i] - want[i])); maxAbs = Math.max(maxAbs, Math.abs(want[i])); }
+  if (got.length !== want.length || Number.isNaN(maxDiff)) maxDiff = Infinity;
+  return { maxDiff, tolerance: 1e-4 * Math.max(1, maxAbs) };
+}
