@@ -27,16 +27,15 @@ struct Params {
 @group(0) @binding(7) var<storage, read> ab: array<f32>;              // (r·r) this head's bias per offset
 @group(0) @binding(8) var<storage, read_write> cat: array<f32>;       // (B, C, PS) all heads' outputs
 @group(0) @binding(9) var<storage, read_write> win: array<f32>;       // (B·winY·winX, d, N) when WRITE_WIN
+@group(0) @binding(10) var<storage, read_write> qkv: array<vec4<f32>>; // (B·winY·winX, N, QS/4) scratch: q, k, v per token
 
 override WG: u32 = 64;
 override HAS_PREV: bool = false;
 override WRITE_WIN: bool = false;
 const MAX_N = 49u;
-const MAX_D4 = 32u; // d ≤ 128
-
-var<workgroup> qs: array<vec4<f32>, 196>;  // (MAX_N, 4)
-var<workgroup> kt: array<vec4<f32>, 196>;  // (MAX_N, 4)
-var<workgroup> vs: array<vec4<f32>, 1568>; // (MAX_N, MAX_D4)
+// q, k, v go through a storage scratch buffer rather than workgroup memory: on CPU-backed devices
+// workgroup loads cost the same, and zero-initialising 30 KiB of workgroup memory made this
+// pipeline take ~15 s to compile on SwiftShader.
 
 @compute @workgroup_size(WG)
 fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
@@ -51,6 +50,8 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
   let isToken = n < p.N;
   let inside = isToken && y < p.H && xx < p.W;
   let pix = min(y, p.H - 1u) * p.W + min(xx, p.W - 1u);
+  let S = p.QS / 4u;               // vec4 per token in the scratch
+  let base = bw * p.N * S;
 
   // qkv for this token, 16 outputs at a time: rows 0..15 → q, 16..31 → k, 32.. → v.
   if (isToken) {
@@ -63,14 +64,11 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
         a0 = fma(wqkv[wi], vec4(f), a0); a1 = fma(wqkv[wi + 1u], vec4(f), a1);
         a2 = fma(wqkv[wi + 2u], vec4(f), a2); a3 = fma(wqkv[wi + 3u], vec4(f), a3);
       }
-      if (j16 == 0u) { qs[n * 4u] = a0; qs[n * 4u + 1u] = a1; qs[n * 4u + 2u] = a2; qs[n * 4u + 3u] = a3; }
-      else if (j16 == 1u) { kt[n * 4u] = a0; kt[n * 4u + 1u] = a1; kt[n * 4u + 2u] = a2; kt[n * 4u + 3u] = a3; }
-      else {
-        let v0 = n * MAX_D4 + (j16 - 2u) * 4u;
-        vs[v0] = a0; vs[v0 + 1u] = a1; vs[v0 + 2u] = a2; vs[v0 + 3u] = a3;
-      }
+      let o = base + n * S + j16 * 4u;
+      qkv[o] = a0; qkv[o + 1u] = a1; qkv[o + 2u] = a2; qkv[o + 3u] = a3;
     }
   }
+  storageBarrier();
   workgroupBarrier();
   if (!isToken) { return; }
 
@@ -85,8 +83,9 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
       if (sx < 0 || sx >= i32(p.r)) { continue; }
       let m = u32(sy) * p.r + u32(sx);
       let wi = (dy * p.ks + dx) * 4u;
-      q0 = fma(wdw[wi], qs[m * 4u], q0); q1 = fma(wdw[wi + 1u], qs[m * 4u + 1u], q1);
-      q2 = fma(wdw[wi + 2u], qs[m * 4u + 2u], q2); q3 = fma(wdw[wi + 3u], qs[m * 4u + 3u], q3);
+      let qm = base + m * S;
+      q0 = fma(wdw[wi], qkv[qm], q0); q1 = fma(wdw[wi + 1u], qkv[qm + 1u], q1);
+      q2 = fma(wdw[wi + 2u], qkv[qm + 2u], q2); q3 = fma(wdw[wi + 3u], qkv[qm + 3u], q3);
     }
   }
 
@@ -98,7 +97,8 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
     let mx_ = m % p.r;
     let dy = max(my, ty) - min(my, ty);
     let dx = max(mx_, tx) - min(mx_, tx);
-    let s = (dot(q0, kt[m * 4u]) + dot(q1, kt[m * 4u + 1u]) + dot(q2, kt[m * 4u + 2u]) + dot(q3, kt[m * 4u + 3u])) * p.scale + ab[dy * p.r + dx];
+    let km = base + m * S + 4u;
+    let s = (dot(q0, qkv[km]) + dot(q1, qkv[km + 1u]) + dot(q2, qkv[km + 2u]) + dot(q3, qkv[km + 3u])) * p.scale + ab[dy * p.r + dx];
     e[m] = s;
     mx = max(mx, s);
   }
@@ -111,7 +111,7 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
   let inv = 1.0 / sum;
   for (var c4 = 0u; c4 * 4u < p.d; c4++) {
     var o = vec4<f32>(0.0);
-    for (var m = 0u; m < p.N; m++) { o = fma(vec4(e[m]), vs[m * MAX_D4 + c4], o); }
+    for (var m = 0u; m < p.N; m++) { o = fma(vec4(e[m]), qkv[base + m * S + 8u + c4], o); }
     o *= inv;
     for (var j = 0u; j < 4u; j++) {
       let c = c4 * 4u + j;

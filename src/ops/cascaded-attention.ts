@@ -33,6 +33,7 @@ export function cascadedAttention(g: GraphBuilder, name: string, x: Tensor, w: C
   const winY = Math.ceil(H / r), winX = Math.ceil(W / r), N = r * r;
   const QS = Math.ceil((2 * KEY_DIM + d) / 16) * 16;
   const cat = g.tensor(`${name}.cat`, [B, C, H, W]);
+  const scratch = g.tensor(`${name}.qkv`, [B * winY * winX, N * QS]);
   let prev: Tensor | null = null;
   for (let i = 0; i < heads; i++) {
     const { weight: wq, bias: bq } = w.qkv[i];
@@ -55,7 +56,7 @@ export function cascadedAttention(g: GraphBuilder, name: string, x: Tensor, w: C
         wqkv: { weight: g.weight(`${name}.qkvs.${i}.weight`, wqT) }, bqkv: { weight: g.weight(`${name}.qkvs.${i}.bias`, bq, QS) },
         wdw: { weight: g.weight(`${name}.dws.${i}.weight`, wdT) }, bdw: { weight: g.weight(`${name}.dws.${i}.bias`, bd) },
         ab: { weight: g.weight(`${name}.attention_biases.${i}`, w.biases.subarray(i * N, (i + 1) * N)) },
-        cat: { tensor: cat }, win: out ? { tensor: out } : { empty: true },
+        cat: { tensor: cat }, win: out ? { tensor: out } : { empty: true }, qkv: { tensor: scratch },
       },
       params: { C, H, W, PS: x.planeStride, d, chunk: i * d, r, N, winX, winY, ks: k, QS, scale: KEY_DIM ** -0.5 },
       workgroups: [B * winY * winX, 1, 1],

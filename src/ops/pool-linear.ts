@@ -3,7 +3,7 @@ import type { GraphBuilder } from '../graph/builder.ts';
 import type { Tensor } from '../graph/ir.ts';
 import { expectLength } from './common.ts';
 
-const MAX_C = 2048, WG = 64;
+const MAX_C = 512, WG = 64;
 
 export function poolLinear(g: GraphBuilder, name: string, x: Tensor, w: Float32Array, bias: Float32Array, o: number): Tensor {
   const [B, C, H, W] = x.shape;

@@ -3,21 +3,20 @@ import type { GraphBuilder } from '../graph/builder.ts';
 import type { Tensor } from '../graph/ir.ts';
 import { expectLength } from './common.ts';
 
-const MAX_C = 2048, MAX_R = 512;
 
 export function squeezeExciteGate(g: GraphBuilder, name: string, x: Tensor, w1: Float32Array, b1: Float32Array, w2: Float32Array, b2: Float32Array, r: number): Tensor {
   const [B, C, H, W] = x.shape;
-  if (C > MAX_C || r > MAX_R) throw new Error(`${name}: squeeze-excite supports up to ${MAX_C} channels and ${MAX_R} hidden (got ${C}, ${r})`);
   expectLength(name, 'fc1.weight', w1, r * C); expectLength(name, 'fc1.bias', b1, r);
   expectLength(name, 'fc2.weight', w2, C * r); expectLength(name, 'fc2.bias', b2, C);
   const s = g.tensor(name, [B, C]);
+  const tmp = g.tensor(`${name}.tmp`, [B, C + r]);
   g.node({
     name,
     kernel: { file: 'squeeze_excite.wgsl', entry: 'main', overrides: { WG: 64 } },
     category: 'other',
     bind: {
       x: { tensor: x }, w1: { weight: g.weight(`${name}.fc1.weight`, w1) }, b1: { weight: g.weight(`${name}.fc1.bias`, b1) },
-      w2: { weight: g.weight(`${name}.fc2.weight`, w2) }, b2: { weight: g.weight(`${name}.fc2.bias`, b2) }, s: { tensor: s },
+      w2: { weight: g.weight(`${name}.fc2.weight`, w2) }, b2: { weight: g.weight(`${name}.fc2.bias`, b2) }, s: { tensor: s }, tmp: { tensor: tmp },
     },
     params: { C, R: r, HW: H * W, PS: x.planeStride, CS: s.planeStride },
     workgroups: [B, 1, 1],
