@@ -1,0 +1,101 @@
+// Browser entry (bundled to dist/webvit.js): a Runtime on navigator.gpu with shaders fetched over
+// HTTP. Imports nothing Node-only, so esbuild can bundle it for the browser platform.
+import { openDevice } from './gpu/device.ts';
+import { fetchShaderLoader } from './gpu/fetch-shaders.ts';
+import { Runtime } from './runtime.ts';
+import type { CompiledGraph } from './graph/executor.ts';
+
+export { Runtime } from './runtime.ts';
+export { Model, type InferenceResult } from './model.ts';
+export { loadStateDict } from './weights/load.ts';
+export { MODELS, modelInfo, type ModelInfo } from './models/registry.ts';
+export type { CompiledGraph, GraphStats } from './graph/executor.ts';
+
+export interface BrowserRuntimeOptions {
+  /** URL of the shaders/ folder; default: ../shaders/ next to the bundle (dist/webvit.js). */
+  shaderBase?: string | URL;
+}
+
+export async function browserRuntime(opts: BrowserRuntimeOptions = {}): Promise<Runtime> {
+  const gpu = globalThis.navigator?.gpu;
+  if (!gpu) {
+    throw new Error('navigator.gpu is missing: WebGPU needs Chrome/Edge 113+ (or a browser with WebGPU enabled) ' +
+      'and a secure context — open the page from https:// or http://localhost, not file://');
+  }
+  const base = opts.shaderBase ?? new URL('../shaders/', import.meta.url);
+  return new Runtime(await openDevice(gpu), fetchShaderLoader(base));
+}
+
+const MEAN = [0.485, 0.456, 0.406];
+const STD = [0.229, 0.224, 0.225];
+
+/** RGBA pixels of a decoded image (e.g. from `createImageBitmap`), drawn at its own size. */
+export function imagePixels(image: ImageBitmap): ImageData {
+  const canvas = new OffscreenCanvas(image.width, image.height);
+  const ctx = canvas.getContext('2d');
+  if (!ctx) throw new Error('this browser gives no 2D canvas context; cannot read the image pixels');
+  ctx.drawImage(image, 0, 0);
+  return ctx.getImageData(0, 0, image.width, image.height);
+}
+
+/**
+ * ImageNet evaluation preprocessing: resize the shorter side to floor(res·256/224) (bilinear, half-pixel
+ * centres, no antialias, like torch's interpolate), centre-crop res×res, scale to [0, 1], normalise
+ * with ImageNet mean/std. Returns NCHW float32 [1, 3, res, res].
+ */
+export function preprocess(img: ImageData, res: number): Float32Array {
+  const { width: w, height: h, data } = img;
+  const short = Math.floor((res * 256) / 224);
+  const rw = w <= h ? short : Math.floor((short * w) / h), rh = h < w ? short : Math.floor((short * h) / w);
+  if (rw < res || rh < res) throw new Error(`image ${w}×${h} is too small to crop ${res}×${res}`);
+  const top = Math.round((rh - res) / 2), left = Math.round((rw - res) / 2);
+  const sx = w / rw, sy = h / rh; // source pixels per resized pixel
+  const out = new Float32Array(3 * res * res);
+  const plane = res * res;
+  for (let y = 0; y < res; y++) {
+    const fy = Math.min(Math.max((y + top + 0.5) * sy - 0.5, 0), h - 1);
+    const y0 = Math.floor(fy), y1 = Math.min(y0 + 1, h - 1), wy = fy - y0;
+    for (let x = 0; x < res; x++) {
+      const fx = Math.min(Math.max((x + left + 0.5) * sx - 0.5, 0), w - 1);
+      const x0 = Math.floor(fx), x1 = Math.min(x0 + 1, w - 1), wx = fx - x0;
+      for (let c = 0; c < 3; c++) {
+        const p = (yy: number, xx: number) => data[(yy * w + xx) * 4 + c];
+        const v = (1 - wy) * ((1 - wx) * p(y0, x0) + wx * p(y0, x1)) + wy * ((1 - wx) * p(y1, x0) + wx * p(y1, x1));
+        out[c * plane + y * res + x] = (v / 255 - MEAN[c]) / STD[c];
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * GPU time of one inference's compute pass (all steps of `plan`, inputs as last written), from
+ * timestamp queries; null when the device has no 'timestamp-query'. Chrome quantises these to
+ * ~0.1 ms unless started with --enable-webgpu-developer-features.
+ */
+export async function gpuPassMs(plan: CompiledGraph): Promise<number | null> {
+  if (!plan.gpu.hasTimestamps) return null;
+  const d = plan.gpu.device;
+  const qs = d.createQuerySet({ type: 'timestamp', count: 2 });
+  const resolve = d.createBuffer({ size: 16, usage: GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC });
+  const read = d.createBuffer({ size: 16, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+  try {
+    const enc = d.createCommandEncoder({ label: 'timed inference' });
+    const pass = enc.beginComputePass({ label: 'timed inference', timestampWrites: { querySet: qs, beginningOfPassWriteIndex: 0, endOfPassWriteIndex: 1 } });
+    for (const s of plan.steps) {
+      pass.setPipeline(s.kernel.pipeline);
+      pass.setBindGroup(0, s.bindGroup);
+      pass.dispatchWorkgroups(...s.node.workgroups);
+    }
+    pass.end();
+    enc.resolveQuerySet(qs, 0, 2, resolve, 0);
+    enc.copyBufferToBuffer(resolve, 0, read, 0, 16);
+    d.queue.submit([enc.finish()]);
+    await read.mapAsync(GPUMapMode.READ);
+    const [t0, t1] = new BigUint64Array(read.getMappedRange());
+    read.unmap();
+    return Number(t1 - t0) / 1e6;
+  } finally {
+    qs.destroy(); resolve.destroy(); read.destroy();
+  }
+}

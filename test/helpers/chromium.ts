@@ -1,0 +1,74 @@
+// Opens the demo page (index.html) in headless Chromium with WebGPU: bundles dist/webvit.js, serves
+// the repo root on localhost, launches Debian's /usr/bin/chromium through playwright-core. WebGPU
+// runs on SwiftShader (CPU) on machines without a GPU. Shared by test/browser.test.ts and
+// bench/models-chromium.ts.
+import { existsSync } from 'node:fs';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { bundle } from '../../scripts/bundle.ts';
+import { REPO_ROOT, startServer, type StaticServer } from '../../scripts/serve.ts';
+
+export const CHROMIUM = process.env.WEBVIT_CHROMIUM ?? '/usr/bin/chromium';
+export const chromiumAvailable = () => existsSync(CHROMIUM);
+
+const ARGS = ['--no-sandbox', '--enable-unsafe-webgpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+
+export interface DemoPage { page: Page; browser: Browser; server: StaticServer; url: string; close(): Promise<void> }
+
+/** What window.webvit.runCase/runUrls returns (see index.html). */
+export interface PageRun {
+  logits: number[]; classes: number; buildMs: number;
+  /** wall ms per run (upload, submit, readback) */ times: number[];
+  /** GPU ms per compute pass from timestamp queries (empty without 'timestamp-query') */ gpuTimes: number[];
+  flops: number;
+  stats: { dispatches: number; buffers: number; activationBytes: number; weightBytes: number; pipelines: number };
+  adapter: { vendor: string; architecture: string; device: string; description: string };
+}
+
+/** `profiling` adds --enable-webgpu-developer-features (unquantised timestamps) for benchmarks. */
+export async function openDemo(opts: { profiling?: boolean } = {}): Promise<DemoPage> {
+  if (!chromiumAvailable()) throw new Error(`no Chromium at ${CHROMIUM}: run \`npm run setup\` (apt-installs chromium) or set WEBVIT_CHROMIUM`);
+  await bundle();
+  const server = await startServer(REPO_ROOT);
+  let browser: Browser | undefined;
+  try {
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      args: opts.profiling ? [...ARGS, '--enable-webgpu-developer-features'] : ARGS,
+    });
+    const page = await browser.newPage();
+    const logs: string[] = [];
+    page.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warning') logs.push(`[${m.type()}] ${m.text()}`); });
+    page.on('pageerror', (e) => logs.push(`[pageerror] ${e.message}`));
+    const url = `${server.url}index.html`;
+    await page.goto(url);
+    try {
+      await page.waitForSelector('body[data-ready="1"]', { timeout: 15_000 });
+    } catch {
+      const shown = await page.textContent('#error').catch(() => '');
+      throw new Error(`the demo page at ${url} never became ready. Page error box: "${shown}". Console:\n${logs.join('\n') || '(nothing)'}`);
+    }
+    const b = browser;
+    return {
+      page, browser: b, server, url,
+      close: async () => { await b.close(); await server.close(); },
+    };
+  } catch (e) {
+    await browser?.close();
+    await server.close();
+    throw e;
+  }
+}
+
+/** Runs checkpoint bytes + a float32 NCHW input (null: the page's seeded random one) in the page, via window.webvit. */
+export async function runInPage(demo: DemoPage, model: string, pth: Uint8Array, input: Float32Array | null, batch: number, res: number,
+  opts: { warmup?: number; runs?: number; gpuRuns?: number } = {}): Promise<PageRun> {
+  const id = `/mem/${++served}`;
+  const pthUrl = demo.server.put(`${id}.pth`, pth);
+  const inputUrl = input && demo.server.put(`${id}.input.f32`, new Uint8Array(input.buffer, input.byteOffset, input.byteLength));
+  return demo.page.evaluate(
+    ([m, p, x, b, r, o]) => (window as any).webvit.runUrls(m, p, x, b, r, o),
+    [model, pthUrl, inputUrl, batch, res, opts] as const,
+  ).finally(() => { demo.server.drop(pthUrl); if (inputUrl) demo.server.drop(inputUrl); });
+}
+let served = 0;
