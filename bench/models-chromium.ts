@@ -21,10 +21,10 @@ const rows = [];
 try {
   for (const c of cases) {
     process.stderr.write(`${c.model}: building plan and running… `);
-    const r = await runInPage(demo, c.model, c.pth, c.input, c.batch, c.res, { warmup: WARMUP, runs: RUNS, gpuRuns: RUNS });
+    const r = await runInPage(demo, c.model, c.pth, c.input, c.batch, c.height, { warmup: WARMUP, runs: RUNS, gpuRuns: RUNS });
     const { maxDiff, tolerance } = logitsError(Float32Array.from(r.logits), c.logits);
     const row = {
-      model: c.model, res: c.res, batch: c.batch,
+      model: c.model, res: c.height, batch: c.batch,
       gflop: r.flops / 1e9,
       buildMs: r.buildMs,
       wallMedianMs: median(r.times), wallMinMs: min(r.times),

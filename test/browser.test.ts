@@ -19,7 +19,7 @@ after(async () => { await demo?.close(); });
 for (const spec of ['efficientvit_m0:224:1', 'efficientvit_m0:192:2']) {
   test(`demo page matches PyTorch: ${spec}`, { skip, timeout: 150_000 }, async () => {
     const [c] = goldenCases([spec]);
-    const r = await runInPage(demo!, c.model, c.pth, c.input, c.batch, c.res);
+    const r = await runInPage(demo!, c.model, c.pth, c.input, c.batch, c.height);
     runs.set(spec, r);
     const got = Float32Array.from(r.logits);
     assert.equal(got.length, c.logits.length, `logits: got ${got.length} values, expected ${c.logits.length} (${c.batch}×1000)`);

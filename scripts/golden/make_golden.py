@@ -42,6 +42,8 @@ MODELS = list(efficientvit.CONFIGS) + list(edgevit.CONFIGS)
 
 def build(model, res, distillation):
     if model in efficientvit.CONFIGS:
+        if isinstance(res, str):
+            raise ValueError("EfficientViT cases are square: give RES as one number")
         return efficientvit.build(model, img_size=res, distillation=distillation)
     if model in edgevit.CONFIGS:
         if distillation:
@@ -117,9 +119,17 @@ def randomize(model, seed):
     return model
 
 
+def hw(res):
+    """res is an int (square) or "HxW" (non-square, EdgeViT only)."""
+    if isinstance(res, str):
+        h, w = res.split("x")
+        return int(h), int(w)
+    return res, res
+
+
 def make_input(res, batch, seed):
     g = torch.Generator().manual_seed(seed + 1_000_003)
-    return torch.randn((batch, 3, res, res), generator=g)
+    return torch.randn((batch, 3, *hw(res)), generator=g)
 
 
 def case_name(model, res, batch, seed, distillation=False):
@@ -203,7 +213,8 @@ def parse_cases(spec, default_seed):
         p = item.split(":")
         if len(p) not in (3, 4):
             raise SystemExit(f"bad case {item!r}: want MODEL:RES:BATCH[:SEED]")
-        out.append((p[0], int(p[1]), int(p[2]), int(p[3]) if len(p) == 4 else default_seed))
+        res = p[1] if "x" in p[1] else int(p[1])
+        out.append((p[0], res, int(p[2]), int(p[3]) if len(p) == 4 else default_seed))
     return out
 
 
@@ -235,7 +246,7 @@ def main(argv=None):
     for m, r, b, s in cases:
         if m not in MODELS:
             ap.error(f"unknown model {m!r}")
-        if b < 1 or r < 32:
+        if b < 1 or min(hw(r)) < 32:
             ap.error(f"bad res/batch in {m}:{r}:{b}")
     t0 = time.time()
     run_cases(cases, a.out, a.distillation, a.activations, verbose=not a.quiet)

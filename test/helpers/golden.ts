@@ -10,7 +10,7 @@ const repo = fileURLToPath(new URL('../../', import.meta.url));
 const scripts = path.join(repo, 'scripts/golden');
 export const PYTHON = process.env.WEBVIT_PYTHON ?? '/usr/bin/python3';
 
-export interface GoldenCase { name: string; model: string; res: number; batch: number; pth: Uint8Array; input: Float32Array; logits: Float32Array }
+export interface GoldenCase { name: string; model: string; height: number; width: number; batch: number; pth: Uint8Array; input: Float32Array; logits: Float32Array }
 
 function scriptsHash(): string {
   const h = createHash('sha256');
@@ -24,7 +24,7 @@ export function torchAvailable(): boolean {
 
 const f32 = (file: string) => { const b = readFileSync(file); return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength)); };
 
-/** Makes (once) and loads the cases "model:res:batch" with seed 0. */
+/** Makes (once) and loads the cases "model:res:batch" (res = N or HxW) with seed 0. */
 export function goldenCases(specs: string[]): GoldenCase[] {
   const dir = path.join(repo, 'test/.golden', scriptsHash());
   const name = (s: string) => { const [m, r, b] = s.split(':'); return `${m}_r${r}_b${b}_s0`; };
@@ -35,8 +35,9 @@ export function goldenCases(specs: string[]): GoldenCase[] {
   }
   return specs.map((s) => {
     const [model, res, batch] = s.split(':');
+    const [height, width = height] = res.split('x').map(Number);
     const base = path.join(dir, name(s));
-    return { name: name(s), model, res: +res, batch: +batch, pth: readFileSync(`${base}.pth`), input: f32(`${base}.input.f32`), logits: f32(`${base}.logits.f32`) };
+    return { name: name(s), model, height, width, batch: +batch, pth: readFileSync(`${base}.pth`), input: f32(`${base}.input.f32`), logits: f32(`${base}.logits.f32`) };
   });
 }
 
