@@ -10,7 +10,7 @@ import { parseFlags } from './args.ts';
 import { decodeImage, preprocess } from './image.ts';
 
 const USAGE = `usage:
-  webvit infer --model NAME --weights FILE [--input RAW.f32 | --image FILE.{png,jpg}] [--res 224] [--batch 1] [--output LOGITS.f32]
+  webvit infer --model NAME --weights FILE [--input RAW.f32 | --image FILE.{png,jpg}] [--res 224 | --res HxW] [--batch 1] [--output LOGITS.f32]
   webvit demo    (random-weight ${'efficientvit_m0'} made by PyTorch, checked against PyTorch's logits)
 models: ${Object.keys(MODELS).join(', ')}
 --input is raw little-endian float32 NCHW [batch, 3, res, res]; without --input or --image a fixed random input is used.`;
@@ -19,16 +19,25 @@ function readFile(file: string, what: string): Uint8Array {
   try { return readFileSync(file); } catch (e) { throw new Error(`cannot read ${what} ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`); }
 }
 
-function loadInput(flags: Record<string, unknown>, batch: number, res: number): Float32Array {
-  const n = batch * 3 * res * res;
+/** --res N or --res HxW (non-square, where the model allows it). */
+function parseRes(v: unknown): [number, number] {
+  if (v === undefined) return [224, 224];
+  const m = /^(\d+)(?:x(\d+))?$/.exec(String(v));
+  if (!m) throw new Error(`--res must be N or HxW (e.g. 224 or 224x288), got "${v}"`);
+  return [Number(m[1]), Number(m[2] ?? m[1])];
+}
+
+function loadInput(flags: Record<string, unknown>, batch: number, h: number, w: number): Float32Array {
+  const n = batch * 3 * h * w;
   if (flags.input && flags.image) throw new Error('give either --input or --image, not both');
   if (typeof flags.input === 'string') {
     const b = readFile(flags.input, 'input');
-    if (b.byteLength !== n * 4) throw new Error(`${flags.input} has ${b.byteLength} bytes; [${batch}, 3, ${res}, ${res}] float32 needs ${n * 4} (check --batch and --res)`);
+    if (b.byteLength !== n * 4) throw new Error(`${flags.input} has ${b.byteLength} bytes; [${batch}, 3, ${h}, ${w}] float32 needs ${n * 4} (check --batch and --res)`);
     return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
   }
   if (typeof flags.image === 'string') {
-    const one = preprocess(decodeImage(flags.image), res);
+    if (h !== w) throw new Error('--image needs a square --res (images are centre-cropped to res×res)');
+    const one = preprocess(decodeImage(flags.image), h);
     const out = new Float32Array(n);
     for (let i = 0; i < batch; i++) out.set(one, i * one.length);
     return out;
@@ -43,19 +52,19 @@ function top5(logits: Float32Array, classes: number, b: number): string {
 }
 
 async function infer(model: string, weights: string, input: Float32Array | null, flags: Record<string, unknown>): Promise<Float32Array> {
-  const res = (flags.res as number) ?? 224, batch = (flags.batch as number) ?? 1;
-  const x = input ?? loadInput(flags, batch, res);
+  const [h, w] = parseRes(flags.res), batch = (flags.batch as number) ?? 1;
+  const x = input ?? loadInput(flags, batch, h, w);
   const rt = await nodeRuntime();
   const m = Model.fromBytes(rt, model, readFile(weights, 'checkpoint'));
   let t = performance.now();
-  const plan = await m.plan(batch, res, res);
+  const plan = await m.plan(batch, h, w);
   const buildMs = performance.now() - t;
   t = performance.now();
-  const { logits, classes } = await m.run(x, batch, res, res);
+  const { logits, classes } = await m.run(x, batch, h, w);
   const runMs = performance.now() - t;
   for (let b = 0; b < batch; b++) console.log(`image ${b}: top-5 ${top5(logits, classes, b)}`);
   const s = plan.stats;
-  console.log(`${model} ${batch}×3×${res}×${res} on ${rt.gpu.adapterInfo.vendor || 'unknown'} ${rt.gpu.adapterInfo.architecture}: inference ${runMs.toFixed(1)} ms ` +
+  console.log(`${model} ${batch}×3×${h}×${w} on ${rt.gpu.adapterInfo.vendor || 'unknown'} ${rt.gpu.adapterInfo.architecture}: inference ${runMs.toFixed(1)} ms ` +
     `(build ${buildMs.toFixed(0)} ms, ${s.pipelines} pipelines)`);
   console.log(`per inference: ${s.dispatches} dispatches, ${s.buffers} GPU buffers (${(s.activationBytes / 2 ** 20).toFixed(2)} MiB activations, ${(s.weightBytes / 2 ** 20).toFixed(2)} MiB weights), 1 submit`);
   if (typeof flags.output === 'string') { writeFileSync(flags.output, new Uint8Array(logits.buffer, logits.byteOffset, logits.byteLength)); console.log(`logits → ${flags.output}`); }
@@ -85,7 +94,7 @@ async function demo(): Promise<void> {
 async function main(argv: string[]): Promise<void> {
   const [cmd, ...rest] = argv;
   if (cmd === 'infer') {
-    const flags = parseFlags(rest, { model: 'string', weights: 'string', input: 'string', image: 'string', res: 'number', batch: 'number', output: 'string' });
+    const flags = parseFlags(rest, { model: 'string', weights: 'string', input: 'string', image: 'string', res: 'string', batch: 'number', output: 'string' });
     if (typeof flags.model !== 'string' || typeof flags.weights !== 'string') throw new Error('infer needs --model and --weights');
     await infer(flags.model, flags.weights, null, flags);
   } else if (cmd === 'demo') await demo();
