@@ -1,19 +1,21 @@
 // EfficientViT's Residual(FFN) in one dispatch:
 //   y = x + w2 · relu(w1 · x + b1) + b2,   x, y: (B, C, H, W), w1: (Hd, C), w2: (C, Hd)
-// A workgroup owns one image's tile of PQ pixel quads (4·PQ pixels) and walks the hidden layer in
-// chunks of HC rows that fit in workgroup memory: phase 1 computes the chunk h = relu(w1 · x + b1)
-// into workgroup memory, phase 2 adds w2[:, chunk] · h to y (the first chunk also adds x + b2).
-// Both phases use pointwise.wgsl's register tile: an invocation owns 16 rows × PQ quads held in
-// vec4 accumulators (acc[4i + j]: row i, quad j) and per 4 steps of k loads 16 vec4 of weights
-// (stored tile by tile by the op builder) and 4 × PQ vec4 of input, then does 16 × PQ × 4 vec4 fma.
-// The hidden layer never goes to global memory, and x is read by one dispatch instead of two.
+// A workgroup owns one image's tile of PQ pixel quads (4·PQ pixels). Phase 1: invocation t computes
+// hidden rows 16t..16t+15 of the tile, relu(w1 · x + b1); barrier; phase 2: invocation t computes
+// output rows 16t..16t+15, x + b2 + w2 · h. One dispatch instead of two, x read by one kernel.
+// Both phases use pointwise.wgsl's register tile: 16 rows × PQ quads in vec4 accumulators
+// (acc[4i + j]: row i, quad j); per 4 steps of k, 16 vec4 of weights (stored tile by tile by the op
+// builder) and 4 × PQ vec4 of input, then 16 × PQ × 4 vec4 fma.
+// The hidden tile goes to a scratch buffer, not workgroup memory: on SwiftShader workgroup memory
+// costs as much per access as a buffer, plus its zero-initialisation per workgroup, and measured
+// 10-50% slower (bench/README.md); a buffer also has no size limit. storageBarrier() orders it.
+// Each phase's k loop is a single loop per invocation (one tile per phase); invocations without a
+// tile run it zero times.
 // Padding: k tails repeat the last real row (its weight columns are zero); hidden rows past Hd are
-// relu(0 + 0) = 0; pixel quads past the plane repeat the last quad and are not stored.
-// Sweep and numbers: bench/README.md.
+// relu(0 + 0) = 0; pixel quads past the plane repeat the last quad (stored twice, same value).
 struct Params {
   C: u32,      // channels in and out
   CS: u32,     // C rounded up to 4
-  HD: u32,     // hidden width rounded up to 16
   PS: u32,     // plane stride in floats (H·W rounded up to 4)
   tilesP: u32, // ceil(PS / (4·PQ)): pixel tiles per image
   count: u32,  // B · tilesP: workgroups with work
@@ -27,11 +29,11 @@ struct Params {
 @group(0) @binding(5) var<storage, read> b2: array<vec4<f32>>;      // (ceil16(C))
 @group(0) @binding(6) var<storage, read_write> y: array<vec4<f32>>; // (B, C, PS)
 
-override WG: u32 = 4;   // invocations per workgroup (multiple of 4)
-override PQ: u32 = 4;   // pixel quads per workgroup: 4, 2 or 1
-override HC: u32 = 256; // hidden rows per chunk (multiple of 16): HC · PQ · 16 bytes of workgroup memory
+@group(0) @binding(7) var<storage, read_write> h: array<vec4<f32>>; // (B · tilesP, HD, PQ): scratch
 
-var<workgroup> h: array<vec4<f32>, HC * PQ>; // (HC, PQ): the hidden chunk
+override WG: u32 = 4;   // invocations per workgroup: ≥ HD / 16 and ≥ ceil(C / 16), a multiple of 4
+override PQ: u32 = 4;   // pixel quads per workgroup: 4, 2 or 1
+override HD: u32 = 16;  // hidden rows, Hd rounded up to 16
 
 // c + a.x·r0 + a.y·r1 + a.z·r2 + a.w·r3: one output quad over 4 steps of k
 fn fma4(c: vec4<f32>, a: vec4<f32>, r0: vec4<f32>, r1: vec4<f32>, r2: vec4<f32>, r3: vec4<f32>) -> vec4<f32> {
@@ -100,12 +102,12 @@ fn xrow(r: u32, q: vec4<u32>) -> array<vec4<f32>, 4> {
   return v;
 }
 
-// Row r of the hidden chunk.
-fn hrow(r: u32) -> array<vec4<f32>, 4> {
+// The hidden row at offset o of the scratch.
+fn hrow(o: u32) -> array<vec4<f32>, 4> {
   var v: array<vec4<f32>, 4>;
-  v[0] = h[r * PQ];
-  if (PQ > 1u) { v[1] = h[r * PQ + 1u]; }
-  if (PQ > 2u) { v[2] = h[r * PQ + 2u]; v[3] = h[r * PQ + 3u]; }
+  v[0] = h[o];
+  if (PQ > 1u) { v[1] = h[o + 1u]; }
+  if (PQ > 2u) { v[2] = h[o + 2u]; v[3] = h[o + 3u]; }
   return v;
 }
 
@@ -119,104 +121,97 @@ fn w2tile(i: u32) -> array<vec4<f32>, 16> {
                               w2[i + 8u], w2[i + 9u], w2[i + 10u], w2[i + 11u], w2[i + 12u], w2[i + 13u], w2[i + 14u], w2[i + 15u]);
 }
 
-// Hidden row r of the chunk, quads of accumulator row i, with bias and ReLU.
-fn put_hidden(acc: ptr<function, array<vec4<f32>, 64>>, i: u32, r: u32, bias: f32) {
-  h[r * PQ] = max((*acc)[4u * i] + bias, vec4(0.0));
-  if (PQ > 1u) { h[r * PQ + 1u] = max((*acc)[4u * i + 1u] + bias, vec4(0.0)); }
-  if (PQ > 2u) { h[r * PQ + 2u] = max((*acc)[4u * i + 2u] + bias, vec4(0.0)); h[r * PQ + 3u] = max((*acc)[4u * i + 3u] + bias, vec4(0.0)); }
+// The hidden row at offset o of the scratch from one accumulator row (quads v0..v3), with bias and ReLU.
+fn put_hidden(o: u32, bias: f32, v0: vec4<f32>, v1: vec4<f32>, v2: vec4<f32>, v3: vec4<f32>) {
+  h[o] = max(v0 + bias, vec4(0.0));
+  if (PQ > 1u) { h[o + 1u] = max(v1 + bias, vec4(0.0)); }
+  if (PQ > 2u) { h[o + 2u] = max(v2 + bias, vec4(0.0)); h[o + 3u] = max(v3 + bias, vec4(0.0)); }
 }
 
-// y = x + bias + v on the first chunk, y += v after.
-fn put1(at: u32, v: vec4<f32>, bias: f32, first: bool) {
-  if (first) { y[at] = x[at] + bias + v; } else { y[at] += v; }
-}
-
-// Output row at plane offset o from accumulator row i; nq of the tile's quads lie inside the plane
-// (the others repeat the last quad and must not be added twice).
-fn put_out(acc: ptr<function, array<vec4<f32>, 64>>, i: u32, o: u32, q: vec4<u32>, nq: u32, bias: f32, first: bool) {
-  put1(o + q.x, (*acc)[4u * i], bias, first);
-  if (PQ > 1u && nq > 1u) { put1(o + q.y, (*acc)[4u * i + 1u], bias, first); }
-  if (PQ > 2u && nq > 2u) { put1(o + q.z, (*acc)[4u * i + 2u], bias, first); }
-  if (PQ > 3u && nq > 3u) { put1(o + q.w, (*acc)[4u * i + 3u], bias, first); }
+// Output row at plane offset o from one accumulator row (quads v0..v3): y = x + bias + v.
+fn put_out(o: u32, q: vec4<u32>, bias: f32, v0: vec4<f32>, v1: vec4<f32>, v2: vec4<f32>, v3: vec4<f32>) {
+  y[o + q.x] = x[o + q.x] + bias + v0;
+  if (PQ > 1u) { y[o + q.y] = x[o + q.y] + bias + v1; }
+  if (PQ > 2u) { y[o + q.z] = x[o + q.z] + bias + v2; y[o + q.w] = x[o + q.w] + bias + v3; }
 }
 
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
         @builtin(local_invocation_index) lid: u32) {
-  let tile = wid.x + wid.y * nwg.x;
-  if (tile >= p.count) { return; }
+  // Workgroups past the last tile (the grid is folded into y when large) have no rows to compute.
+  let tile = min(wid.x + wid.y * nwg.x, p.count - 1u);
+  let live = wid.x + wid.y * nwg.x < p.count;
   let C = p.C;
   let ps4 = p.PS / 4u;
   let cs4 = p.CS / 4u;
-  let tp = tile % p.tilesP;
   let b = tile / p.tilesP;
-  let q0 = tp * PQ;
-  let nq = min(PQ, ps4 - q0); // quads of this tile inside the plane
+  let q0 = (tile % p.tilesP) * PQ;
+  // Quads past the plane repeat the last one: computed, then stored twice with the same value.
   let q = min(vec4<u32>(q0, q0 + 1u, q0 + 2u, q0 + 3u), vec4(ps4 - 1u));
   let xb = b * C;
-  let tilesC = (C + 15u) / 16u;
+  let hb = tile * HD * PQ; // this tile's hidden rows in the scratch
 
-  for (var h0 = 0u; h0 < p.HD; h0 += HC) {
-    let hc = min(HC, p.HD - h0);
-    // Phase 1: h[r, :] = relu(b1[h0 + r] + Σ_k w1[h0 + r, k] · x[b, k, :]), 16 rows per invocation and round.
-    for (var t = lid; t < hc / 16u; t += WG) {
-      var acc = array<vec4<f32>, 64>();
-      let wt = (h0 / 16u + t) * cs4 * 16u;
-      for (var k4 = 0u; k4 < cs4; k4++) {
-        let k = k4 * 4u;
-        mac(&acc, w1tile(wt + k4 * 16u),
-            xrow((xb + k) * ps4, q), xrow((xb + min(k + 1u, C - 1u)) * ps4, q),
-            xrow((xb + min(k + 2u, C - 1u)) * ps4, q), xrow((xb + min(k + 3u, C - 1u)) * ps4, q));
-      }
-      let r = t * 16u;
-      let bq = (h0 + r) / 4u;
-      put_hidden(&acc, 0u, r + 0u, b1[bq + 0u].x);
-      put_hidden(&acc, 1u, r + 1u, b1[bq + 0u].y);
-      put_hidden(&acc, 2u, r + 2u, b1[bq + 0u].z);
-      put_hidden(&acc, 3u, r + 3u, b1[bq + 0u].w);
-      put_hidden(&acc, 4u, r + 4u, b1[bq + 1u].x);
-      put_hidden(&acc, 5u, r + 5u, b1[bq + 1u].y);
-      put_hidden(&acc, 6u, r + 6u, b1[bq + 1u].z);
-      put_hidden(&acc, 7u, r + 7u, b1[bq + 1u].w);
-      put_hidden(&acc, 8u, r + 8u, b1[bq + 2u].x);
-      put_hidden(&acc, 9u, r + 9u, b1[bq + 2u].y);
-      put_hidden(&acc, 10u, r + 10u, b1[bq + 2u].z);
-      put_hidden(&acc, 11u, r + 11u, b1[bq + 2u].w);
-      put_hidden(&acc, 12u, r + 12u, b1[bq + 3u].x);
-      put_hidden(&acc, 13u, r + 13u, b1[bq + 3u].y);
-      put_hidden(&acc, 14u, r + 14u, b1[bq + 3u].z);
-      put_hidden(&acc, 15u, r + 15u, b1[bq + 3u].w);
-    }
-    workgroupBarrier();
-    // Phase 2: y[b, m, :] (+)= Σ_r w2[m, h0 + r] · h[r, :], 16 rows per invocation and round.
-    for (var t = lid; t < tilesC; t += WG) {
-      var acc = array<vec4<f32>, 64>();
-      let wt = (t * (p.HD / 4u) + h0 / 4u) * 16u;
-      for (var k4 = 0u; k4 < hc / 4u; k4++) {
-        let k = k4 * 4u;
-        mac(&acc, w2tile(wt + k4 * 16u), hrow(k), hrow(k + 1u), hrow(k + 2u), hrow(k + 3u));
-      }
-      let m0 = t * 16u;
-      let rows = min(16u, C - m0);
-      let ob = (xb + m0) * ps4;
-      let first = h0 == 0u;
-      if (0u < rows) { put_out(&acc, 0u, ob + 0u * ps4, q, nq, b2[t * 4u + 0u].x, first); }
-      if (1u < rows) { put_out(&acc, 1u, ob + 1u * ps4, q, nq, b2[t * 4u + 0u].y, first); }
-      if (2u < rows) { put_out(&acc, 2u, ob + 2u * ps4, q, nq, b2[t * 4u + 0u].z, first); }
-      if (3u < rows) { put_out(&acc, 3u, ob + 3u * ps4, q, nq, b2[t * 4u + 0u].w, first); }
-      if (4u < rows) { put_out(&acc, 4u, ob + 4u * ps4, q, nq, b2[t * 4u + 1u].x, first); }
-      if (5u < rows) { put_out(&acc, 5u, ob + 5u * ps4, q, nq, b2[t * 4u + 1u].y, first); }
-      if (6u < rows) { put_out(&acc, 6u, ob + 6u * ps4, q, nq, b2[t * 4u + 1u].z, first); }
-      if (7u < rows) { put_out(&acc, 7u, ob + 7u * ps4, q, nq, b2[t * 4u + 1u].w, first); }
-      if (8u < rows) { put_out(&acc, 8u, ob + 8u * ps4, q, nq, b2[t * 4u + 2u].x, first); }
-      if (9u < rows) { put_out(&acc, 9u, ob + 9u * ps4, q, nq, b2[t * 4u + 2u].y, first); }
-      if (10u < rows) { put_out(&acc, 10u, ob + 10u * ps4, q, nq, b2[t * 4u + 2u].z, first); }
-      if (11u < rows) { put_out(&acc, 11u, ob + 11u * ps4, q, nq, b2[t * 4u + 2u].w, first); }
-      if (12u < rows) { put_out(&acc, 12u, ob + 12u * ps4, q, nq, b2[t * 4u + 3u].x, first); }
-      if (13u < rows) { put_out(&acc, 13u, ob + 13u * ps4, q, nq, b2[t * 4u + 3u].y, first); }
-      if (14u < rows) { put_out(&acc, 14u, ob + 14u * ps4, q, nq, b2[t * 4u + 3u].z, first); }
-      if (15u < rows) { put_out(&acc, 15u, ob + 15u * ps4, q, nq, b2[t * 4u + 3u].w, first); }
-    }
-    workgroupBarrier();
+  // Phase 1: h[16t + i, :] = relu(b1[16t + i] + Σ_k w1[16t + i, k] · x[b, k, :]) for t = lid.
+  let t1 = min(lid, HD / 16u - 1u);
+  let mine1 = live && lid < HD / 16u;
+  var acc = array<vec4<f32>, 64>();
+  let wt1 = t1 * cs4 * 16u;
+  for (var k4 = 0u; k4 < select(0u, cs4, mine1); k4++) {
+    let k = k4 * 4u;
+    mac(&acc, w1tile(wt1 + k4 * 16u),
+        xrow((xb + k) * ps4, q), xrow((xb + min(k + 1u, C - 1u)) * ps4, q),
+        xrow((xb + min(k + 2u, C - 1u)) * ps4, q), xrow((xb + min(k + 3u, C - 1u)) * ps4, q));
+  }
+  if (mine1) {
+    let r = hb + t1 * 16u * PQ;
+    put_hidden(r + 0u * PQ, b1[t1 * 4u + 0u].x, acc[0], acc[1], acc[2], acc[3]);
+    put_hidden(r + 1u * PQ, b1[t1 * 4u + 0u].y, acc[4], acc[5], acc[6], acc[7]);
+    put_hidden(r + 2u * PQ, b1[t1 * 4u + 0u].z, acc[8], acc[9], acc[10], acc[11]);
+    put_hidden(r + 3u * PQ, b1[t1 * 4u + 0u].w, acc[12], acc[13], acc[14], acc[15]);
+    put_hidden(r + 4u * PQ, b1[t1 * 4u + 1u].x, acc[16], acc[17], acc[18], acc[19]);
+    put_hidden(r + 5u * PQ, b1[t1 * 4u + 1u].y, acc[20], acc[21], acc[22], acc[23]);
+    put_hidden(r + 6u * PQ, b1[t1 * 4u + 1u].z, acc[24], acc[25], acc[26], acc[27]);
+    put_hidden(r + 7u * PQ, b1[t1 * 4u + 1u].w, acc[28], acc[29], acc[30], acc[31]);
+    put_hidden(r + 8u * PQ, b1[t1 * 4u + 2u].x, acc[32], acc[33], acc[34], acc[35]);
+    put_hidden(r + 9u * PQ, b1[t1 * 4u + 2u].y, acc[36], acc[37], acc[38], acc[39]);
+    put_hidden(r + 10u * PQ, b1[t1 * 4u + 2u].z, acc[40], acc[41], acc[42], acc[43]);
+    put_hidden(r + 11u * PQ, b1[t1 * 4u + 2u].w, acc[44], acc[45], acc[46], acc[47]);
+    put_hidden(r + 12u * PQ, b1[t1 * 4u + 3u].x, acc[48], acc[49], acc[50], acc[51]);
+    put_hidden(r + 13u * PQ, b1[t1 * 4u + 3u].y, acc[52], acc[53], acc[54], acc[55]);
+    put_hidden(r + 14u * PQ, b1[t1 * 4u + 3u].z, acc[56], acc[57], acc[58], acc[59]);
+    put_hidden(r + 15u * PQ, b1[t1 * 4u + 3u].w, acc[60], acc[61], acc[62], acc[63]);
+  }
+  storageBarrier();
+
+  // Phase 2: y[b, 16t + i, :] = x + b2[16t + i] + Σ_r w2[16t + i, r] · h[r, :] for t = lid.
+  let t2 = min(lid, (C + 15u) / 16u - 1u);
+  let mine2 = live && lid < (C + 15u) / 16u;
+  acc = array<vec4<f32>, 64>();
+  let wt2 = t2 * (HD / 4u) * 16u;
+  for (var k4 = 0u; k4 < select(0u, HD / 4u, mine2); k4++) {
+    let k = k4 * 4u;
+    let o = hb + k * PQ;
+    mac(&acc, w2tile(wt2 + k4 * 16u), hrow(o), hrow(o + PQ), hrow(o + 2u * PQ), hrow(o + 3u * PQ));
+  }
+  if (mine2) {
+    let m0 = t2 * 16u;
+    let rows = min(16u, C - m0);
+    let ob = (xb + m0) * ps4;
+    if (0u < rows) { put_out(ob + 0u * ps4, q, b2[t2 * 4u + 0u].x, acc[0], acc[1], acc[2], acc[3]); }
+    if (1u < rows) { put_out(ob + 1u * ps4, q, b2[t2 * 4u + 0u].y, acc[4], acc[5], acc[6], acc[7]); }
+    if (2u < rows) { put_out(ob + 2u * ps4, q, b2[t2 * 4u + 0u].z, acc[8], acc[9], acc[10], acc[11]); }
+    if (3u < rows) { put_out(ob + 3u * ps4, q, b2[t2 * 4u + 0u].w, acc[12], acc[13], acc[14], acc[15]); }
+    if (4u < rows) { put_out(ob + 4u * ps4, q, b2[t2 * 4u + 1u].x, acc[16], acc[17], acc[18], acc[19]); }
+    if (5u < rows) { put_out(ob + 5u * ps4, q, b2[t2 * 4u + 1u].y, acc[20], acc[21], acc[22], acc[23]); }
+    if (6u < rows) { put_out(ob + 6u * ps4, q, b2[t2 * 4u + 1u].z, acc[24], acc[25], acc[26], acc[27]); }
+    if (7u < rows) { put_out(ob + 7u * ps4, q, b2[t2 * 4u + 1u].w, acc[28], acc[29], acc[30], acc[31]); }
+    if (8u < rows) { put_out(ob + 8u * ps4, q, b2[t2 * 4u + 2u].x, acc[32], acc[33], acc[34], acc[35]); }
+    if (9u < rows) { put_out(ob + 9u * ps4, q, b2[t2 * 4u + 2u].y, acc[36], acc[37], acc[38], acc[39]); }
+    if (10u < rows) { put_out(ob + 10u * ps4, q, b2[t2 * 4u + 2u].z, acc[40], acc[41], acc[42], acc[43]); }
+    if (11u < rows) { put_out(ob + 11u * ps4, q, b2[t2 * 4u + 2u].w, acc[44], acc[45], acc[46], acc[47]); }
+    if (12u < rows) { put_out(ob + 12u * ps4, q, b2[t2 * 4u + 3u].x, acc[48], acc[49], acc[50], acc[51]); }
+    if (13u < rows) { put_out(ob + 13u * ps4, q, b2[t2 * 4u + 3u].y, acc[52], acc[53], acc[54], acc[55]); }
+    if (14u < rows) { put_out(ob + 14u * ps4, q, b2[t2 * 4u + 3u].z, acc[56], acc[57], acc[58], acc[59]); }
+    if (15u < rows) { put_out(ob + 15u * ps4, q, b2[t2 * 4u + 3u].w, acc[60], acc[61], acc[62], acc[63]); }
   }
 }

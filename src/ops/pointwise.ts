@@ -19,9 +19,10 @@ export interface PointwiseOptions {
 /** Output tile of one invocation: TILE_M rows × TILE_P pixels. */
 export const TILE_M = 16, TILE_P = 16;
 
-/** w [m, k] row-major → [ceil16(m) / 16][ceil4(k) / 4][16 rows][4 columns], zero padded. */
-export function tileWeights(w: Float32Array, m: number, k: number): Float32Array {
-  const ks = roundUp(k, 4), tiles = Math.ceil(m / TILE_M);
+/** w [m, k] row-major → [ceil16(m) / 16][ks / 4][16 rows][4 columns], zero padded (ks ≥ k, a multiple of 4). */
+export function tileWeights(w: Float32Array, m: number, k: number, ks = roundUp(k, 4)): Float32Array {
+  if (ks % 4 !== 0 || ks < k) throw new Error(`tileWeights: padded width ${ks} must be a multiple of 4 and ≥ ${k}`);
+  const tiles = Math.ceil(m / TILE_M);
   const out = new Float32Array(tiles * ks * TILE_M);
   for (let r = 0; r < m; r++) {
     const t = Math.floor(r / TILE_M), i = r % TILE_M;
