@@ -1,0 +1,208 @@
+// LayerNorm over channels, then the qkv linear layer, on the delegate tokens of a map only: the
+// pixels (i·sr, j·sr) of x (EdgeViT's AvgPool2d(1, sr) sampler), read by indexing.
+//   y[b, o, n] = bias[o] + Σ_c w[o, c] · (x[b, c, pix(n)] − μ_n) · rstd_n
+// with LayerNorm's γ and β folded into w and bias by the op builder (w = W·diag(γ), bias = b + W·β).
+// Register tiling for SwiftShader (every computed-index load is a per-lane scalar loop, arithmetic is
+// cheap): each invocation owns 16 outputs × 16 tokens in 64 vec4 accumulators c<output>_<token quad>
+// (a vec4 holds 4 tokens); per 4 channels it loads 64 x and 16 vec4 of w and does 256 vec4 fma on x − μ
+// (centred before the products, so a large mean never cancels); rstd scales the sums at the end.
+// The 4 invocations of a workgroup share the 16 tokens (different output tiles): each computes μ and
+// rstd of one token quad in one Welford pass over C (stable like two passes, with half the loads),
+// and they swap them through a 32-float workgroup array.
+// Tokens past N repeat token N−1 (finite; written only inside the plane's padding); channels past C
+// in the last step of 4 repeat channel C−1 (times zero weights); rows past M are not written.
+struct Params {
+  C: u32,      // channels of x
+  CS: u32,     // C rounded up to 4
+  W: u32,      // width of x
+  PS: u32,     // plane stride of x (H·W rounded up to 4)
+  sr: u32,     // sampling stride
+  w: u32,      // delegate columns (W / sr)
+  N: u32,      // delegate tokens (H / sr · W / sr)
+  PSo: u32,    // plane stride of y (N rounded up to 4)
+  M: u32,      // outputs (3C)
+  tilesM: u32, // ceil(M / 16)
+  eps: f32,
+}
+
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read> x: array<f32>;             // (B, C, PS)
+@group(0) @binding(2) var<storage, read> w: array<vec4<f32>>;       // (tilesM, CS/4, 16): w[16t+i, 4j..4j+3] at (t·CS/4 + j)·16 + i, zero padded
+@group(0) @binding(3) var<storage, read> bias: array<vec4<f32>>;    // (tilesM·16)
+@group(0) @binding(4) var<storage, read_write> y: array<vec4<f32>>; // (B, M, PSo)
+
+// One token quad per invocation in the statistics pass: the workgroup is exactly 16 tokens / 4.
+const WG = 4u;
+var<workgroup> stats: array<vec4<f32>, 8>; // (quad, {μ, rstd}) for the workgroup's 16 tokens
+
+// Offsets in a plane of x of tokens t..t+3 (clamped to the last token).
+fn pixels(t: u32) -> vec4<u32> {
+  let n = min(vec4(t) + vec4(0u, 1u, 2u, 3u), vec4(p.N - 1u));
+  return (n / p.w) * (p.sr * p.W) + (n % p.w) * p.sr;
+}
+
+fn gather(r: u32, o: vec4<u32>) -> vec4<f32> {
+  return vec4(x[r + o.x], x[r + o.y], x[r + o.z], x[r + o.w]);
+}
+
+@compute @workgroup_size(WG)
+fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
+  let C = p.C;
+  let b = wid.z;
+  let t0 = wid.x * 16u;
+  let xb = b * C * p.PS;
+
+  // μ and rstd of token quad lid.x in one pass (Welford: no cancellation when |μ| ≫ σ).
+  let mine = pixels(t0 + 4u * lid.x);
+  var mu = vec4<f32>();
+  var m2 = vec4<f32>();
+  for (var c = 0u; c < C; c++) {
+    let v = gather(xb + c * p.PS, mine);
+    let d = v - mu;
+    mu = fma(d, vec4(1.0 / f32(c + 1u)), mu);
+    m2 = fma(d, v - mu, m2);
+  }
+  stats[2u * lid.x] = mu;
+  stats[2u * lid.x + 1u] = 1.0 / sqrt(m2 / f32(C) + p.eps);
+  workgroupBarrier();
+
+  let tm = wid.y * WG + lid.x;
+  if (tm >= p.tilesM) { return; } // past M: it only had to help with the statistics
+  let mu0 = stats[0]; let rs0 = stats[1]; let mu1 = stats[2]; let rs1 = stats[3];
+  let mu2 = stats[4]; let rs2 = stats[5]; let mu3 = stats[6]; let rs3 = stats[7];
+  let o0 = pixels(t0); let o1 = pixels(t0 + 4u); let o2 = pixels(t0 + 8u); let o3 = pixels(t0 + 12u);
+
+  var c0_0 = vec4<f32>(); var c0_1 = vec4<f32>(); var c0_2 = vec4<f32>(); var c0_3 = vec4<f32>();
+  var c1_0 = vec4<f32>(); var c1_1 = vec4<f32>(); var c1_2 = vec4<f32>(); var c1_3 = vec4<f32>();
+  var c2_0 = vec4<f32>(); var c2_1 = vec4<f32>(); var c2_2 = vec4<f32>(); var c2_3 = vec4<f32>();
+  var c3_0 = vec4<f32>(); var c3_1 = vec4<f32>(); var c3_2 = vec4<f32>(); var c3_3 = vec4<f32>();
+  var c4_0 = vec4<f32>(); var c4_1 = vec4<f32>(); var c4_2 = vec4<f32>(); var c4_3 = vec4<f32>();
+  var c5_0 = vec4<f32>(); var c5_1 = vec4<f32>(); var c5_2 = vec4<f32>(); var c5_3 = vec4<f32>();
+  var c6_0 = vec4<f32>(); var c6_1 = vec4<f32>(); var c6_2 = vec4<f32>(); var c6_3 = vec4<f32>();
+  var c7_0 = vec4<f32>(); var c7_1 = vec4<f32>(); var c7_2 = vec4<f32>(); var c7_3 = vec4<f32>();
+  var c8_0 = vec4<f32>(); var c8_1 = vec4<f32>(); var c8_2 = vec4<f32>(); var c8_3 = vec4<f32>();
+  var c9_0 = vec4<f32>(); var c9_1 = vec4<f32>(); var c9_2 = vec4<f32>(); var c9_3 = vec4<f32>();
+  var c10_0 = vec4<f32>(); var c10_1 = vec4<f32>(); var c10_2 = vec4<f32>(); var c10_3 = vec4<f32>();
+  var c11_0 = vec4<f32>(); var c11_1 = vec4<f32>(); var c11_2 = vec4<f32>(); var c11_3 = vec4<f32>();
+  var c12_0 = vec4<f32>(); var c12_1 = vec4<f32>(); var c12_2 = vec4<f32>(); var c12_3 = vec4<f32>();
+  var c13_0 = vec4<f32>(); var c13_1 = vec4<f32>(); var c13_2 = vec4<f32>(); var c13_3 = vec4<f32>();
+  var c14_0 = vec4<f32>(); var c14_1 = vec4<f32>(); var c14_2 = vec4<f32>(); var c14_3 = vec4<f32>();
+  var c15_0 = vec4<f32>(); var c15_1 = vec4<f32>(); var c15_2 = vec4<f32>(); var c15_3 = vec4<f32>();
+
+  for (var c4 = 0u; c4 < p.CS / 4u; c4++) {
+    // Channels c..c+3; in the last block channels past C repeat channel C−1 (times zero weights).
+    let c = c4 * 4u;
+    let r0 = xb + c * p.PS;
+    let r1 = xb + min(c + 1u, C - 1u) * p.PS;
+    let r2 = xb + min(c + 2u, C - 1u) * p.PS;
+    let r3 = xb + min(c + 3u, C - 1u) * p.PS;
+    let x00 = gather(r0, o0) - mu0; let x01 = gather(r0, o1) - mu1; let x02 = gather(r0, o2) - mu2; let x03 = gather(r0, o3) - mu3;
+    let x10 = gather(r1, o0) - mu0; let x11 = gather(r1, o1) - mu1; let x12 = gather(r1, o2) - mu2; let x13 = gather(r1, o3) - mu3;
+    let x20 = gather(r2, o0) - mu0; let x21 = gather(r2, o1) - mu1; let x22 = gather(r2, o2) - mu2; let x23 = gather(r2, o3) - mu3;
+    let x30 = gather(r3, o0) - mu0; let x31 = gather(r3, o1) - mu1; let x32 = gather(r3, o2) - mu2; let x33 = gather(r3, o3) - mu3;
+    let wi = (tm * p.CS / 4u + c4) * 16u;
+    let a0 = w[wi + 0u];
+    c0_0 = fma(x30, vec4(a0.w), fma(x20, vec4(a0.z), fma(x10, vec4(a0.y), fma(x00, vec4(a0.x), c0_0))));
+    c0_1 = fma(x31, vec4(a0.w), fma(x21, vec4(a0.z), fma(x11, vec4(a0.y), fma(x01, vec4(a0.x), c0_1))));
+    c0_2 = fma(x32, vec4(a0.w), fma(x22, vec4(a0.z), fma(x12, vec4(a0.y), fma(x02, vec4(a0.x), c0_2))));
+    c0_3 = fma(x33, vec4(a0.w), fma(x23, vec4(a0.z), fma(x13, vec4(a0.y), fma(x03, vec4(a0.x), c0_3))));
+    let a1 = w[wi + 1u];
+    c1_0 = fma(x30, vec4(a1.w), fma(x20, vec4(a1.z), fma(x10, vec4(a1.y), fma(x00, vec4(a1.x), c1_0))));
+    c1_1 = fma(x31, vec4(a1.w), fma(x21, vec4(a1.z), fma(x11, vec4(a1.y), fma(x01, vec4(a1.x), c1_1))));
+    c1_2 = fma(x32, vec4(a1.w), fma(x22, vec4(a1.z), fma(x12, vec4(a1.y), fma(x02, vec4(a1.x), c1_2))));
+    c1_3 = fma(x33, vec4(a1.w), fma(x23, vec4(a1.z), fma(x13, vec4(a1.y), fma(x03, vec4(a1.x), c1_3))));
+    let a2 = w[wi + 2u];
+    c2_0 = fma(x30, vec4(a2.w), fma(x20, vec4(a2.z), fma(x10, vec4(a2.y), fma(x00, vec4(a2.x), c2_0))));
+    c2_1 = fma(x31, vec4(a2.w), fma(x21, vec4(a2.z), fma(x11, vec4(a2.y), fma(x01, vec4(a2.x), c2_1))));
+    c2_2 = fma(x32, vec4(a2.w), fma(x22, vec4(a2.z), fma(x12, vec4(a2.y), fma(x02, vec4(a2.x), c2_2))));
+    c2_3 = fma(x33, vec4(a2.w), fma(x23, vec4(a2.z), fma(x13, vec4(a2.y), fma(x03, vec4(a2.x), c2_3))));
+    let a3 = w[wi + 3u];
+    c3_0 = fma(x30, vec4(a3.w), fma(x20, vec4(a3.z), fma(x10, vec4(a3.y), fma(x00, vec4(a3.x), c3_0))));
+    c3_1 = fma(x31, vec4(a3.w), fma(x21, vec4(a3.z), fma(x11, vec4(a3.y), fma(x01, vec4(a3.x), c3_1))));
+    c3_2 = fma(x32, vec4(a3.w), fma(x22, vec4(a3.z), fma(x12, vec4(a3.y), fma(x02, vec4(a3.x), c3_2))));
+    c3_3 = fma(x33, vec4(a3.w), fma(x23, vec4(a3.z), fma(x13, vec4(a3.y), fma(x03, vec4(a3.x), c3_3))));
+    let a4 = w[wi + 4u];
+    c4_0 = fma(x30, vec4(a4.w), fma(x20, vec4(a4.z), fma(x10, vec4(a4.y), fma(x00, vec4(a4.x), c4_0))));
+    c4_1 = fma(x31, vec4(a4.w), fma(x21, vec4(a4.z), fma(x11, vec4(a4.y), fma(x01, vec4(a4.x), c4_1))));
+    c4_2 = fma(x32, vec4(a4.w), fma(x22, vec4(a4.z), fma(x12, vec4(a4.y), fma(x02, vec4(a4.x), c4_2))));
+    c4_3 = fma(x33, vec4(a4.w), fma(x23, vec4(a4.z), fma(x13, vec4(a4.y), fma(x03, vec4(a4.x), c4_3))));
+    let a5 = w[wi + 5u];
+    c5_0 = fma(x30, vec4(a5.w), fma(x20, vec4(a5.z), fma(x10, vec4(a5.y), fma(x00, vec4(a5.x), c5_0))));
+    c5_1 = fma(x31, vec4(a5.w), fma(x21, vec4(a5.z), fma(x11, vec4(a5.y), fma(x01, vec4(a5.x), c5_1))));
+    c5_2 = fma(x32, vec4(a5.w), fma(x22, vec4(a5.z), fma(x12, vec4(a5.y), fma(x02, vec4(a5.x), c5_2))));
+    c5_3 = fma(x33, vec4(a5.w), fma(x23, vec4(a5.z), fma(x13, vec4(a5.y), fma(x03, vec4(a5.x), c5_3))));
+    let a6 = w[wi + 6u];
+    c6_0 = fma(x30, vec4(a6.w), fma(x20, vec4(a6.z), fma(x10, vec4(a6.y), fma(x00, vec4(a6.x), c6_0))));
+    c6_1 = fma(x31, vec4(a6.w), fma(x21, vec4(a6.z), fma(x11, vec4(a6.y), fma(x01, vec4(a6.x), c6_1))));
+    c6_2 = fma(x32, vec4(a6.w), fma(x22, vec4(a6.z), fma(x12, vec4(a6.y), fma(x02, vec4(a6.x), c6_2))));
+    c6_3 = fma(x33, vec4(a6.w), fma(x23, vec4(a6.z), fma(x13, vec4(a6.y), fma(x03, vec4(a6.x), c6_3))));
+    let a7 = w[wi + 7u];
+    c7_0 = fma(x30, vec4(a7.w), fma(x20, vec4(a7.z), fma(x10, vec4(a7.y), fma(x00, vec4(a7.x), c7_0))));
+    c7_1 = fma(x31, vec4(a7.w), fma(x21, vec4(a7.z), fma(x11, vec4(a7.y), fma(x01, vec4(a7.x), c7_1))));
+    c7_2 = fma(x32, vec4(a7.w), fma(x22, vec4(a7.z), fma(x12, vec4(a7.y), fma(x02, vec4(a7.x), c7_2))));
+    c7_3 = fma(x33, vec4(a7.w), fma(x23, vec4(a7.z), fma(x13, vec4(a7.y), fma(x03, vec4(a7.x), c7_3))));
+    let a8 = w[wi + 8u];
+    c8_0 = fma(x30, vec4(a8.w), fma(x20, vec4(a8.z), fma(x10, vec4(a8.y), fma(x00, vec4(a8.x), c8_0))));
+    c8_1 = fma(x31, vec4(a8.w), fma(x21, vec4(a8.z), fma(x11, vec4(a8.y), fma(x01, vec4(a8.x), c8_1))));
+    c8_2 = fma(x32, vec4(a8.w), fma(x22, vec4(a8.z), fma(x12, vec4(a8.y), fma(x02, vec4(a8.x), c8_2))));
+    c8_3 = fma(x33, vec4(a8.w), fma(x23, vec4(a8.z), fma(x13, vec4(a8.y), fma(x03, vec4(a8.x), c8_3))));
+    let a9 = w[wi + 9u];
+    c9_0 = fma(x30, vec4(a9.w), fma(x20, vec4(a9.z), fma(x10, vec4(a9.y), fma(x00, vec4(a9.x), c9_0))));
+    c9_1 = fma(x31, vec4(a9.w), fma(x21, vec4(a9.z), fma(x11, vec4(a9.y), fma(x01, vec4(a9.x), c9_1))));
+    c9_2 = fma(x32, vec4(a9.w), fma(x22, vec4(a9.z), fma(x12, vec4(a9.y), fma(x02, vec4(a9.x), c9_2))));
+    c9_3 = fma(x33, vec4(a9.w), fma(x23, vec4(a9.z), fma(x13, vec4(a9.y), fma(x03, vec4(a9.x), c9_3))));
+    let a10 = w[wi + 10u];
+    c10_0 = fma(x30, vec4(a10.w), fma(x20, vec4(a10.z), fma(x10, vec4(a10.y), fma(x00, vec4(a10.x), c10_0))));
+    c10_1 = fma(x31, vec4(a10.w), fma(x21, vec4(a10.z), fma(x11, vec4(a10.y), fma(x01, vec4(a10.x), c10_1))));
+    c10_2 = fma(x32, vec4(a10.w), fma(x22, vec4(a10.z), fma(x12, vec4(a10.y), fma(x02, vec4(a10.x), c10_2))));
+    c10_3 = fma(x33, vec4(a10.w), fma(x23, vec4(a10.z), fma(x13, vec4(a10.y), fma(x03, vec4(a10.x), c10_3))));
+    let a11 = w[wi + 11u];
+    c11_0 = fma(x30, vec4(a11.w), fma(x20, vec4(a11.z), fma(x10, vec4(a11.y), fma(x00, vec4(a11.x), c11_0))));
+    c11_1 = fma(x31, vec4(a11.w), fma(x21, vec4(a11.z), fma(x11, vec4(a11.y), fma(x01, vec4(a11.x), c11_1))));
+    c11_2 = fma(x32, vec4(a11.w), fma(x22, vec4(a11.z), fma(x12, vec4(a11.y), fma(x02, vec4(a11.x), c11_2))));
+    c11_3 = fma(x33, vec4(a11.w), fma(x23, vec4(a11.z), fma(x13, vec4(a11.y), fma(x03, vec4(a11.x), c11_3))));
+    let a12 = w[wi + 12u];
+    c12_0 = fma(x30, vec4(a12.w), fma(x20, vec4(a12.z), fma(x10, vec4(a12.y), fma(x00, vec4(a12.x), c12_0))));
+    c12_1 = fma(x31, vec4(a12.w), fma(x21, vec4(a12.z), fma(x11, vec4(a12.y), fma(x01, vec4(a12.x), c12_1))));
+    c12_2 = fma(x32, vec4(a12.w), fma(x22, vec4(a12.z), fma(x12, vec4(a12.y), fma(x02, vec4(a12.x), c12_2))));
+    c12_3 = fma(x33, vec4(a12.w), fma(x23, vec4(a12.z), fma(x13, vec4(a12.y), fma(x03, vec4(a12.x), c12_3))));
+    let a13 = w[wi + 13u];
+    c13_0 = fma(x30, vec4(a13.w), fma(x20, vec4(a13.z), fma(x10, vec4(a13.y), fma(x00, vec4(a13.x), c13_0))));
+    c13_1 = fma(x31, vec4(a13.w), fma(x21, vec4(a13.z), fma(x11, vec4(a13.y), fma(x01, vec4(a13.x), c13_1))));
+    c13_2 = fma(x32, vec4(a13.w), fma(x22, vec4(a13.z), fma(x12, vec4(a13.y), fma(x02, vec4(a13.x), c13_2))));
+    c13_3 = fma(x33, vec4(a13.w), fma(x23, vec4(a13.z), fma(x13, vec4(a13.y), fma(x03, vec4(a13.x), c13_3))));
+    let a14 = w[wi + 14u];
+    c14_0 = fma(x30, vec4(a14.w), fma(x20, vec4(a14.z), fma(x10, vec4(a14.y), fma(x00, vec4(a14.x), c14_0))));
+    c14_1 = fma(x31, vec4(a14.w), fma(x21, vec4(a14.z), fma(x11, vec4(a14.y), fma(x01, vec4(a14.x), c14_1))));
+    c14_2 = fma(x32, vec4(a14.w), fma(x22, vec4(a14.z), fma(x12, vec4(a14.y), fma(x02, vec4(a14.x), c14_2))));
+    c14_3 = fma(x33, vec4(a14.w), fma(x23, vec4(a14.z), fma(x13, vec4(a14.y), fma(x03, vec4(a14.x), c14_3))));
+    let a15 = w[wi + 15u];
+    c15_0 = fma(x30, vec4(a15.w), fma(x20, vec4(a15.z), fma(x10, vec4(a15.y), fma(x00, vec4(a15.x), c15_0))));
+    c15_1 = fma(x31, vec4(a15.w), fma(x21, vec4(a15.z), fma(x11, vec4(a15.y), fma(x01, vec4(a15.x), c15_1))));
+    c15_2 = fma(x32, vec4(a15.w), fma(x22, vec4(a15.z), fma(x12, vec4(a15.y), fma(x02, vec4(a15.x), c15_2))));
+    c15_3 = fma(x33, vec4(a15.w), fma(x23, vec4(a15.z), fma(x13, vec4(a15.y), fma(x03, vec4(a15.x), c15_3))));
+  }
+
+  // Write the tile: rows past M and token quads past the plane are skipped.
+  let rows = min(16u, p.M - tm * 16u);
+  let ps4 = p.PSo / 4u;
+  let q0 = wid.x * 4u;
+  let qs = min(4u, ps4 - q0);
+  let ob = (b * p.M + tm * 16u) * ps4 + q0;
+  if (0u < rows) { let o = ob + 0u * ps4; let bm = vec4(bias[tm * 4u + 0u].x); y[o] = fma(c0_0, rs0, bm); if (1u < qs) { y[o + 1u] = fma(c0_1, rs1, bm); } if (2u < qs) { y[o + 2u] = fma(c0_2, rs2, bm); } if (3u < qs) { y[o + 3u] = fma(c0_3, rs3, bm); } }
+  if (1u < rows) { let o = ob + 1u * ps4; let bm = vec4(bias[tm * 4u + 0u].y); y[o] = fma(c1_0, rs0, bm); if (1u < qs) { y[o + 1u] = fma(c1_1, rs1, bm); } if (2u < qs) { y[o + 2u] = fma(c1_2, rs2, bm); } if (3u < qs) { y[o + 3u] = fma(c1_3, rs3, bm); } }
+  if (2u < rows) { let o = ob + 2u * ps4; let bm = vec4(bias[tm * 4u + 0u].z); y[o] = fma(c2_0, rs0, bm); if (1u < qs) { y[o + 1u] = fma(c2_1, rs1, bm); } if (2u < qs) { y[o + 2u] = fma(c2_2, rs2, bm); } if (3u < qs) { y[o + 3u] = fma(c2_3, rs3, bm); } }
+  if (3u < rows) { let o = ob + 3u * ps4; let bm = vec4(bias[tm * 4u + 0u].w); y[o] = fma(c3_0, rs0, bm); if (1u < qs) { y[o + 1u] = fma(c3_1, rs1, bm); } if (2u < qs) { y[o + 2u] = fma(c3_2, rs2, bm); } if (3u < qs) { y[o + 3u] = fma(c3_3, rs3, bm); } }
+  if (4u < rows) { let o = ob + 4u * ps4; let bm = vec4(bias[tm * 4u + 1u].x); y[o] = fma(c4_0, rs0, bm); if (1u < qs) { y[o + 1u] = fma(c4_1, rs1, bm); } if (2u < qs) { y[o + 2u] = fma(c4_2, rs2, bm); } if (3u < qs) { y[o + 3u] = fma(c4_3, rs3, bm); } }
+  if (5u < rows) { let o = ob + 5u * ps4; let bm = vec4(bias[tm * 4u + 1u].y); y[o] = fma(c5_0, rs0, bm); if (1u < qs) { y[o + 1u] = fma(c5_1, rs1, bm); } if (2u < qs) { y[o + 2u] = fma(c5_2, rs2, bm); } if (3u < qs) { y[o + 3u] = fma(c5_3, rs3, bm); } }
+  if (6u < rows) { let o = ob + 6u * ps4; let bm = vec4(bias[tm * 4u + 1u].z); y[o] = fma(c6_0, rs0, bm); if (1u < qs) { y[o + 1u] = fma(c6_1, rs1, bm); } if (2u < qs) { y[o + 2u] = fma(c6_2, rs2, bm); } if (3u < qs) { y[o + 3u] = fma(c6_3, rs3, bm); } }
+  if (7u < rows) { let o = ob + 7u * ps4; let bm = vec4(bias[tm * 4u + 1u].w); y[o] = fma(c7_0, rs0, bm); if (1u < qs) { y[o + 1u] = fma(c7_1, rs1, bm); } if (2u < qs) { y[o + 2u] = fma(c7_2, rs2, bm); } if (3u < qs) { y[o + 3u] = fma(c7_3, rs3, bm); } }
+  if (8u < rows) { let o = ob + 8u * ps4; let bm = vec4(bias[tm * 4u + 2u].x); y[o] = fma(c8_0, rs0, bm); if (1u < qs) { y[o + 1u] = fma(c8_1, rs1, bm); } if (2u < qs) { y[o + 2u] = fma(c8_2, rs2, bm); } if (3u < qs) { y[o + 3u] = fma(c8_3, rs3, bm); } }
+  if (9u < rows) { let o = ob + 9u * ps4; let bm = vec4(bias[tm * 4u + 2u].y); y[o] = fma(c9_0, rs0, bm); if (1u < qs) { y[o + 1u] = fma(c9_1, rs1, bm); } if (2u < qs) { y[o + 2u] = fma(c9_2, rs2, bm); } if (3u < qs) { y[o + 3u] = fma(c9_3, rs3, bm); } }
+  if (10u < rows) { let o = ob + 10u * ps4; let bm = vec4(bias[tm * 4u + 2u].z); y[o] = fma(c10_0, rs0, bm); if (1u < qs) { y[o + 1u] = fma(c10_1, rs1, bm); } if (2u < qs) { y[o + 2u] = fma(c10_2, rs2, bm); } if (3u < qs) { y[o + 3u] = fma(c10_3, rs3, bm); } }
+  if (11u < rows) { let o = ob + 11u * ps4; let bm = vec4(bias[tm * 4u + 2u].w); y[o] = fma(c11_0, rs0, bm); if (1u < qs) { y[o + 1u] = fma(c11_1, rs1, bm); } if (2u < qs) { y[o + 2u] = fma(c11_2, rs2, bm); } if (3u < qs) { y[o + 3u] = fma(c11_3, rs3, bm); } }
+  if (12u < rows) { let o = ob + 12u * ps4; let bm = vec4(bias[tm * 4u + 3u].x); y[o] = fma(c12_0, rs0, bm); if (1u < qs) { y[o + 1u] = fma(c12_1, rs1, bm); } if (2u < qs) { y[o + 2u] = fma(c12_2, rs2, bm); } if (3u < qs) { y[o + 3u] = fma(c12_3, rs3, bm); } }
+  if (13u < rows) { let o = ob + 13u * ps4; let bm = vec4(bias[tm * 4u + 3u].y); y[o] = fma(c13_0, rs0, bm); if (1u < qs) { y[o + 1u] = fma(c13_1, rs1, bm); } if (2u < qs) { y[o + 2u] = fma(c13_2, rs2, bm); } if (3u < qs) { y[o + 3u] = fma(c13_3, rs3, bm); } }
+  if (14u < rows) { let o = ob + 14u * ps4; let bm = vec4(bias[tm * 4u + 3u].z); y[o] = fma(c14_0, rs0, bm); if (1u < qs) { y[o + 1u] = fma(c14_1, rs1, bm); } if (2u < qs) { y[o + 2u] = fma(c14_2, rs2, bm); } if (3u < qs) { y[o + 3u] = fma(c14_3, rs3, bm); } }
+  if (15u < rows) { let o = ob + 15u * ps4; let bm = vec4(bias[tm * 4u + 3u].w); y[o] = fma(c15_0, rs0, bm); if (1u < qs) { y[o + 1u] = fma(c15_1, rs1, bm); } if (2u < qs) { y[o + 2u] = fma(c15_2, rs2, bm); } if (3u < qs) { y[o + 3u] = fma(c15_3, rs3, bm); } }
+}

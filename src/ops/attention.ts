@@ -1,0 +1,44 @@
+// Multi-head softmax attention over the tokens of a small map: EdgeViT's global sparse attention on
+// its delegate tokens (the qkv map comes from lnQkv). One attention.wgsl dispatch, one invocation per
+// (image, head, 8 queries); scores pass through a storage scratch tensor private to each invocation.
+import type { GraphBuilder } from '../graph/builder.ts';
+import { roundUp, type Tensor } from '../graph/ir.ts';
+import { grid1d } from './common.ts';
+
+/** Queries per invocation and keys per scoring step, fixed by the kernel (which also takes 12 channels per output step). */
+const TILE_Q = 8, TILE_K = 8;
+
+export interface AttentionOptions {
+  /** workgroup size (multiple of 4); default 4, so that even one head of a small map spreads over the CPU cores SwiftShader uses */
+  wg?: number;
+}
+
+/**
+ * qkv [B, 3C, h, w] → [B, C, h, w]. Channel s·C + head·d + j of qkv is q (s = 0), k (1) or v (2) of
+ * `head` (d = C / heads), as upstream's reshape to [B, N, 3, heads, d]; the N = h·w tokens are the
+ * pixels in row-major order. out[head·d + j, n] = Σ_m softmax_m(q_n·k_m · d^-0.5) · v_m[j].
+ */
+export function attention(g: GraphBuilder, name: string, qkv: Tensor, heads: number, opts: AttentionOptions = {}): Tensor {
+  if (qkv.shape.length !== 4) throw new Error(`${name}: input ${qkv.name} has shape [${qkv.shape}], expected a qkv map [B, 3C, h, w]`);
+  const [B, C3, h, w] = qkv.shape;
+  if (C3 % 3 !== 0) throw new Error(`${name}: input ${qkv.name} [${qkv.shape}] has ${C3} channels, not 3·C (q, k and v)`);
+  const C = C3 / 3;
+  if (!Number.isInteger(heads) || heads < 1 || C % heads !== 0) throw new Error(`${name}: ${C} channels do not split into ${heads} heads`);
+  const d = C / heads, N = h * w;
+  const wg = opts.wg ?? 4;
+  if (wg % 4 !== 0) throw new Error(`${name}: workgroup size ${wg} must be a multiple of 4 (GPUs and SwiftShader run 4 lanes at a time)`);
+  const y = g.tensor(name, [B, C, h, w]);
+  const QT = Math.ceil(N / TILE_Q), NK = roundUp(N, TILE_K), count = B * heads * QT;
+  const scratch = g.tensor(`${name}.scores`, [count, NK * TILE_Q]);
+  g.node({
+    name,
+    kernel: { file: 'attention.wgsl', entry: 'main', overrides: { WG: wg } },
+    category: 'matmul',
+    bind: { qkv: { tensor: qkv }, y: { tensor: y }, e: { tensor: scratch } },
+    params: { C, d, heads, N, PS: qkv.planeStride, QT, NK, count, scale: d ** -0.5 },
+    workgroups: grid1d(count, wg),
+    flops: 4 * B * heads * N * N * d + 5 * B * heads * N * N,
+    bytes: 4 * (qkv.size + y.size + 3 * B * heads * QT * NK * TILE_Q),
+  });
+  return y;
+}

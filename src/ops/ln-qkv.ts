@@ -1,0 +1,76 @@
+// EdgeViT's global sparse attention, first half: LayerNorm over channels (norm1) then the qkv linear
+// layer, on the delegate tokens only — the pixels (i·sr, j·sr), which upstream picks with
+// AvgPool2d(kernel 1, stride sr). One ln_qkv.wgsl dispatch; the delegates are read by indexing, no
+// subsampled copy. LayerNorm's γ and β are folded into the linear layer here (W' = W·diag(γ),
+// b' = b + W·β), so the kernel only normalises: (x − μ)·rstd.
+import type { GraphBuilder } from '../graph/builder.ts';
+import { roundUp, type Tensor } from '../graph/ir.ts';
+import { expectLength } from './common.ts';
+
+export interface LayerNormParams { gamma: Float32Array; beta: Float32Array; eps: number }
+
+/** Outputs × tokens owned by one invocation, and invocations per workgroup (fixed by the kernel). */
+const TILE_M = 16, TILE_N = 16, WG = 4;
+
+/**
+ * x [B, C, H, W] → qkv [B, 3C, H/sr, W/sr]: qkv[o, i, j] = b[o] + Σ_c w[o, c]·LN(x[:, i·sr, j·sr])[c].
+ * `w` is the linear layer's [3C, C] weight ([out, in], as torch.nn.Linear stores it), `b` its [3C] bias.
+ */
+export function lnQkv(g: GraphBuilder, name: string, x: Tensor, sr: number, ln: LayerNormParams, w: Float32Array, b: Float32Array): Tensor {
+  if (x.shape.length !== 4) throw new Error(`${name}: input ${x.name} has shape [${x.shape}], expected a feature map [B, C, H, W]`);
+  const [B, C, H, W] = x.shape;
+  if (!Number.isInteger(sr) || sr < 1) throw new Error(`${name}: sr must be a positive integer (EdgeViT uses 1, 2 or 4), got ${sr}`);
+  if (H % sr !== 0 || W % sr !== 0) {
+    throw new Error(`${name}: the ${H}×${W} map of ${x.name} [${x.shape}] is not divisible by sr = ${sr}; EdgeViT needs input sizes whose stage maps divide by their sr (e.g. 224, 192, 256)`);
+  }
+  const M = 3 * C;
+  expectLength(name, 'qkv weight', w, M * C);
+  expectLength(name, 'qkv bias', b, M);
+  expectLength(name, 'LayerNorm weight (gamma)', ln.gamma, C);
+  expectLength(name, 'LayerNorm bias (beta)', ln.beta, C);
+  if (!(ln.eps > 0)) throw new Error(`${name}: LayerNorm eps must be > 0, got ${ln.eps}`);
+  const h = H / sr, wd = W / sr, N = h * wd;
+  const y = g.tensor(name, [B, M, h, wd]);
+  const { weight, bias } = foldLayerNorm(w, b, ln.gamma, ln.beta, M, C);
+  const tilesM = Math.ceil(M / TILE_M), tilesN = Math.ceil(N / TILE_N);
+  g.node({
+    name,
+    kernel: { file: 'ln_qkv.wgsl', entry: 'main' },
+    category: 'matmul',
+    bind: {
+      x: { tensor: x }, y: { tensor: y },
+      w: { weight: g.weight(`${name}.weight`, tileRows(weight, M, C)) },
+      bias: { weight: g.weight(`${name}.bias`, bias, tilesM * TILE_M) },
+    },
+    params: { C, CS: roundUp(C, 4), W, PS: x.planeStride, sr, w: wd, N, PSo: y.planeStride, M, tilesM, eps: ln.eps },
+    workgroups: [tilesN, Math.ceil(tilesM / WG), B],
+    flops: 2 * B * N * M * C + 6 * B * N * C,
+    bytes: 4 * (2 * B * N * C + M * C + y.size),
+  });
+  return y;
+}
+
+/** W' = W·diag(γ), b' = b + W·β (accumulated in float64). */
+export function foldLayerNorm(w: Float32Array, b: Float32Array, gamma: Float32Array, beta: Float32Array, M: number, C: number): { weight: Float32Array; bias: Float32Array } {
+  const weight = new Float32Array(M * C), bias = new Float32Array(M);
+  for (let o = 0; o < M; o++) {
+    let acc = b[o];
+    for (let c = 0; c < C; c++) {
+      weight[o * C + c] = w[o * C + c] * gamma[c];
+      acc += w[o * C + c] * beta[c];
+    }
+    bias[o] = acc;
+  }
+  return { weight, bias };
+}
+
+/** w [M, C] → [ceil16(M) / 16][CS / 4][16 rows][4 channels], zero padded: one step of the kernel reads 16 consecutive vec4. */
+function tileRows(w: Float32Array, M: number, C: number): Float32Array {
+  const CS = roundUp(C, 4);
+  const out = new Float32Array(Math.ceil(M / TILE_M) * CS * TILE_M);
+  for (let o = 0; o < M; o++) {
+    const t = Math.floor(o / TILE_M), i = o % TILE_M;
+    for (let c = 0; c < C; c++) out[((t * (CS / 4) + (c >> 2)) * TILE_M + i) * 4 + (c & 3)] = w[o * C + c];
+  }
+  return out;
+}
