@@ -4,7 +4,7 @@
 // --sweep also runs each shape with every variant in VARIANTS. WEBVIT_NO_ROBUSTNESS=1 turns Dawn's
 // robustness off (browsers keep it on, so the default measures what users get).
 import { pointwise, type PointwiseOptions } from '../src/ops/pointwise.ts';
-import { benchRuntime, randomArray, report, timeGraph, type Timing } from './kernels-util.ts';
+import { benchRuntime, compileCase, randomArray, report, timeCases, type Timing } from './kernels-util.ts';
 
 // B, K, M, H, W
 export const SHAPES: [number, number, number, number, number][] = [
@@ -37,16 +37,18 @@ const rt = await benchRuntime();
 console.log(`adapter: ${rt.gpu.adapterInfo.vendor} ${rt.gpu.adapterInfo.architecture}; robustness ${process.env.WEBVIT_NO_ROBUSTNESS ? 'off' : 'on'}`);
 const rows: Timing[] = [];
 for (const [B, K, M, H, W] of SHAPES) {
+  const cases = [];
   for (const [vname, vopts] of Object.entries(sweep ? VARIANTS : { default: VARIANTS.default })) {
     const label = `B${B} K${K} M${M} P${H * W} ${vname}`;
     if (filter && !label.includes(filter)) continue;
     const w = randomArray(M * K, 1), b = randomArray(M, 2);
-    const r = await timeGraph(rt, label, [[B, K, H, W]], (g, [x]) => pointwise(g, 'pw', x, w, b, M, vopts));
-    report('kernels-pointwise.json', {}, [r]);
-    rows.push(r);
+    cases.push(await compileCase(rt, label, [[B, K, H, W]], (g, [x]) => pointwise(g, 'pw', x, w, b, M, vopts)));
   }
+  const timed = await timeCases(cases);
+  report('kernels-pointwise.json', {}, timed);
+  rows.push(...timed);
+  for (const c of cases) c.graph.destroy();
 }
-report('kernels-pointwise.json', { robustness: !process.env.WEBVIT_NO_ROBUSTNESS, adapter: rt.gpu.adapterInfo }, []);
 console.log('---');
 report('kernels-pointwise.json', { robustness: !process.env.WEBVIT_NO_ROBUSTNESS, adapter: rt.gpu.adapterInfo }, rows);
 process.exit(0);

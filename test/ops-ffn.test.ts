@@ -28,6 +28,7 @@ const cases: { B: number; C: number; hidden: number; H: number; W: number; opts?
   { B: 1, C: 64, hidden: 128, H: 14, W: 14, why: 'EfficientViT stage 1' },
   { B: 2, C: 128, hidden: 256, H: 7, W: 7, why: 'EfficientViT stage 2' },
   { B: 1, C: 384, hidden: 768, H: 4, W: 4, why: 'EfficientViT-M4 stage 3' },
+  { B: 2, C: 37, hidden: 30, H: 5, W: 9, opts: { fused: false }, why: 'unfused: two pointwise dispatches' },
 ];
 
 for (const { B, C, hidden, H, W, opts, why } of cases) {
@@ -42,8 +43,9 @@ for (const { B, C, hidden, H, W, opts, why } of cases) {
 
 test('ffnTiling: narrower pixel tiles when the batch has too few, one invocation per 16 hidden rows', () => {
   assert.deepEqual(ffnTiling(1, 64, 128, 196), { pq: 4, wg: 8, hd: 128, tilesP: 13 });
-  assert.equal(ffnTiling(1, 384, 768, 16).pq, 1); // 4 workgroups of 4 pixels rather than 1 of 16
-  assert.equal(ffnTiling(2, 192, 384, 16).pq, 2);
+  assert.equal(ffnTiling(1, 384, 768, 16).pq, 2); // 2 workgroups of 8 pixels rather than 1 of 16
+  assert.equal(ffnTiling(2, 192, 384, 16).pq, 4);
+  assert.equal(ffnTiling(1, 64, 128, 4).pq, 1);
   assert.equal(ffnTiling(1, 37, 30, 16).wg, 4); // ceil(37 / 16) = 3 output tiles, 2 hidden tiles
   assert.throws(() => ffnTiling(1, 64, 4100, 196), /invocations/);
 });

@@ -6,9 +6,15 @@
 import type { GraphBuilder } from '../graph/builder.ts';
 import { roundUp, type Tensor } from '../graph/ir.ts';
 import { expectLength, grid1d } from './common.ts';
-import { TILE_M, tileWeights } from './pointwise.ts';
+import { TILE_M, pointwise, tileWeights } from './pointwise.ts';
 
 export interface FfnOptions {
+  /**
+   * true: one fused dispatch (ffn.wgsl); false: two pointwise dispatches (hidden layer in a tensor).
+   * Default true. On SwiftShader the two dispatches measured 1.1-2× faster (bench/README.md), so a
+   * model built for a CPU adapter should pass false.
+   */
+  fused?: boolean;
   /** the device's maxComputeInvocationsPerWorkgroup (default 256, WebGPU's default limit) */
   maxInvocations?: number;
   /** pixel quads per workgroup: 4, 2 or 1 (default from the shape, see ffnTiling) */
@@ -17,8 +23,8 @@ export interface FfnOptions {
 
 export interface FfnTiling { pq: number; wg: number; hd: number; tilesP: number }
 
-/** Fewer workgroups than this leave SwiftShader's worker threads (one per core, here 2) unevenly loaded. */
-const MIN_WORKGROUPS = 4;
+/** Fewer workgroups than this leave SwiftShader's worker threads (one per core, here 2) idle. */
+const MIN_WORKGROUPS = 2;
 
 /**
  * PQ: 4 (16 pixels per workgroup, the most reuse of each weight load) unless that leaves fewer than
@@ -44,6 +50,10 @@ export function ffn(g: GraphBuilder, name: string, x: Tensor, w1: Float32Array, 
   expectLength(name, 'w1 [hidden, C]', w1, hidden * C);
   expectLength(name, 'w2 [C, hidden]', w2, C * hidden);
   expectLength(name, 'b2', b2, C);
+  if (opts.fused === false) {
+    const h = pointwise(g, `${name}.pw1`, x, w1, b1, hidden, { reluOut: true });
+    return pointwise(g, name, h, w2, b2, C, { residual: x });
+  }
   const y = g.tensor(name, [B, C, H, W]);
   const PS = x.planeStride;
   const t = ffnTiling(B, C, hidden, PS, opts);
