@@ -1,4 +1,4 @@
-// EfficientViT's Residual(FFN) as one fused kernel (shaders/ffn.wgsl):
+// EfficientViT's Residual(FFN): one fused kernel (shaders/ffn.wgsl), or two pointwise dispatches:
 //   y = x + w2 · relu(w1 · x + b1) + b2,   x: [B, C, H, W], w1: [Hd, C], w2: [C, Hd] row-major.
 // Tunables chosen here from the shape: PQ (pixel quads per workgroup), WG (one invocation per 16
 // hidden rows), HD (hidden rows). The hidden layer goes through a scratch tensor that only this
