@@ -1,5 +1,8 @@
 // 1×1 convolution (a matmul per image) with fused input and output epilogues:
 //   y[b,m,p] = act_out(bias[m] + Σ_k w[m,k] · scale[b,k] · act_in(x[b,k,p])) + res[b,m,p]
+// act_out is ReLU or exact GELU. With LN_IN the input is LayerNorm'd over k at each pixel: γ and β are
+// folded into w and bias by the op builder, and the kernel applies (Σ_k w·x − μ·Σ_k w)·rstd with
+// μ and rstd accumulated from the same x loads (no extra pass, no extra tensor).
 // Register tiling for SwiftShader, where every load with a computed index costs ~7 cycles per float
 // and arithmetic is cheap: each invocation owns a 16 (m) × 16 (p) output tile in 64 vec4
 // accumulators (c<row>_<pixel quad>). Per 4 steps of k it loads 16 vec4 of x (4 rows × 4 quads) and
@@ -24,12 +27,32 @@ struct Params {
 @group(0) @binding(4) var<storage, read> res: array<vec4<f32>>;    // (B, M, PS), read when HAS_RES
 @group(0) @binding(5) var<storage, read> scale: array<vec4<f32>>;  // (B, KS), read when HAS_SCALE
 @group(0) @binding(6) var<storage, read_write> y: array<vec4<f32>>; // (B, M, PS)
+@group(0) @binding(7) var<storage, read> rsum: array<vec4<f32>>;   // (ceil16(M)) Σ_k w[m,k], read when LN_IN
 
 override WG: u32 = 16;          // invocations per workgroup (multiple of 4)
 override RELU_IN: bool = false;
 override RELU_OUT: bool = false;
 override HAS_RES: bool = false;
 override HAS_SCALE: bool = false;
+override GELU_OUT: bool = false;
+override LN_IN: bool = false;
+override LN_EPS: f32 = 1e-5;
+
+// Exact GELU, x·Φ(x), through erfc (Abramowitz & Stegun 7.1.26, |error| ≤ 1.5e-7) so that the
+// negative tail keeps its relative accuracy: 1 + erf(z) = erfc(−z).
+fn gelu(x: vec4<f32>) -> vec4<f32> {
+  let a = abs(x) * 0.70710678118654752;
+  let t = 1.0 / (1.0 + 0.3275911 * a);
+  let poly = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429))));
+  let erfc_a = poly * exp(-a * a);
+  return 0.5 * x * select(erfc_a, 2.0 - erfc_a, x >= vec4(0.0));
+}
+
+// A table of gelu for tests: y[i] = gelu(x[i]).
+@compute @workgroup_size(64)
+fn gelu_table(@builtin(global_invocation_id) gid: vec3<u32>) {
+  if (gid.x < arrayLength(&y)) { y[gid.x] = gelu(x[gid.x]); }
+}
 
 fn xin(i: u32, s: f32) -> vec4<f32> {
   var v = x[i];
@@ -38,9 +61,16 @@ fn xin(i: u32, s: f32) -> vec4<f32> {
   return v;
 }
 
+// LN_IN: (Σ_k w·x − μ·Σ_k w)·rstd; otherwise the plain sum.
+fn ln(acc: vec4<f32>, rowsum: f32, mu: vec4<f32>, rstd: vec4<f32>) -> vec4<f32> {
+  if (LN_IN) { return (acc - mu * rowsum) * rstd; }
+  return acc;
+}
+
 fn put(o: u32, v: vec4<f32>) {
   var r = v;
   if (RELU_OUT) { r = max(r, vec4(0.0)); }
+  if (GELU_OUT) { r = gelu(r); }
   if (HAS_RES) { r += res[o]; }
   y[o] = r;
 }
@@ -80,6 +110,10 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   var c14_0 = vec4<f32>(); var c14_1 = vec4<f32>(); var c14_2 = vec4<f32>(); var c14_3 = vec4<f32>();
   var c15_0 = vec4<f32>(); var c15_1 = vec4<f32>(); var c15_2 = vec4<f32>(); var c15_3 = vec4<f32>();
 
+  // LN_IN: per-pixel Σx and Σx² over k, for the 4 pixel quads.
+  var s_0 = vec4<f32>(); var s_1 = vec4<f32>(); var s_2 = vec4<f32>(); var s_3 = vec4<f32>();
+  var ss_0 = vec4<f32>(); var ss_1 = vec4<f32>(); var ss_2 = vec4<f32>(); var ss_3 = vec4<f32>();
+
   for (var k4 = 0u; k4 < ks4; k4++) {
     let k = k4 * 4u;
     // Rows k..k+3 of this image; in the last block rows past K repeat row K-1 (times zero weights).
@@ -93,6 +127,14 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
     let x10 = xin(r1 + q0, s.y); let x11 = xin(r1 + q1, s.y); let x12 = xin(r1 + q2, s.y); let x13 = xin(r1 + q3, s.y);
     let x20 = xin(r2 + q0, s.z); let x21 = xin(r2 + q1, s.z); let x22 = xin(r2 + q2, s.z); let x23 = xin(r2 + q3, s.z);
     let x30 = xin(r3 + q0, s.w); let x31 = xin(r3 + q1, s.w); let x32 = xin(r3 + q2, s.w); let x33 = xin(r3 + q3, s.w);
+    if (LN_IN) {
+      // Rows past K repeat row K-1: count them zero times.
+      let v = vec3<f32>(select(0.0, 1.0, k + 1u < K), select(0.0, 1.0, k + 2u < K), select(0.0, 1.0, k + 3u < K));
+      s_0 += x00 + v.x * x10 + v.y * x20 + v.z * x30; ss_0 += x00 * x00 + v.x * x10 * x10 + v.y * x20 * x20 + v.z * x30 * x30;
+      s_1 += x01 + v.x * x11 + v.y * x21 + v.z * x31; ss_1 += x01 * x01 + v.x * x11 * x11 + v.y * x21 * x21 + v.z * x31 * x31;
+      s_2 += x02 + v.x * x12 + v.y * x22 + v.z * x32; ss_2 += x02 * x02 + v.x * x12 * x12 + v.y * x22 * x22 + v.z * x32 * x32;
+      s_3 += x03 + v.x * x13 + v.y * x23 + v.z * x33; ss_3 += x03 * x03 + v.x * x13 * x13 + v.y * x23 * x23 + v.z * x33 * x33;
+    }
     let wi = (tm * ks4 + k4) * 16u;
     let a0 = w[wi + 0u];
     c0_0 = fma(x30, vec4(a0.w), fma(x20, vec4(a0.z), fma(x10, vec4(a0.y), fma(x00, vec4(a0.x), c0_0))));
@@ -178,21 +220,28 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   }
 
   let rows = min(16u, M - m0);
+  // LN_IN: μ and 1/σ per pixel (biased variance, eps inside the sqrt, as torch's LayerNorm).
+  let invK = 1.0 / f32(K);
+  let mu_0 = s_0 * invK; let mu_1 = s_1 * invK; let mu_2 = s_2 * invK; let mu_3 = s_3 * invK;
+  let rs_0 = inverseSqrt(max(ss_0 * invK - mu_0 * mu_0, vec4(0.0)) + LN_EPS);
+  let rs_1 = inverseSqrt(max(ss_1 * invK - mu_1 * mu_1, vec4(0.0)) + LN_EPS);
+  let rs_2 = inverseSqrt(max(ss_2 * invK - mu_2 * mu_2, vec4(0.0)) + LN_EPS);
+  let rs_3 = inverseSqrt(max(ss_3 * invK - mu_3 * mu_3, vec4(0.0)) + LN_EPS);
   let ob = (b * M + m0) * ps4;
-  if (0u < rows) { let o = ob + 0u * ps4; let bm = bias[tm * 4u + 0u].x; put(o + q0, c0_0 + bm); put(o + q1, c0_1 + bm); put(o + q2, c0_2 + bm); put(o + q3, c0_3 + bm); }
-  if (1u < rows) { let o = ob + 1u * ps4; let bm = bias[tm * 4u + 0u].y; put(o + q0, c1_0 + bm); put(o + q1, c1_1 + bm); put(o + q2, c1_2 + bm); put(o + q3, c1_3 + bm); }
-  if (2u < rows) { let o = ob + 2u * ps4; let bm = bias[tm * 4u + 0u].z; put(o + q0, c2_0 + bm); put(o + q1, c2_1 + bm); put(o + q2, c2_2 + bm); put(o + q3, c2_3 + bm); }
-  if (3u < rows) { let o = ob + 3u * ps4; let bm = bias[tm * 4u + 0u].w; put(o + q0, c3_0 + bm); put(o + q1, c3_1 + bm); put(o + q2, c3_2 + bm); put(o + q3, c3_3 + bm); }
-  if (4u < rows) { let o = ob + 4u * ps4; let bm = bias[tm * 4u + 1u].x; put(o + q0, c4_0 + bm); put(o + q1, c4_1 + bm); put(o + q2, c4_2 + bm); put(o + q3, c4_3 + bm); }
-  if (5u < rows) { let o = ob + 5u * ps4; let bm = bias[tm * 4u + 1u].y; put(o + q0, c5_0 + bm); put(o + q1, c5_1 + bm); put(o + q2, c5_2 + bm); put(o + q3, c5_3 + bm); }
-  if (6u < rows) { let o = ob + 6u * ps4; let bm = bias[tm * 4u + 1u].z; put(o + q0, c6_0 + bm); put(o + q1, c6_1 + bm); put(o + q2, c6_2 + bm); put(o + q3, c6_3 + bm); }
-  if (7u < rows) { let o = ob + 7u * ps4; let bm = bias[tm * 4u + 1u].w; put(o + q0, c7_0 + bm); put(o + q1, c7_1 + bm); put(o + q2, c7_2 + bm); put(o + q3, c7_3 + bm); }
-  if (8u < rows) { let o = ob + 8u * ps4; let bm = bias[tm * 4u + 2u].x; put(o + q0, c8_0 + bm); put(o + q1, c8_1 + bm); put(o + q2, c8_2 + bm); put(o + q3, c8_3 + bm); }
-  if (9u < rows) { let o = ob + 9u * ps4; let bm = bias[tm * 4u + 2u].y; put(o + q0, c9_0 + bm); put(o + q1, c9_1 + bm); put(o + q2, c9_2 + bm); put(o + q3, c9_3 + bm); }
-  if (10u < rows) { let o = ob + 10u * ps4; let bm = bias[tm * 4u + 2u].z; put(o + q0, c10_0 + bm); put(o + q1, c10_1 + bm); put(o + q2, c10_2 + bm); put(o + q3, c10_3 + bm); }
-  if (11u < rows) { let o = ob + 11u * ps4; let bm = bias[tm * 4u + 2u].w; put(o + q0, c11_0 + bm); put(o + q1, c11_1 + bm); put(o + q2, c11_2 + bm); put(o + q3, c11_3 + bm); }
-  if (12u < rows) { let o = ob + 12u * ps4; let bm = bias[tm * 4u + 3u].x; put(o + q0, c12_0 + bm); put(o + q1, c12_1 + bm); put(o + q2, c12_2 + bm); put(o + q3, c12_3 + bm); }
-  if (13u < rows) { let o = ob + 13u * ps4; let bm = bias[tm * 4u + 3u].y; put(o + q0, c13_0 + bm); put(o + q1, c13_1 + bm); put(o + q2, c13_2 + bm); put(o + q3, c13_3 + bm); }
-  if (14u < rows) { let o = ob + 14u * ps4; let bm = bias[tm * 4u + 3u].z; put(o + q0, c14_0 + bm); put(o + q1, c14_1 + bm); put(o + q2, c14_2 + bm); put(o + q3, c14_3 + bm); }
-  if (15u < rows) { let o = ob + 15u * ps4; let bm = bias[tm * 4u + 3u].w; put(o + q0, c15_0 + bm); put(o + q1, c15_1 + bm); put(o + q2, c15_2 + bm); put(o + q3, c15_3 + bm); }
+  if (0u < rows) { let o = ob + 0u * ps4; let bm = bias[tm * 4u + 0u].x; let rm = rsum[tm * 4u + 0u].x; put(o + q0, ln(c0_0, rm, mu_0, rs_0) + bm); put(o + q1, ln(c0_1, rm, mu_1, rs_1) + bm); put(o + q2, ln(c0_2, rm, mu_2, rs_2) + bm); put(o + q3, ln(c0_3, rm, mu_3, rs_3) + bm); }
+  if (1u < rows) { let o = ob + 1u * ps4; let bm = bias[tm * 4u + 0u].y; let rm = rsum[tm * 4u + 0u].y; put(o + q0, ln(c1_0, rm, mu_0, rs_0) + bm); put(o + q1, ln(c1_1, rm, mu_1, rs_1) + bm); put(o + q2, ln(c1_2, rm, mu_2, rs_2) + bm); put(o + q3, ln(c1_3, rm, mu_3, rs_3) + bm); }
+  if (2u < rows) { let o = ob + 2u * ps4; let bm = bias[tm * 4u + 0u].z; let rm = rsum[tm * 4u + 0u].z; put(o + q0, ln(c2_0, rm, mu_0, rs_0) + bm); put(o + q1, ln(c2_1, rm, mu_1, rs_1) + bm); put(o + q2, ln(c2_2, rm, mu_2, rs_2) + bm); put(o + q3, ln(c2_3, rm, mu_3, rs_3) + bm); }
+  if (3u < rows) { let o = ob + 3u * ps4; let bm = bias[tm * 4u + 0u].w; let rm = rsum[tm * 4u + 0u].w; put(o + q0, ln(c3_0, rm, mu_0, rs_0) + bm); put(o + q1, ln(c3_1, rm, mu_1, rs_1) + bm); put(o + q2, ln(c3_2, rm, mu_2, rs_2) + bm); put(o + q3, ln(c3_3, rm, mu_3, rs_3) + bm); }
+  if (4u < rows) { let o = ob + 4u * ps4; let bm = bias[tm * 4u + 1u].x; let rm = rsum[tm * 4u + 1u].x; put(o + q0, ln(c4_0, rm, mu_0, rs_0) + bm); put(o + q1, ln(c4_1, rm, mu_1, rs_1) + bm); put(o + q2, ln(c4_2, rm, mu_2, rs_2) + bm); put(o + q3, ln(c4_3, rm, mu_3, rs_3) + bm); }
+  if (5u < rows) { let o = ob + 5u * ps4; let bm = bias[tm * 4u + 1u].y; let rm = rsum[tm * 4u + 1u].y; put(o + q0, ln(c5_0, rm, mu_0, rs_0) + bm); put(o + q1, ln(c5_1, rm, mu_1, rs_1) + bm); put(o + q2, ln(c5_2, rm, mu_2, rs_2) + bm); put(o + q3, ln(c5_3, rm, mu_3, rs_3) + bm); }
+  if (6u < rows) { let o = ob + 6u * ps4; let bm = bias[tm * 4u + 1u].z; let rm = rsum[tm * 4u + 1u].z; put(o + q0, ln(c6_0, rm, mu_0, rs_0) + bm); put(o + q1, ln(c6_1, rm, mu_1, rs_1) + bm); put(o + q2, ln(c6_2, rm, mu_2, rs_2) + bm); put(o + q3, ln(c6_3, rm, mu_3, rs_3) + bm); }
+  if (7u < rows) { let o = ob + 7u * ps4; let bm = bias[tm * 4u + 1u].w; let rm = rsum[tm * 4u + 1u].w; put(o + q0, ln(c7_0, rm, mu_0, rs_0) + bm); put(o + q1, ln(c7_1, rm, mu_1, rs_1) + bm); put(o + q2, ln(c7_2, rm, mu_2, rs_2) + bm); put(o + q3, ln(c7_3, rm, mu_3, rs_3) + bm); }
+  if (8u < rows) { let o = ob + 8u * ps4; let bm = bias[tm * 4u + 2u].x; let rm = rsum[tm * 4u + 2u].x; put(o + q0, ln(c8_0, rm, mu_0, rs_0) + bm); put(o + q1, ln(c8_1, rm, mu_1, rs_1) + bm); put(o + q2, ln(c8_2, rm, mu_2, rs_2) + bm); put(o + q3, ln(c8_3, rm, mu_3, rs_3) + bm); }
+  if (9u < rows) { let o = ob + 9u * ps4; let bm = bias[tm * 4u + 2u].y; let rm = rsum[tm * 4u + 2u].y; put(o + q0, ln(c9_0, rm, mu_0, rs_0) + bm); put(o + q1, ln(c9_1, rm, mu_1, rs_1) + bm); put(o + q2, ln(c9_2, rm, mu_2, rs_2) + bm); put(o + q3, ln(c9_3, rm, mu_3, rs_3) + bm); }
+  if (10u < rows) { let o = ob + 10u * ps4; let bm = bias[tm * 4u + 2u].z; let rm = rsum[tm * 4u + 2u].z; put(o + q0, ln(c10_0, rm, mu_0, rs_0) + bm); put(o + q1, ln(c10_1, rm, mu_1, rs_1) + bm); put(o + q2, ln(c10_2, rm, mu_2, rs_2) + bm); put(o + q3, ln(c10_3, rm, mu_3, rs_3) + bm); }
+  if (11u < rows) { let o = ob + 11u * ps4; let bm = bias[tm * 4u + 2u].w; let rm = rsum[tm * 4u + 2u].w; put(o + q0, ln(c11_0, rm, mu_0, rs_0) + bm); put(o + q1, ln(c11_1, rm, mu_1, rs_1) + bm); put(o + q2, ln(c11_2, rm, mu_2, rs_2) + bm); put(o + q3, ln(c11_3, rm, mu_3, rs_3) + bm); }
+  if (12u < rows) { let o = ob + 12u * ps4; let bm = bias[tm * 4u + 3u].x; let rm = rsum[tm * 4u + 3u].x; put(o + q0, ln(c12_0, rm, mu_0, rs_0) + bm); put(o + q1, ln(c12_1, rm, mu_1, rs_1) + bm); put(o + q2, ln(c12_2, rm, mu_2, rs_2) + bm); put(o + q3, ln(c12_3, rm, mu_3, rs_3) + bm); }
+  if (13u < rows) { let o = ob + 13u * ps4; let bm = bias[tm * 4u + 3u].y; let rm = rsum[tm * 4u + 3u].y; put(o + q0, ln(c13_0, rm, mu_0, rs_0) + bm); put(o + q1, ln(c13_1, rm, mu_1, rs_1) + bm); put(o + q2, ln(c13_2, rm, mu_2, rs_2) + bm); put(o + q3, ln(c13_3, rm, mu_3, rs_3) + bm); }
+  if (14u < rows) { let o = ob + 14u * ps4; let bm = bias[tm * 4u + 3u].z; let rm = rsum[tm * 4u + 3u].z; put(o + q0, ln(c14_0, rm, mu_0, rs_0) + bm); put(o + q1, ln(c14_1, rm, mu_1, rs_1) + bm); put(o + q2, ln(c14_2, rm, mu_2, rs_2) + bm); put(o + q3, ln(c14_3, rm, mu_3, rs_3) + bm); }
+  if (15u < rows) { let o = ob + 15u * ps4; let bm = bias[tm * 4u + 3u].w; let rm = rsum[tm * 4u + 3u].w; put(o + q0, ln(c15_0, rm, mu_0, rs_0) + bm); put(o + q1, ln(c15_1, rm, mu_1, rs_1) + bm); put(o + q2, ln(c15_2, rm, mu_2, rs_2) + bm); put(o + q3, ln(c15_3, rm, mu_3, rs_3) + bm); }
 }

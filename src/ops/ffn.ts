@@ -9,6 +9,10 @@ import { expectLength, grid1d } from './common.ts';
 import { TILE_M, pointwise, tileWeights } from './pointwise.ts';
 
 export interface FfnOptions {
+  /** hidden activation: ReLU (EfficientViT, default) or exact GELU (EdgeViT) */
+  act?: 'relu' | 'gelu';
+  /** LayerNorm over the channels before fc1 (EdgeViT's Mlp), fused into fc1 */
+  ln?: { gamma: Float32Array; beta: Float32Array; eps: number };
   /**
    * true: one fused dispatch (ffn.wgsl); false: two pointwise dispatches (hidden layer in a tensor).
    * Default true. On SwiftShader the two dispatches measured 1.1-2× faster (bench/README.md), so a
@@ -50,8 +54,11 @@ export function ffn(g: GraphBuilder, name: string, x: Tensor, w1: Float32Array, 
   expectLength(name, 'w1 [hidden, C]', w1, hidden * C);
   expectLength(name, 'w2 [C, hidden]', w2, C * hidden);
   expectLength(name, 'b2', b2, C);
-  if (opts.fused === false) {
-    const h = pointwise(g, `${name}.pw1`, x, w1, b1, hidden, { reluOut: true });
+  // ffn.wgsl fuses the ReLU FFN; GELU and LayerNorm run as two pointwise dispatches (fc1 with the
+  // LayerNorm folded in and GELU on its output, then fc2 with the residual), which on SwiftShader
+  // measured faster than the fused kernel anyway (bench/README.md).
+  if (opts.fused === false || opts.act === 'gelu' || opts.ln) {
+    const h = pointwise(g, `${name}.fc1`, x, w1, b1, hidden, { reluOut: opts.act !== 'gelu', geluOut: opts.act === 'gelu', ln: opts.ln });
     return pointwise(g, name, h, w2, b2, C, { residual: x });
   }
   const y = g.tensor(name, [B, C, H, W]);

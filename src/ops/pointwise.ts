@@ -12,8 +12,29 @@ export interface PointwiseOptions {
   residual?: Tensor;
   /** [B, K] multiplier on the input channels (squeeze-excite gate) */
   scale?: Tensor;
+  /** exact GELU on the output (before the residual) */
+  geluOut?: boolean;
+  /** LayerNorm over the input channels at each pixel, fused (γ, β folded into w and bias) */
+  ln?: { gamma: Float32Array; beta: Float32Array; eps: number };
   /** workgroup size (multiple of 4); default: 16, or 4 when there are few tiles (see bench/README.md) */
   wg?: number;
+}
+
+/** LayerNorm's affine folded into the following [m, k] linear: W·diag(γ), b + W·β, and the row sums of W·diag(γ). */
+export function foldLayerNormInput(w: Float32Array, bias: Float32Array, gamma: Float32Array, beta: Float32Array, m: number, k: number) {
+  const weight = new Float32Array(m * k), b = new Float32Array(m), rowSum = new Float32Array(m);
+  for (let r = 0; r < m; r++) {
+    let acc = bias[r], sum = 0;
+    for (let c = 0; c < k; c++) {
+      const v = w[r * k + c] * gamma[c];
+      weight[r * k + c] = v;
+      sum += Math.fround(v);
+      acc += w[r * k + c] * beta[c];
+    }
+    b[r] = acc;
+    rowSum[r] = sum;
+  }
+  return { weight, bias: b, rowSum };
 }
 
 /** Output tile of one invocation: TILE_M rows × TILE_P pixels. */
@@ -38,8 +59,11 @@ export function pointwise(g: GraphBuilder, name: string, x: Tensor, w: Float32Ar
   const y = g.tensor(name, [B, m, H, W]);
   if (opts.residual) expectShape(name, opts.residual, [B, m, H, W]);
   if (opts.scale) expectShape(name, opts.scale, [B, K]);
-  const ref = g.weight(`${name}.weight`, tileWeights(w, m, K));
-  const b = g.weight(`${name}.bias`, bias, roundUp(m, TILE_M));
+  if (opts.ln) { expectLength(name, 'LayerNorm weight', opts.ln.gamma, K); expectLength(name, 'LayerNorm bias', opts.ln.beta, K); }
+  const folded = opts.ln ? foldLayerNormInput(w, bias, opts.ln.gamma, opts.ln.beta, m, K) : null;
+  const ref = g.weight(`${name}.weight`, tileWeights(folded?.weight ?? w, m, K));
+  const b = g.weight(`${name}.bias`, folded?.bias ?? bias, roundUp(m, TILE_M));
+  const rsum = folded ? g.weight(`${name}.rowsum`, folded.rowSum, roundUp(m, TILE_M)) : null;
   const PS = x.planeStride;
   const tilesM = Math.ceil(m / TILE_M), tilesP = Math.ceil(PS / TILE_P);
   const count = B * tilesM * tilesP;
@@ -49,12 +73,19 @@ export function pointwise(g: GraphBuilder, name: string, x: Tensor, w: Float32Ar
   if (wg % 4 !== 0) throw new Error(`${name}: workgroup size ${wg} must be a multiple of 4 (GPUs and SwiftShader run 4 lanes at a time)`);
   g.node({
     name,
-    kernel: { file: 'pointwise.wgsl', entry: 'main', overrides: { WG: wg, RELU_IN: !!opts.reluIn, RELU_OUT: !!opts.reluOut, HAS_RES: !!opts.residual, HAS_SCALE: !!opts.scale } },
+    kernel: {
+      file: 'pointwise.wgsl', entry: 'main',
+      overrides: {
+        WG: wg, RELU_IN: !!opts.reluIn, RELU_OUT: !!opts.reluOut, GELU_OUT: !!opts.geluOut, HAS_RES: !!opts.residual, HAS_SCALE: !!opts.scale,
+        ...(opts.ln ? { LN_IN: true, LN_EPS: opts.ln.eps } : {}),
+      },
+    },
     category: 'matmul',
     bind: {
       x: { tensor: x }, w: { weight: ref }, bias: { weight: b }, y: { tensor: y },
       res: opts.residual ? { tensor: opts.residual } : { empty: true },
       scale: opts.scale ? { tensor: opts.scale } : { empty: true },
+      rsum: rsum ? { weight: rsum } : { empty: true },
     },
     params: { M: m, K, PS, KS: roundUp(K, 4), tilesM, tilesP, count },
     workgroups: grid1d(count, wg),
