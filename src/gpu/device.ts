@@ -9,9 +9,14 @@ export interface Gpu {
   lost: string | null;
   /** Objects that must outlive the device (Dawn's node instance segfaults if collected). */
   keepAlive?: unknown;
+  /**
+   * Dawn's Node bindings poll on the main thread while a mapAsync is pending, taking a CPU core from
+   * a CPU-backed adapter; when set, readback sleeps through most of the expected GPU time first.
+   */
+  sleepBeforeReadback?: boolean;
 }
 
-export async function openDevice(gpu: GPU, keepAlive?: unknown): Promise<Gpu> {
+export async function openDevice(gpu: GPU, keepAlive?: unknown, sleepBeforeReadback = false): Promise<Gpu> {
   const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
   if (!adapter) throw new Error('no WebGPU adapter: this browser or driver exposes none (try Chrome/Edge 113+, or enable WebGPU in its flags)');
   const hasTimestamps = adapter.features.has('timestamp-query');
@@ -35,6 +40,7 @@ export async function openDevice(gpu: GPU, keepAlive?: unknown): Promise<Gpu> {
     hasTimestamps,
     lost: null,
     keepAlive,
+    sleepBeforeReadback,
   };
   device.lost.then((l) => { g.lost = `${l.reason}: ${l.message}`; });
   device.addEventListener('uncapturederror', (e) => {

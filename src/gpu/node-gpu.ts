@@ -42,5 +42,5 @@ export async function openNodeGpu(opts: NodeGpuOptions = {}): Promise<Gpu> {
     throw new Error('Dawn found no WebGPU adapter. Check that libvulkan1 is installed ("sudo apt-get install libvulkan1") and that ' +
       `VK_ICD_FILENAMES (${process.env.VK_ICD_FILENAMES ?? 'unset'}) names a working Vulkan driver.`);
   }
-  return openDevice(found.instance, found.instance);
+  return openDevice(found.instance, found.instance, true);
 }

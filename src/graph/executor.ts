@@ -14,6 +14,8 @@ export interface GraphStats { dispatches: number; buffers: number; activationByt
 
 export class CompiledGraph {
   private busy = false;
+  /** GPU time of the last run, to know how long readback can sleep before polling. */
+  private lastMs = 0;
   constructor(
     readonly gpu: Gpu,
     readonly steps: Step[],
@@ -50,7 +52,10 @@ export class CompiledGraph {
         enc.copyBufferToBuffer(this.outputBuffer, 0, this.staging, 0, this.output.size * 4);
         d.queue.submit([enc.finish()]);
       });
+      const t0 = performance.now();
+      if (this.gpu.sleepBeforeReadback && this.lastMs > 2) await new Promise((r) => setTimeout(r, 0.85 * this.lastMs));
       await this.staging.mapAsync(GPUMapMode.READ);
+      this.lastMs = performance.now() - t0;
       const out = new Float32Array(this.staging.getMappedRange().slice(0));
       this.staging.unmap();
       return out;
