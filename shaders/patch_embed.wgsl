@@ -1,0 +1,290 @@
+// EdgeViT patch embedding in one dispatch: a strided conv (kernel = stride = KS, no padding) then
+// LayerNorm over the output channels at every output pixel:
+//   v[co, o] = bias[co] + Σ_{ci,ky,kx} w[co, ci, ky, kx] · x[ci, KS·oy + ky, KS·ox + kx]
+//   y[co, o] = (v[co, o] − mean_o) / √(var_o + eps) · gamma[co] + beta[co]   (biased variance)
+// A workgroup owns all output channels of G tiles of 16 output pixels (pixels flattened oy·Wo + ox,
+// so tiles only waste at the end of a plane). Invocation (g, cb) computes channels 16cb..16cb+15
+// of tile g in 64 vec4 accumulators (acc[4i + j]: channel 16cb + i, pixels 4j..4j+3), the conv as a
+// matmul over the taps t = (ci·KS + ky)·KS + kx, unrolled by 4 taps: per step 16 vec4 of weights
+// (stored tile by tile by the op builder, pointwise.wgsl's layout, each loaded next to its 4 uses)
+// and 4 × 16 input floats (one scalar load per pixel and tap: on SwiftShader a vec4 load of a row
+// costs as much as its 4 floats, measured), then 64 fma4 chains.
+// LayerNorm statistics, two-pass and exact: each invocation sums its 16 channels per pixel, the NCB
+// channel blocks of a tile add their partial sums through a small workgroup array (mean), then the
+// same for Σ(v − mean)² (variance). Normalised values go straight to y, in vec4.
+// Padding: tap tails repeat the last real tap (their weight columns are zero); channels past Cout
+// are 0 (zero weights and bias), masked out of the variance and not stored; pixel quads past the
+// plane stride repeat the last quad (same values, stored twice), pixels past Ho·Wo the last pixel.
+struct Params {
+  Cin: u32, H: u32, W: u32, PSin: u32,
+  Cout: u32, Wo: u32, P: u32, PSout: u32, // P = Ho·Wo output pixels per image
+  taps: u32,   // Cin·KS·KS
+  tilesP: u32, // ceil(P / 16): pixel tiles per image
+  groups: u32, // ceil(tilesP / G): workgroups per image
+  count: u32,  // B · groups
+  eps: f32,
+}
+
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read> x: array<f32>;             // (B, Cin, PSin)
+@group(0) @binding(2) var<storage, read> w: array<vec4<f32>>;       // (NCB, ceil4(taps)/4, 16): w[16t+i, 4j..4j+3] at (t·ceil4(taps)/4 + j)·16 + i
+@group(0) @binding(3) var<storage, read> bias: array<vec4<f32>>;    // (NCB·16)
+@group(0) @binding(4) var<storage, read> gamma: array<vec4<f32>>;   // (NCB·16)
+@group(0) @binding(5) var<storage, read> beta: array<vec4<f32>>;    // (NCB·16)
+@group(0) @binding(6) var<storage, read_write> y: array<vec4<f32>>; // (B, Cout, PSout)
+
+override KS: u32 = 2;  // kernel size = stride
+override NCB: u32 = 1; // channel blocks: ceil(Cout / 16)
+override WG: u32 = 4;  // invocations per workgroup: NCB · G pixel tiles (a multiple of 4 where it can be)
+
+var<workgroup> red: array<vec4<f32>, WG * 4>; // (WG, 16 pixels): partial sums of each invocation
+
+// c + a.x·r0 + a.y·r1 + a.z·r2 + a.w·r3: one output quad over 4 taps
+fn fma4(c: vec4<f32>, a: vec4<f32>, r0: vec4<f32>, r1: vec4<f32>, r2: vec4<f32>, r3: vec4<f32>) -> vec4<f32> {
+  return fma(r3, vec4(a.w), fma(r2, vec4(a.z), fma(r1, vec4(a.y), fma(r0, vec4(a.x), c))));
+}
+
+// acc[4i + j] += Σ_t w[16cb + i, k + t] · r_t[j] for the 16 channels i and 4 pixel quads j (wi: index
+// of the 16 vec4 of w for this block and step of 4 taps).
+fn mac(acc: ptr<function, array<vec4<f32>, 64>>, wi: u32,
+       r0: array<vec4<f32>, 4>, r1: array<vec4<f32>, 4>, r2: array<vec4<f32>, 4>, r3: array<vec4<f32>, 4>) {
+  let a0 = w[wi + 0u];
+  (*acc)[0] = fma4((*acc)[0], a0, r0[0], r1[0], r2[0], r3[0]);
+  (*acc)[1] = fma4((*acc)[1], a0, r0[1], r1[1], r2[1], r3[1]);
+  (*acc)[2] = fma4((*acc)[2], a0, r0[2], r1[2], r2[2], r3[2]);
+  (*acc)[3] = fma4((*acc)[3], a0, r0[3], r1[3], r2[3], r3[3]);
+  let a1 = w[wi + 1u];
+  (*acc)[4] = fma4((*acc)[4], a1, r0[0], r1[0], r2[0], r3[0]);
+  (*acc)[5] = fma4((*acc)[5], a1, r0[1], r1[1], r2[1], r3[1]);
+  (*acc)[6] = fma4((*acc)[6], a1, r0[2], r1[2], r2[2], r3[2]);
+  (*acc)[7] = fma4((*acc)[7], a1, r0[3], r1[3], r2[3], r3[3]);
+  let a2 = w[wi + 2u];
+  (*acc)[8] = fma4((*acc)[8], a2, r0[0], r1[0], r2[0], r3[0]);
+  (*acc)[9] = fma4((*acc)[9], a2, r0[1], r1[1], r2[1], r3[1]);
+  (*acc)[10] = fma4((*acc)[10], a2, r0[2], r1[2], r2[2], r3[2]);
+  (*acc)[11] = fma4((*acc)[11], a2, r0[3], r1[3], r2[3], r3[3]);
+  let a3 = w[wi + 3u];
+  (*acc)[12] = fma4((*acc)[12], a3, r0[0], r1[0], r2[0], r3[0]);
+  (*acc)[13] = fma4((*acc)[13], a3, r0[1], r1[1], r2[1], r3[1]);
+  (*acc)[14] = fma4((*acc)[14], a3, r0[2], r1[2], r2[2], r3[2]);
+  (*acc)[15] = fma4((*acc)[15], a3, r0[3], r1[3], r2[3], r3[3]);
+  let a4 = w[wi + 4u];
+  (*acc)[16] = fma4((*acc)[16], a4, r0[0], r1[0], r2[0], r3[0]);
+  (*acc)[17] = fma4((*acc)[17], a4, r0[1], r1[1], r2[1], r3[1]);
+  (*acc)[18] = fma4((*acc)[18], a4, r0[2], r1[2], r2[2], r3[2]);
+  (*acc)[19] = fma4((*acc)[19], a4, r0[3], r1[3], r2[3], r3[3]);
+  let a5 = w[wi + 5u];
+  (*acc)[20] = fma4((*acc)[20], a5, r0[0], r1[0], r2[0], r3[0]);
+  (*acc)[21] = fma4((*acc)[21], a5, r0[1], r1[1], r2[1], r3[1]);
+  (*acc)[22] = fma4((*acc)[22], a5, r0[2], r1[2], r2[2], r3[2]);
+  (*acc)[23] = fma4((*acc)[23], a5, r0[3], r1[3], r2[3], r3[3]);
+  let a6 = w[wi + 6u];
+  (*acc)[24] = fma4((*acc)[24], a6, r0[0], r1[0], r2[0], r3[0]);
+  (*acc)[25] = fma4((*acc)[25], a6, r0[1], r1[1], r2[1], r3[1]);
+  (*acc)[26] = fma4((*acc)[26], a6, r0[2], r1[2], r2[2], r3[2]);
+  (*acc)[27] = fma4((*acc)[27], a6, r0[3], r1[3], r2[3], r3[3]);
+  let a7 = w[wi + 7u];
+  (*acc)[28] = fma4((*acc)[28], a7, r0[0], r1[0], r2[0], r3[0]);
+  (*acc)[29] = fma4((*acc)[29], a7, r0[1], r1[1], r2[1], r3[1]);
+  (*acc)[30] = fma4((*acc)[30], a7, r0[2], r1[2], r2[2], r3[2]);
+  (*acc)[31] = fma4((*acc)[31], a7, r0[3], r1[3], r2[3], r3[3]);
+  let a8 = w[wi + 8u];
+  (*acc)[32] = fma4((*acc)[32], a8, r0[0], r1[0], r2[0], r3[0]);
+  (*acc)[33] = fma4((*acc)[33], a8, r0[1], r1[1], r2[1], r3[1]);
+  (*acc)[34] = fma4((*acc)[34], a8, r0[2], r1[2], r2[2], r3[2]);
+  (*acc)[35] = fma4((*acc)[35], a8, r0[3], r1[3], r2[3], r3[3]);
+  let a9 = w[wi + 9u];
+  (*acc)[36] = fma4((*acc)[36], a9, r0[0], r1[0], r2[0], r3[0]);
+  (*acc)[37] = fma4((*acc)[37], a9, r0[1], r1[1], r2[1], r3[1]);
+  (*acc)[38] = fma4((*acc)[38], a9, r0[2], r1[2], r2[2], r3[2]);
+  (*acc)[39] = fma4((*acc)[39], a9, r0[3], r1[3], r2[3], r3[3]);
+  let a10 = w[wi + 10u];
+  (*acc)[40] = fma4((*acc)[40], a10, r0[0], r1[0], r2[0], r3[0]);
+  (*acc)[41] = fma4((*acc)[41], a10, r0[1], r1[1], r2[1], r3[1]);
+  (*acc)[42] = fma4((*acc)[42], a10, r0[2], r1[2], r2[2], r3[2]);
+  (*acc)[43] = fma4((*acc)[43], a10, r0[3], r1[3], r2[3], r3[3]);
+  let a11 = w[wi + 11u];
+  (*acc)[44] = fma4((*acc)[44], a11, r0[0], r1[0], r2[0], r3[0]);
+  (*acc)[45] = fma4((*acc)[45], a11, r0[1], r1[1], r2[1], r3[1]);
+  (*acc)[46] = fma4((*acc)[46], a11, r0[2], r1[2], r2[2], r3[2]);
+  (*acc)[47] = fma4((*acc)[47], a11, r0[3], r1[3], r2[3], r3[3]);
+  let a12 = w[wi + 12u];
+  (*acc)[48] = fma4((*acc)[48], a12, r0[0], r1[0], r2[0], r3[0]);
+  (*acc)[49] = fma4((*acc)[49], a12, r0[1], r1[1], r2[1], r3[1]);
+  (*acc)[50] = fma4((*acc)[50], a12, r0[2], r1[2], r2[2], r3[2]);
+  (*acc)[51] = fma4((*acc)[51], a12, r0[3], r1[3], r2[3], r3[3]);
+  let a13 = w[wi + 13u];
+  (*acc)[52] = fma4((*acc)[52], a13, r0[0], r1[0], r2[0], r3[0]);
+  (*acc)[53] = fma4((*acc)[53], a13, r0[1], r1[1], r2[1], r3[1]);
+  (*acc)[54] = fma4((*acc)[54], a13, r0[2], r1[2], r2[2], r3[2]);
+  (*acc)[55] = fma4((*acc)[55], a13, r0[3], r1[3], r2[3], r3[3]);
+  let a14 = w[wi + 14u];
+  (*acc)[56] = fma4((*acc)[56], a14, r0[0], r1[0], r2[0], r3[0]);
+  (*acc)[57] = fma4((*acc)[57], a14, r0[1], r1[1], r2[1], r3[1]);
+  (*acc)[58] = fma4((*acc)[58], a14, r0[2], r1[2], r2[2], r3[2]);
+  (*acc)[59] = fma4((*acc)[59], a14, r0[3], r1[3], r2[3], r3[3]);
+  let a15 = w[wi + 15u];
+  (*acc)[60] = fma4((*acc)[60], a15, r0[0], r1[0], r2[0], r3[0]);
+  (*acc)[61] = fma4((*acc)[61], a15, r0[1], r1[1], r2[1], r3[1]);
+  (*acc)[62] = fma4((*acc)[62], a15, r0[2], r1[2], r2[2], r3[2]);
+  (*acc)[63] = fma4((*acc)[63], a15, r0[3], r1[3], r2[3], r3[3]);
+}
+
+// The 16 pixels' inputs at one tap: a holds each pixel's patch origin, off the tap's offset in it.
+fn xtap(a0: vec4<u32>, a1: vec4<u32>, a2: vec4<u32>, a3: vec4<u32>, off: u32) -> array<vec4<f32>, 4> {
+  return array<vec4<f32>, 4>(
+    vec4(x[a0.x + off], x[a0.y + off], x[a0.z + off], x[a0.w + off]),
+    vec4(x[a1.x + off], x[a1.y + off], x[a1.z + off], x[a1.w + off]),
+    vec4(x[a2.x + off], x[a2.y + off], x[a2.z + off], x[a2.w + off]),
+    vec4(x[a3.x + off], x[a3.y + off], x[a3.z + off], x[a3.w + off]));
+}
+
+// Offset of the tap after the one at (off, ky, kx) in a patch, and its ky, kx; past the last tap
+// the offset stays at the last tap's (the weights there are zero).
+fn next_tap(t: vec3<u32>, last: u32) -> vec3<u32> {
+  let kx = t.z + 1u;
+  let wrapx = kx == KS;
+  let ky = select(t.y, t.y + 1u, wrapx);
+  let wrapy = ky == KS;
+  let off = t.x + select(1u, p.W - (KS - 1u), wrapx) + select(0u, p.PSin - KS * p.W, wrapy);
+  return vec3(min(off, last), select(ky, 0u, wrapy), select(kx, 0u, wrapx));
+}
+
+// Patch origins of the 4 pixels of output quad q (pixels past the plane: the last pixel's).
+fn origins(xb: u32, q: u32) -> vec4<u32> {
+  let c = min(vec4(q * 4u) + vec4(0u, 1u, 2u, 3u), vec4(p.P - 1u));
+  return vec4(xb) + (c / p.Wo) * (KS * p.W) + (c % p.Wo) * KS;
+}
+
+// Σ over the NCB channel blocks of pixel tile g of each invocation's s (4 quads = 16 pixels).
+fn tile_sum(lid: u32, g: u32, s: array<vec4<f32>, 4>) -> array<vec4<f32>, 4> {
+  red[lid * 4u] = s[0]; red[lid * 4u + 1u] = s[1]; red[lid * 4u + 2u] = s[2]; red[lid * 4u + 3u] = s[3];
+  workgroupBarrier();
+  var t = array<vec4<f32>, 4>();
+  for (var i = 0u; i < NCB; i++) {
+    let j = (g * NCB + i) * 4u;
+    t[0] += red[j]; t[1] += red[j + 1u]; t[2] += red[j + 2u]; t[3] += red[j + 3u];
+  }
+  workgroupBarrier(); // red is written again by the next call
+  return t;
+}
+
+// d += ((v − mean) · keep)² for one channel's 4 quads: keep is 0 for channels past Cout.
+fn sq(d: ptr<function, array<vec4<f32>, 4>>, keep: bool, v0: vec4<f32>, v1: vec4<f32>, v2: vec4<f32>, v3: vec4<f32>, m: array<vec4<f32>, 4>) {
+  let k = select(0.0, 1.0, keep);
+  let e0 = (v0 - m[0]) * k; let e1 = (v1 - m[1]) * k; let e2 = (v2 - m[2]) * k; let e3 = (v3 - m[3]) * k;
+  (*d)[0] = fma(e0, e0, (*d)[0]); (*d)[1] = fma(e1, e1, (*d)[1]); (*d)[2] = fma(e2, e2, (*d)[2]); (*d)[3] = fma(e3, e3, (*d)[3]);
+}
+
+// One channel's 4 output quads q in the plane at y[o]: (v − mean) · rstd · gamma + beta.
+fn put(o: u32, q: vec4<u32>, ga: f32, be: f32, v0: vec4<f32>, v1: vec4<f32>, v2: vec4<f32>, v3: vec4<f32>,
+       m: array<vec4<f32>, 4>, r: array<vec4<f32>, 4>) {
+  y[o + q.x] = fma((v0 - m[0]) * r[0], vec4(ga), vec4(be));
+  y[o + q.y] = fma((v1 - m[1]) * r[1], vec4(ga), vec4(be));
+  y[o + q.z] = fma((v2 - m[2]) * r[2], vec4(ga), vec4(be));
+  y[o + q.w] = fma((v3 - m[3]) * r[3], vec4(ga), vec4(be));
+}
+
+@compute @workgroup_size(WG)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+        @builtin(local_invocation_index) lid: u32) {
+  // Workgroups past the last one (the grid is folded into y when large) and tiles past the plane
+  // compute a clamped copy and only join the barriers.
+  let grp = min(wid.x + wid.y * nwg.x, p.count - 1u);
+  let b = grp / p.groups;
+  let g = lid / NCB;
+  let cb = lid % NCB;
+  let tile = (grp % p.groups) * (WG / NCB) + g;
+  let mine = wid.x + wid.y * nwg.x < p.count && tile < p.tilesP;
+  // The tile's 4 output quads; quads past the plane repeat the last one (same values, stored twice).
+  let ps4 = p.PSout / 4u;
+  let q0 = min(tile, p.tilesP - 1u) * 4u;
+  let q = min(vec4(q0) + vec4(0u, 1u, 2u, 3u), vec4(ps4 - 1u));
+  let xb = b * p.Cin * p.PSin;
+  let a0 = origins(xb, q.x);
+  let a1 = origins(xb, q.y);
+  let a2 = origins(xb, q.z);
+  let a3 = origins(xb, q.w);
+
+  var acc: array<vec4<f32>, 64>;
+  let bv = array<vec4<f32>, 4>(bias[cb * 4u], bias[cb * 4u + 1u], bias[cb * 4u + 2u], bias[cb * 4u + 3u]);
+  acc[0] = vec4(bv[0].x); acc[1] = acc[0]; acc[2] = acc[0]; acc[3] = acc[0];
+  acc[4] = vec4(bv[0].y); acc[5] = acc[4]; acc[6] = acc[4]; acc[7] = acc[4];
+  acc[8] = vec4(bv[0].z); acc[9] = acc[8]; acc[10] = acc[8]; acc[11] = acc[8];
+  acc[12] = vec4(bv[0].w); acc[13] = acc[12]; acc[14] = acc[12]; acc[15] = acc[12];
+  acc[16] = vec4(bv[1].x); acc[17] = acc[16]; acc[18] = acc[16]; acc[19] = acc[16];
+  acc[20] = vec4(bv[1].y); acc[21] = acc[20]; acc[22] = acc[20]; acc[23] = acc[20];
+  acc[24] = vec4(bv[1].z); acc[25] = acc[24]; acc[26] = acc[24]; acc[27] = acc[24];
+  acc[28] = vec4(bv[1].w); acc[29] = acc[28]; acc[30] = acc[28]; acc[31] = acc[28];
+  acc[32] = vec4(bv[2].x); acc[33] = acc[32]; acc[34] = acc[32]; acc[35] = acc[32];
+  acc[36] = vec4(bv[2].y); acc[37] = acc[36]; acc[38] = acc[36]; acc[39] = acc[36];
+  acc[40] = vec4(bv[2].z); acc[41] = acc[40]; acc[42] = acc[40]; acc[43] = acc[40];
+  acc[44] = vec4(bv[2].w); acc[45] = acc[44]; acc[46] = acc[44]; acc[47] = acc[44];
+  acc[48] = vec4(bv[3].x); acc[49] = acc[48]; acc[50] = acc[48]; acc[51] = acc[48];
+  acc[52] = vec4(bv[3].y); acc[53] = acc[52]; acc[54] = acc[52]; acc[55] = acc[52];
+  acc[56] = vec4(bv[3].z); acc[57] = acc[56]; acc[58] = acc[56]; acc[59] = acc[56];
+  acc[60] = vec4(bv[3].w); acc[61] = acc[60]; acc[62] = acc[60]; acc[63] = acc[60];
+  let last = (p.Cin - 1u) * p.PSin + (KS - 1u) * (p.W + 1u);
+  let t4 = (p.taps + 3u) / 4u;
+  let wt = cb * t4 * 16u;
+  var t0 = vec3<u32>(0u, 0u, 0u);
+  for (var k4 = 0u; k4 < t4; k4++) {
+    let t1 = next_tap(t0, last);
+    let t2 = next_tap(t1, last);
+    let t3 = next_tap(t2, last);
+    mac(&acc, wt + k4 * 16u, xtap(a0, a1, a2, a3, t0.x), xtap(a0, a1, a2, a3, t1.x),
+        xtap(a0, a1, a2, a3, t2.x), xtap(a0, a1, a2, a3, t3.x));
+    t0 = next_tap(t3, last);
+  }
+
+  // Per-pixel mean over all Cout channels (channels past Cout are exactly 0), then variance.
+  let s = array<vec4<f32>, 4>(
+    acc[0] + acc[4] + acc[8] + acc[12] + acc[16] + acc[20] + acc[24] + acc[28] + acc[32] + acc[36] + acc[40] + acc[44] + acc[48] + acc[52] + acc[56] + acc[60],
+    acc[1] + acc[5] + acc[9] + acc[13] + acc[17] + acc[21] + acc[25] + acc[29] + acc[33] + acc[37] + acc[41] + acc[45] + acc[49] + acc[53] + acc[57] + acc[61],
+    acc[2] + acc[6] + acc[10] + acc[14] + acc[18] + acc[22] + acc[26] + acc[30] + acc[34] + acc[38] + acc[42] + acc[46] + acc[50] + acc[54] + acc[58] + acc[62],
+    acc[3] + acc[7] + acc[11] + acc[15] + acc[19] + acc[23] + acc[27] + acc[31] + acc[35] + acc[39] + acc[43] + acc[47] + acc[51] + acc[55] + acc[59] + acc[63]);
+  let inv = 1.0 / f32(p.Cout);
+  let sum = tile_sum(lid, g, s);
+  let mean = array<vec4<f32>, 4>(sum[0] * inv, sum[1] * inv, sum[2] * inv, sum[3] * inv);
+  let rows = min(16u, p.Cout - min(cb * 16u, p.Cout));
+  var d = array<vec4<f32>, 4>();
+  sq(&d, 0u < rows, acc[0], acc[1], acc[2], acc[3], mean);
+  sq(&d, 1u < rows, acc[4], acc[5], acc[6], acc[7], mean);
+  sq(&d, 2u < rows, acc[8], acc[9], acc[10], acc[11], mean);
+  sq(&d, 3u < rows, acc[12], acc[13], acc[14], acc[15], mean);
+  sq(&d, 4u < rows, acc[16], acc[17], acc[18], acc[19], mean);
+  sq(&d, 5u < rows, acc[20], acc[21], acc[22], acc[23], mean);
+  sq(&d, 6u < rows, acc[24], acc[25], acc[26], acc[27], mean);
+  sq(&d, 7u < rows, acc[28], acc[29], acc[30], acc[31], mean);
+  sq(&d, 8u < rows, acc[32], acc[33], acc[34], acc[35], mean);
+  sq(&d, 9u < rows, acc[36], acc[37], acc[38], acc[39], mean);
+  sq(&d, 10u < rows, acc[40], acc[41], acc[42], acc[43], mean);
+  sq(&d, 11u < rows, acc[44], acc[45], acc[46], acc[47], mean);
+  sq(&d, 12u < rows, acc[48], acc[49], acc[50], acc[51], mean);
+  sq(&d, 13u < rows, acc[52], acc[53], acc[54], acc[55], mean);
+  sq(&d, 14u < rows, acc[56], acc[57], acc[58], acc[59], mean);
+  sq(&d, 15u < rows, acc[60], acc[61], acc[62], acc[63], mean);
+  let vs = tile_sum(lid, g, d);
+  let rstd = array<vec4<f32>, 4>(inverseSqrt(vs[0] * inv + p.eps), inverseSqrt(vs[1] * inv + p.eps),
+                                 inverseSqrt(vs[2] * inv + p.eps), inverseSqrt(vs[3] * inv + p.eps));
+  if (!mine) { return; }
+  let o = (b * p.Cout + cb * 16u) * ps4;
+  let ga = array<vec4<f32>, 4>(gamma[cb * 4u], gamma[cb * 4u + 1u], gamma[cb * 4u + 2u], gamma[cb * 4u + 3u]);
+  let be = array<vec4<f32>, 4>(beta[cb * 4u], beta[cb * 4u + 1u], beta[cb * 4u + 2u], beta[cb * 4u + 3u]);
+  if (0u < rows) { put(o + 0u * ps4, q, ga[0].x, be[0].x, acc[0], acc[1], acc[2], acc[3], mean, rstd); }
+  if (1u < rows) { put(o + 1u * ps4, q, ga[0].y, be[0].y, acc[4], acc[5], acc[6], acc[7], mean, rstd); }
+  if (2u < rows) { put(o + 2u * ps4, q, ga[0].z, be[0].z, acc[8], acc[9], acc[10], acc[11], mean, rstd); }
+  if (3u < rows) { put(o + 3u * ps4, q, ga[0].w, be[0].w, acc[12], acc[13], acc[14], acc[15], mean, rstd); }
+  if (4u < rows) { put(o + 4u * ps4, q, ga[1].x, be[1].x, acc[16], acc[17], acc[18], acc[19], mean, rstd); }
+  if (5u < rows) { put(o + 5u * ps4, q, ga[1].y, be[1].y, acc[20], acc[21], acc[22], acc[23], mean, rstd); }
+  if (6u < rows) { put(o + 6u * ps4, q, ga[1].z, be[1].z, acc[24], acc[25], acc[26], acc[27], mean, rstd); }
+  if (7u < rows) { put(o + 7u * ps4, q, ga[1].w, be[1].w, acc[28], acc[29], acc[30], acc[31], mean, rstd); }
+  if (8u < rows) { put(o + 8u * ps4, q, ga[2].x, be[2].x, acc[32], acc[33], acc[34], acc[35], mean, rstd); }
+  if (9u < rows) { put(o + 9u * ps4, q, ga[2].y, be[2].y, acc[36], acc[37], acc[38], acc[39], mean, rstd); }
+  if (10u < rows) { put(o + 10u * ps4, q, ga[2].z, be[2].z, acc[40], acc[41], acc[42], acc[43], mean, rstd); }
+  if (11u < rows) { put(o + 11u * ps4, q, ga[2].w, be[2].w, acc[44], acc[45], acc[46], acc[47], mean, rstd); }
+  if (12u < rows) { put(o + 12u * ps4, q, ga[3].x, be[3].x, acc[48], acc[49], acc[50], acc[51], mean, rstd); }
+  if (13u < rows) { put(o + 13u * ps4, q, ga[3].y, be[3].y, acc[52], acc[53], acc[54], acc[55], mean, rstd); }
+  if (14u < rows) { put(o + 14u * ps4, q, ga[3].z, be[3].z, acc[56], acc[57], acc[58], acc[59], mean, rstd); }
+  if (15u < rows) { put(o + 15u * ps4, q, ga[3].w, be[3].w, acc[60], acc[61], acc[62], acc[63], mean, rstd); }
+}

@@ -1,0 +1,77 @@
+// EdgeViT's global sparse attention, output side, as one fused kernel (shaders/local_prop_proj.wgsl):
+//   u   = LocalProp(o)   depthwise ConvTranspose2d, kernel = stride = sr   (sr > 1 only)
+//   n   = LayerNorm_c(u)                                                   (when ln is given)
+//   out = residual + proj(n)                                               (linear C → C)
+//   o: [B, C, h, w] on the delegate grid, residual: [B, C, h·sr, w·sr] → [B, C, h·sr, w·sr]
+// LayerNorm's gamma and beta are folded into proj here (W' = W·diag(γ), b' = b + W·β), so the kernel
+// only centres and scales u.
+import type { GraphBuilder } from '../graph/builder.ts';
+import { roundUp, type Tensor } from '../graph/ir.ts';
+import { expectLength, expectShape, grid1d } from './common.ts';
+import { TILE_M, foldLayerNormInput, tileWeights } from './pointwise.ts';
+import { channelGroupTiling } from './patch-embed.ts';
+
+export interface LocalProp { weight: Float32Array; bias: Float32Array }
+export interface ChannelNorm { gamma: Float32Array; beta: Float32Array; eps: number }
+export interface Linear { weight: Float32Array; bias: Float32Array }
+
+/** Tile width (4, 8 or 16 pixels; height 16/width) with the least padding of an H×W map; ties go to the wider tile (fewer kernel rows to load). */
+export function tileWidth(H: number, W: number): number {
+  let best = 16, area = Infinity;
+  for (const tw of [16, 8, 4]) {
+    const th = 16 / tw;
+    const a = Math.ceil(W / tw) * tw * Math.ceil(H / th) * th;
+    if (a < area) { best = tw; area = a; }
+  }
+  return best;
+}
+
+export function localPropProj(g: GraphBuilder, name: string, o: Tensor, sr: number, lp: LocalProp | null, ln: ChannelNorm | null,
+  proj: Linear, residual: Tensor): Tensor {
+  if (o.shape.length !== 4) throw new Error(`${name}: attention output ${o.name} has shape [${o.shape}], expected [B, C, h, w]`);
+  const [B, C, h, w] = o.shape;
+  if (!Number.isInteger(sr) || sr < 1) throw new Error(`${name}: sr must be a positive integer (EdgeViT uses 1, 2 or 4), got ${sr}`);
+  if ((sr > 1) !== (lp !== null)) {
+    throw new Error(`${name}: LocalProp weights are needed exactly when sr > 1 (sr = ${sr}, LocalProp ${lp ? 'given' : 'missing'})`);
+  }
+  const H = h * sr, W = w * sr;
+  expectShape(name, residual, [B, C, H, W]);
+  if (lp) {
+    expectLength(name, `LocalProp weight [${C}, 1, ${sr}, ${sr}]`, lp.weight, C * sr * sr);
+    expectLength(name, 'LocalProp bias', lp.bias, C);
+  }
+  if (ln) {
+    expectLength(name, 'LayerNorm gamma', ln.gamma, C);
+    expectLength(name, 'LayerNorm beta', ln.beta, C);
+    if (!(ln.eps > 0)) throw new Error(`${name}: LayerNorm eps must be > 0, got ${ln.eps}`);
+  }
+  expectLength(name, `proj weight [${C}, ${C}]`, proj.weight, C * C);
+  expectLength(name, 'proj bias', proj.bias, C);
+
+  const y = g.tensor(name, [B, C, H, W]);
+  const tw = tileWidth(H, W);
+  const tilesX = Math.ceil(W / tw), tilesP = tilesX * Math.ceil(H / (16 / tw));
+  const t = channelGroupTiling(name, C, tilesP, B);
+  const folded = ln ? foldLayerNormInput(proj.weight, proj.bias, ln.gamma, ln.beta, C, C) : proj;
+  const count = B * t.groups;
+  g.node({
+    name,
+    kernel: {
+      file: 'local_prop_proj.wgsl', entry: 'main',
+      overrides: { SR: sr, FAST: [1, 2, 4].includes(sr) && W >= 4, TW: tw, LN: !!ln, NCB: t.ncb, WG: t.wg },
+    },
+    category: 'matmul',
+    bind: {
+      o: { tensor: o }, res: { tensor: residual }, y: { tensor: y },
+      lw: lp ? { weight: g.weight(`${name}.local_prop.weight`, lp.weight) } : { empty: true },
+      lb: lp ? { weight: g.weight(`${name}.local_prop.bias`, lp.bias) } : { empty: true },
+      wp: { weight: g.weight(`${name}.weight`, tileWeights(folded.weight, C, C)) },
+      bp: { weight: g.weight(`${name}.bias`, folded.bias, roundUp(C, TILE_M)) },
+    },
+    params: { C, CS: roundUp(C, 4), h, w, PSo: o.planeStride, H, W, PS: y.planeStride, tilesX, tilesP, groups: t.groups, count, eps: ln?.eps ?? 1 },
+    workgroups: grid1d(count, 1),
+    flops: 2 * B * C * C * H * W + (ln ? 8 : 3) * B * C * H * W,
+    bytes: 4 * (o.size + residual.size + y.size + C * C),
+  });
+  return y;
+}
