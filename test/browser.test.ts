@@ -1,5 +1,5 @@
 // End to end in a browser: the demo page (index.html + dist/webvit.js) in headless Chromium runs
-// EfficientViT-M0 on WebGPU (SwiftShader here) and must match PyTorch's logits; then the page is
+// EfficientViT-M0 and EdgeViT-XXS on WebGPU (SwiftShader here) and must match PyTorch's logits; then the page is
 // driven as a user would (files in, Run, top-5 out).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -14,9 +14,9 @@ const runs = new Map<string, PageRun>();
 before(async () => { if (!skip) demo = await openDemo(); });
 after(async () => { await demo?.close(); });
 
-// SwiftShader compiles pipelines for each new shape (seconds each), so two cases only:
-// the default shape, and batch 2 at a resolution whose maps need padding.
-for (const spec of ['efficientvit_m0:224:1', 'efficientvit_m0:192:2']) {
+// SwiftShader compiles pipelines for each new shape (seconds each), so three cases only:
+// the default shape, batch 2 at a resolution whose maps need padding, and EdgeViT-XXS.
+for (const spec of ['efficientvit_m0:224:1', 'efficientvit_m0:192:2', 'edgevit_xxs:224:1']) {
   test(`demo page matches PyTorch: ${spec}`, { skip, timeout: 150_000 }, async () => {
     const [c] = goldenCases([spec]);
     const r = await runInPage(demo!, c.model, c.pth, c.input, c.batch, c.height);
