@@ -55,14 +55,13 @@ export class CheckpointReader {
 
   problem(message: string): void { this.problems.push(message); }
 
-  /** Throws one error listing every problem and every key the model did not use. */
+  /** Throws one error listing the problems and the keys the model did not use (the first of each, with counts). */
   finish(): void {
     const unexpected = [...this.sd.keys()].filter((k) => !this.used.has(k) && !IGNORED.test(k));
-    const lines = [...this.problems, ...unexpected.slice(0, 30).map((k) => `unexpected ${k} [${this.sd.get(k)!.shape}]`)];
-    if (unexpected.length > 30) lines.push(`… and ${unexpected.length - 30} more unexpected keys`);
-    if (lines.length) {
-      throw new Error(`this checkpoint does not fit ${this.model} (is it a different model or variant?):\n  ${lines.slice(0, 60).join('\n  ')}` +
-        (lines.length > 60 ? `\n  … ${lines.length - 60} more` : ''));
-    }
+    if (!this.problems.length && !unexpected.length) return;
+    const list = (items: string[], n: number) => items.slice(0, n).map((l) => `\n  ${l}`).join('') + (items.length > n ? `\n  … and ${items.length - n} more` : '');
+    throw new Error(`this checkpoint does not fit ${this.model} (is it a different model or variant?)` +
+      (this.problems.length ? `\n${this.problems.length} missing or mismatched:${list(this.problems, 25)}` : '') +
+      (unexpected.length ? `\n${unexpected.length} unexpected:${list(unexpected.map((k) => `unexpected ${k} [${this.sd.get(k)!.shape}]`), 15)}` : ''));
   }
 }

@@ -87,7 +87,12 @@ function patchMerging(g: GraphBuilder, ck: CheckpointReader, p: string, x: Tenso
 
 function attention(g: GraphBuilder, ck: CheckpointReader, p: string, x: Tensor, C: number, heads: number, cfg: EfficientViTConfig, stage: number): Tensor {
   const d = C / heads, kd = cfg.keyDim;
-  const biasShape = ck.shapeOf(`${p}.attention_biases`) ?? [heads, 49];
+  const biasShape = ck.shapeOf(`${p}.attention_biases`);
+  if (!biasShape || biasShape.length !== 2) {
+    // Not this model's checkpoint: record what is missing and go on collecting, for one clear error.
+    ck.get(`${p}.attention_biases`, [heads, 49]);
+    return x;
+  }
   const r = Math.round(Math.sqrt(biasShape[1]));
   if (r * r !== biasShape[1]) ck.problem(`${p}.attention_biases: ${biasShape[1]} offsets is not a square window`);
   const idxs = ck.indices(`${p}.attention_bias_idxs`);
