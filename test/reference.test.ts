@@ -11,7 +11,7 @@ import {
   geluScalar, layerNormChannels, layerNormRows, linear, localWindowAttention, meanPoolHW, mul, numBiasOffsets, relu, sigmoid,
   softmaxRows, squeezeExcite, type CascadedAttentionParams, type Shape4,
 } from '../src/reference/ops.ts';
-import { readSafetensors } from '../src/reference/safetensors-lite.ts';
+import { readSafetensors } from '../src/weights/safetensors.ts';
 
 const F = (...v: number[]) => Float32Array.from(v);
 function random(n: number, seed: number): Float32Array {
