@@ -1,0 +1,52 @@
+// `webvit infer` end to end in Node: an upstream-format checkpoint and a raw input in, top-5,
+// dispatch and buffer counts out, and logits written with --output that match PyTorch's.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { goldenCases, logitsError, torchAvailable } from './helpers/golden.ts';
+
+const bin = fileURLToPath(new URL('../bin/webvit.js', import.meta.url));
+const skip = !torchAvailable() && 'python3-torch is not installed (npm test installs it)';
+
+for (const spec of ['efficientvit_m2:224:2', 'edgevit_xs:224:1']) {
+  test(`webvit infer ${spec} matches PyTorch and reports its dispatches`, { skip, timeout: 300_000 }, () => {
+    const [c] = goldenCases([spec]);
+    const dir = mkdtempSync(path.join(tmpdir(), 'webvit-cli-'));
+    try {
+      const [pth, input, output] = ['m.pth', 'x.f32', 'y.f32'].map((f) => path.join(dir, f));
+      writeFileSync(pth, c.pth);
+      writeFileSync(input, new Uint8Array(c.input.buffer, c.input.byteOffset, c.input.byteLength));
+      const out = execFileSync(process.execPath, [bin, 'infer', '--model', c.model, '--weights', pth, '--input', input,
+        '--res', String(c.height), '--batch', String(c.batch), '--output', output], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+      assert.match(out, /image 0: top-5 \d+ \(-?\d+\.\d+\)/);
+      assert.match(out, /per inference: \d+ dispatches, \d+ GPU buffers/);
+      const b = readFileSync(output);
+      const logits = new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
+      const { maxDiff, tolerance } = logitsError(logits, c.logits);
+      assert.ok(maxDiff <= tolerance, `${c.name} through the CLI: max|Δ| ${maxDiff} > ${tolerance}`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+}
+
+test('webvit infer with a wrong input size says what size it needs', { skip }, () => {
+  const [c] = goldenCases(['efficientvit_m0:224:1']);
+  const dir = mkdtempSync(path.join(tmpdir(), 'webvit-cli-'));
+  try {
+    writeFileSync(path.join(dir, 'm.pth'), c.pth);
+    writeFileSync(path.join(dir, 'x.f32'), new Uint8Array(100));
+    assert.throws(() => execFileSync(process.execPath, [bin, 'infer', '--model', 'efficientvit_m0', '--weights', path.join(dir, 'm.pth'), '--input', path.join(dir, 'x.f32')],
+      { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }), (e: { stderr: string; status: number }) => {
+      assert.equal(e.status, 1);
+      assert.match(e.stderr, /x\.f32 has 100 bytes; \[1, 3, 224, 224\] float32 needs 602112/);
+      return true;
+    });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
