@@ -50,7 +50,7 @@ export async function openDevice(gpu: GPU, keepAlive?: unknown, sleepBeforeReadb
 }
 
 export function assertAlive(gpu: Gpu): void {
-  if (gpu.lost !== null) throw new Error(`the GPU device was lost (${gpu.lost}); load the model again to get a new device`);
+  if (gpu.lost !== null) throw new Error(`the GPU device was lost (${gpu.lost}); open a new runtime (nodeRuntime() or browserRuntime()) and load the model again`);
 }
 
 /** Runs `fn` inside validation + out-of-memory error scopes and throws what they caught, naming `what`. */
