@@ -15,19 +15,33 @@ export function conv2d(g: GraphBuilder, name: string, x: Tensor, w: Float32Array
   const Ho = convOut(H, k, stride, pad), Wo = convOut(W, k, stride, pad);
   if (Ho < 1 || Wo < 1) throw new Error(`${name}: a ${H}×${W} input is too small for a ${k}×${k} stride-${stride} conv`);
   const y = g.tensor(name, [B, cout, Ho, Wo]);
-  // Repack to [Cin·K·K, ceil16(Cout)] so 16 output channels of one tap are 4 contiguous vec4.
-  const cpad = Math.ceil(cout / 16) * 16;
-  const packed = new Float32Array(Cin * k * k * cpad);
-  for (let co = 0; co < cout; co++) for (let t = 0; t < Cin * k * k; t++) packed[t * cpad + co] = w[co * Cin * k * k + t];
-  const tilesX = Math.ceil(Wo / 8), tilesC = cpad / 16;
-  const count = B * tilesC * Ho * tilesX;
-  const wg = 16;
+  const fast = k === 3 && stride === 2;
+  // s2k3 (3×3 stride 2, the stem) owns 16 channel slots × 16 pixels per invocation: 16 channels of
+  // one row, or (ROWS2, when Cout = 8 mod 16) 8 channels of two rows, each slot's channel repeated.
+  // Its weights are (tilesC, Cin, 3, 3, 16) so a tap's 16 slots are 4 contiguous vec4; main's
+  // (any K, stride) are (Cin·K·K, ceil16(Cout)).
+  const rows2 = fast && cout % 16 === 8;
+  const perTile = rows2 ? 8 : 16;
+  const tilesC = Math.ceil(cout / perTile);
+  const slots = tilesC * 16;
+  const packed = new Float32Array(Cin * k * k * slots);
+  const packedBias = new Float32Array(slots);
+  for (let s = 0; s < slots; s++) {
+    const tc = Math.floor(s / 16), co = tc * perTile + (s % 16) % perTile;
+    if (co >= cout || (!rows2 && s % 16 >= perTile)) continue;
+    packedBias[s] = bias[co];
+    for (let t = 0; t < Cin * k * k; t++) packed[fast ? (tc * Cin * k * k + t) * 16 + (s % 16) : t * slots + s] = w[co * Cin * k * k + t];
+  }
+  const tilesX = Math.ceil(Wo / (fast ? 16 : 8)), tilesY = rows2 ? Math.ceil(Ho / 2) : Ho;
+  const count = B * tilesC * tilesY * tilesX;
+  // Few, fat invocations: workgroups of 4 keep enough of them for SwiftShader's worker threads.
+  const wg = fast ? 4 : 16;
   g.node({
     name,
-    kernel: { file: 'conv2d.wgsl', entry: 'main', overrides: { WG: wg, RELU: !!spec.relu } },
+    kernel: { file: 'conv2d.wgsl', entry: fast ? 's2k3' : 'main', overrides: fast ? { WG: wg, RELU: !!spec.relu, ROWS2: rows2 } : { WG: wg, RELU: !!spec.relu } },
     category: 'matmul',
-    bind: { x: { tensor: x }, w: { weight: g.weight(`${name}.weight`, packed) }, bias: { weight: g.weight(`${name}.bias`, bias, cpad) }, y: { tensor: y } },
-    params: { Cin, H, W, PSin: x.planeStride, Cout: cout, Ho, Wo, PSout: y.planeStride, KH: k, KW: k, stride, pad, tilesX, tilesC, count },
+    bind: { x: { tensor: x }, w: { weight: g.weight(`${name}.weight`, packed) }, bias: { weight: g.weight(`${name}.bias`, packedBias) }, y: { tensor: y } },
+    params: { Cin, H, W, PSin: x.planeStride, Cout: cout, Ho, Wo, PSout: y.planeStride, KH: k, KW: k, stride, pad, tilesX, tilesY, tilesC, count },
     workgroups: grid1d(count, wg),
     flops: 2 * B * cout * Ho * Wo * Cin * k * k,
     bytes: 4 * (x.size + y.size + w.length),
