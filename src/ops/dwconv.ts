@@ -4,6 +4,9 @@ import type { Tensor } from '../graph/ir.ts';
 import { expectLength, grid1d } from './common.ts';
 import { convOut } from './conv2d.ts';
 
+/** Fewer invocations than this leave SwiftShader's worker threads idle: split the columns into row blocks. */
+const MIN_INVOCATIONS = 64;
+
 export interface DwSpec { k: number; stride?: number; pad?: number; relu?: boolean; residual?: boolean }
 
 export function dwconv(g: GraphBuilder, name: string, x: Tensor, w: Float32Array, bias: Float32Array, spec: DwSpec): Tensor {
@@ -14,13 +17,21 @@ export function dwconv(g: GraphBuilder, name: string, x: Tensor, w: Float32Array
   const Ho = convOut(H, k, stride, pad), Wo = convOut(W, k, stride, pad);
   if (spec.residual && (Ho !== H || Wo !== W)) throw new Error(`${name}: a residual depthwise conv must keep the size (got ${H}×${W} → ${Ho}×${Wo})`);
   const y = g.tensor(name, [B, C, Ho, Wo]);
-  const tilesX = Math.ceil(Wo / 4), count = B * C * Ho * tilesX, wg = 64;
+  // k3s1 / k3s2 (3×3, pad 1): an invocation walks RB rows of a 16- or 8-column tile; main: 4 outputs.
+  const entry = k === 3 && pad === 1 && (stride === 1 || stride === 2) ? (stride === 1 ? 'k3s1' : 'k3s2') : 'main';
+  // Tile width: k3s1 16, k3s2 8, halved for maps that narrow (less work on columns past the edge).
+  const tw = entry === 'k3s1' ? (Wo > 8 ? 16 : 8) : Wo > 4 ? 8 : 4;
+  const tilesX = Math.ceil(Wo / (entry === 'main' ? 4 : tw));
+  // Whole columns per invocation unless that leaves fewer than MIN_INVOCATIONS (then split the rows).
+  const cols = B * C * tilesX;
+  const RB = entry === 'main' ? 1 : Math.ceil(Ho / Math.min(Ho, Math.ceil(MIN_INVOCATIONS / cols)));
+  const tilesY = Math.ceil(Ho / RB), count = cols * tilesY, wg = entry === 'main' ? 64 : 4;
   g.node({
     name,
-    kernel: { file: 'dwconv.wgsl', entry: 'main', overrides: { WG: wg, RELU: !!spec.relu, RESIDUAL: !!spec.residual } },
+    kernel: { file: 'dwconv.wgsl', entry, overrides: { WG: wg, RELU: !!spec.relu, RESIDUAL: !!spec.residual, ...(entry !== 'main' ? { TW: tw } : {}) } },
     category: 'other',
     bind: { x: { tensor: x }, w: { weight: g.weight(`${name}.weight`, w) }, bias: { weight: g.weight(`${name}.bias`, bias) }, y: { tensor: y } },
-    params: { C, H, W, PSin: x.planeStride, Ho, Wo, PSout: y.planeStride, K: k, stride, pad, tilesX, count },
+    params: { C, H, W, PSin: x.planeStride, Ho, Wo, PSout: y.planeStride, K: k, stride, pad, tilesX, RB, tilesY, count },
     workgroups: grid1d(count, wg),
     flops: 2 * B * C * Ho * Wo * k * k,
     bytes: 4 * (x.size + y.size + w.length),
