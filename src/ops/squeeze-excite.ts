@@ -1,27 +1,41 @@
 // Squeeze-excite gate [B, C] from x [B, C, H, W]; fc1 [R, C] + b1, fc2 [C, R] + b2 (1×1 convs with bias).
+// Three dispatches of squeeze_excite.wgsl (means, fc1, fc2 + sigmoid), each spread over workgroups.
 import type { GraphBuilder } from '../graph/builder.ts';
-import type { Tensor } from '../graph/ir.ts';
-import { expectLength } from './common.ts';
+import { roundUp, type Tensor } from '../graph/ir.ts';
+import { expectLength, grid1d } from './common.ts';
 
+/** Invocations per workgroup: few, so the small steps still give every worker thread a workgroup. */
+const WG = 4;
 
 export function squeezeExciteGate(g: GraphBuilder, name: string, x: Tensor, w1: Float32Array, b1: Float32Array, w2: Float32Array, b2: Float32Array, r: number): Tensor {
   const [B, C, H, W] = x.shape;
   expectLength(name, 'fc1.weight', w1, r * C); expectLength(name, 'fc1.bias', b1, r);
   expectLength(name, 'fc2.weight', w2, C * r); expectLength(name, 'fc2.bias', b2, C);
+  const C4 = roundUp(C, 4), R4 = roundUp(r, 4);
   const s = g.tensor(name, [B, C]);
-  const tmp = g.tensor(`${name}.tmp`, [B, C + r]);
-  g.node({
-    name,
-    kernel: { file: 'squeeze_excite.wgsl', entry: 'main', overrides: { WG: 64 } },
-    category: 'other',
-    bind: {
-      x: { tensor: x }, w1: { weight: g.weight(`${name}.fc1.weight`, w1) }, b1: { weight: g.weight(`${name}.fc1.bias`, b1) },
-      w2: { weight: g.weight(`${name}.fc2.weight`, w2) }, b2: { weight: g.weight(`${name}.fc2.bias`, b2) }, s: { tensor: s }, tmp: { tensor: tmp },
-    },
-    params: { C, R: r, HW: H * W, PS: x.planeStride, CS: s.planeStride },
-    workgroups: [B, 1, 1],
-    flops: B * (C * H * W + 4 * C * r),
-    bytes: 4 * (x.size + 2 * C * r + s.size),
-  });
+  const tmp = g.tensor(`${name}.tmp`, [B, C4 + R4]);
+  // Transposed so 4 consecutive outputs of one input are a vec4: w1T [C, R4], w2T [R, C4].
+  const w1T = new Float32Array(C * R4), w2T = new Float32Array(r * C4);
+  for (let i = 0; i < r; i++) for (let c = 0; c < C; c++) { w1T[c * R4 + i] = w1[i * C + c]; w2T[i * C4 + c] = w2[c * r + i]; }
+  const weights = {
+    w1: { weight: g.weight(`${name}.fc1.weight`, w1T) }, b1: { weight: g.weight(`${name}.fc1.bias`, b1, R4) },
+    w2: { weight: g.weight(`${name}.fc2.weight`, w2T) }, b2: { weight: g.weight(`${name}.fc2.bias`, b2, C4) },
+  };
+  const params = { C, R: r, HW: H * W, PS: x.planeStride, CS: s.planeStride, C4, R4 };
+  const step = (entry: 'mean' | 'fc1' | 'fc2', outputs: number, flops: number, bytes: number, bind: Record<string, { tensor: Tensor } | { weight: ReturnType<GraphBuilder['weight']> }>) => {
+    const count = B * outputs / 4;
+    g.node({
+      name: `${name}.${entry}`,
+      kernel: { file: 'squeeze_excite.wgsl', entry, overrides: { WG } },
+      category: 'other',
+      bind,
+      params: { ...params, count },
+      workgroups: grid1d(count, WG),
+      flops, bytes,
+    });
+  };
+  step('mean', C4, B * C * H * W, 4 * (x.size + B * C), { x: { tensor: x }, tmp: { tensor: tmp } });
+  step('fc1', R4, 2 * B * C * r, 4 * (C * r + B * (C + r)), { w1: weights.w1, b1: weights.b1, tmp: { tensor: tmp } });
+  step('fc2', C4, 2 * B * C * r, 4 * (C * r + B * (C + r)), { w2: weights.w2, b2: weights.b2, s: { tensor: s }, tmp: { tensor: tmp } });
   return s;
 }
