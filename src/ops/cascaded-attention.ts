@@ -1,8 +1,9 @@
-// EfficientViT's Residual(LocalWindowAttention): one cascaded_attention.wgsl dispatch per head (the
-// cascade makes heads sequential), then ReLU → proj (1×1, BN folded) → + x in one pointwise dispatch.
+// EfficientViT's Residual(LocalWindowAttention): two cascaded_attention.wgsl dispatches per head
+// (qkv, then dw + softmax + Σ p·v; the cascade makes heads sequential), then ReLU → proj (1×1, BN
+// folded) → + x in one pointwise dispatch.
 import type { GraphBuilder } from '../graph/builder.ts';
 import type { Tensor } from '../graph/ir.ts';
-import { expectLength } from './common.ts';
+import { expectLength, grid1d } from './common.ts';
 import { pointwise } from './pointwise.ts';
 
 export interface CascadedAttentionWeights {
@@ -18,6 +19,8 @@ export interface CascadedAttentionWeights {
 }
 
 const MAX_N = 49, MAX_D = 128, KEY_DIM = 16;
+/** Invocations per workgroup: few, so that even a map that is one window gives both of SwiftShader's threads work. */
+const WG = 4;
 
 export function cascadedAttention(g: GraphBuilder, name: string, x: Tensor, w: CascadedAttentionWeights, r: number): Tensor {
   const [B, C, H, W] = x.shape;
@@ -43,25 +46,43 @@ export function cascadedAttention(g: GraphBuilder, name: string, x: Tensor, w: C
     // Transpose so one token's 16 consecutive outputs (or 16 q channels of one tap) are 4 vec4.
     const wqT = new Float32Array(d * QS);
     for (let j = 0; j < 2 * KEY_DIM + d; j++) for (let c = 0; c < d; c++) wqT[c * QS + j] = wq[j * d + c];
+    // The dw conv on q is scaled by key_dim^-0.5 here, so the kernel's scores need no multiply.
+    const scale = KEY_DIM ** -0.5;
     const wdT = new Float32Array(k * k * KEY_DIM);
-    for (let ch = 0; ch < KEY_DIM; ch++) for (let t = 0; t < k * k; t++) wdT[t * KEY_DIM + ch] = wd[ch * k * k + t];
+    for (let ch = 0; ch < KEY_DIM; ch++) for (let t = 0; t < k * k; t++) wdT[t * KEY_DIM + ch] = wd[ch * k * k + t] * scale;
     const last = i === heads - 1;
     const out = last ? null : g.tensor(`${name}.head${i}`, [B * winY * winX, d, r, r]);
+    const windows = B * winY * winX;
+    const params = { C, H, W, PS: x.planeStride, d, chunk: i * d, r, N, winX, winY, ks: k, QS, scale };
+    const prevBinding = prev ? { tensor: prev } : { empty: true as const };
+    // qkv: 8 tokens × 16 outputs per invocation; attend: 4 tokens of a window row per invocation.
+    const qkvCount = windows * Math.ceil(N / 8) * (QS / 16), attendCount = windows * r * Math.ceil(r / 4);
     g.node({
-      name: `${name}.head${i}`,
-      kernel: { file: 'cascaded_attention.wgsl', entry: 'main', overrides: { WG: Math.ceil(N / 4) * 4, HAS_PREV: prev !== null, WRITE_WIN: !last } },
+      name: `${name}.head${i}.qkv`,
+      kernel: { file: 'cascaded_attention.wgsl', entry: 'qkv_main', overrides: { WG, HAS_PREV: prev !== null } },
       category: 'matmul',
       bind: {
-        x: { tensor: x }, prev: prev ? { tensor: prev } : { empty: true },
+        x: { tensor: x }, prev: prevBinding, qkv: { tensor: scratch },
         wqkv: { weight: g.weight(`${name}.qkvs.${i}.weight`, wqT) }, bqkv: { weight: g.weight(`${name}.qkvs.${i}.bias`, bq, QS) },
-        wdw: { weight: g.weight(`${name}.dws.${i}.weight`, wdT) }, bdw: { weight: g.weight(`${name}.dws.${i}.bias`, bd) },
+      },
+      params: { ...params, count: qkvCount },
+      workgroups: grid1d(qkvCount, WG),
+      flops: 2 * windows * N * (2 * KEY_DIM + d) * d,
+      bytes: 4 * (B * d * H * W + (prev ? prev.size : 0) + windows * N * QS),
+    });
+    g.node({
+      name: `${name}.head${i}`,
+      kernel: { file: 'cascaded_attention.wgsl', entry: 'attend', overrides: { WG, WRITE_WIN: !last } },
+      category: 'matmul',
+      bind: {
+        wdw: { weight: g.weight(`${name}.dws.${i}.weight`, wdT) }, bdw: { weight: g.weight(`${name}.dws.${i}.bias`, bd.map((v) => v * scale)) },
         ab: { weight: g.weight(`${name}.attention_biases.${i}`, w.biases.subarray(i * N, (i + 1) * N)) },
         cat: { tensor: cat }, win: out ? { tensor: out } : { empty: true }, qkv: { tensor: scratch },
       },
-      params: { C, H, W, PS: x.planeStride, d, chunk: i * d, r, N, winX, winY, ks: k, QS, scale: KEY_DIM ** -0.5 },
-      workgroups: [B * winY * winX, 1, 1],
-      flops: 2 * B * winY * winX * N * ((2 * KEY_DIM + d) * d + KEY_DIM * k * k + N * (KEY_DIM + d)),
-      bytes: 4 * (B * d * (H * W) * 2 + (out ? out.size * 2 : 0)),
+      params: { ...params, count: attendCount },
+      workgroups: grid1d(attendCount, WG),
+      flops: 2 * windows * N * (KEY_DIM * k * k + N * (KEY_DIM + d)),
+      bytes: 4 * (windows * N * QS + B * d * H * W + (out ? out.size : 0)),
     });
     prev = out;
   }
