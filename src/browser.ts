@@ -10,6 +10,9 @@ export { Model, type InferenceResult } from './model.ts';
 export { loadStateDict } from './weights/load.ts';
 export { MODELS, modelInfo, type ModelInfo } from './models/registry.ts';
 export type { CompiledGraph, GraphStats } from './graph/executor.ts';
+// For in-page kernel benchmarks (bench/kernels-chromium.ts via index.html's window.webvit.benchPointwise).
+export { GraphBuilder } from './graph/builder.ts';
+export { pointwise, type PointwiseOptions } from './ops/pointwise.ts';
 
 export interface BrowserRuntimeOptions {
   /** URL of the shaders/ folder; default: ../shaders/ next to the bundle (dist/webvit.js). */
