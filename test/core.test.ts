@@ -1,0 +1,58 @@
+// The runtime's bookkeeping without a GPU: pipeline keys, reflected params packing, memory plan.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { pipelineKey } from '../src/gpu/pipelines.ts';
+import { packParams, reflectShader } from '../src/gpu/shaders.ts';
+import { planMemory } from '../src/graph/memory.ts';
+import type { Tensor } from '../src/graph/ir.ts';
+
+test('pipeline keys differ whenever the file, entry or an override differs, and ignore override order', () => {
+  const base = { file: 'pointwise.wgsl', entry: 'main', overrides: { WG: 16, RELU_OUT: true } };
+  const keys = [
+    base,
+    { ...base, overrides: { WG: 4, RELU_OUT: true } },
+    { ...base, overrides: { WG: 16, RELU_OUT: false } },
+    { ...base, overrides: { WG: 16 } },
+    { ...base, entry: 'gelu_table' },
+    { ...base, file: 'ffn.wgsl' },
+  ].map(pipelineKey);
+  assert.equal(new Set(keys).size, keys.length, keys.join('\n'));
+  assert.equal(pipelineKey({ ...base, overrides: { RELU_OUT: true, WG: 16 } }), keys[0]);
+});
+
+test('params are packed at the offsets wgsl_reflect gives, by name, and bad fields are refused', () => {
+  // Every kernel in shaders/ reflects; check packing on one whose params mix u32 and f32.
+  const dir = new URL('../shaders/', import.meta.url);
+  const kernels = readdirSync(dir).filter((f) => f.endsWith('.wgsl')).flatMap((f) => [...reflectShader(f, readFileSync(new URL(f, dir), 'utf8')).kernels.values()]);
+  assert.ok(kernels.length >= 10, `only ${kernels.length} kernels reflected`);
+  const layout = kernels.find((k) => k.params?.fields.some((f) => f.type === 'f32'))?.params ?? kernels.find((k) => k.params)!.params!;
+  const values = Object.fromEntries(layout.fields.map((f, i) => [f.name, f.type === 'f32' ? 0.25 : i + 1]));
+  const view = new DataView(new ArrayBuffer(layout.size));
+  packParams(layout, values, view, 0, 'test');
+  for (const f of layout.fields) {
+    const got = f.type === 'f32' ? view.getFloat32(f.offset, true) : view.getUint32(f.offset, true);
+    assert.equal(got, values[f.name], f.name);
+  }
+  assert.throws(() => packParams(layout, { ...values, nope: 1 }, view, 0, 'k'), /no field "nope"/);
+  const first = layout.fields[0].name;
+  const missing = Object.fromEntries(Object.entries(values).filter(([k]) => k !== first));
+  assert.throws(() => packParams(layout, missing, view, 0, 'k'), new RegExp(`field "${first}" is undefined`));
+});
+
+test('memory plan: tensors with disjoint lifetimes share buffers, overlapping ones never do', () => {
+  const t = (id: number, size: number) => ({ id, name: `t${id}`, shape: [size], planeStride: 1, size }) as Tensor;
+  // a chain a→b→c→d plus a long-lived skip tensor s
+  const lts = [
+    { tensor: t(0, 100), first: 0, last: 1 }, { tensor: t(1, 50), first: 1, last: 2 },
+    { tensor: t(2, 100), first: 2, last: 3 }, { tensor: t(3, 80), first: 3, last: 4 },
+    { tensor: t(4, 10), first: 0, last: 4 },
+  ];
+  const plan = planMemory(lts);
+  for (const a of lts) for (const b of lts) {
+    if (a === b || plan.slotOf.get(a.tensor.id) !== plan.slotOf.get(b.tensor.id)) continue;
+    assert.ok(a.last < b.first || b.last < a.first, `${a.tensor.name} and ${b.tensor.name} overlap but share a buffer`);
+  }
+  lts.forEach((l) => assert.ok(plan.slotSizes[plan.slotOf.get(l.tensor.id)!] >= l.tensor.size));
+  assert.ok(plan.slotSizes.length <= 3, `5 tensors, at most 3 alive at once: got ${plan.slotSizes.length} buffers`);
+});
