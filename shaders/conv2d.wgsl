@@ -16,6 +16,7 @@ struct Params {
   tilesY: u32, // Ho, or ceil(Ho / 2) (s2k3 with ROWS2)
   tilesC: u32, // ceil(Cout / 16), or ceil(Cout / 8) (s2k3 with ROWS2)
   count: u32,  // B · tilesC · tilesY · tilesX
+  relu: u32,   // 1: ReLU on the output (a param, not an override: one pipeline serves the whole stem)
 }
 
 @group(0) @binding(0) var<uniform> p: Params;
@@ -25,14 +26,12 @@ struct Params {
 @group(0) @binding(4) var<storage, read_write> y: array<f32>;    // (B, Cout, PSout)
 
 override WG: u32 = 16;
-override RELU: bool = false;
 // s2k3 only: an invocation owns 8 channels × 2 output rows instead of 16 channels × 1 row, for
 // Cout = 8 (mod 16), where 16-channel tiles would waste half (or a quarter) of the work.
 override ROWS2: bool = false;
 
 fn act(v: vec4<f32>) -> vec4<f32> {
-  if (RELU) { return max(v, vec4(0.0)); }
-  return v;
+  return select(v, max(v, vec4(0.0)), p.relu != 0u);
 }
 
 // Writes 8 channels of one output pixel (o: index of the first, n: how many are real).
@@ -252,7 +251,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
       for (var j = 0u; j < 8u; j++) {
         if (ox0 + j >= p.Wo) { break; }
         var v = acc[j][q][i] + bv[i];
-        if (RELU) { v = max(v, 0.0); }
+        if (p.relu != 0u) { v = max(v, 0.0); }
         y[row + ox0 + j] = v;
       }
     }
