@@ -1,7 +1,8 @@
 // Where a whole model's inference time goes, per dispatch: GPU timestamps around every step (one
 // compute pass per step), repeated, the median per step kept. Prints ms, GFLOP/s and GB/s per step,
 // then totals per kernel key, per shader file and per category; writes bench/results/profile-<model>.json.
-//   node --import tsx bench/profile-model.ts efficientvit_m0 [res=224] [batch=1] [--runs=7] [--steps]
+//   node --import tsx bench/profile-model.ts efficientvit_m0 [res=224] [batch=1] [--runs=7] [--steps] [--poll]
+// Notes and numbers: bench/README-conv.md.
 // The checkpoint is the golden case's (made once by the repo's PyTorch scripts, seed 0), so the
 // logits are also checked against PyTorch: a fast wrong kernel shows up here.
 // WEBVIT_NO_ROBUSTNESS=1 turns Dawn's robustness off (browsers keep it on).
