@@ -1,5 +1,5 @@
 // Whole-model benchmark in headless Chromium (what a browser user gets; robustness on): for each
-// EfficientViT model at 224×224, batch 1, the demo page builds the plan, runs 2 warm-ups, then
+// model (EfficientViT M0–M5, EdgeViT XXS/XS/S) at 224×224, batch 1, the demo page builds the plan, runs 2 warm-ups, then
 // times RUNS inferences (wall: upload + one submit + readback) and RUNS compute passes with GPU
 // timestamps (--enable-webgpu-developer-features, so unquantised). GFLOP/s = Σ node.flops / time.
 // Writes bench/results/models-chromium.json. Usage:
@@ -8,7 +8,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { openDemo, runInPage } from '../test/helpers/chromium.ts';
 import { goldenCases, logitsError } from '../test/helpers/golden.ts';
 
-const ALL = ['efficientvit_m0', 'efficientvit_m1', 'efficientvit_m2', 'efficientvit_m3', 'efficientvit_m4', 'efficientvit_m5'];
+const ALL = ['efficientvit_m0', 'efficientvit_m1', 'efficientvit_m2', 'efficientvit_m3', 'efficientvit_m4', 'efficientvit_m5', 'edgevit_xxs', 'edgevit_xs', 'edgevit_s'];
 const models = process.argv.slice(2).length ? process.argv.slice(2) : ALL;
 const RES = 224, BATCH = 1, WARMUP = 2, RUNS = Math.max(5, Number(process.env.RUNS ?? 7));
 
@@ -44,7 +44,7 @@ try {
 }
 
 const fmt = (v: number | null, d = 1) => (v === null ? '—' : v.toFixed(d));
-console.log(`\nEfficientViT in headless Chromium (${rows[0]?.adapter.vendor}/${rows[0]?.adapter.architecture}), ${RES}×${RES}, batch ${BATCH}; ${WARMUP} warm-ups, ${RUNS} timed runs\n`);
+console.log(`\nModels in headless Chromium (${rows[0]?.adapter.vendor}/${rows[0]?.adapter.architecture}), ${RES}×${RES}, batch ${BATCH}; ${WARMUP} warm-ups, ${RUNS} timed runs\n`);
 console.log('| model | GFLOP | wall median ms | wall min ms | GPU median ms | GPU min ms | GFLOP/s (wall) | GFLOP/s (GPU) | dispatches | build s | matches PyTorch |');
 console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|');
 for (const r of rows) {
