@@ -1,4 +1,4 @@
-"""EdgeViT (Pan et al., ECCV 2022) XXS/XS/S, written from /work/shared/MODELS.md.
+"""EdgeViT (Pan et al., ECCV 2022) XXS/XS/S, written from the architecture facts of the paper and upstream code.
 
 Module tree reproduces upstream's state-dict keys (bare state dict: ``patch_embed1..4``,
 ``blocks1..4.j.LocalAgg.*`` / ``.SelfAttn.*``, ``norm``, ``head``). Eval-mode forward:

@@ -1,4 +1,4 @@
-"""EfficientViT (Liu et al., CVPR 2023) M0-M5, written from /work/shared/MODELS.md.
+"""EfficientViT (Liu et al., CVPR 2023) M0-M5, written from the architecture facts of the paper and upstream code.
 
 The module tree reproduces upstream's (microsoft/Cream, classification/model/efficientvit.py)
 state-dict key names and shapes exactly, so a checkpoint's ``['model']`` loads with
