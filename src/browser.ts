@@ -4,6 +4,7 @@ import { openDevice } from './gpu/device.ts';
 import { fetchShaderLoader } from './gpu/fetch-shaders.ts';
 import { Runtime } from './runtime.ts';
 import type { CompiledGraph } from './graph/executor.ts';
+import { timePasses } from './graph/profile.ts';
 
 export { Runtime } from './runtime.ts';
 export { Model, type InferenceResult } from './model.ts';
@@ -78,27 +79,5 @@ export function preprocess(img: ImageData, res: number): Float32Array {
  */
 export async function gpuPassMs(plan: CompiledGraph): Promise<number | null> {
   if (!plan.gpu.hasTimestamps) return null;
-  const d = plan.gpu.device;
-  const qs = d.createQuerySet({ type: 'timestamp', count: 2 });
-  const resolve = d.createBuffer({ size: 16, usage: GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC });
-  const read = d.createBuffer({ size: 16, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
-  try {
-    const enc = d.createCommandEncoder({ label: 'timed inference' });
-    const pass = enc.beginComputePass({ label: 'timed inference', timestampWrites: { querySet: qs, beginningOfPassWriteIndex: 0, endOfPassWriteIndex: 1 } });
-    for (const s of plan.steps) {
-      pass.setPipeline(s.kernel.pipeline);
-      pass.setBindGroup(0, s.bindGroup);
-      pass.dispatchWorkgroups(...s.node.workgroups);
-    }
-    pass.end();
-    enc.resolveQuerySet(qs, 0, 2, resolve, 0);
-    enc.copyBufferToBuffer(resolve, 0, read, 0, 16);
-    d.queue.submit([enc.finish()]);
-    await read.mapAsync(GPUMapMode.READ);
-    const [t0, t1] = new BigUint64Array(read.getMappedRange());
-    read.unmap();
-    return Number(t1 - t0) / 1e6;
-  } finally {
-    qs.destroy(); resolve.destroy(); read.destroy();
-  }
+  return (await timePasses(plan, [plan.steps]))[0];
 }

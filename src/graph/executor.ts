@@ -10,6 +10,15 @@ import type { Node, Tensor } from './ir.ts';
 
 export interface Step { node: Node; kernel: CompiledKernel; bindGroup: GPUBindGroup }
 
+/** Records the steps' dispatches into an open compute pass. */
+export function encodeSteps(pass: GPUComputePassEncoder, steps: readonly Step[]): void {
+  for (const s of steps) {
+    pass.setPipeline(s.kernel.pipeline);
+    pass.setBindGroup(0, s.bindGroup);
+    pass.dispatchWorkgroups(...s.node.workgroups);
+  }
+}
+
 export interface GraphStats { dispatches: number; buffers: number; activationBytes: number; weightBytes: number; pipelines: number }
 
 export class CompiledGraph {
@@ -43,11 +52,7 @@ export class CompiledGraph {
         inputs.forEach((x, i) => d.queue.writeBuffer(this.inputBuffers[i], 0, x.buffer as ArrayBuffer, x.byteOffset, x.byteLength));
         const enc = d.createCommandEncoder({ label: 'inference' });
         const pass = enc.beginComputePass({ label: 'inference' });
-        for (const s of this.steps) {
-          pass.setPipeline(s.kernel.pipeline);
-          pass.setBindGroup(0, s.bindGroup);
-          pass.dispatchWorkgroups(...s.node.workgroups);
-        }
+        encodeSteps(pass, this.steps);
         pass.end();
         enc.copyBufferToBuffer(this.outputBuffer, 0, this.staging, 0, this.output.size * 4);
         d.queue.submit([enc.finish()]);
