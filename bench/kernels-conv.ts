@@ -101,7 +101,7 @@ for (const c of cases) {
   let bytes = 0;
   const r = await timeGraph(rt, c.label, [c.shape], (g, [x]) => {
     const y = c.build(g, x);
-    bytes = g.nodes.reduce((a, n) => a + n.bytes, 0);
+    bytes = g.nodes.reduce((a, n) => a + n.bytesRead + n.bytesWritten, 0);
     return y;
   });
   const row = { ...r, gbs: bytes / r.ms / 1e6, check: args.includes('--check') ? await check(rt, c) : undefined };

@@ -3,9 +3,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { pipelineKey } from '../src/gpu/pipelines.ts';
-import { packParams, reflectShader } from '../src/gpu/shaders.ts';
+import { packParams, reflectShader, resolveIncludes } from '../src/gpu/shaders.ts';
 import { planMemory } from '../src/graph/memory.ts';
 import type { Tensor } from '../src/graph/ir.ts';
+import { GraphBuilder } from '../src/graph/builder.ts';
+import { tensorLifetimes } from '../src/graph/executor.ts';
+import type { KernelInfo } from '../src/gpu/shaders.ts';
 
 test('pipeline keys differ whenever the file, entry or an override differs, and ignore override order', () => {
   const base = { file: 'pointwise.wgsl', entry: 'main', overrides: { WG: 16, RELU_OUT: true } };
@@ -21,10 +24,14 @@ test('pipeline keys differ whenever the file, entry or an override differs, and 
   assert.equal(pipelineKey({ ...base, overrides: { RELU_OUT: true, WG: 16 } }), keys[0]);
 });
 
-test('params are packed at the offsets wgsl_reflect gives, by name, and bad fields are refused', () => {
-  // Every kernel in shaders/ reflects; check packing on one whose params mix u32 and f32.
-  const dir = new URL('../shaders/', import.meta.url);
-  const kernels = readdirSync(dir).filter((f) => f.endsWith('.wgsl')).flatMap((f) => [...reflectShader(f, readFileSync(new URL(f, dir), 'utf8')).kernels.values()]);
+const shaderDir = new URL('../shaders/', import.meta.url);
+const loadShader = async (f: string) => readFileSync(new URL(f, shaderDir), 'utf8');
+
+test('params are packed at the offsets wgsl_reflect gives, by name, and bad fields are refused', async () => {
+  // Every kernel in shaders/ reflects (includes resolved); check packing on one whose params mix u32 and f32.
+  const files = readdirSync(shaderDir).filter((f) => f.endsWith('.wgsl'));
+  const kernels = (await Promise.all(files.map(async (f) => reflectShader(f, await resolveIncludes(f, await loadShader(f), loadShader)))))
+    .flatMap((s) => [...s.kernels.values()]);
   assert.ok(kernels.length >= 10, `only ${kernels.length} kernels reflected`);
   const layout = kernels.find((k) => k.params?.fields.some((f) => f.type === 'f32'))?.params ?? kernels.find((k) => k.params)!.params!;
   const values = Object.fromEntries(layout.fields.map((f, i) => [f.name, f.type === 'f32' ? 0.25 : i + 1]));
@@ -55,4 +62,34 @@ test('memory plan: tensors with disjoint lifetimes share buffers, overlapping on
   }
   lts.forEach((l) => assert.ok(plan.slotSizes[plan.slotOf.get(l.tensor.id)!] >= l.tensor.size));
   assert.ok(plan.slotSizes.length <= 3, `5 tensors, at most 3 alive at once: got ${plan.slotSizes.length} buffers`);
+});
+
+test('#include lines are replaced by shaders/include/ files, once each, and a missing one is named', async () => {
+  const files: Record<string, string> = { 'include/a.wgsl': '#include "b.wgsl"\nfn a() {}', 'include/b.wgsl': 'fn b() {}' };
+  const load = async (f: string) => { if (!(f in files)) throw new Error('no such file'); return files[f]; };
+  const code = await resolveIncludes('k.wgsl', '#include "a.wgsl"\n#include "b.wgsl"\nfn main() {}', load);
+  assert.equal(code.match(/fn b\(\)/g)?.length, 1, code);
+  assert.match(code, /fn a\(\) \{\}/);
+  await assert.rejects(resolveIncludes('k.wgsl', '#include "nope.wgsl"', load), /shaders\/k.wgsl: cannot include nope.wgsl/);
+  // The pointwise and element-wise kernels share one GELU.
+  for (const f of ['pointwise.wgsl', 'elementwise.wgsl']) assert.match(await loadShader(f), /^#include "gelu.wgsl"$/m, f);
+});
+
+test("lifetimes: a tensor read through an alias lives until the alias's last reader", () => {
+  const g = new GraphBuilder();
+  const inp = g.input('in', [1, 8]);
+  const s = g.tensor('s', [1, 64]), a = g.alias(s, 'a', [1, 16]), x = g.tensor('x', [1, 64]), y = g.tensor('y', [1, 8]);
+  const info = (reads: string[], writes: string[]): KernelInfo => ({
+    file: 'k.wgsl', entry: 'main', params: null, overrides: [],
+    bindings: [...reads.map((n, i) => ({ binding: i, name: n, kind: 'read' as const })), ...writes.map((n, i) => ({ binding: 10 + i, name: n, kind: 'read_write' as const }))],
+  });
+  const node = (name: string, bind: Record<string, Tensor>) => g.node({ name, kernel: { file: 'k.wgsl', entry: 'main' }, bind: Object.fromEntries(Object.entries(bind).map(([k, t]) => [k, { tensor: t }])), params: {}, workgroups: [1, 1, 1], flops: 0, bytesRead: 0, bytesWritten: 0 });
+  node('w', { i: inp, o: s }); node('x', { i: inp, o: x }); node('r', { i: a, j: x, o: y });
+  const lts = tensorLifetimes(g, [info(['i'], ['o']), info(['i'], ['o']), info(['i', 'j'], ['o'])]);
+  const of = (t: Tensor) => lts.find((l) => l.tensor === t);
+  assert.deepEqual([of(s)?.first, of(s)?.last], [0, 2], 'the storage lives from its writer to the alias reader');
+  assert.equal(of(a), undefined, 'an alias has no lifetime of its own');
+  const plan = planMemory(lts.filter((l) => l.tensor !== inp));
+  assert.notEqual(plan.slotOf.get(s.id), plan.slotOf.get(x.id), 'x is written while s is still to be read through its alias');
+  assert.throws(() => g.alias(y, 'big', [1, 64]), /needs 64 floats but y has 8/);
 });

@@ -1,7 +1,7 @@
 // Compiled pipelines, cached by everything that changes the generated code: file, entry point and
 // override constants. Building a model asks for all of its pipelines at once so they compile in
 // parallel (createComputePipelineAsync).
-import { reflectShader, type KernelInfo, type ShaderFile, type ShaderLoader } from './shaders.ts';
+import { reflectShader, resolveIncludes, type KernelInfo, type ShaderFile, type ShaderLoader } from './shaders.ts';
 import type { Gpu } from './device.ts';
 
 export type Overrides = Record<string, number | boolean>;
@@ -25,7 +25,7 @@ export class PipelineCache {
   shader(file: string): Promise<ShaderFile> {
     let f = this.files.get(file);
     if (!f) {
-      f = this.load(file).then((code) => reflectShader(file, code));
+      f = this.load(file).then((code) => resolveIncludes(file, code, this.load)).then((code) => reflectShader(file, code));
       this.files.set(file, f);
     }
     return f;

@@ -5,6 +5,24 @@ import { WgslReflect, ResourceType } from 'wgsl_reflect/wgsl_reflect.module.js';
 
 export type ShaderLoader = (file: string) => Promise<string>;
 
+const INCLUDE = /^#include "([\w.-]+\.wgsl)"[ \t]*$/gm;
+
+/**
+ * Replaces each line `#include "name.wgsl"` with shaders/include/name.wgsl (recursively, each file
+ * once), so helpers shared by several kernels (GELU, …) have one source. Everything else is WGSL.
+ */
+export async function resolveIncludes(file: string, code: string, load: ShaderLoader, seen = new Set<string>()): Promise<string> {
+  const names = [...code.matchAll(INCLUDE)].map((m) => m[1]);
+  const bodies = new Map<string, string>();
+  for (const name of names) {
+    if (seen.has(name)) { bodies.set(name, `// (${name} is included above)`); continue; }
+    seen.add(name);
+    const text = await load(`include/${name}`).catch((e) => { throw new Error(`shaders/${file}: cannot include ${name}: ${(e as Error).message}`); });
+    bodies.set(name, await resolveIncludes(`include/${name}`, text, load, seen));
+  }
+  return code.replace(INCLUDE, (_, name: string) => bodies.get(name)!);
+}
+
 export type BindingKind = 'uniform' | 'read' | 'read_write';
 export interface BindingInfo { binding: number; name: string; kind: BindingKind }
 export interface ParamField { name: string; offset: number; type: 'u32' | 'i32' | 'f32' }

@@ -1,25 +1,43 @@
 // Collects tensors, packed weights and nodes while a model is described.
-import { planeStride, roundUp, type Binding, type Node, type Tensor, type WeightRef } from './ir.ts';
+import { planeStride, roundUp, type Binding, type Category, type Node, type Tensor, type WeightRef } from './ir.ts';
+import { categoryOf } from './categories.ts';
 
 /** Weight offsets are aligned so each range can be bound on its own (minStorageBufferOffsetAlignment = 256 B). */
 const WEIGHT_ALIGN_FLOATS = 64;
+
+/** What an op builder gives; where the node comes from (module, layer, ops) is filled in from `GraphBuilder.within`. */
+export type NodeSpec = Omit<Node, 'module' | 'layer' | 'ops' | 'category'> & { category?: Category; module?: string; ops?: string[] };
+
+/** Provenance applied to the nodes made inside `within`. */
+export interface Provenance { layer?: string; module?: string; ops?: string[]; category?: Category }
 
 export class GraphBuilder {
   readonly tensors: Tensor[] = [];
   readonly nodes: Node[] = [];
   private weightChunks: { offset: number; data: Float32Array }[] = [];
   private weightFloats = 0;
+  private provenance: Provenance = {};
   readonly inputs: Tensor[] = [];
   output!: Tensor;
 
   /** A feature map [B, C, H, W] (each H×W plane padded to vec4) or vectors [B, N] (each row padded to vec4). */
   tensor(name: string, shape: number[]): Tensor {
     if (shape.length !== 4 && shape.length !== 2) throw new Error(`tensor ${name}: shape [${shape}] must be [B, C, H, W] or [B, N]`);
+    if (!shape.every((s) => Number.isInteger(s) && s >= 1)) throw new Error(`tensor ${name}: shape [${shape}] must be positive integers`);
     const [b, c, h, w] = shape;
     const ps = shape.length === 4 ? planeStride(h, w) : roundUp(c, 4);
     const size = shape.length === 4 ? b * c * ps : b * ps;
     const t: Tensor = { id: this.tensors.length, name, shape, planeStride: ps, size };
     this.tensors.push(t);
+    return t;
+  }
+
+  /** A tensor stored in the first floats of `base`'s buffer (a view that fused kernels can bind as a plain tensor). */
+  alias(base: Tensor, name: string, shape: number[]): Tensor {
+    const t = this.tensor(name, shape);
+    const root = base.aliasOf ?? base;
+    if (t.size > root.size) throw new Error(`alias ${name} [${shape}] needs ${t.size} floats but ${root.name} has ${root.size}`);
+    t.aliasOf = root;
     return t;
   }
 
@@ -51,8 +69,24 @@ export class GraphBuilder {
     return t;
   }
 
-  node(n: Node): void {
-    for (const [k, b] of Object.entries(n.bind)) checkBinding(n.name, k, b, this);
+  /** Runs `fn` with `p` merged into the provenance of every node it makes (schedules name layers, modules and ops this way). */
+  within<T>(p: Provenance, fn: () => T): T {
+    const saved = this.provenance;
+    this.provenance = { ...saved, ...p };
+    try { return fn(); } finally { this.provenance = saved; }
+  }
+
+  node(spec: NodeSpec): void {
+    for (const [k, b] of Object.entries(spec.bind)) checkBinding(spec.name, k, b, this);
+    const p = this.provenance;
+    const ops = spec.ops ?? p.ops ?? [];
+    const n: Node = {
+      ...spec,
+      module: spec.module ?? p.module ?? spec.name,
+      layer: p.layer ?? spec.name,
+      ops,
+      category: p.category ?? (ops.length ? categoryOf(ops) : spec.category ?? 'other'),
+    };
     this.nodes.push(n);
   }
 

@@ -1,41 +1,65 @@
 // The graph: tensors (activations in NCHW with each H×W plane padded to a multiple of 4 floats, so
-// every plane starts vec4-aligned), weights (ranges of one packed weight buffer), and fused nodes.
-// A node names its kernel, what is bound to each of the kernel's bindings, its params and grid.
+// every plane starts vec4-aligned), weights (ranges of one packed weight buffer), and nodes (one
+// dispatch each). A node names its kernel, what is bound to each of the kernel's bindings, its
+// params and grid, and where it comes from: the upstream module, the model layer and the PyTorch
+// eager ops it computes (one for the unfused schedule, several for a fused kernel).
 import type { KernelRef } from '../gpu/pipelines.ts';
 
+/** The EfficientViT paper's Figure 2 categories (see src/profile/categories.ts for the op mapping). */
 export type Category = 'matmul' | 'reshape' | 'norm' | 'copy' | 'add' | 'other';
+export const CATEGORIES: readonly Category[] = ['matmul', 'reshape', 'norm', 'copy', 'add', 'other'];
 
 export interface Tensor {
   id: number;
   name: string;
-  /** logical shape: [B, C, H, W] for feature maps, [B, N] for vectors */
+  /** logical shape: [B, C, H, W] for feature maps, [B, N] for vectors (rows) */
   shape: number[];
   /** floats between consecutive H×W planes (H·W rounded up to 4); for [B, N], between rows (N rounded up to 4) */
   planeStride: number;
   /** floats the tensor occupies */
   size: number;
+  /** set when this tensor is the first `size` floats of another tensor's storage (same buffer, offset 0) */
+  aliasOf?: Tensor;
 }
+
+/** A strided window onto a tensor's storage, for the primitive kernels: element i is at offset + Σ i_d·strides[d]. */
+export interface View { tensor: Tensor; offset: number; shape: number[]; strides: number[] }
 
 export interface WeightRef { name: string; offset: number; size: number }
 
 export type Binding = { tensor: Tensor } | { weight: WeightRef } | { empty: true };
 
 export interface Node {
-  /** where it comes from in the model, e.g. "blocks1.0.ffn0" */
+  /** unique label for errors and traces, e.g. "blocks1.0.ffn0.m.pw1" */
   name: string;
+  /** the upstream module that runs this op, in upstream naming, e.g. "blocks2.3.mixer.m.attn" */
+  module: string;
+  /** the model layer (one call of the model description) this node was lowered from; the same in every schedule */
+  layer: string;
+  /** the PyTorch eager ops this dispatch computes, in order (aten names: convolution, native_batch_norm, add, …) */
+  ops: string[];
   kernel: KernelRef;
   category: Category;
   bind: Record<string, Binding>;
   params: Record<string, number>;
   workgroups: [number, number, number];
-  /** floating-point operations and bytes moved, for the roofline */
+  /** floating-point operations, and bytes the kernel reads and writes (see the op builders for how each counts them) */
   flops: number;
-  bytes: number;
+  bytesRead: number;
+  bytesWritten: number;
 }
 
 export const roundUp = (n: number, m: number) => Math.ceil(n / m) * m;
 export const planeStride = (h: number, w: number) => roundUp(h * w, 4);
 
-export function inputsOf(n: Node): Tensor[] {
-  return Object.entries(n.bind).flatMap(([, b]) => ('tensor' in b ? [b.tensor] : []));
+/** The tensor whose buffer holds `t` (itself unless it is an alias). */
+export const storageOf = (t: Tensor): Tensor => t.aliasOf ?? t;
+
+/** Strides of a tensor's own layout: [C·PS, PS, W, 1] for [B, C, H, W], [PS, 1] for [B, N]. */
+export function stridesOf(t: Tensor): number[] {
+  const ps = t.planeStride;
+  return t.shape.length === 4 ? [t.shape[1] * ps, ps, t.shape[3], 1] : [ps, 1];
 }
+
+/** The whole tensor as a view, in its own layout. */
+export const viewOf = (t: Tensor): View => ({ tensor: t, offset: 0, shape: [...t.shape], strides: stridesOf(t) });

@@ -36,6 +36,6 @@ export async function profileSteps(graph: CompiledGraph, ...inputs: Float32Array
   await graph.run(...inputs);
   const ms = await timePasses(graph, graph.steps.map((s) => [s]));
   return graph.steps.map((s, i) => ({
-    name: s.node.name, kernel: s.kernel.key, category: s.node.category, ms: ms[i], flops: s.node.flops, bytes: s.node.bytes,
+    name: s.node.name, kernel: s.kernel.key, category: s.node.category, ms: ms[i], flops: s.node.flops, bytes: s.node.bytesRead + s.node.bytesWritten,
   }));
 }

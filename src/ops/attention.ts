@@ -38,7 +38,10 @@ export function attention(g: GraphBuilder, name: string, qkv: Tensor, heads: num
     params: { C, d, heads, N, PS: qkv.planeStride, QT, NK, count, scale: d ** -0.5 },
     workgroups: grid1d(count, wg),
     flops: 4 * B * heads * N * N * d + 5 * B * heads * N * N,
-    bytes: 4 * (qkv.size + y.size + 3 * B * heads * QT * NK * TILE_Q),
+    // Reads q, k, v (the padded planes); writes y; the scores go through the scratch e: written once,
+    // read and rewritten as exp, read again for Σ e·v.
+    bytesRead: 4 * (qkv.size + 2 * scratch.size),
+    bytesWritten: 4 * (y.size + 2 * scratch.size),
   });
   return y;
 }

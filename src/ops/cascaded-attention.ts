@@ -36,6 +36,7 @@ export function cascadedAttention(g: GraphBuilder, name: string, x: Tensor, w: C
   const winY = Math.ceil(H / r), winX = Math.ceil(W / r), N = r * r;
   const QS = Math.ceil((2 * KEY_DIM + d) / 16) * 16;
   const cat = g.tensor(`${name}.cat`, [B, C, H, W]);
+  const windowed = H > r || W > r, padded = H % r !== 0 || W % r !== 0;
   const scratch = g.tensor(`${name}.qkv`, [B * winY * winX, N * QS]);
   let prev: Tensor | null = null;
   for (let i = 0; i < heads; i++) {
@@ -57,10 +58,14 @@ export function cascadedAttention(g: GraphBuilder, name: string, x: Tensor, w: C
     const prevBinding = prev ? { tensor: prev } : { empty: true as const };
     // qkv: 8 tokens × 16 outputs per invocation; attend: 4 tokens of a window row per invocation.
     const qkvCount = windows * Math.ceil(N / 8) * (QS / 16), attendCount = windows * r * Math.ceil(r / 4);
+    // The window partition (and padding) is done by indexing in the first head's qkv step, the crop
+    // and un-partition by indexing in every attend step's writes into `cat`.
+    const layout = i === 0 ? [...(padded ? ['constant_pad_nd'] : []), ...(windowed ? ['clone'] : [])] : ['add'];
     g.node({
       name: `${name}.head${i}.qkv`,
+      module: `${name}.qkvs.${i}`,
+      ops: [...layout, 'convolution', 'native_batch_norm'],
       kernel: { file: 'cascaded_attention.wgsl', entry: 'qkv_main', overrides: { WG, HAS_PREV: prev !== null } },
-      category: 'matmul',
       bind: {
         x: { tensor: x }, prev: prevBinding, qkv: { tensor: scratch },
         wqkv: { weight: g.weight(`${name}.qkvs.${i}.weight`, wqT) }, bqkv: { weight: g.weight(`${name}.qkvs.${i}.bias`, bq, QS) },
@@ -68,12 +73,16 @@ export function cascadedAttention(g: GraphBuilder, name: string, x: Tensor, w: C
       params: { ...params, count: qkvCount },
       workgroups: grid1d(qkvCount, WG),
       flops: 2 * windows * N * (2 * KEY_DIM + d) * d,
-      bytes: 4 * (B * d * H * W + (prev ? prev.size : 0) + windows * N * QS),
+      // Reads the head's input channels (pixels inside the image), the previous head's window output, the
+      // transposed weights and bias; writes the window tokens' q, k, v to the scratch.
+      bytesRead: 4 * (B * d * H * W + (prev ? windows * d * N : 0) + d * QS + QS),
+      bytesWritten: 4 * windows * N * QS,
     });
     g.node({
       name: `${name}.head${i}`,
+      module: name,
+      ops: ['convolution', 'native_batch_norm', 'bmm', 'mul', 'add', '_softmax', 'bmm', ...(last ? ['cat', ...(windowed ? ['clone'] : []), ...(padded ? ['clone'] : [])] : [])],
       kernel: { file: 'cascaded_attention.wgsl', entry: 'attend', overrides: { WG, WRITE_WIN: !last } },
-      category: 'matmul',
       bind: {
         wdw: { weight: g.weight(`${name}.dws.${i}.weight`, wdT) }, bdw: { weight: g.weight(`${name}.dws.${i}.bias`, bd.map((v) => v * scale)) },
         ab: { weight: g.weight(`${name}.attention_biases.${i}`, w.biases.subarray(i * N, (i + 1) * N)) },
@@ -82,7 +91,10 @@ export function cascadedAttention(g: GraphBuilder, name: string, x: Tensor, w: C
       params: { ...params, count: attendCount },
       workgroups: grid1d(attendCount, WG),
       flops: 2 * windows * N * (KEY_DIM * k * k + N * (KEY_DIM + d)),
-      bytes: 4 * (windows * N * QS + B * d * H * W + (out ? out.size : 0)),
+      // Reads q, k, v of the window tokens, the dw taps, bias and this head's attention biases; writes the
+      // head's channels of cat (pixels inside the image) and, for the next head, its window output.
+      bytesRead: 4 * (windows * N * QS + k * k * KEY_DIM + KEY_DIM + N),
+      bytesWritten: 4 * (B * d * H * W + (out ? windows * d * N : 0)),
     });
     prev = out;
   }

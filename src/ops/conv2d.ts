@@ -44,7 +44,9 @@ export function conv2d(g: GraphBuilder, name: string, x: Tensor, w: Float32Array
     params: { Cin, H, W, PSin: x.planeStride, Cout: cout, Ho, Wo, PSout: y.planeStride, KH: k, KW: k, stride, pad, tilesX, tilesY, tilesC, count, relu: spec.relu ? 1 : 0 },
     workgroups: grid1d(count, wg),
     flops: 2 * B * cout * Ho * Wo * Cin * k * k,
-    bytes: 4 * (x.size + y.size + w.length),
+    // Reads every input pixel, the packed weights and bias (padded to 16-channel slots); writes the output pixels.
+    bytesRead: 4 * (B * Cin * H * W + packed.length + packedBias.length),
+    bytesWritten: 4 * B * cout * Ho * Wo,
   });
   return y;
 }

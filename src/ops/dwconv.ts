@@ -34,7 +34,9 @@ export function dwconv(g: GraphBuilder, name: string, x: Tensor, w: Float32Array
     params: { C, H, W, PSin: x.planeStride, Ho, Wo, PSout: y.planeStride, K: k, stride, pad, tilesX, RB, tilesY, count },
     workgroups: grid1d(count, wg),
     flops: 2 * B * C * Ho * Wo * k * k,
-    bytes: 4 * (x.size + y.size + w.length),
+    // Reads every input pixel (rows inside the image only), the taps and bias; writes the output pixels.
+    bytesRead: 4 * (B * C * H * W + C * k * k + C),
+    bytesWritten: 4 * B * C * Ho * Wo,
   });
   return y;
 }

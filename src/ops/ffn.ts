@@ -67,21 +67,25 @@ export function ffn(g: GraphBuilder, name: string, x: Tensor, w1: Float32Array, 
   const count = B * t.tilesP;
   // (B · tilesP, HD, PQ quads): each workgroup's hidden tile, contiguous.
   const hiddenScratch = g.tensor(`${name}.hidden`, [count, t.hd, 1, 4 * t.pq]);
+  const w1t = tileWeights(w1, hidden, C), w2t = tileWeights(w2, C, hidden, t.hd);
   g.node({
     name,
     kernel: { file: 'ffn.wgsl', entry: 'main', overrides: { WG: t.wg, PQ: t.pq, HD: t.hd } },
     category: 'matmul',
     bind: {
       x: { tensor: x }, y: { tensor: y }, h: { tensor: hiddenScratch },
-      w1: { weight: g.weight(`${name}.w1`, tileWeights(w1, hidden, C)) },
+      w1: { weight: g.weight(`${name}.w1`, w1t) },
       b1: { weight: g.weight(`${name}.b1`, b1, t.hd) },
-      w2: { weight: g.weight(`${name}.w2`, tileWeights(w2, C, hidden, t.hd)) },
+      w2: { weight: g.weight(`${name}.w2`, w2t) },
       b2: { weight: g.weight(`${name}.b2`, b2, roundUp(C, TILE_M)) },
     },
     params: { C, CS: roundUp(C, 4), PS, tilesP: t.tilesP, count },
     workgroups: grid1d(count, 1),
     flops: 4 * B * C * hidden * H * W,
-    bytes: 4 * (2 * x.size + y.size + 2 * C * hidden + 2 * hiddenScratch.size),
+    // Reads x (also as the residual), both tiled weight matrices and biases; the hidden tile goes through
+    // the scratch (written, read back); writes y.
+    bytesRead: 4 * (x.size + w1t.length + t.hd + w2t.length + roundUp(C, TILE_M) + hiddenScratch.size),
+    bytesWritten: 4 * (y.size + hiddenScratch.size),
   });
   return y;
 }

@@ -45,7 +45,9 @@ export function lnQkv(g: GraphBuilder, name: string, x: Tensor, sr: number, ln: 
     params: { C, CS: roundUp(C, 4), W, PS: x.planeStride, sr, w: wd, N, PSo: y.planeStride, M, tilesM, eps: ln.eps },
     workgroups: [tilesN, Math.ceil(tilesM / WG), B],
     flops: 2 * B * N * M * C + 6 * B * N * C,
-    bytes: 4 * (2 * B * N * C + M * C + y.size),
+    // Reads the delegate pixels only, the tiled weights and bias; writes y's padded planes (the tail repeats the last token).
+    bytesRead: 4 * (B * N * C + tilesM * TILE_M * (roundUp(C, 4) + 1)),
+    bytesWritten: 4 * y.size,
   });
   return y;
 }

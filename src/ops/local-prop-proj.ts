@@ -71,7 +71,9 @@ export function localPropProj(g: GraphBuilder, name: string, o: Tensor, sr: numb
     params: { C, CS: roundUp(C, 4), h, w, PSo: o.planeStride, H, W, PS: y.planeStride, tilesX, tilesP, groups: t.groups, count, eps: ln?.eps ?? 1 },
     workgroups: grid1d(count, 1),
     flops: 2 * B * C * C * H * W + (ln ? 8 : 3) * B * C * H * W,
-    bytes: 4 * (o.size + residual.size + y.size + C * C),
+    // Reads the delegate map o, LocalProp's taps and bias, the residual, the tiled proj weights and bias; writes y.
+    bytesRead: 4 * (B * C * h * w + (lp ? C * sr * sr + C : 0) + B * C * H * W + t.ncb * TILE_M * (roundUp(C, 4) + 1)),
+    bytesWritten: 4 * B * C * H * W,
   });
   return y;
 }

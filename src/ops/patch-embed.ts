@@ -66,7 +66,9 @@ export function patchEmbed(g: GraphBuilder, name: string, x: Tensor, w: Float32A
     params: { Cin, H, W, PSin: x.planeStride, Cout, Wo, P, PSout: y.planeStride, taps, tilesP, groups: t.groups, count, eps },
     workgroups: grid1d(count, 1),
     flops: 2 * B * Cout * taps * P + 8 * B * Cout * P,
-    bytes: 4 * (x.size + y.size + w.length),
+    // Reads the input pixels under the patches, the tiled weights and the padded bias, γ, β; writes y's pixels.
+    bytesRead: 4 * (B * Cin * Ho * k * Wo * k + t.ncb * PE_TILE_C * (taps + 3)),
+    bytesWritten: 4 * B * Cout * P,
   });
   return y;
 }

@@ -90,7 +90,9 @@ export function pointwise(g: GraphBuilder, name: string, x: Tensor, w: Float32Ar
     params: { M: m, K, PS, KS: roundUp(K, 4), tilesM, tilesP, count },
     workgroups: grid1d(count, wg),
     flops: 2 * B * m * K * H * W,
-    bytes: 4 * (x.size + y.size + m * K + (opts.residual ? y.size : 0)),
+    // Reads: x's padded planes, the tiled weights and bias (and rowsum with LN), the residual and the gate, each once; writes y.
+    bytesRead: 4 * (x.size + tilesM * TILE_M * (roundUp(K, 4) + 1 + (rsum ? 1 : 0)) + (opts.residual ? y.size : 0) + (opts.scale ? opts.scale.size : 0)),
+    bytesWritten: 4 * y.size,
   });
   return y;
 }

@@ -21,7 +21,9 @@ export function poolLinear(g: GraphBuilder, name: string, x: Tensor, w: Float32A
     params: { C, HW: H * W, PS: x.planeStride, O: o, CS4: stride / 4, OS: y.planeStride, groupsO },
     workgroups: [B * groupsO, 1, 1],
     flops: B * (C * H * W + 2 * o * C),
-    bytes: 4 * (x.size + o * C + y.size),
+    // Reads x's pixels, the padded weight rows and bias; writes the logits.
+    bytesRead: 4 * (B * C * H * W + Math.ceil(o / 4) * 4 * stride + o),
+    bytesWritten: 4 * B * o,
   });
   return y;
 }

@@ -22,20 +22,22 @@ export function squeezeExciteGate(g: GraphBuilder, name: string, x: Tensor, w1: 
     w2: { weight: g.weight(`${name}.fc2.weight`, w2T) }, b2: { weight: g.weight(`${name}.fc2.bias`, b2, C4) },
   };
   const params = { C, R: r, HW: H * W, PS: x.planeStride, CS: s.planeStride, C4, R4 };
-  const step = (entry: 'mean' | 'fc1' | 'fc2', outputs: number, flops: number, bytes: number, bind: Record<string, { tensor: Tensor } | { weight: ReturnType<GraphBuilder['weight']> }>) => {
+  type Bind = Record<string, { tensor: Tensor } | { weight: ReturnType<GraphBuilder['weight']> }>;
+  const step = (entry: 'mean' | 'fc1' | 'fc2', module: string, ops: string[], outputs: number, flops: number, read: number, written: number, bind: Bind) => {
     const count = B * outputs / 4;
     g.node({
-      name: `${name}.${entry}`,
+      name: `${name}.${entry}`, module, ops,
       kernel: { file: 'squeeze_excite.wgsl', entry, overrides: { WG } },
-      category: 'other',
       bind,
       params: { ...params, count },
       workgroups: grid1d(count, WG),
-      flops, bytes,
+      flops, bytesRead: 4 * read, bytesWritten: 4 * written,
     });
   };
-  step('mean', C4, B * C * H * W, 4 * (x.size + B * C), { x: { tensor: x }, tmp: { tensor: tmp } });
-  step('fc1', R4, 2 * B * C * r, 4 * (C * r + B * (C + r)), { w1: weights.w1, b1: weights.b1, tmp: { tensor: tmp } });
-  step('fc2', C4, 2 * B * C * r, 4 * (C * r + B * (C + r)), { w2: weights.w2, b2: weights.b2, s: { tensor: s }, tmp: { tensor: tmp } });
+  // Bytes: the means read x's pixels and write B·C4 floats of tmp; fc1 reads them and its transposed
+  // weights and writes B·R4; fc2 reads those and its weights and writes the B·C4 gates.
+  step('mean', name, ['mean'], C4, B * C * H * W, B * C * H * W, B * C4, { x: { tensor: x }, tmp: { tensor: tmp } });
+  step('fc1', `${name}.fc1`, ['convolution', 'relu'], R4, 2 * B * C * r + B * r, B * C4 + C * R4 + R4, B * R4, { w1: weights.w1, b1: weights.b1, tmp: { tensor: tmp } });
+  step('fc2', `${name}.fc2`, ['convolution', 'sigmoid'], C4, 2 * B * C * r + 4 * B * C, B * R4 + r * C4 + C4, B * C4, { w2: weights.w2, b2: weights.b2, s: { tensor: s }, tmp: { tensor: tmp } });
   return s;
 }

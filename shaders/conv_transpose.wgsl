@@ -1,0 +1,37 @@
+// Depthwise ConvTranspose2d with kernel = stride = S (EdgeViT's LocalProp, one dispatch of the
+// unfused schedule): every input pixel spreads into an S×S block of the output.
+//   y[b, c, y, x] = bias[c] + w[c, y % S, x % S] · x[b, c, y / S, x / S]
+// x is a strided 4-D view (read in place: the attention output viewed as a map); y is (B, C, PS).
+// Each invocation owns 4 consecutive output columns.
+struct Params {
+  C: u32, H: u32, W: u32, PS: u32, // output channels, height, width, plane stride
+  S: u32,
+  q: u32,                          // ceil(W / 4)
+  count: u32,                      // B · C · H · q
+  xo: u32, xs0: u32, xs1: u32, xs2: u32, xs3: u32,
+}
+
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read> x: array<f32>;
+@group(0) @binding(2) var<storage, read> w: array<f32>;     // (C, S, S)
+@group(0) @binding(3) var<storage, read> bias: array<f32>;  // (C)
+@group(0) @binding(4) var<storage, read_write> y: array<f32>;
+
+override WG: u32 = 64;
+
+@compute @workgroup_size(WG)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let id = gid.x + gid.y * nwg.x * WG;
+  if (id >= p.count) { return; }
+  let x0 = (id % p.q) * 4u;
+  let row = id / p.q;            // (b · C + c) · H + oy
+  let oy = row % p.H;
+  let plane = row / p.H;         // b · C + c
+  let c = plane % p.C;
+  let b = plane / p.C;
+  let xrow = p.xo + b * p.xs0 + c * p.xs1 + (oy / p.S) * p.xs2;
+  let wrow = (c * p.S + oy % p.S) * p.S;
+  for (var ox = x0; ox < min(x0 + 4u, p.W); ox++) {
+    y[plane * p.PS + oy * p.W + ox] = fma(w[wrow + ox % p.S], x[xrow + (ox / p.S) * p.xs3], bias[c]);
+  }
+}

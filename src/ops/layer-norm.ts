@@ -1,0 +1,32 @@
+// The unfused schedule's LayerNorm (shaders/norm.wgsl): over the channels of each token of a strided
+// [B, N, C] view — e.g. a token-major view of an NCHW map, read in place — written to `out`.
+import type { GraphBuilder } from '../graph/builder.ts';
+import type { View } from '../graph/ir.ts';
+import { expectLength, grid1d } from './common.ts';
+import { expectViewShape, viewParams } from './views.ts';
+
+const WG = 64;
+
+export function layerNorm(g: GraphBuilder, name: string, x: View, gamma: Float32Array, beta: Float32Array, eps: number, out: View): View {
+  if (x.shape.length !== 3) throw new Error(`${name}: LayerNorm takes a [B, N, C] view, got [${x.shape}]`);
+  const [B, N, C] = x.shape;
+  expectLength(name, 'weight (γ)', gamma, C);
+  expectLength(name, 'bias (β)', beta, C);
+  expectViewShape(name, 'output', out, x.shape);
+  const gb = new Float32Array(2 * C);
+  gb.set(gamma, 0); gb.set(beta, C);
+  g.node({
+    name,
+    kernel: { file: 'norm.wgsl', entry: 'layer_norm', overrides: { WG } },
+    category: 'norm',
+    bind: { x: { tensor: x.tensor }, gb: { weight: g.weight(`${name}.affine`, gb) }, y: { tensor: out.tensor } },
+    params: { B, N, C, count: B * N, eps, ...viewParams('x', x, 3), ...viewParams('y', out, 3) },
+    workgroups: grid1d(B * N, WG),
+    // Per element: a sum, a squared deviation (sub, fma), normalise and affine (sub, mul, fma).
+    flops: 7 * B * N * C,
+    // x (its three passes over a token re-read the same C values: counted once), γ, β; y written once.
+    bytesRead: 4 * (B * N * C + 2 * C),
+    bytesWritten: 4 * B * N * C,
+  });
+  return out;
+}

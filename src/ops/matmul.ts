@@ -1,0 +1,56 @@
+// The unfused schedule's matrix products (shaders/matmul.wgsl): bmm, addmm, and 1×1 convolutions
+// whose input is a strided view (a channel slice). Operands are views of up to 4 dims
+// [b1, b2, rows, cols]; weights are operands too (batch strides 0).
+import type { GraphBuilder } from '../graph/builder.ts';
+import type { View } from '../graph/ir.ts';
+import { grid1d } from './common.ts';
+import { bindingOf, distinct, expectViewShape, output, rankUp, viewParams, type Operand } from './views.ts';
+
+const WG = 16, TILE = 8;
+
+export interface MatmulOptions {
+  /** added to every row (`n`: a linear layer's bias over the outputs) or every column (`m`: a conv's bias over channels) */
+  bias?: { data: Float32Array; along: 'n' | 'm' };
+  /** write into this view instead of a new tensor */
+  out?: View;
+}
+
+/** c = a · b for a [..., M, K], b [..., K, N] (same leading dims, or broadcast where one has size 1 / stride 0). */
+export function matmul(g: GraphBuilder, name: string, a: Operand, b: Operand, opts: MatmulOptions = {}): View {
+  const a4 = rankUp(a, 4), b4 = rankUp(b, 4);
+  const [, , M, K] = a4.shape, [, , K2, N] = b4.shape;
+  if (K !== K2) throw new Error(`${name}: inner dims differ: a [${a.shape}], b [${b.shape}]`);
+  const lead = [0, 1].map((d) => Math.max(a4.shape[d], b4.shape[d]));
+  for (const v of [a4, b4]) for (const d of [0, 1]) {
+    if (v.shape[d] !== lead[d] && v.shape[d] !== 1) throw new Error(`${name}: batch dims of a [${a.shape}] and b [${b.shape}] do not broadcast`);
+  }
+  const stride0 = (v: Operand, d: number) => (v.shape[d] === 1 ? 0 : v.strides[d]);
+  const shape = [...lead.slice(4 - Math.max(a.shape.length, b.shape.length)), M, N];
+  const c = opts.out ?? output(g, name, shape);
+  expectViewShape(name, 'output', c, shape);
+  const c4 = rankUp(c, 4);
+  const bias = opts.bias;
+  if (bias && bias.data.length !== (bias.along === 'n' ? N : M)) throw new Error(`${name}: bias has ${bias.data.length} values, expected ${bias.along === 'n' ? N : M}`);
+  const tilesM = Math.ceil(M / TILE), tilesN = Math.ceil(N / TILE), batches = lead[0] * lead[1];
+  const count = batches * tilesM * tilesN;
+  const av = viewParams('a', a4, 4), bv = viewParams('b', b4, 4), cv = viewParams('c', c4, 4);
+  g.node({
+    name,
+    kernel: { file: 'matmul.wgsl', entry: 'main', overrides: { WG } },
+    category: 'matmul',
+    bind: { a: bindingOf(a), b: bindingOf(b), bias: bias ? { weight: g.weight(`${name}.bias`, bias.data) } : { empty: true }, c: { tensor: c.tensor } },
+    params: {
+      M, N, K, nb2: lead[1], tilesM, tilesN, count,
+      ao: av.ao, as1: stride0(a4, 0), as2: stride0(a4, 1), asr: a4.strides[2], asc: a4.strides[3],
+      bo: bv.bo, bs1: stride0(b4, 0), bs2: stride0(b4, 1), bsr: b4.strides[2], bsc: b4.strides[3],
+      co: cv.co, cs1: c4.strides[0], cs2: c4.strides[1], csr: c4.strides[2], csc: c4.strides[3],
+      biasMode: bias ? (bias.along === 'n' ? 1 : 2) : 0,
+    },
+    workgroups: grid1d(count, WG),
+    flops: 2 * batches * M * N * K + (bias ? batches * M * N : 0),
+    // Each distinct element of a and b once (a weight shared by the batch once), the bias; every output once.
+    bytesRead: 4 * (distinct(a) + distinct(b) + (bias ? bias.data.length : 0)),
+    bytesWritten: 4 * batches * M * N,
+  });
+  return c;
+}
