@@ -6,6 +6,7 @@
 // WEBVIT_NO_ROBUSTNESS=1 turns Dawn's robustness off (browsers keep it on). Notes: bench/README-conv.md.
 import { conv2d } from '../src/ops/conv2d.ts';
 import { dwconv } from '../src/ops/dwconv.ts';
+import { pointwise } from '../src/ops/pointwise.ts';
 import { cascadedAttention, type CascadedAttentionWeights } from '../src/ops/cascaded-attention.ts';
 import { squeezeExciteGate } from '../src/ops/squeeze-excite.ts';
 import { GraphBuilder } from '../src/graph/builder.ts';
@@ -47,7 +48,7 @@ for (const [C, heads, H, r, kernels] of [[64, 4, 14, 7, [5, 5, 5, 5]], [128, 4, 
   const d = C / heads, kd = 16;
   let seed = 40;
   const rnd = (n: number, sc = 0.5) => randomArray(n, ++seed).map((v) => v * sc);
-  const w: CascadedAttentionWeights = {
+  const w: CascadedAttentionWeights & { proj: { weight: Float32Array; bias: Float32Array } } = {
     keyDim: kd,
     qkv: Array.from({ length: heads }, () => ({ weight: rnd((2 * kd + d) * d, 1 / Math.sqrt(d)), bias: rnd(2 * kd + d) })),
     dw: kernels.map((k) => ({ weight: rnd(kd * k * k, 0.3), bias: rnd(kd), k })),
@@ -56,7 +57,7 @@ for (const [C, heads, H, r, kernels] of [[64, 4, 14, 7, [5, 5, 5, 5]], [128, 4, 
   };
   cases.push({
     label: `attention C${C} h${heads} ${H}×${H} r${r}`, shape: [1, C, H, H],
-    build: (g, x) => cascadedAttention(g, 'attn', x, w, r),
+    build: (g, x) => pointwise(g, 'proj', cascadedAttention(g, 'attn', x, w, r), w.proj.weight, w.proj.bias, C, { reluIn: true, residual: x }),
     want: (x) => ref.add(x, ref.localWindowAttention(x, [1, C, H, H], {
       heads, keyDim: kd, qkvs: w.qkv, dws: w.dw.map((q) => ({ weight: q.weight, bias: q.bias, kernel: q.k })),
       attentionBiases: w.biases, biasIdxs: ref.attentionBiasIdxs(r), proj: w.proj,

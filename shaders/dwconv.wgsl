@@ -18,10 +18,12 @@ struct Params {
   RB: u32,     // output rows per invocation (k3s1, k3s2; 1 for main)
   tilesY: u32, // ceil(Ho / RB)
   count: u32,  // B · C · tilesY · tilesX
+  XO: u32,     // x: offset of channel 0 of image 0 (0 unless x is a channel slice of a bigger map)
+  XBS: u32,    // x: floats between images (C · PSin unless x is a channel slice)
 }
 
 @group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> x: array<f32>;        // (B, C, PSin)
+@group(0) @binding(1) var<storage, read> x: array<f32>;        // (B, C, PSin) at XO, images XBS apart
 @group(0) @binding(2) var<storage, read> w: array<f32>;        // (C, K, K)
 @group(0) @binding(3) var<storage, read> bias: array<f32>;     // (C)
 @group(0) @binding(4) var<storage, read_write> y: array<f32>;  // (B, C, PSout)
@@ -86,6 +88,9 @@ fn put4(o: u32, n: i32, v: vec4<f32>) {
 
 struct Tile { plane: u32, c: u32, ox0: u32, oy0: u32, oy1: u32 }
 
+// Where input plane b · C + c starts.
+fn xplane(plane: u32) -> u32 { return p.XO + (plane / p.C) * p.XBS + (plane % p.C) * p.PSin; }
+
 fn tile(id: u32, width: u32) -> Tile {
   let tx = id % p.tilesX;
   let t = id / p.tilesX;
@@ -104,7 +109,7 @@ fn k3s1(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   let k1 = vec3(w[t.c * 9u + 3u], w[t.c * 9u + 4u], w[t.c * 9u + 5u]);
   let k2 = vec3(w[t.c * 9u + 6u], w[t.c * 9u + 7u], w[t.c * 9u + 8u]);
   let bv = vec4(bias[t.c]);
-  let xin = t.plane * p.PSin;
+  let xin = xplane(t.plane);
   let c0 = i32(t.ox0) - 1;
   let n = i32(p.Wo) - i32(t.ox0);
   var top = seg(xin, i32(t.oy0) - 1, c0, TW + 2u);
@@ -140,7 +145,7 @@ fn k3s2(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   let k1 = vec3(w[t.c * 9u + 3u], w[t.c * 9u + 4u], w[t.c * 9u + 5u]);
   let k2 = vec3(w[t.c * 9u + 6u], w[t.c * 9u + 7u], w[t.c * 9u + 8u]);
   let bv = vec4(bias[t.c]);
-  let xin = t.plane * p.PSin;
+  let xin = xplane(t.plane);
   let c0 = i32(t.ox0 * 2u) - 1;
   let n = i32(p.Wo) - i32(t.ox0);
   var top = seg(xin, i32(t.oy0 * 2u) - 1, c0, 2u * TW + 1u);
@@ -174,7 +179,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   let oy = r % p.Ho; r /= p.Ho;
   let plane = r; // b · C + c
   let c = plane % p.C;
-  let base = plane * p.PSin;
+  let base = xplane(plane);
   let s = i32(p.stride);
   let ox0 = tx * 4u;
   let ix0 = i32(ox0) * s - i32(p.pad);

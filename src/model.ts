@@ -6,6 +6,7 @@ import { fromPadded, toPadded } from './graph/layout.ts';
 import { loadStateDict } from './weights/load.ts';
 import type { StateDict } from './weights/tensor.ts';
 import { modelInfo, type ModelInfo } from './models/registry.ts';
+import { scheduleNamed, type ScheduleName } from './schedule/index.ts';
 
 export interface InferenceResult { logits: Float32Array; batch: number; classes: number }
 
@@ -17,12 +18,13 @@ export class Model {
     return new Model(runtime, modelInfo(name), loadStateDict(bytes));
   }
 
-  /** Compiles (or reuses) the plan for this input shape. */
-  plan(batch: number, height: number, width: number): Promise<CompiledGraph> {
-    const key = `${batch}x${height}x${width}`;
+  /** Compiles (or reuses) the plan for this input shape and schedule (fused: inference; unfused: one dispatch per eager op). */
+  plan(batch: number, height: number, width: number, schedule: ScheduleName = 'fused'): Promise<CompiledGraph> {
+    scheduleNamed(schedule);
+    const key = `${batch}x${height}x${width}${schedule === 'fused' ? '' : `:${schedule}`}`;
     let p = this.plans.get(key);
     if (!p) {
-      const g = this.info.build(this.sd, { batch, height, width });
+      const g = this.info.build(this.sd, { batch, height, width }, schedule);
       p = this.runtime.compile(g, `${this.info.name}@${key}`);
       this.plans.set(key, p);
       p.catch(() => this.plans.delete(key));
@@ -31,13 +33,13 @@ export class Model {
   }
 
   /** Runs the model on `input`, float32 NCHW [batch, 3, height, width]. */
-  async run(input: Float32Array, batch: number, height: number, width: number): Promise<InferenceResult> {
+  async run(input: Float32Array, batch: number, height: number, width: number, schedule: ScheduleName = 'fused'): Promise<InferenceResult> {
     if (input.length !== batch * 3 * height * width) {
       throw new Error(`input has ${input.length} floats; [${batch}, 3, ${height}, ${width}] needs ${batch * 3 * height * width}`);
     }
     const bad = input.findIndex((v) => !Number.isFinite(v));
     if (bad >= 0) throw new Error(`input value ${bad} is ${input[bad]}: inputs must be finite numbers (check the preprocessing)`);
-    const plan = await this.plan(batch, height, width);
+    const plan = await this.plan(batch, height, width, schedule);
     const out = await plan.run(toPadded(plan.inputs[0], input));
     const logits = fromPadded(plan.output, out);
     return { logits, batch, classes: plan.output.shape[1] };

@@ -6,9 +6,6 @@ import { pipelineKey } from '../src/gpu/pipelines.ts';
 import { packParams, reflectShader, resolveIncludes } from '../src/gpu/shaders.ts';
 import { planMemory } from '../src/graph/memory.ts';
 import type { Tensor } from '../src/graph/ir.ts';
-import { GraphBuilder } from '../src/graph/builder.ts';
-import { tensorLifetimes } from '../src/graph/executor.ts';
-import type { KernelInfo } from '../src/gpu/shaders.ts';
 
 test('pipeline keys differ whenever the file, entry or an override differs, and ignore override order', () => {
   const base = { file: 'pointwise.wgsl', entry: 'main', overrides: { WG: 16, RELU_OUT: true } };
@@ -73,23 +70,4 @@ test('#include lines are replaced by shaders/include/ files, once each, and a mi
   await assert.rejects(resolveIncludes('k.wgsl', '#include "nope.wgsl"', load), /shaders\/k.wgsl: cannot include nope.wgsl/);
   // The pointwise and element-wise kernels share one GELU.
   for (const f of ['pointwise.wgsl', 'elementwise.wgsl']) assert.match(await loadShader(f), /^#include "gelu.wgsl"$/m, f);
-});
-
-test("lifetimes: a tensor read through an alias lives until the alias's last reader", () => {
-  const g = new GraphBuilder();
-  const inp = g.input('in', [1, 8]);
-  const s = g.tensor('s', [1, 64]), a = g.alias(s, 'a', [1, 16]), x = g.tensor('x', [1, 64]), y = g.tensor('y', [1, 8]);
-  const info = (reads: string[], writes: string[]): KernelInfo => ({
-    file: 'k.wgsl', entry: 'main', params: null, overrides: [],
-    bindings: [...reads.map((n, i) => ({ binding: i, name: n, kind: 'read' as const })), ...writes.map((n, i) => ({ binding: 10 + i, name: n, kind: 'read_write' as const }))],
-  });
-  const node = (name: string, bind: Record<string, Tensor>) => g.node({ name, kernel: { file: 'k.wgsl', entry: 'main' }, bind: Object.fromEntries(Object.entries(bind).map(([k, t]) => [k, { tensor: t }])), params: {}, workgroups: [1, 1, 1], flops: 0, bytesRead: 0, bytesWritten: 0 });
-  node('w', { i: inp, o: s }); node('x', { i: inp, o: x }); node('r', { i: a, j: x, o: y });
-  const lts = tensorLifetimes(g, [info(['i'], ['o']), info(['i'], ['o']), info(['i', 'j'], ['o'])]);
-  const of = (t: Tensor) => lts.find((l) => l.tensor === t);
-  assert.deepEqual([of(s)?.first, of(s)?.last], [0, 2], 'the storage lives from its writer to the alias reader');
-  assert.equal(of(a), undefined, 'an alias has no lifetime of its own');
-  const plan = planMemory(lts.filter((l) => l.tensor !== inp));
-  assert.notEqual(plan.slotOf.get(s.id), plan.slotOf.get(x.id), 'x is written while s is still to be read through its alias');
-  assert.throws(() => g.alias(y, 'big', [1, 64]), /needs 64 floats but y has 8/);
 });

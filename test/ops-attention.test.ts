@@ -1,11 +1,14 @@
-// cascaded_attention.wgsl (+ the proj pointwise) against the CPU reference of EfficientViT's
+// cascaded_attention.wgsl and the proj pointwise after it against the CPU reference of EfficientViT's
 // Residual(LocalWindowAttention): whole-map windows, maps that need zero padding, odd head dims.
 import { test } from 'node:test';
 import { assertClose, random, runGraph } from './helpers/gpu.ts';
 import { cascadedAttention, type CascadedAttentionWeights } from '../src/ops/cascaded-attention.ts';
+import { pointwise } from '../src/ops/pointwise.ts';
 import * as ref from '../src/reference/ops.ts';
 
-function weights(C: number, heads: number, kernels: number[], r: number, seed: number): CascadedAttentionWeights {
+type Weights = CascadedAttentionWeights & { proj: { weight: Float32Array; bias: Float32Array } };
+
+function weights(C: number, heads: number, kernels: number[], r: number, seed: number): Weights {
   const d = C / heads, kd = 16;
   let s = seed;
   const rnd = (n: number, scale = 0.5) => random(n, ++s).map((v) => v * scale);
@@ -18,7 +21,7 @@ function weights(C: number, heads: number, kernels: number[], r: number, seed: n
   };
 }
 
-function reference(x: Float32Array, shape: [number, number, number, number], w: CascadedAttentionWeights, r: number): Float32Array {
+function reference(x: Float32Array, shape: [number, number, number, number], w: Weights, r: number): Float32Array {
   const heads = w.qkv.length;
   const y = ref.localWindowAttention(x, shape, {
     heads, keyDim: w.keyDim, qkvs: w.qkv, dws: w.dw.map((d) => ({ weight: d.weight, bias: d.bias, kernel: d.k })),
@@ -40,7 +43,8 @@ for (const c of cases) {
     const w = weights(c.C, c.heads, c.kernels, c.r, c.C + c.H);
     const shape: [number, number, number, number] = [c.B, c.C, c.H, c.W];
     const x = random(c.B * c.C * c.H * c.W, 7);
-    const got = await runGraph([{ shape, data: x }], (g, [t]) => cascadedAttention(g, 'attn', t, w, c.r));
+    const got = await runGraph([{ shape, data: x }], (g, [t]) =>
+      pointwise(g, 'proj', cascadedAttention(g, 'attn', t, w, c.r), w.proj.weight, w.proj.bias, c.C, { reluIn: true, residual: t }));
     assertClose(got, reference(x, shape, w, c.r), 1e-5, 1e-5);
   });
 }

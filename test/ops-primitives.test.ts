@@ -141,6 +141,10 @@ test('softmax over the rows of a rank-3 score tensor', async () => {
   const x = input([6, 49], 16);
   const got = await runGraph([x], (g, [t]) => softmax(g, 'sm', { ...viewOf(t), shape: [2, 3, 49], strides: [3 * t.planeStride, t.planeStride, 1] }).tensor);
   assertClose(got, softmaxRows(x.data, [6, 49]), 1e-6, 1e-6, 'softmax');
+  // Rows inside padded planes of a 4-D map ([B, heads, N, N] scores as a map: planes of 25 padded to 28).
+  const m = input([2, 2, 5, 5], 26);
+  const got4 = await runGraph([m], (g, [t]) => softmax(g, 'sm4', viewOf(t)).tensor);
+  assertClose(got4, softmaxRows(m.data, [20, 5]), 1e-6, 1e-6, 'softmax 4-D');
 });
 
 test('matmul: batched, transposed operands, a shared weight, bias per row or column', async () => {

@@ -32,15 +32,6 @@ export class GraphBuilder {
     return t;
   }
 
-  /** A tensor stored in the first floats of `base`'s buffer (a view that fused kernels can bind as a plain tensor). */
-  alias(base: Tensor, name: string, shape: number[]): Tensor {
-    const t = this.tensor(name, shape);
-    const root = base.aliasOf ?? base;
-    if (t.size > root.size) throw new Error(`alias ${name} [${shape}] needs ${t.size} floats but ${root.name} has ${root.size}`);
-    t.aliasOf = root;
-    return t;
-  }
-
   /** Adds a weight, zero-padded to `paddedLength` floats if given. */
   weight(name: string, data: Float32Array, paddedLength = data.length): WeightRef {
     if (paddedLength < data.length) throw new Error(`weight ${name}: padded length ${paddedLength} < ${data.length}`);

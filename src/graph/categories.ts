@@ -14,7 +14,7 @@ const OPS: Record<string, Category> = {
   clone: 'reshape',
   cat: 'copy', constant_pad_nd: 'copy', index: 'copy',
   add: 'add',
-  relu: 'other', gelu: 'other', sigmoid: 'other', mul: 'other', _softmax: 'other', mean: 'other', avg_pool2d: 'other',
+  relu: 'other', relu_: 'other', div: 'other', gelu: 'other', sigmoid: 'other', mul: 'other', _softmax: 'other', mean: 'other', avg_pool2d: 'other',
 };
 
 export function opCategory(op: string): Category {

@@ -6,7 +6,7 @@ import { packParams, type KernelInfo } from '../gpu/shaders.ts';
 import type { CompiledKernel, PipelineCache } from '../gpu/pipelines.ts';
 import { planMemory, type Lifetime } from './memory.ts';
 import type { GraphBuilder } from './builder.ts';
-import { storageOf, type Node, type Tensor } from './ir.ts';
+import type { Node, Tensor } from './ir.ts';
 
 export interface Step { node: Node; kernel: CompiledKernel; bindGroup: GPUBindGroup }
 
@@ -82,7 +82,6 @@ export async function compileGraph(gpu: Gpu, cache: PipelineCache, g: GraphBuild
   const kernels = await Promise.all(g.nodes.map((n) => cache.get(n.kernel)));
   const lifetimes = tensorLifetimes(g, kernels.map((k) => k.info));
   const dedicated = (t: Tensor) => g.inputs.includes(t) || t === g.output;
-  if (g.tensors.some((t) => t.aliasOf && dedicated(t.aliasOf))) throw new Error(`${label}: a graph input or output cannot be aliased`);
   const plan = planMemory(lifetimes.filter((l) => !dedicated(l.tensor)));
   return checked(gpu, `building ${label}`, () => {
     const usage = GPUBufferUsage.STORAGE;
@@ -99,7 +98,7 @@ export async function compileGraph(gpu: Gpu, cache: PipelineCache, g: GraphBuild
     const emptyRead = make('empty-read', 4), emptyWrite = make('empty-write', 4);
     const bufferOf = (t: Tensor) => {
       const i = g.inputs.indexOf(t);
-      return i >= 0 ? inputBuffers[i] : t === g.output ? outputBuffer : slots[plan.slotOf.get(storageOf(t).id)!];
+      return i >= 0 ? inputBuffers[i] : t === g.output ? outputBuffer : slots[plan.slotOf.get(t.id)!];
     };
 
     const align = d.limits.minUniformBufferOffsetAlignment;
@@ -140,22 +139,20 @@ export async function compileGraph(gpu: Gpu, cache: PipelineCache, g: GraphBuild
   });
 }
 
-/** Each tensor's first writer and last reader (by node index); an alias counts as a use of its storage. */
-export function tensorLifetimes(g: GraphBuilder, infos: KernelInfo[]): Lifetime[] {
+function tensorLifetimes(g: GraphBuilder, infos: KernelInfo[]): Lifetime[] {
   const map = new Map<number, Lifetime>();
   g.nodes.forEach((n, i) => {
     for (const b of infos[i].bindings) {
       const bound = n.bind[b.name];
       if (!bound || !('tensor' in bound)) continue;
-      // An alias lives in its storage's buffer: the storage lives as long as any of its aliases.
-      const t = storageOf(bound.tensor);
+      const t = bound.tensor;
       const lt = map.get(t.id);
       if (b.kind === 'read_write') {
         // Several nodes may write disjoint parts of one tensor (e.g. attention heads into their channels).
         if (lt) lt.last = i;
         else map.set(t.id, { tensor: t, first: i, last: i });
       } else {
-        if (!lt && !g.inputs.includes(t)) throw new Error(`${n.name}: tensor ${bound.tensor.name} is read before any node writes it`);
+        if (!lt && !g.inputs.includes(t)) throw new Error(`${n.name}: tensor ${t.name} is read before any node writes it`);
         if (lt) lt.last = i;
         else map.set(t.id, { tensor: t, first: -1, last: i });
       }

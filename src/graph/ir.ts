@@ -18,8 +18,6 @@ export interface Tensor {
   planeStride: number;
   /** floats the tensor occupies */
   size: number;
-  /** set when this tensor is the first `size` floats of another tensor's storage (same buffer, offset 0) */
-  aliasOf?: Tensor;
 }
 
 /** A strided window onto a tensor's storage, for the primitive kernels: element i is at offset + Σ i_d·strides[d]. */
@@ -51,9 +49,6 @@ export interface Node {
 
 export const roundUp = (n: number, m: number) => Math.ceil(n / m) * m;
 export const planeStride = (h: number, w: number) => roundUp(h * w, 4);
-
-/** The tensor whose buffer holds `t` (itself unless it is an alias). */
-export const storageOf = (t: Tensor): Tensor => t.aliasOf ?? t;
 
 /** Strides of a tensor's own layout: [C·PS, PS, W, 1] for [B, C, H, W], [PS, 1] for [B, N]. */
 export function stridesOf(t: Tensor): number[] {

@@ -1,6 +1,6 @@
 // Reads a model's tensors out of a state dict by upstream key name, checking shapes, and reports
 // every missing, mismatched and unexpected key in one error (with expected and found shapes).
-import { foldBatchNorm, type BatchNormParams } from '../weights/fold.ts';
+import type { BatchNormParams } from '../weights/fold.ts';
 import type { StateDict } from '../weights/tensor.ts';
 
 const IGNORED = /(^|\.)num_batches_tracked$/;
@@ -45,12 +45,6 @@ export class CheckpointReader {
       weight: this.get(`${prefix}.weight`, [c]), bias: this.get(`${prefix}.bias`, [c]),
       running_mean: this.get(`${prefix}.running_mean`, [c]), running_var: this.get(`${prefix}.running_var`, [c]),
     };
-  }
-
-  /** Conv2d_BN (`X.c.weight` + `X.bn.*`, eps 1e-5) folded into weight and bias. */
-  convBN(prefix: string, out: number, inPerGroup: number, k: number): { weight: Float32Array; bias: Float32Array } {
-    const w = this.get(`${prefix}.c.weight`, [out, inPerGroup, k, k]);
-    return foldBatchNorm(w, out, null, this.bn(`${prefix}.bn`, out), 1e-5);
   }
 
   problem(message: string): void { this.problems.push(message); }

@@ -1,17 +1,9 @@
-// EdgeViT XXS/XS/S: upstream checkpoint (bare state dict) → graph of fused kernels. BatchNorms are
-// folded into the 1×1 convs that follow them, LayerNorm affines into the linears that follow them,
-// and the final BatchNorm into the head (mean pooling commutes with a per-channel affine).
+// EdgeViT XXS/XS/S: the model description. One Schedule call per upstream layer, with the
+// checkpoint's tensors as they are (a bare state dict) and upstream's module names.
 import { GraphBuilder } from '../graph/builder.ts';
 import type { Tensor } from '../graph/ir.ts';
-import { dwconv } from '../ops/dwconv.ts';
-import { pointwise } from '../ops/pointwise.ts';
-import { ffn } from '../ops/ffn.ts';
-import { patchEmbed } from '../ops/patch-embed.ts';
-import { lnQkv } from '../ops/ln-qkv.ts';
-import { attention } from '../ops/attention.ts';
-import { localPropProj } from '../ops/local-prop-proj.ts';
-import { poolLinear } from '../ops/pool-linear.ts';
-import { batchNormScaleShift, foldBatchNormIntoLinearInput, foldInputAffine } from '../weights/fold.ts';
+import type { ConvWeights, LayerNorm, Schedule } from '../schedule/layers.ts';
+import { SCHEDULES } from '../schedule/index.ts';
 import type { StateDict } from '../weights/tensor.ts';
 import { CheckpointReader } from './checkpoint.ts';
 import { EDGEVIT_CONFIGS, type EdgeViTConfig } from './edgevit-config.ts';
@@ -23,7 +15,7 @@ export function edgevitConfig(name: string): EdgeViTConfig {
   return cfg;
 }
 
-export function buildEdgeViT(sd: StateDict, cfg: EdgeViTConfig, input: InputSpec): GraphBuilder {
+export function buildEdgeViT(sd: StateDict, cfg: EdgeViTConfig, input: InputSpec, schedule = SCHEDULES.fused): GraphBuilder {
   const { batch: B, height: H, width: W } = input;
   if (!(B >= 1) || H % 32 || W % 32 || H < 32 || W < 32) {
     throw new Error(`${cfg.name} needs batch ≥ 1 and height and width that are multiples of 32 (each stage's map must divide by its ` +
@@ -31,57 +23,85 @@ export function buildEdgeViT(sd: StateDict, cfg: EdgeViTConfig, input: InputSpec
   }
   const ck = new CheckpointReader(sd, cfg.name);
   const g = new GraphBuilder();
+  const s = schedule(g);
   let x = g.input('input', [B, 3, H, W]);
   let cin = 3;
-  for (let s = 0; s < 4; s++) {
-    const C = cfg.embedDim[s], k = s === 0 ? 4 : 2, sr = cfg.srRatios[s];
-    const p = `patch_embed${s + 1}`;
-    x = patchEmbed(g, p, x, ck.get(`${p}.proj.weight`, [C, cin, k, k]), ck.get(`${p}.proj.bias`, [C]),
-      ck.get(`${p}.norm.weight`, [C]), ck.get(`${p}.norm.bias`, [C]), k, 1e-5);
-    for (let j = 0; j < cfg.depth[s]; j++) {
-      const b = `blocks${s + 1}.${j}`;
-      if (sr > 1) x = localAgg(g, ck, `${b}.LocalAgg`, x, C, cfg.mlpRatio);
-      x = selfAttn(g, ck, `${b}.SelfAttn`, x, C, C / cfg.headDim, sr, cfg.mlpRatio);
+  for (let st = 0; st < 4; st++) {
+    const C = cfg.embedDim[st], k = st === 0 ? 4 : 2, sr = cfg.srRatios[st];
+    const p = `patch_embed${st + 1}`;
+    x = s.layer(p, () => s.patchEmbed(x, { module: p, conv: conv(ck, `${p}.proj`, cin, C, k, k, 0, 1), ln: layerNorm(ck, `${p}.norm`, C, 1e-5) }));
+    for (let j = 0; j < cfg.depth[st]; j++) {
+      const b = `blocks${st + 1}.${j}`;
+      if (sr > 1) x = localAgg(s, ck, `${b}.LocalAgg`, x, C, cfg.mlpRatio);
+      x = selfAttn(s, ck, `${b}.SelfAttn`, x, C, C / cfg.headDim, sr, cfg.mlpRatio);
     }
     cin = C;
   }
   const C = cfg.embedDim[3];
   const classes = ck.shapeOf('head.weight')?.[0] ?? 1000;
-  const head = foldBatchNormIntoLinearInput(ck.get('head.weight', [classes, C]), classes, ck.get('head.bias', [classes]), ck.bn('norm', C), 1e-5);
-  g.output = poolLinear(g, 'head', x, head.weight, head.bias, classes);
+  g.output = s.layer('head', () => s.classifier(x, {
+    preBN: { module: 'norm', params: ck.bn('norm', C), eps: 1e-5 },
+    head: { linear: { module: 'head', weight: ck.get('head.weight', [classes, C]), bias: ck.get('head.bias', [classes]) } },
+  }));
   ck.finish();
   return g;
 }
 
-/** A 1×1 conv/linear [out, in] preceded by BatchNorm2d over its input (eps 1e-5), folded into one. */
-function bnThenLinear(ck: CheckpointReader, bn: string, w: string, out: number, inC: number, as4d: boolean) {
-  const { scale, shift } = batchNormScaleShift(ck.bn(bn, inC), 1e-5);
-  const weight = ck.get(`${w}.weight`, as4d ? [out, inC, 1, 1] : [out, inC]);
-  return foldInputAffine(weight, out, ck.get(`${w}.bias`, [out]), scale, shift);
+/** A Conv2d with bias (`p.weight`, `p.bias`); 1×1 weights may be stored 2-D. */
+function conv(ck: CheckpointReader, p: string, cin: number, cout: number, k: number, stride: number, pad: number, groups: number): ConvWeights {
+  return { weight: ck.get(`${p}.weight`, [cout, cin / groups, k, k]), bias: ck.get(`${p}.bias`, [cout]), cin, cout, k, stride, pad, groups };
 }
 
-function localAgg(g: GraphBuilder, ck: CheckpointReader, p: string, x: Tensor, C: number, mlpRatio: number): Tensor {
-  x = dwconv(g, `${p}.pos_embed`, x, ck.get(`${p}.pos_embed.weight`, [C, 1, 3, 3]), ck.get(`${p}.pos_embed.bias`, [C]), { k: 3, residual: true });
-  const c1 = bnThenLinear(ck, `${p}.norm1`, `${p}.conv1`, C, C, true);
-  let y = pointwise(g, `${p}.conv1`, x, c1.weight, c1.bias, C);
-  y = dwconv(g, `${p}.attn`, y, ck.get(`${p}.attn.weight`, [C, 1, 5, 5]), ck.get(`${p}.attn.bias`, [C]), { k: 5 });
-  x = pointwise(g, `${p}.conv2`, y, ck.get(`${p}.conv2.weight`, [C, C, 1, 1]), ck.get(`${p}.conv2.bias`, [C]), C, { residual: x });
+/** A Linear (`p.weight` [out, in], `p.bias`) as a 1×1 conv on the NCHW map. */
+const linear = (ck: CheckpointReader, p: string, cin: number, cout: number): ConvWeights =>
+  ({ weight: ck.get(`${p}.weight`, [cout, cin]), bias: ck.get(`${p}.bias`, [cout]), cin, cout, k: 1, stride: 1, pad: 0, groups: 1 });
+
+const layerNorm = (ck: CheckpointReader, p: string, C: number, eps: number): LayerNorm =>
+  ({ module: p, gamma: ck.get(`${p}.weight`, [C]), beta: ck.get(`${p}.bias`, [C]), eps });
+
+const bn = (ck: CheckpointReader, p: string, C: number) => ({ kind: 'bn' as const, bn: { module: p, params: ck.bn(p, C), eps: 1e-5 } });
+
+/** x + dw3×3(x): the conditional position encoding at the start of LocalAgg and SelfAttn. */
+function posEmbed(s: Schedule, ck: CheckpointReader, p: string, x: Tensor, C: number): Tensor {
+  return s.layer(`${p}.pos_embed`, () => s.conv(x, { module: `${p}.pos_embed`, conv: conv(ck, `${p}.pos_embed`, C, C, 3, 1, 1, C), post: [{ kind: 'add', module: p, residual: x }] }));
+}
+
+function localAgg(s: Schedule, ck: CheckpointReader, p: string, x: Tensor, C: number, mlpRatio: number): Tensor {
+  x = posEmbed(s, ck, p, x, C);
+  // x + conv2(dw5×5(conv1(BN(x))))
+  const r = x;
+  x = s.layer(`${p}.attn`, () => {
+    let y = s.conv(r, { module: `${p}.conv1`, conv: conv(ck, `${p}.conv1`, C, C, 1, 1, 0, 1), pre: [bn(ck, `${p}.norm1`, C)] });
+    y = s.conv(y, { module: `${p}.attn`, conv: conv(ck, `${p}.attn`, C, C, 5, 1, 2, C) });
+    return s.conv(y, { module: `${p}.conv2`, conv: conv(ck, `${p}.conv2`, C, C, 1, 1, 0, 1), post: [{ kind: 'add', module: p, residual: r }] });
+  });
+  // x + fc2(GELU(fc1(BN(x)))), 1×1 convs
   const hid = Math.round(C * mlpRatio);
-  const fc1 = bnThenLinear(ck, `${p}.norm2`, `${p}.mlp.fc1`, hid, C, true);
-  return ffn(g, `${p}.mlp`, x, fc1.weight, fc1.bias, ck.get(`${p}.mlp.fc2.weight`, [C, hid, 1, 1]), ck.get(`${p}.mlp.fc2.bias`, [C]), { act: 'gelu' });
+  return s.layer(`${p}.mlp`, () => s.ffn(x, {
+    pre: [bn(ck, `${p}.norm2`, C)],
+    fc1: { module: `${p}.mlp.fc1`, conv: conv(ck, `${p}.mlp.fc1`, C, hid, 1, 1, 0, 1) },
+    fc2: { module: `${p}.mlp.fc2`, conv: conv(ck, `${p}.mlp.fc2`, hid, C, 1, 1, 0, 1) },
+    act: { kind: 'gelu', module: `${p}.mlp.act` }, residual: p,
+  }));
 }
 
-function selfAttn(g: GraphBuilder, ck: CheckpointReader, p: string, x: Tensor, C: number, heads: number, sr: number, mlpRatio: number): Tensor {
-  x = dwconv(g, `${p}.pos_embed`, x, ck.get(`${p}.pos_embed.weight`, [C, 1, 3, 3]), ck.get(`${p}.pos_embed.bias`, [C]), { k: 3, residual: true });
+function selfAttn(s: Schedule, ck: CheckpointReader, p: string, x: Tensor, C: number, heads: number, sr: number, mlpRatio: number): Tensor {
+  x = posEmbed(s, ck, p, x, C);
   const a = `${p}.attn`;
-  const qkv = lnQkv(g, `${a}.qkv`, x, sr, { gamma: ck.get(`${p}.norm1.weight`, [C]), beta: ck.get(`${p}.norm1.bias`, [C]), eps: 1e-6 },
-    ck.get(`${a}.qkv.weight`, [3 * C, C]), ck.get(`${a}.qkv.bias`, [3 * C]));
-  const o = attention(g, `${a}.attn`, qkv, heads);
-  const lp = sr > 1 ? { weight: ck.get(`${a}.LocalProp.weight`, [C, 1, sr, sr]), bias: ck.get(`${a}.LocalProp.bias`, [C]) } : null;
-  const ln = sr > 1 ? { gamma: ck.get(`${a}.norm.weight`, [C]), beta: ck.get(`${a}.norm.bias`, [C]), eps: 1e-5 } : null;
-  x = localPropProj(g, `${a}.proj`, o, sr, lp, ln, { weight: ck.get(`${a}.proj.weight`, [C, C]), bias: ck.get(`${a}.proj.bias`, [C]) }, x);
+  const r = x;
+  x = s.layer(a, () => s.sparseAttention(r, {
+    module: p, norm1: layerNorm(ck, `${p}.norm1`, C, 1e-6), sr, heads,
+    qkv: { module: `${a}.qkv`, weight: ck.get(`${a}.qkv.weight`, [3 * C, C]), bias: ck.get(`${a}.qkv.bias`, [3 * C]) },
+    localProp: sr > 1 ? { weight: ck.get(`${a}.LocalProp.weight`, [C, 1, sr, sr]), bias: ck.get(`${a}.LocalProp.bias`, [C]) } : null,
+    norm: sr > 1 ? layerNorm(ck, `${a}.norm`, C, 1e-5) : null,
+    proj: { module: `${a}.proj`, weight: ck.get(`${a}.proj.weight`, [C, C]), bias: ck.get(`${a}.proj.bias`, [C]) },
+  }));
+  // x + fc2(GELU(fc1(LN(x)))), linears on the tokens
   const hid = Math.round(C * mlpRatio);
-  return ffn(g, `${p}.mlp`, x, ck.get(`${p}.mlp.fc1.weight`, [hid, C]), ck.get(`${p}.mlp.fc1.bias`, [hid]),
-    ck.get(`${p}.mlp.fc2.weight`, [C, hid]), ck.get(`${p}.mlp.fc2.bias`, [C]),
-    { act: 'gelu', ln: { gamma: ck.get(`${p}.norm2.weight`, [C]), beta: ck.get(`${p}.norm2.bias`, [C]), eps: 1e-6 } });
+  return s.layer(`${p}.mlp`, () => s.ffn(x, {
+    pre: [{ kind: 'ln', ln: layerNorm(ck, `${p}.norm2`, C, 1e-6) }],
+    fc1: { module: `${p}.mlp.fc1`, conv: linear(ck, `${p}.mlp.fc1`, C, hid), eager: 'addmm' },
+    fc2: { module: `${p}.mlp.fc2`, conv: linear(ck, `${p}.mlp.fc2`, hid, C), eager: 'addmm' },
+    act: { kind: 'gelu', module: `${p}.mlp.act` }, residual: p,
+  }));
 }

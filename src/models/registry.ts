@@ -1,6 +1,7 @@
 // Model names as upstream spells them → graph builders.
 import type { GraphBuilder } from '../graph/builder.ts';
 import type { StateDict } from '../weights/tensor.ts';
+import { SCHEDULES, type ScheduleName } from '../schedule/index.ts';
 import { buildEfficientViT, efficientvitConfig, type InputSpec } from './efficientvit.ts';
 import { EFFICIENTVIT_CONFIGS } from './efficientvit-config.ts';
 import { buildEdgeViT, edgevitConfig } from './edgevit.ts';
@@ -10,17 +11,18 @@ export interface ModelInfo {
   name: string;
   family: 'efficientvit' | 'edgevit';
   defaultResolution: number;
-  build(sd: StateDict, input: InputSpec): GraphBuilder;
+  /** the graph for this input shape, lowered by `schedule` (default fused) */
+  build(sd: StateDict, input: InputSpec, schedule?: ScheduleName): GraphBuilder;
 }
 
 export const MODELS: Record<string, ModelInfo> = {
   ...Object.fromEntries(Object.keys(EFFICIENTVIT_CONFIGS).map((name) => [name, {
     name, family: 'efficientvit' as const, defaultResolution: 224,
-    build: (sd: StateDict, input: InputSpec) => buildEfficientViT(sd, efficientvitConfig(name), input),
+    build: (sd: StateDict, input: InputSpec, schedule: ScheduleName = 'fused') => buildEfficientViT(sd, efficientvitConfig(name), input, SCHEDULES[schedule]),
   }])),
   ...Object.fromEntries(Object.keys(EDGEVIT_CONFIGS).map((name) => [name, {
     name, family: 'edgevit' as const, defaultResolution: 224,
-    build: (sd: StateDict, input: InputSpec) => buildEdgeViT(sd, edgevitConfig(name), input),
+    build: (sd: StateDict, input: InputSpec, schedule: ScheduleName = 'fused') => buildEdgeViT(sd, edgevitConfig(name), input, SCHEDULES[schedule]),
   }])),
 };
 

@@ -1,10 +1,10 @@
-// EfficientViT's Residual(LocalWindowAttention): two cascaded_attention.wgsl dispatches per head
-// (qkv, then dw + softmax + Σ p·v; the cascade makes heads sequential), then ReLU → proj (1×1, BN
-// folded) → + x in one pointwise dispatch.
+// EfficientViT's LocalWindowAttention up to the concatenated heads: two cascaded_attention.wgsl
+// dispatches per head (qkv, then dw + softmax + Σ p·v; the cascade makes heads sequential), the
+// window partition, padding and crop done by indexing. Returns `cat` [B, C, H, W] in image layout;
+// ReLU → proj → + x is one pointwise dispatch after it (the schedule's conv layer).
 import type { GraphBuilder } from '../graph/builder.ts';
 import type { Tensor } from '../graph/ir.ts';
 import { expectLength, grid1d } from './common.ts';
-import { pointwise } from './pointwise.ts';
 
 export interface CascadedAttentionWeights {
   keyDim: number;
@@ -14,8 +14,6 @@ export interface CascadedAttentionWeights {
   dw: { weight: Float32Array; bias: Float32Array; k: number }[];
   /** [heads, r·r]: bias per (|Δrow|, |Δcol|) offset, offset index = |Δrow|·r + |Δcol| */
   biases: Float32Array;
-  /** proj 1×1 conv [C, heads·d] and bias, BN folded */
-  proj: { weight: Float32Array; bias: Float32Array };
 }
 
 const MAX_N = 49, MAX_D = 128, KEY_DIM = 16;
@@ -98,6 +96,5 @@ export function cascadedAttention(g: GraphBuilder, name: string, x: Tensor, w: C
     });
     prev = out;
   }
-  expectLength(`${name}.proj`, 'weight', w.proj.weight, C * C);
-  return pointwise(g, `${name}.proj`, cat, w.proj.weight, w.proj.bias, C, { reluIn: true, residual: x });
+  return cat;
 }

@@ -7,10 +7,17 @@ import { convOut } from './conv2d.ts';
 /** Fewer invocations than this leave SwiftShader's worker threads idle: split the columns into row blocks. */
 const MIN_INVOCATIONS = 64;
 
-export interface DwSpec { k: number; stride?: number; pad?: number; relu?: boolean; residual?: boolean }
+export interface DwSpec {
+  k: number; stride?: number; pad?: number; relu?: boolean; residual?: boolean;
+  /** read channels [start, start + count) of x (a channel slice, e.g. q of a qkv map); default all */
+  channels?: [number, number];
+}
 
 export function dwconv(g: GraphBuilder, name: string, x: Tensor, w: Float32Array, bias: Float32Array, spec: DwSpec): Tensor {
-  const [B, C, H, W] = x.shape;
+  const [B, Cx, H, W] = x.shape;
+  const [c0, C] = spec.channels ?? [0, Cx];
+  if (c0 < 0 || C < 1 || c0 + C > Cx) throw new Error(`${name}: channels [${c0}, ${c0 + C}) are outside ${x.name}'s ${Cx}`);
+  if (spec.residual && C !== Cx) throw new Error(`${name}: a residual depthwise conv reads all of its input's channels`);
   const { k } = spec, stride = spec.stride ?? 1, pad = spec.pad ?? Math.floor(k / 2);
   expectLength(name, 'weight', w, C * k * k);
   expectLength(name, 'bias', bias, C);
@@ -31,7 +38,7 @@ export function dwconv(g: GraphBuilder, name: string, x: Tensor, w: Float32Array
     kernel: { file: 'dwconv.wgsl', entry, overrides: { WG: wg, RELU: !!spec.relu, RESIDUAL: !!spec.residual, ...(entry !== 'main' ? { TW: tw } : {}) } },
     category: 'other',
     bind: { x: { tensor: x }, w: { weight: g.weight(`${name}.weight`, w) }, bias: { weight: g.weight(`${name}.bias`, bias) }, y: { tensor: y } },
-    params: { C, H, W, PSin: x.planeStride, Ho, Wo, PSout: y.planeStride, K: k, stride, pad, tilesX, RB, tilesY, count },
+    params: { C, H, W, PSin: x.planeStride, Ho, Wo, PSout: y.planeStride, K: k, stride, pad, tilesX, RB, tilesY, count, XO: c0 * x.planeStride, XBS: Cx * x.planeStride },
     workgroups: grid1d(count, wg),
     flops: 2 * B * C * Ho * Wo * k * k,
     // Reads every input pixel (rows inside the image only), the taps and bias; writes the output pixels.

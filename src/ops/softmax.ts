@@ -1,32 +1,30 @@
-// The unfused schedule's softmax over the last dim (shaders/softmax.wgsl) of a [R, N] rows tensor
-// (rank-3 attention scores are stored as rows: see views.ts output()).
+// The unfused schedule's softmax over the last dim (shaders/softmax.wgsl) of a view of up to 4 dims
+// whose last dim is contiguous (attention scores: [B, N, N] or [B, heads, N, N]).
 import type { GraphBuilder } from '../graph/builder.ts';
 import type { View } from '../graph/ir.ts';
 import { grid1d } from './common.ts';
-import { output } from './views.ts';
+import { output, rankUp, viewParams } from './views.ts';
 
 const WG = 64;
 
 export function softmax(g: GraphBuilder, name: string, x: View): View {
-  const N = x.shape[x.shape.length - 1];
-  const R = x.shape.slice(0, -1).reduce((a, b) => a * b, 1);
-  // The kernel walks rows at a fixed stride: the view must be rows of one tensor (its own layout).
-  const r = x.shape.length - 1, rs = r > 0 ? x.strides[r - 1] : N;
-  const rows = x.offset === 0 && x.strides[r] === 1 && x.strides.slice(0, -2).every((s, d) => s === x.shape[d + 1] * x.strides[d + 1]);
-  if (!rows) throw new Error(`${name}: softmax needs the rows of one tensor, got a view with strides [${x.strides}]`);
+  if (x.strides[x.strides.length - 1] !== 1) throw new Error(`${name}: softmax needs a contiguous last dim, got strides [${x.strides}]`);
   const y = output(g, name, x.shape);
+  const x4 = rankUp(x, 4), y4 = rankUp(y, 4);
+  const [n0, n1, n2, N] = x4.shape, rows = n0 * n1 * n2;
+  const lead = (p: string, v: View) => { const q = viewParams(p, v, 4); delete q[`${p}s3`]; return q; };
   g.node({
     name,
     kernel: { file: 'softmax.wgsl', entry: 'main', overrides: { WG } },
     category: 'other',
     bind: { x: { tensor: x.tensor }, y: { tensor: y.tensor } },
-    params: { R, N, xs: rs, ys: y.strides[y.strides.length - 2] },
-    workgroups: grid1d(R, WG),
+    params: { n1, n2, N, rows, ...lead('x', x4), ...lead('y', y4) },
+    workgroups: grid1d(rows, WG),
     // Per element: max, sub + exp, add, mul (exp counted as one).
-    flops: 5 * R * N,
+    flops: 5 * rows * N,
     // x (its two passes count once); y is written, then read back and rewritten by the scaling pass.
-    bytesRead: 4 * 2 * R * N,
-    bytesWritten: 4 * 2 * R * N,
+    bytesRead: 4 * 2 * rows * N,
+    bytesWritten: 4 * 2 * rows * N,
   });
   return y;
 }

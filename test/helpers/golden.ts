@@ -24,14 +24,17 @@ export function torchAvailable(): boolean {
 
 const f32 = (file: string) => { const b = readFileSync(file); return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength)); };
 
-/** Makes (once) and loads the cases "model:res:batch" (res = N or HxW) with seed 0. */
+/** Makes (once) and loads the cases "model:res:batch[:dist]" (res = N or HxW; dist: EfficientViT with a distillation head) with seed 0. */
 export function goldenCases(specs: string[]): GoldenCase[] {
   const dir = path.join(repo, 'test/.golden', scriptsHash());
-  const name = (s: string) => { const [m, r, b] = s.split(':'); return `${m}_r${r}_b${b}_s0`; };
+  const dist = (s: string) => s.endsWith(':dist');
+  const name = (s: string) => { const [m, r, b] = s.split(':'); return `${m}_r${r}_b${b}_s0${dist(s) ? '_dist' : ''}`; };
   const missing = specs.filter((s) => !existsSync(path.join(dir, `${name(s)}.logits.f32`)));
-  if (missing.length) {
+  for (const d of [false, true]) {
+    const todo = missing.filter((s) => dist(s) === d).map((s) => s.replace(/:dist$/, ''));
+    if (!todo.length) continue;
     mkdirSync(dir, { recursive: true });
-    execFileSync(PYTHON, [path.join(scripts, 'make_golden.py'), '--out', dir, '--cases', missing.join(',')], { stdio: ['ignore', 'ignore', 'inherit'] });
+    execFileSync(PYTHON, [path.join(scripts, 'make_golden.py'), '--out', dir, '--cases', todo.join(','), ...(d ? ['--distillation'] : [])], { stdio: ['ignore', 'ignore', 'inherit'] });
   }
   return specs.map((s) => {
     const [model, res, batch] = s.split(':');

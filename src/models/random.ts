@@ -1,0 +1,113 @@
+// Seeded random checkpoints with upstream's keys and shapes, for profiling without a checkpoint
+// (timing does not depend on the values) and for tests of graph structure. Values are scaled like an
+// initialised network (weights ~ 1/√fan_in, BatchNorm statistics near identity, residual branches
+// damped) so activations stay finite through every block.
+import { f32, type HostTensor, type StateDict } from '../weights/tensor.ts';
+import { EFFICIENTVIT_CONFIGS, seReducedChannels, stageResolutions } from './efficientvit-config.ts';
+import { EDGEVIT_CONFIGS } from './edgevit-config.ts';
+
+class Rng {
+  constructor(private s: number) {}
+  /** uniform in [-1, 1) */
+  next(): number {
+    this.s ^= this.s << 13; this.s >>>= 0; this.s ^= this.s >>> 17; this.s ^= this.s << 5; this.s >>>= 0;
+    return (this.s / 4294967296) * 2 - 1;
+  }
+}
+
+class Maker {
+  readonly sd: StateDict = new Map();
+  private rng: Rng;
+  constructor(seed: number) { this.rng = new Rng(seed >>> 0 || 1); }
+  t(key: string, shape: number[], f: (u: number) => number): void {
+    const n = shape.reduce((a, b) => a * b, 1);
+    this.sd.set(key, f32(shape, Float32Array.from({ length: n }, () => f(this.rng.next()))));
+  }
+  /** A conv/linear weight [out, in, …] with values ~ gain/√fan_in. */
+  w(key: string, shape: number[], gain = 1): void { const fan = shape.slice(1).reduce((a, b) => a * b, 1); this.t(key, shape, (u) => (u * gain * Math.sqrt(3)) / Math.sqrt(fan)); }
+  b(key: string, n: number): void { this.t(key, [n], (u) => 0.1 * u); }
+  /** BatchNorm γ, β, running statistics (γ scaled by `gain`). */
+  bn(p: string, n: number, gain = 1): void {
+    this.t(`${p}.weight`, [n], (u) => gain * (1 + 0.5 * u)); this.b(`${p}.bias`, n);
+    this.b(`${p}.running_mean`, n); this.t(`${p}.running_var`, [n], (u) => 1 + 0.5 * u);
+  }
+  ln(p: string, n: number): void { this.t(`${p}.weight`, [n], (u) => 1 + 0.5 * u); this.b(`${p}.bias`, n); }
+  idx(key: string, r: number): void {
+    const N = r * r, data = new BigInt64Array(N * N);
+    for (let n = 0; n < N; n++) for (let m = 0; m < N; m++) data[n * N + m] = BigInt(Math.abs(Math.floor(n / r) - Math.floor(m / r)) * r + Math.abs((n % r) - (m % r)));
+    this.sd.set(key, { dtype: 'i64', shape: [N, N], data } as HostTensor);
+  }
+}
+
+/** A checkpoint for `model` (upstream's keys) made for a `res`×`res` input, `classes` outputs. */
+export function randomStateDict(model: string, res = 224, seed = 0, classes = 1000): StateDict {
+  if (Object.hasOwn(EFFICIENTVIT_CONFIGS, model)) return efficientvit(model, res, seed, classes);
+  if (Object.hasOwn(EDGEVIT_CONFIGS, model)) return edgevit(model, seed, classes);
+  throw new Error(`no random checkpoint for unknown model "${model}"`);
+}
+
+function efficientvit(model: string, res: number, seed: number, classes: number): StateDict {
+  const cfg = EFFICIENTVIT_CONFIGS[model], m = new Maker(seed);
+  const convBN = (p: string, cout: number, cinPerGroup: number, k: number, gain = 1) => { m.w(`${p}.c.weight`, [cout, cinPerGroup, k, k]); m.bn(`${p}.bn`, cout, gain); };
+  const dw = (p: string, C: number) => convBN(`${p}.m`, C, 1, 3, 0.2);
+  const ffn = (p: string, C: number) => { convBN(`${p}.m.pw1`, 2 * C, C, 1); convBN(`${p}.m.pw2`, C, 2 * C, 1, 0.2); };
+  const c1 = cfg.embedDim[0], widths = [3, c1 / 8, c1 / 4, c1 / 2, c1];
+  for (let i = 0; i < 4; i++) convBN(`patch_embed.${2 * i}`, widths[i + 1], widths[i], 3);
+  const resolutions = stageResolutions(res, res);
+  for (let s = 0; s < 3; s++) {
+    const C = cfg.embedDim[s], heads = cfg.numHeads[s], d = C / heads, kd = cfg.keyDim;
+    const r = Math.min(cfg.windowSize, resolutions[s][0]);
+    let first = 0;
+    if (s > 0) {
+      const Cp = cfg.embedDim[s - 1], hid = 4 * Cp, rd = seReducedChannels(hid), p = `blocks${s + 1}.1`;
+      dw(`blocks${s + 1}.0.0`, Cp); ffn(`blocks${s + 1}.0.1`, Cp);
+      convBN(`${p}.conv1`, hid, Cp, 1); convBN(`${p}.conv2`, hid, 1, 3);
+      m.w(`${p}.se.fc1.weight`, [rd, hid, 1, 1]); m.b(`${p}.se.fc1.bias`, rd);
+      m.w(`${p}.se.fc2.weight`, [hid, rd, 1, 1]); m.b(`${p}.se.fc2.bias`, hid);
+      convBN(`${p}.conv3`, C, hid, 1);
+      dw(`blocks${s + 1}.2.0`, C); ffn(`blocks${s + 1}.2.1`, C);
+      first = 3;
+    }
+    for (let j = first; j < first + cfg.depth[s]; j++) {
+      const p = `blocks${s + 1}.${j}`, a = `${p}.mixer.m.attn`;
+      dw(`${p}.dw0`, C); ffn(`${p}.ffn0`, C);
+      for (let i = 0; i < heads; i++) { convBN(`${a}.qkvs.${i}`, 2 * kd + d, d, 1); convBN(`${a}.dws.${i}`, kd, 1, cfg.kernels[i]); }
+      convBN(`${a}.proj.1`, C, C, 1, 0.2);
+      m.t(`${a}.attention_biases`, [heads, r * r], (u) => 0.5 * u);
+      m.idx(`${a}.attention_bias_idxs`, r);
+      dw(`${p}.dw1`, C); ffn(`${p}.ffn1`, C);
+    }
+  }
+  const C = cfg.embedDim[2];
+  m.bn('head.bn', C); m.w('head.l.weight', [classes, C]); m.b('head.l.bias', classes);
+  return m.sd;
+}
+
+function edgevit(model: string, seed: number, classes: number): StateDict {
+  const cfg = EDGEVIT_CONFIGS[model], m = new Maker(seed);
+  const convB = (p: string, shape: number[], gain = 1) => { m.w(`${p}.weight`, shape, gain); m.b(`${p}.bias`, shape[0]); };
+  let cin = 3;
+  for (let s = 0; s < 4; s++) {
+    const C = cfg.embedDim[s], k = s === 0 ? 4 : 2, sr = cfg.srRatios[s], hid = Math.round(C * cfg.mlpRatio);
+    convB(`patch_embed${s + 1}.proj`, [C, cin, k, k]); m.ln(`patch_embed${s + 1}.norm`, C);
+    for (let j = 0; j < cfg.depth[s]; j++) {
+      const b = `blocks${s + 1}.${j}`;
+      if (sr > 1) {
+        const p = `${b}.LocalAgg`;
+        convB(`${p}.pos_embed`, [C, 1, 3, 3], 0.25); m.bn(`${p}.norm1`, C); convB(`${p}.conv1`, [C, C, 1, 1]);
+        convB(`${p}.attn`, [C, 1, 5, 5]); convB(`${p}.conv2`, [C, C, 1, 1], 0.25); m.bn(`${p}.norm2`, C);
+        convB(`${p}.mlp.fc1`, [hid, C, 1, 1]); convB(`${p}.mlp.fc2`, [C, hid, 1, 1], 0.25);
+      }
+      const p = `${b}.SelfAttn`;
+      convB(`${p}.pos_embed`, [C, 1, 3, 3], 0.25); m.ln(`${p}.norm1`, C);
+      convB(`${p}.attn.qkv`, [3 * C, C]);
+      if (sr > 1) { convB(`${p}.attn.LocalProp`, [C, 1, sr, sr]); m.ln(`${p}.attn.norm`, C); }
+      convB(`${p}.attn.proj`, [C, C], 0.25); m.ln(`${p}.norm2`, C);
+      convB(`${p}.mlp.fc1`, [hid, C]); convB(`${p}.mlp.fc2`, [C, hid], 0.25);
+    }
+    cin = C;
+  }
+  const C = cfg.embedDim[3];
+  m.bn('norm', C); convB('head', [classes, C]);
+  return m.sd;
+}

@@ -1,0 +1,121 @@
+// The fused schedule: each layer on webvit's fused kernels, BatchNorms and LayerNorm affines folded
+// into the neighbouring weights at build time, activations, gates and residual adds done in the
+// kernels' prologues and epilogues, window partitioning and sampling by indexing. What a kernel
+// cannot take is emitted as its own dispatch (eager.ts), so any layer description lowers.
+// A GPU-tuned variant is a subclass overriding the layers it lowers differently, e.g.
+//   class OneKernelFfn extends FusedSchedule { ffn(x, f) { …ffn(g, …) from ops/ffn.ts… } }
+import type { Tensor } from '../graph/ir.ts';
+import { squeezeExciteGate } from '../ops/squeeze-excite.ts';
+import { cascadedAttention } from '../ops/cascaded-attention.ts';
+import { patchEmbed } from '../ops/patch-embed.ts';
+import { lnQkv } from '../ops/ln-qkv.ts';
+import { attention } from '../ops/attention.ts';
+import { localPropProj } from '../ops/local-prop-proj.ts';
+import { poolLinear } from '../ops/pool-linear.ts';
+import { batchNormScaleShift, foldBatchNorm, foldBatchNormIntoLinearInput, foldInputAffine } from '../weights/fold.ts';
+import { convKernel, emitPost, emitPre, isDepthwise, isPointwise, type Epilogue } from './eager.ts';
+import { BN_EPS, windowProj } from './window-attention.ts';
+import {
+  Schedule, commonModule, postOp, preModule, preOp,
+  type ClassifierLayer, type ConvLayer, type PatchEmbedLayer, type Post, type SparseAttentionLayer, type SqueezeExciteLayer, type WindowAttentionLayer,
+} from './layers.ts';
+
+export class FusedSchedule extends Schedule {
+  readonly name: string = 'fused';
+
+  conv(x: Tensor, c: ConvLayer): Tensor {
+    const { conv } = c;
+    const pre = c.pre ?? [], post = c.post ?? [];
+    let { weight, bias } = c.bn ? foldBatchNorm(conv.weight, conv.cout, conv.bias, c.bn.params, c.bn.eps) : { weight: conv.weight, bias: conv.bias ?? new Float32Array(conv.cout) };
+    // The kernel's input stage takes a suffix of the pre-ops: LayerNorm alone, or ReLU, then the gate,
+    // then a BatchNorm folded into the weights (1×1 convs only: a padded conv would see BN's shift at the borders).
+    let take = 0;
+    const epi: Epilogue = {};
+    if (isPointwise(c)) {
+      const last = pre[pre.length - 1];
+      if (last?.kind === 'ln') { epi.ln = last.ln; take = 1; } else {
+        const order = ['relu', 'gate', 'bn'];
+        let at = order.length;
+        for (let i = pre.length - 1; i >= 0; i--) {
+          const k = order.indexOf(pre[i].kind);
+          if (k < 0 || k >= at) break;
+          at = k; take++;
+        }
+      }
+      for (const p of pre.slice(pre.length - take)) {
+        if (p.kind === 'bn') {
+          const { scale, shift } = batchNormScaleShift(p.bn.params, p.bn.eps);
+          ({ weight, bias } = foldInputAffine(weight, conv.cout, bias, scale, shift));
+        } else if (p.kind === 'relu') epi.reluIn = true;
+        else if (p.kind === 'gate') epi.scale = p.gate;
+      }
+    }
+    const outer = pre.slice(0, pre.length - take);
+    const inner = pre.slice(pre.length - take);
+    const input = outer.reduce((t, p) => emitPre(this.g, t, p), x);
+    // The epilogue takes ReLU (or GELU on 1×1 convs), then the residual add (on 1×1 convs, or a
+    // depthwise conv adding its own input).
+    let used = 0;
+    if (post[0]?.kind === 'relu' || (post[0]?.kind === 'gelu' && isPointwise(c))) { epi[post[0].kind === 'relu' ? 'reluOut' : 'geluOut'] = true; used = 1; }
+    const add = post[used];
+    if (add?.kind === 'add' && (isPointwise(c) || (isDepthwise(c) && add.residual === input && conv.stride === 1 && 2 * conv.pad === conv.k - 1))) {
+      epi.residual = add.residual; used++;
+    }
+    const conved = post.slice(0, used);
+    const kind = c.eager ?? 'convolution';
+    const ops = [...inner.map(preOp), ...(kind === 'bmm' ? ['bmm', 'add'] : [kind]), ...(c.bn ? ['native_batch_norm'] : []), ...conved.map(postOp)];
+    const module = commonModule([c.module, ...(c.bn ? [c.bn.module] : []), ...inner.map(preModule), ...conved.map((p: Post) => p.module)]);
+    const y = this.g.within({ module, ops }, () => convKernel(this.g, c.module, input, weight, bias, c, epi));
+    return post.slice(used).reduce((t, p) => emitPost(this.g, t, p), y);
+  }
+
+  squeezeExcite(x: Tensor, s: SqueezeExciteLayer): Tensor {
+    return squeezeExciteGate(this.g, s.module, x, s.fc1.weight, s.fc1.bias, s.fc2.weight, s.fc2.bias, s.reduced);
+  }
+
+  windowAttention(x: Tensor, a: WindowAttentionLayer): Tensor {
+    const fold = (l: WindowAttentionLayer['proj']) => foldBatchNorm(l.conv.weight, l.conv.cout, null, l.bn, BN_EPS);
+    const attn = `${a.module}.m.attn`;
+    const cat = cascadedAttention(this.g, attn, x, {
+      keyDim: a.keyDim, qkv: a.qkv.map(fold), dw: a.dw.map((d) => ({ ...fold(d), k: d.conv.k })), biases: a.biases,
+    }, a.window);
+    return this.conv(cat, { ...windowProj(a), post: [{ kind: 'add', module: a.module, residual: x }] });
+  }
+
+  patchEmbed(x: Tensor, p: PatchEmbedLayer): Tensor {
+    const { conv, ln } = p;
+    return this.g.within({ module: p.module, ops: ['convolution', 'native_layer_norm', 'clone'] }, () =>
+      patchEmbed(this.g, p.module, x, conv.weight, conv.bias ?? new Float32Array(conv.cout), ln.gamma, ln.beta, conv.k, ln.eps));
+  }
+
+  sparseAttention(x: Tensor, a: SparseAttentionLayer): Tensor {
+    const g = this.g, at = `${a.module}.attn`;
+    const qkv = g.within({ module: commonModule([a.norm1.module, a.qkv.module]), ops: ['native_layer_norm', ...(a.sr > 1 ? ['avg_pool2d', 'bmm', 'add'] : ['addmm'])] }, () =>
+      lnQkv(g, a.qkv.module, x, a.sr, a.norm1, a.qkv.weight, a.qkv.bias));
+    const o = g.within({ module: at, ops: ['bmm', 'mul', '_softmax', 'bmm', ...(a.heads > 1 ? ['clone'] : [])] }, () => attention(g, `${at}.attn`, qkv, a.heads));
+    const ops = [...(a.localProp ? ['convolution', 'native_layer_norm'] : []), 'addmm', 'add'];
+    return g.within({ module: a.module, ops }, () => localPropProj(g, a.proj.module, o, a.sr, a.localProp, a.norm, a.proj, x));
+  }
+
+  classifier(x: Tensor, c: ClassifierLayer): Tensor {
+    const C = x.shape[1];
+    // A BatchNorm before the mean pool commutes with it (per-channel affine): fold both into the linear.
+    const fold = (h: NonNullable<ClassifierLayer['dist']>) => {
+      const classes = h.linear.bias.length;
+      let { weight, bias } = { weight: h.linear.weight, bias: h.linear.bias };
+      if (h.bn) ({ weight, bias } = foldBatchNormIntoLinearInput(weight, classes, bias, h.bn.params, h.bn.eps));
+      if (c.preBN) ({ weight, bias } = foldBatchNormIntoLinearInput(weight, classes, bias, c.preBN.params, c.preBN.eps));
+      return { weight, bias, classes };
+    };
+    let head = fold(c.head);
+    if (c.dist) {
+      const d = fold(c.dist);
+      head = { weight: head.weight.map((v, i) => (v + d.weight[i]) / 2), bias: head.bias.map((v, i) => (v + d.bias[i]) / 2), classes: head.classes };
+    }
+    const heads = [c.head, ...(c.dist ? [c.dist] : [])];
+    const ops = [...(c.preBN ? ['native_batch_norm'] : []), 'mean', ...heads.flatMap((h) => [...(h.bn ? ['native_batch_norm'] : []), 'addmm']), ...(c.dist ? ['add', 'div'] : [])];
+    if (head.weight.length !== head.classes * C) throw new Error(`head: weight has ${head.weight.length} values, expected ${head.classes}×${C}`);
+    return this.g.within({ module: '', ops }, () => poolLinear(this.g, 'head', x, head.weight, head.bias, head.classes));
+  }
+}
+

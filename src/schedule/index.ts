@@ -1,0 +1,18 @@
+// The schedules a model can be lowered to, by name.
+import type { GraphBuilder } from '../graph/builder.ts';
+import { FusedSchedule } from './fused.ts';
+import { UnfusedSchedule } from './unfused.ts';
+import type { Schedule } from './layers.ts';
+
+export const SCHEDULES = {
+  /** webvit's fused kernels: what inference runs */
+  fused: (g: GraphBuilder): Schedule => new FusedSchedule(g),
+  /** one dispatch per PyTorch eager op: the profiler's baseline */
+  unfused: (g: GraphBuilder): Schedule => new UnfusedSchedule(g),
+};
+export type ScheduleName = keyof typeof SCHEDULES;
+
+export function scheduleNamed(name: string): (g: GraphBuilder) => Schedule {
+  if (!Object.hasOwn(SCHEDULES, name)) throw new Error(`unknown schedule "${name}"; one of: ${Object.keys(SCHEDULES).join(', ')}`);
+  return SCHEDULES[name as ScheduleName];
+}

@@ -1,0 +1,139 @@
+// The model description: a model builder calls one method of a Schedule per upstream layer (a conv
+// with the BatchNorm, activation and residual around it, an FFN, an attention block, …), passing the
+// checkpoint's tensors as they are (nothing folded) and the upstream module path of every op.
+// A Schedule lowers each call to dispatches: FusedSchedule to webvit's fused kernels (BN folded),
+// UnfusedSchedule to one dispatch per PyTorch eager op. A third schedule overrides only the layers
+// it lowers differently (see FusedSchedule for the pattern).
+import type { GraphBuilder } from '../graph/builder.ts';
+import type { Tensor } from '../graph/ir.ts';
+import type { BatchNormParams } from '../weights/fold.ts';
+
+/** A PyTorch Conv2d's weight [cout, cin/groups, k, k] and optional bias, with its hyper-parameters. */
+export interface ConvWeights {
+  weight: Float32Array; bias: Float32Array | null;
+  cin: number; cout: number; k: number; stride: number; pad: number; groups: number;
+}
+
+export interface BatchNorm { module: string; params: BatchNormParams; eps: number }
+export interface LayerNorm { module: string; gamma: Float32Array; beta: Float32Array; eps: number }
+export interface Linear { module: string; weight: Float32Array; bias: Float32Array }
+
+/** Ops between the layer's input and its conv, in order. */
+export type Pre =
+  | { kind: 'bn'; bn: BatchNorm }                      // BatchNorm2d over the input channels
+  | { kind: 'ln'; ln: LayerNorm }                      // LayerNorm over the channels of each pixel (a token-major view)
+  | { kind: 'relu'; module: string }
+  | { kind: 'gate'; module: string; gate: Tensor };    // x · gate[b, c] (squeeze-excite's product; gate is [B, C])
+
+/** Ops after the conv (and its BatchNorm), in order. */
+export type Post =
+  | { kind: 'relu' | 'gelu'; module: string }
+  | { kind: 'add'; module: string; residual: Tensor }; // x + f(x): the Residual's add
+
+export interface ConvLayer {
+  /** the conv's module, e.g. "blocks1.0.ffn0.m.pw1.c" */
+  module: string;
+  conv: ConvWeights;
+  /** a BatchNorm2d right after the conv (Conv2d_BN) */
+  bn?: BatchNorm;
+  pre?: Pre[];
+  post?: Post[];
+  /**
+   * How eager runs the product: a convolution; a Linear on contiguous tokens (addmm); a Linear on a
+   * non-contiguous token view (bmm, then its bias added by its own kernel). Default convolution.
+   */
+  eager?: 'convolution' | 'addmm' | 'bmm';
+}
+
+/** Residual(FFN): x + fc2(act(fc1(pre(x)))), fc1/fc2 1×1 convs (or linears on tokens) with optional BatchNorms. */
+export interface FfnLayer {
+  fc1: Omit<ConvLayer, 'pre' | 'post'>;
+  fc2: Omit<ConvLayer, 'pre' | 'post'>;
+  pre?: Pre[];
+  act: { kind: 'relu' | 'gelu'; module: string };
+  /** the Residual's module (its add) */
+  residual: string;
+}
+
+/** Squeeze-excite's gate: sigmoid(fc2(relu(fc1(mean_HW x)))) → [B, C]; the product x · gate is the next conv's `gate` pre-op. */
+export interface SqueezeExciteLayer {
+  module: string;
+  fc1: { weight: Float32Array; bias: Float32Array };
+  fc2: { weight: Float32Array; bias: Float32Array };
+  reduced: number;
+}
+
+/** EfficientViT's Residual(LocalWindowAttention) with cascaded group attention, as upstream runs it. */
+export interface WindowAttentionLayer {
+  /** the Residual's module, e.g. "blocks1.0.mixer" (LocalWindowAttention is `${module}.m`, the attention `${module}.m.attn`) */
+  module: string;
+  keyDim: number;
+  /** window side r (r×r tokens) */
+  window: number;
+  /** per head: qkv Conv2d_BN (d → 2·keyDim + d) and the depthwise Conv2d_BN on q */
+  qkv: { conv: ConvWeights; bn: BatchNormParams }[];
+  dw: { conv: ConvWeights; bn: BatchNormParams }[];
+  /** [heads, r·r] attention biases and their [N, N] offset index table */
+  biases: Float32Array;
+  biasIdxs: Int32Array;
+  proj: { conv: ConvWeights; bn: BatchNormParams };
+}
+
+/** EdgeViT's patch embedding: conv (kernel = stride) then LayerNorm over channels. */
+export interface PatchEmbedLayer { module: string; conv: ConvWeights; ln: LayerNorm }
+
+/** EdgeViT's x + proj(GlobalSparseAttn(LN(x))) (the SelfAttn's attention half). */
+export interface SparseAttentionLayer {
+  /** the SelfAttn module (its add); the attention is `${module}.attn` */
+  module: string;
+  norm1: LayerNorm;
+  sr: number;
+  heads: number;
+  qkv: Linear;
+  /** sr > 1: LocalProp (depthwise ConvTranspose2d, kernel = stride = sr) and the LayerNorm after it */
+  localProp: { weight: Float32Array; bias: Float32Array } | null;
+  norm: LayerNorm | null;
+  proj: Linear;
+}
+
+/** Global mean pool and a linear head, with an optional BatchNorm before the pool (EdgeViT) or after it (EfficientViT's BN_Linear), and an optional distillation head averaged in. */
+export interface ClassifierLayer {
+  preBN?: BatchNorm;
+  head: { bn?: BatchNorm; linear: Linear };
+  dist?: { bn?: BatchNorm; linear: Linear };
+}
+
+export abstract class Schedule {
+  abstract readonly name: string;
+  constructor(readonly g: GraphBuilder) {}
+
+  /** Runs `fn` with every node it makes tagged as part of model layer `layer`. */
+  layer<T>(layer: string, fn: () => T): T { return this.g.within({ layer }, fn); }
+
+  abstract conv(x: Tensor, c: ConvLayer): Tensor;
+
+  /** Two convs, the activation after the first and the residual add after the second. */
+  ffn(x: Tensor, f: FfnLayer): Tensor {
+    const h = this.conv(x, { ...f.fc1, pre: f.pre, post: [f.act] });
+    return this.conv(h, { ...f.fc2, post: [{ kind: 'add', module: f.residual, residual: x }] });
+  }
+
+  abstract squeezeExcite(x: Tensor, s: SqueezeExciteLayer): Tensor;
+  abstract windowAttention(x: Tensor, a: WindowAttentionLayer): Tensor;
+  abstract patchEmbed(x: Tensor, p: PatchEmbedLayer): Tensor;
+  abstract sparseAttention(x: Tensor, a: SparseAttentionLayer): Tensor;
+  abstract classifier(x: Tensor, c: ClassifierLayer): Tensor;
+}
+
+/** The aten op each pre/post op runs as. */
+export const preOp = (p: Pre): string => ({ bn: 'native_batch_norm', ln: 'native_layer_norm', relu: 'relu', gate: 'mul' })[p.kind];
+export const postOp = (p: Post): string => p.kind;
+export const preModule = (p: Pre): string => (p.kind === 'bn' ? p.bn.module : p.kind === 'ln' ? p.ln.module : p.module);
+
+/** The innermost module containing all of `modules` ("" is the model itself). */
+export function commonModule(modules: string[]): string {
+  const parts = modules.map((m) => (m ? m.split('.') : []));
+  const out: string[] = [];
+  for (let i = 0; parts.every((p) => i < p.length && p[i] === parts[0][i]); i++) out.push(parts[0][i]);
+  return out.join('.');
+}
