@@ -12,8 +12,8 @@ import { goldenCases, logitsError, torchAvailable } from './helpers/golden.ts';
 const bin = fileURLToPath(new URL('../bin/webvit.js', import.meta.url));
 const skip = !torchAvailable() && 'python3-torch is not installed (npm test installs it)';
 
-for (const spec of ['efficientvit_m2:224:2', 'edgevit_xs:224:1']) {
-  test(`webvit infer ${spec} matches PyTorch and reports its dispatches`, { skip, timeout: 300_000 }, () => {
+for (const [spec, schedule] of [['efficientvit_m2:224:2', 'fused'], ['edgevit_xs:224:1', 'fused'], ['efficientvit_m2:224:2', 'unfused']]) {
+  test(`webvit infer ${spec} --schedule ${schedule} matches PyTorch and reports its dispatches`, { skip, timeout: 300_000 }, () => {
     const [c] = goldenCases([spec]);
     const dir = mkdtempSync(path.join(tmpdir(), 'webvit-cli-'));
     try {
@@ -21,9 +21,10 @@ for (const spec of ['efficientvit_m2:224:2', 'edgevit_xs:224:1']) {
       writeFileSync(pth, c.pth);
       writeFileSync(input, new Uint8Array(c.input.buffer, c.input.byteOffset, c.input.byteLength));
       const out = execFileSync(process.execPath, [bin, 'infer', '--model', c.model, '--weights', pth, '--input', input,
-        '--res', String(c.height), '--batch', String(c.batch), '--output', output], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+        '--res', String(c.height), '--batch', String(c.batch), '--output', output, '--schedule', schedule], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
       assert.match(out, /image 0: top-5 \d+ \(-?\d+\.\d+\)/);
       assert.match(out, /per inference: \d+ dispatches, \d+ GPU buffers/);
+      assert.match(out, new RegExp(`\\(${schedule}\\) on `));
       const b = readFileSync(output);
       const logits = new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
       const { maxDiff, tolerance } = logitsError(logits, c.logits);

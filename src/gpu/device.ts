@@ -1,10 +1,15 @@
 // One GPUDevice for the runtime, on whatever GPU object the platform gives (navigator.gpu in a
 // browser, Dawn's node bindings in Node). Validation errors never pass silently: uncaptured ones
 // are logged with their message, and the runtime wraps its own work in error scopes.
+/** Chromium's feature for timestamps between the dispatches of one pass (with --enable-webgpu-developer-features). */
+export const INSIDE_PASSES = 'chromium-experimental-timestamp-query-inside-passes';
+
 export interface Gpu {
   device: GPUDevice;
   adapterInfo: { vendor: string; architecture: string; device: string; description: string };
   hasTimestamps: boolean;
+  /** a software (CPU) adapter: the browser's fallback adapter, or a CPU Vulkan driver such as SwiftShader */
+  isFallback: boolean;
   /** Set when the device is lost; every later use throws with this reason. */
   lost: string | null;
   /** Objects that must outlive the device (Dawn's node instance segfaults if collected). */
@@ -20,10 +25,12 @@ export async function openDevice(gpu: GPU, keepAlive?: unknown, sleepBeforeReadb
   const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
   if (!adapter) throw new Error('no WebGPU adapter: this browser or driver exposes none (try Chrome/Edge 113+, or enable WebGPU in its flags)');
   const hasTimestamps = adapter.features.has('timestamp-query');
+  // Timestamps between dispatches of one pass (Chromium with --enable-webgpu-developer-features): the profiler's best method.
+  const inside = adapter.features.has(INSIDE_PASSES);
   const a = adapter.limits;
   // Ask for what the adapter can do: big models need more than the default 128 MiB bindings.
   const device = await adapter.requestDevice({
-    requiredFeatures: hasTimestamps ? ['timestamp-query'] : [],
+    requiredFeatures: [...(hasTimestamps ? ['timestamp-query'] : []), ...(inside ? [INSIDE_PASSES] : [])] as GPUFeatureName[],
     requiredLimits: {
       maxStorageBufferBindingSize: a.maxStorageBufferBindingSize,
       maxBufferSize: a.maxBufferSize,
@@ -38,6 +45,8 @@ export async function openDevice(gpu: GPU, keepAlive?: unknown, sleepBeforeReadb
     device,
     adapterInfo: { vendor: info.vendor ?? '', architecture: info.architecture ?? '', device: info.device ?? '', description: info.description ?? '' },
     hasTimestamps,
+    isFallback: Boolean((info as { isFallbackAdapter?: boolean }).isFallbackAdapter ?? (adapter as { isFallbackAdapter?: boolean }).isFallbackAdapter)
+      || /swiftshader|llvmpipe|lavapipe|warp/i.test(`${info.architecture} ${info.device} ${info.description}`),
     lost: null,
     keepAlive,
     sleepBeforeReadback,

@@ -13,6 +13,8 @@ const SWIFTSHADER_ICDS = [
 export interface NodeGpuOptions {
   /** Dawn toggles, e.g. ['disable_robustness'] (needs allow_unsafe_apis, added for you). */
   toggles?: string[];
+  /** Dawn toggles to turn off, e.g. ['timestamp_quantization'] for unquantised GPU timestamps (profiling). */
+  disable?: string[];
 }
 
 export async function openNodeGpu(opts: NodeGpuOptions = {}): Promise<Gpu> {
@@ -21,7 +23,10 @@ export async function openNodeGpu(opts: NodeGpuOptions = {}): Promise<Gpu> {
   });
   Object.assign(globalThis, webgpu.globals);
   process.env.XDG_RUNTIME_DIR ??= '/tmp';
-  const flags = opts.toggles?.length ? [`enable-dawn-features=allow_unsafe_apis,${opts.toggles.join(',')}`] : [];
+  const flags = [
+    ...(opts.toggles?.length ? [`enable-dawn-features=allow_unsafe_apis,${opts.toggles.join(',')}`] : []),
+    ...(opts.disable?.length ? [`disable-dawn-features=${opts.disable.join(',')}`] : []),
+  ];
   const tryOpen = async () => {
     const instance = webgpu.create(flags);
     const adapter = await instance.requestAdapter();

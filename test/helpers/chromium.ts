@@ -24,8 +24,13 @@ export interface PageRun {
   adapter: { vendor: string; architecture: string; device: string; description: string };
 }
 
-/** `profiling` adds --enable-webgpu-developer-features (unquantised timestamps) for benchmarks. */
+/** `profiling` adds --enable-webgpu-developer-features (unquantised timestamps, timestamps inside passes) for benchmarks and the profiler. */
 export async function openDemo(opts: { profiling?: boolean } = {}): Promise<DemoPage> {
+  return openPage('index.html', opts);
+}
+
+/** A page of the repo (served on localhost) in headless Chromium, once its body has data-ready="1". */
+export async function openPage(file: string, opts: { profiling?: boolean } = {}): Promise<DemoPage> {
   if (!chromiumAvailable()) throw new Error(`no Chromium at ${CHROMIUM}: run \`npm run setup\` (apt-installs chromium) or set WEBVIT_CHROMIUM`);
   await bundle();
   const server = await startServer(REPO_ROOT);
@@ -40,13 +45,13 @@ export async function openDemo(opts: { profiling?: boolean } = {}): Promise<Demo
     const logs: string[] = [];
     page.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warning') logs.push(`[${m.type()}] ${m.text()}`); });
     page.on('pageerror', (e) => logs.push(`[pageerror] ${e.message}`));
-    const url = `${server.url}index.html`;
+    const url = `${server.url}${file}`;
     await page.goto(url);
     try {
-      await page.waitForSelector('body[data-ready="1"]', { timeout: 15_000 });
+      await page.waitForSelector('body[data-ready="1"]', { state: 'attached', timeout: 15_000 });
     } catch {
       const shown = await page.textContent('#error').catch(() => '');
-      throw new Error(`the demo page at ${url} never became ready. Page error box: "${shown}". Console:\n${logs.join('\n') || '(nothing)'}`);
+      throw new Error(`the page at ${url} never became ready. Page error box: "${shown}". Console:\n${logs.join('\n') || '(nothing)'}`);
     }
     const b = browser;
     return {

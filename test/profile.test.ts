@@ -1,0 +1,129 @@
+// The profiler on the Node adapter: roofs measured once and cached per adapter; a profile of both
+// schedules whose per-category and per-layer sums equal the total, whose verdicts follow the roofs,
+// whose per-dispatch sum agrees with the whole pass; the trace and the SVG it writes; the CLI.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { runtime } from './helpers/gpu.ts';
+import { Model } from '../src/model.ts';
+import { modelInfo } from '../src/models/registry.ts';
+import { randomStateDict } from '../src/models/random.ts';
+import { adapterRoofs, type Roofs } from '../src/profile/roofs.ts';
+import { profileModel, type ProfileReport } from '../src/profile/profile.ts';
+import { chromeTrace } from '../src/profile/trace.ts';
+import { profileSvg } from '../src/profile/svg.ts';
+import { profileText } from '../src/profile/report.ts';
+import { fileRoofCache } from '../src/cli/roof-cache.ts';
+import { CATEGORIES } from '../src/graph/ir.ts';
+
+const bin = fileURLToPath(new URL('../bin/webvit.js', import.meta.url));
+const tmp = mkdtempSync(path.join(tmpdir(), 'webvit-profile-'));
+test.after(() => rmSync(tmp, { recursive: true, force: true }));
+
+let roofs: Roofs & { cached: boolean };
+
+test('roofs are measured once per adapter, then read from the cache; a broken cache file is ignored', async () => {
+  const rt = await runtime();
+  const file = path.join(tmp, 'roofs.json');
+  writeFileSync(file, '{ not json');
+  const first = await adapterRoofs(rt, { cache: fileRoofCache(file), platform: 'test' });
+  assert.equal(first.cached, false);
+  assert.ok(first.gflops > 0 && first.gbs > 0 && Math.abs(first.ridge - first.gflops / first.gbs) < 1e-9, JSON.stringify(first));
+  assert.ok(Object.keys(first.matmul.candidates).length >= 2, 'the matmul roof is the best of several kernels');
+  const second = await adapterRoofs(rt, { cache: fileRoofCache(file), platform: 'test' });
+  assert.equal(second.cached, true);
+  assert.equal(second.gflops, first.gflops);
+  const other = fileRoofCache(file).load('another adapter');
+  assert.equal(other, null);
+  roofs = second;
+});
+
+let report: ProfileReport;
+
+test('a profile of both schedules: every dispatch timed and placed; categories and layers sum to the total', async () => {
+  const name = 'efficientvit_m0';
+  const model = new Model(await runtime(), modelInfo(name), randomStateDict(name));
+  try {
+    report = await profileModel(model, { batch: 1, height: 224, width: 224, schedules: ['fused', 'unfused'], runs: 5, roofs, weights: 'random', platform: 'test' });
+  } finally {
+    model.destroy();
+  }
+  assert.equal(report.timing.method, 'timestamp-per-pass');
+  const f = report.schedules.fused!, u = report.schedules.unfused!;
+  assert.equal(f.dispatches, 119);
+  assert.equal(u.dispatches, 458);
+  for (const s of [f, u]) {
+    const close = (a: number, b: number, what: string) => assert.ok(Math.abs(a - b) <= 1e-9 * Math.max(1, b), `${s.schedule} ${what}: ${a} != ${b}`);
+    close(s.categories.reduce((a, c) => a + c.ms, 0), s.sumMs, 'Σ categories');
+    close(s.layers.reduce((a, c) => a + c.ms, 0), s.sumMs, 'Σ layers');
+    close(s.categories.reduce((a, c) => a + c.share, 0), 1, 'Σ shares');
+    assert.deepEqual(s.categories.map((c) => c.key), [...CATEGORIES]);
+    assert.equal(s.categories.reduce((a, c) => a + c.dispatches, 0), s.dispatches);
+    for (const r of s.records) {
+      assert.ok(r.ms >= 0 && r.msMin <= r.ms && r.ms <= r.msMax, `${r.name}: ${r.msMin} ≤ ${r.ms} ≤ ${r.msMax}`);
+      assert.equal(r.bound, r.intensity < roofs.ridge ? 'memory' : 'compute', r.name);
+      assert.ok(r.module !== undefined && r.layer && r.kernel.includes('.wgsl:'), r.name);
+    }
+    // Medians of 5 runs: the dispatches add up to the whole pass within the stated tolerance.
+    assert.ok(s.withinTolerance, `${s.schedule}: Σ dispatches ${s.sumMs} ms vs whole pass ${s.wholeMs} ms`);
+  }
+  // Fusion removes every standalone normalization, addition, reshape and copy dispatch.
+  for (const k of ['norm', 'add', 'reshape', 'copy']) assert.equal(f.categories.find((c) => c.key === k)!.dispatches, 0, k);
+  assert.ok(u.categories.filter((c) => c.key !== 'matmul').every((c) => c.memoryBound), 'eager\'s non-matmul categories are memory-bound');
+  assert.equal(report.comparison!.layers.length, new Set(f.records.map((r) => r.layer)).size);
+  const text = profileText(report);
+  assert.match(text, /fusion: 458 → 119 dispatches/);
+  assert.match(text, /top 10 layers by time/);
+});
+
+test('the trace has one complete event per dispatch, in order, with its module, kernel, FLOPs and bytes', () => {
+  const trace = JSON.parse(JSON.stringify(chromeTrace(report)));
+  for (const [pid, s] of Object.values(report.schedules).entries()) {
+    const events = trace.traceEvents.filter((e: { ph: string; pid: number }) => e.ph === 'X' && e.pid === pid);
+    assert.equal(events.length, s.dispatches);
+    events.forEach((e: { ts: number; dur: number; args: Record<string, unknown> }, i: number) => {
+      const r = s.records[i];
+      assert.equal(e.args.module, r.module);
+      assert.equal(e.args.kernel, r.kernel);
+      assert.equal(e.args.flops, r.flops);
+      assert.equal(e.args.bytes, r.bytesRead + r.bytesWritten);
+      assert.equal(e.args.bound, r.bound);
+      if (i > 0) assert.ok(e.ts >= events[i - 1].ts + events[i - 1].dur - 1e-6);
+    });
+  }
+});
+
+test('the SVG has a bar per schedule and category and a dot per dispatch with FLOPs', () => {
+  const svg = profileSvg(report);
+  assert.match(svg, /^<svg xmlns="http:\/\/www.w3.org\/2000\/svg"/);
+  assert.ok(svg.trimEnd().endsWith('</svg>'));
+  const dots = Object.values(report.schedules).reduce((a, s) => a + s.records.filter((r) => r.flops > 0 && r.ms > 0).length, 0);
+  assert.equal((svg.match(/<circle /g) ?? []).length, dots + CATEGORIES.length); // + the legend's swatches
+  assert.equal((svg.match(/<rect x=/g) ?? []).length, 2 * CATEGORIES.length + 2); // bars + legend swatches
+  for (const label of ['Matrix', 'Reshape', 'Normalization', 'Copy', 'Addition', 'Others', 'ridge']) assert.ok(svg.includes(label), label);
+});
+
+test('webvit profile writes the table, JSON, SVG and trace for an EdgeViT (both schedules)', { timeout: 600_000 }, () => {
+  const [json, svg, trace] = ['p.json', 'p.svg', 't.json'].map((f) => path.join(tmp, f));
+  const out = execFileSync(process.execPath, [bin, 'profile', '--model', 'edgevit_xxs', '--schedule', 'both', '--runs', '2', '--json', json, '--svg', svg, '--trace', trace],
+    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, XDG_CACHE_HOME: tmp } });
+  assert.match(out, /fused: 77 dispatches/);
+  assert.match(out, /unfused: 206 dispatches/);
+  assert.match(out, /Normalization/);
+  const r = JSON.parse(readFileSync(json, 'utf8')) as ProfileReport;
+  assert.equal(r.schema, 'webvit-profile/1');
+  assert.equal(r.weights, 'random (seed 0)');
+  assert.equal(JSON.parse(readFileSync(trace, 'utf8')).traceEvents.filter((e: { ph: string }) => e.ph === 'X').length, 77 + 206);
+  assert.match(readFileSync(svg, 'utf8'), /<svg/);
+});
+
+test('webvit profile refuses a bad --schedule and an unknown option, saying why', () => {
+  for (const [args, why] of [[['--model', 'efficientvit_m0', '--schedule', 'fast'], /--schedule must be fused, unfused or both/], [['--model', 'efficientvit_m0', '--nope'], /Unknown option '--nope'/]] as const) {
+    assert.throws(() => execFileSync(process.execPath, [bin, 'profile', ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }),
+      (e: { stderr: string; status: number }) => { assert.equal(e.status, 1); assert.match(e.stderr, why); return true; });
+  }
+});
