@@ -2,6 +2,7 @@
 // (pw1 with reluOut, pw2 with the residual), at EfficientViT's FFN shapes (Hd = 2C).
 //   node --import tsx bench/kernels-ffn.ts [--sweep] [--filter=TEXT]
 // --sweep also runs the fused kernel with every pixel-tile width (pq).
+import { pointwise } from '../src/ops/pointwise.ts';
 import { ffn, type FfnOptions } from '../src/ops/ffn.ts';
 import { GraphBuilder } from '../src/graph/builder.ts';
 import type { Tensor } from '../src/graph/ir.ts';
@@ -30,7 +31,7 @@ for (const [B, C, H, W] of SHAPES) {
   const w2 = randomArray(C * hd, 3).map((v) => v / Math.sqrt(hd)), b2 = randomArray(C, 4);
   const tag = `B${B} C${C} P${H * W}`;
   const variants: [string, (o: FfnOptions) => (g: GraphBuilder, xs: Tensor[]) => Tensor, FfnOptions][] = [
-    ['2×pointwise', (o) => (g, [x]) => ffn(g, 'ffn', x, w1, b1, w2, b2, { ...o, fused: false }), {}],
+    ['2×pointwise', () => (g, [x]) => pointwise(g, 'pw2', pointwise(g, 'pw1', x, w1, b1, hd, { reluOut: true }), w2, b2, C, { residual: x }), {}],
     ['ffn', (o) => (g, [x]) => ffn(g, 'ffn', x, w1, b1, w2, b2, o), {}],
     ...(sweep ? Object.entries(SWEEP).map(([n, o]) => [`ffn ${n}`, (oo: FfnOptions) => (g: GraphBuilder, [x]: Tensor[]) => ffn(g, 'ffn', x, w1, b1, w2, b2, oo), o] as any) : []),
   ];

@@ -28,7 +28,6 @@ const cases: { B: number; C: number; hidden: number; H: number; W: number; opts?
   { B: 1, C: 64, hidden: 128, H: 14, W: 14, why: 'EfficientViT stage 1' },
   { B: 2, C: 128, hidden: 256, H: 7, W: 7, why: 'EfficientViT stage 2' },
   { B: 1, C: 384, hidden: 768, H: 4, W: 4, why: 'EfficientViT-M4 stage 3' },
-  { B: 2, C: 37, hidden: 30, H: 5, W: 9, opts: { fused: false }, why: 'unfused: two pointwise dispatches' },
 ];
 
 for (const { B, C, hidden, H, W, opts, why } of cases) {

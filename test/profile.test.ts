@@ -122,7 +122,7 @@ test('webvit profile writes the table, JSON, SVG and trace for an EdgeViT (both 
 });
 
 test('webvit profile refuses a bad --schedule and an unknown option, saying why', () => {
-  for (const [args, why] of [[['--model', 'efficientvit_m0', '--schedule', 'fast'], /--schedule must be fused, unfused or both/], [['--model', 'efficientvit_m0', '--nope'], /Unknown option '--nope'/]] as const) {
+  for (const [args, why] of [[['--model', 'efficientvit_m0', '--schedule', 'fast'], /--schedule must be fused, unfused, fused-ffn or both/], [['--model', 'efficientvit_m0', '--nope'], /Unknown option '--nope'/]] as const) {
     assert.throws(() => execFileSync(process.execPath, [bin, 'profile', ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }),
       (e: { stderr: string; status: number }) => { assert.equal(e.status, 1); assert.match(e.stderr, why); return true; });
   }

@@ -9,7 +9,7 @@ import { nodeRuntime } from '../node.ts';
 import { Model } from '../model.ts';
 import { MODELS, modelInfo } from '../models/registry.ts';
 import { randomStateDict } from '../models/random.ts';
-import { scheduleNamed, type ScheduleName } from '../schedule/index.ts';
+import { SCHEDULES, scheduleNamed, type ScheduleName } from '../schedule/index.ts';
 import { profileModel } from '../profile/profile.ts';
 import { adapterRoofs } from '../profile/roofs.ts';
 import { profileText } from '../profile/report.ts';
@@ -21,12 +21,13 @@ import { decodeImage, preprocess } from './image.ts';
 
 const USAGE = `usage:
   webvit infer --model NAME --weights FILE [--input RAW.f32 | --image FILE.{png,jpg}] [--res 224 | --res HxW] [--batch 1]
-               [--schedule fused|unfused] [--output LOGITS.f32]
-  webvit profile --model NAME [--weights FILE] [--res N] [--batch N] [--schedule fused|unfused|both] [--runs 7]
+               [--schedule fused|unfused|fused-ffn] [--output LOGITS.f32]
+  webvit profile --model NAME [--weights FILE] [--res N] [--batch N] [--schedule fused|unfused|fused-ffn|both] [--runs 7]
                [--json OUT.json] [--svg OUT.svg] [--trace OUT.json] [--method timestamp-per-pass|wall-clock] [--refresh-roofs]
   webvit demo    (random-weight efficientvit_m0 made by PyTorch, checked against PyTorch's logits)
 models: ${Object.keys(MODELS).join(', ')}
 infer: --input is raw little-endian float32 NCHW [batch, 3, res, res]; without --input or --image a fixed random input is used.
+schedules: fused (inference), unfused (one dispatch per PyTorch eager op), fused-ffn (fused, each FFN one kernel).
 profile: without --weights a seeded random checkpoint is used (GPU time does not depend on the values); the adapter's
   roofs are measured once and cached (--refresh-roofs measures them again).`;
 
@@ -105,7 +106,7 @@ async function profile(flags: ProfileFlags): Promise<void> {
   const info = modelInfo(flags.model);
   const [height, width] = parseRes(flags.res), batch = positive(flags.batch, 'batch', 1), runs = positive(flags.runs, 'runs', 7);
   const which = flags.schedule ?? 'both';
-  if (!['fused', 'unfused', 'both'].includes(which)) throw new Error(`--schedule must be fused, unfused or both, got "${which}"`);
+  if (which !== 'both' && !Object.hasOwn(SCHEDULES, which)) throw new Error(`--schedule must be ${Object.keys(SCHEDULES).join(', ')} or both, got "${which}"`);
   const schedules: ScheduleName[] = which === 'both' ? ['fused', 'unfused'] : [which as ScheduleName];
   // Unquantised timestamps: Dawn rounds them (a browser's anti-fingerprinting measure) unless told not to.
   const rt = await nodeRuntime({ disable: ['timestamp_quantization'] });

@@ -1,24 +1,16 @@
-// EfficientViT's Residual(FFN): one fused kernel (shaders/ffn.wgsl), or two pointwise dispatches:
-//   y = x + w2 · relu(w1 · x + b1) + b2,   x: [B, C, H, W], w1: [Hd, C], w2: [C, Hd] row-major.
+// EfficientViT's Residual(FFN) as one fused kernel (shaders/ffn.wgsl):
+//   y = x + w2 · relu(w1 · x + b1) + b2,   x: [B, C, H, W], w1: [Hd, C], w2: [C, Hd] row-major, BN folded.
 // Tunables chosen here from the shape: PQ (pixel quads per workgroup), WG (one invocation per 16
 // hidden rows), HD (hidden rows). The hidden layer goes through a scratch tensor that only this
-// node uses (the memory planner shares its buffer with other short-lived tensors).
+// node uses (the memory planner shares its buffer with other short-lived tensors). The default
+// (fused) schedule runs an FFN as two pointwise dispatches instead, which measured faster on
+// SwiftShader (bench/README.md); the `fused-ffn` schedule uses this kernel.
 import type { GraphBuilder } from '../graph/builder.ts';
 import { roundUp, type Tensor } from '../graph/ir.ts';
 import { expectLength, grid1d } from './common.ts';
-import { TILE_M, pointwise, tileWeights } from './pointwise.ts';
+import { TILE_M, tileWeights } from './pointwise.ts';
 
 export interface FfnOptions {
-  /** hidden activation: ReLU (EfficientViT, default) or exact GELU (EdgeViT) */
-  act?: 'relu' | 'gelu';
-  /** LayerNorm over the channels before fc1 (EdgeViT's Mlp), fused into fc1 */
-  ln?: { gamma: Float32Array; beta: Float32Array; eps: number };
-  /**
-   * true: one fused dispatch (ffn.wgsl); false: two pointwise dispatches (hidden layer in a tensor).
-   * Default true. On SwiftShader the two dispatches measured 1.1-2× faster (bench/README.md), so a
-   * model built for a CPU adapter should pass false.
-   */
-  fused?: boolean;
   /** the device's maxComputeInvocationsPerWorkgroup (default 256, WebGPU's default limit) */
   maxInvocations?: number;
   /** pixel quads per workgroup: 4, 2 or 1 (default from the shape, see ffnTiling) */
@@ -54,13 +46,6 @@ export function ffn(g: GraphBuilder, name: string, x: Tensor, w1: Float32Array, 
   expectLength(name, 'w1 [hidden, C]', w1, hidden * C);
   expectLength(name, 'w2 [C, hidden]', w2, C * hidden);
   expectLength(name, 'b2', b2, C);
-  // ffn.wgsl fuses the ReLU FFN; GELU and LayerNorm run as two pointwise dispatches (fc1 with the
-  // LayerNorm folded in and GELU on its output, then fc2 with the residual), which on SwiftShader
-  // measured faster than the fused kernel anyway (bench/README.md).
-  if (opts.fused === false || opts.act === 'gelu' || opts.ln) {
-    const h = pointwise(g, `${name}.fc1`, x, w1, b1, hidden, { reluOut: opts.act !== 'gelu', geluOut: opts.act === 'gelu', ln: opts.ln });
-    return pointwise(g, name, h, w2, b2, C, { residual: x });
-  }
   const y = g.tensor(name, [B, C, H, W]);
   const PS = x.planeStride;
   const t = ffnTiling(B, C, hidden, PS, opts);
@@ -71,7 +56,6 @@ export function ffn(g: GraphBuilder, name: string, x: Tensor, w1: Float32Array, 
   g.node({
     name,
     kernel: { file: 'ffn.wgsl', entry: 'main', overrides: { WG: t.wg, PQ: t.pq, HD: t.hd } },
-    category: 'matmul',
     bind: {
       x: { tensor: x }, y: { tensor: y }, h: { tensor: hiddenScratch },
       w1: { weight: g.weight(`${name}.w1`, w1t) },

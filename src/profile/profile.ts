@@ -1,7 +1,7 @@
 // The profiler: times every dispatch of a model's schedules on the running adapter, and turns the
 // times, the graph's FLOP and byte counts and the adapter's roofs into per-dispatch records with a
 // roofline verdict, per-category (the EfficientViT paper's Figure 2) and per-layer aggregates, and a
-// fused-vs-unfused comparison by layer. The JSON schema is documented in docs/profile.md.
+// fused-vs-unfused comparison by layer. The JSON schema and the counting rules are in src/profile/README.md.
 import type { Model } from '../model.ts';
 import type { CompiledGraph } from '../graph/executor.ts';
 import { toPadded } from '../graph/layout.ts';

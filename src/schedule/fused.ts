@@ -2,10 +2,11 @@
 // into the neighbouring weights at build time, activations, gates and residual adds done in the
 // kernels' prologues and epilogues, window partitioning and sampling by indexing. What a kernel
 // cannot take is emitted as its own dispatch (eager.ts), so any layer description lowers.
-// A GPU-tuned variant is a subclass overriding the layers it lowers differently, e.g.
-//   class OneKernelFfn extends FusedSchedule { ffn(x, f) { …ffn(g, …) from ops/ffn.ts… } }
+// A variant (e.g. tuned for GPUs) is a subclass overriding the layers it lowers differently:
+// OneKernelFfnSchedule below is the whole of one.
 import type { Tensor } from '../graph/ir.ts';
 import { squeezeExciteGate } from '../ops/squeeze-excite.ts';
+import { ffn } from '../ops/ffn.ts';
 import { cascadedAttention } from '../ops/cascaded-attention.ts';
 import { patchEmbed } from '../ops/patch-embed.ts';
 import { lnQkv } from '../ops/ln-qkv.ts';
@@ -17,7 +18,7 @@ import { convKernel, emitPost, emitPre, isDepthwise, isPointwise, type Epilogue 
 import { BN_EPS, windowProj } from './window-attention.ts';
 import {
   Schedule, commonModule, postOp, preModule, preOp,
-  type ClassifierLayer, type ConvLayer, type PatchEmbedLayer, type Post, type SparseAttentionLayer, type SqueezeExciteLayer, type WindowAttentionLayer,
+  type ClassifierLayer, type ConvLayer, type FfnLayer, type PatchEmbedLayer, type Post, type SparseAttentionLayer, type SqueezeExciteLayer, type WindowAttentionLayer,
 } from './layers.ts';
 
 export class FusedSchedule extends Schedule {
@@ -26,7 +27,7 @@ export class FusedSchedule extends Schedule {
   conv(x: Tensor, c: ConvLayer): Tensor {
     const { conv } = c;
     const pre = c.pre ?? [], post = c.post ?? [];
-    let { weight, bias } = c.bn ? foldBatchNorm(conv.weight, conv.cout, conv.bias, c.bn.params, c.bn.eps) : { weight: conv.weight, bias: conv.bias ?? new Float32Array(conv.cout) };
+    let { weight, bias } = foldedConv(c);
     // The kernel's input stage takes a suffix of the pre-ops: LayerNorm alone, or ReLU, then the gate,
     // then a BatchNorm folded into the weights (1×1 convs only: a padded conv would see BN's shift at the borders).
     let take = 0;
@@ -119,3 +120,23 @@ export class FusedSchedule extends Schedule {
   }
 }
 
+
+/** A conv's weight and bias with the BatchNorm after it folded in (a zero bias if it has none). */
+function foldedConv(c: Pick<ConvLayer, 'conv' | 'bn'>): { weight: Float32Array; bias: Float32Array } {
+  const { conv } = c;
+  return c.bn ? foldBatchNorm(conv.weight, conv.cout, conv.bias, c.bn.params, c.bn.eps) : { weight: conv.weight, bias: conv.bias ?? new Float32Array(conv.cout) };
+}
+
+/** The fused schedule with each ReLU Residual(FFN) (EfficientViT's) as one ffn.wgsl dispatch instead of two. */
+export class OneKernelFfnSchedule extends FusedSchedule {
+  readonly name: string = 'fused-ffn';
+
+  ffn(x: Tensor, f: FfnLayer): Tensor {
+    if (f.act.kind !== 'relu' || f.pre?.length || !isPointwise(f.fc1) || !isPointwise(f.fc2)) return super.ffn(x, f);
+    const a = foldedConv(f.fc1), b = foldedConv(f.fc2);
+    const bns = [f.fc1.bn, f.fc2.bn].flatMap((n) => (n ? [n] : []));
+    const ops = ['convolution', ...(f.fc1.bn ? ['native_batch_norm'] : []), 'relu', 'convolution', ...(f.fc2.bn ? ['native_batch_norm'] : []), 'add'];
+    const module = commonModule([f.fc1.module, f.fc2.module, f.act.module, f.residual, ...bns.map((n) => n.module)]);
+    return this.g.within({ module, ops }, () => ffn(this.g, f.residual, x, a.weight, a.bias, b.weight, b.bias));
+  }
+}

@@ -1,6 +1,6 @@
 // The schedules a model can be lowered to, by name.
 import type { GraphBuilder } from '../graph/builder.ts';
-import { FusedSchedule } from './fused.ts';
+import { FusedSchedule, OneKernelFfnSchedule } from './fused.ts';
 import { UnfusedSchedule } from './unfused.ts';
 import type { Schedule } from './layers.ts';
 
@@ -9,6 +9,8 @@ export const SCHEDULES = {
   fused: (g: GraphBuilder): Schedule => new FusedSchedule(g),
   /** one dispatch per PyTorch eager op: the profiler's baseline */
   unfused: (g: GraphBuilder): Schedule => new UnfusedSchedule(g),
+  /** fused, with each ReLU FFN in one kernel (ffn.wgsl): slower on SwiftShader, one dispatch fewer per FFN */
+  'fused-ffn': (g: GraphBuilder): Schedule => new OneKernelFfnSchedule(g),
 };
 export type ScheduleName = keyof typeof SCHEDULES;
 
