@@ -1,5 +1,6 @@
 // EdgeViT patch embedding in one dispatch: a strided conv (kernel = stride = KS, no padding) then
-// LayerNorm over the output channels at every output pixel:
+// LayerNorm over the output channels at every output pixel (LN = false: the conv alone, which the
+// unfused schedule runs):
 //   v[co, o] = bias[co] + Σ_{ci,ky,kx} w[co, ci, ky, kx] · x[ci, KS·oy + ky, KS·ox + kx]
 //   y[co, o] = (v[co, o] − mean_o) / √(var_o + eps) · gamma[co] + beta[co]   (biased variance)
 // A workgroup owns all output channels of G tiles of 16 output pixels (pixels flattened oy·Wo + ox,
@@ -36,6 +37,7 @@ struct Params {
 override KS: u32 = 2;  // kernel size = stride
 override NCB: u32 = 1; // channel blocks: ceil(Cout / 16)
 override WG: u32 = 4;  // invocations per workgroup: NCB · G pixel tiles (a multiple of 4 where it can be)
+override LN: bool = true;
 
 var<workgroup> red: array<vec4<f32>, WG * 4>; // (WG, 16 pixels): partial sums of each invocation
 
@@ -237,6 +239,10 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
     t0 = next_tap(t3, last);
   }
 
+  let rows = min(16u, p.Cout - min(cb * 16u, p.Cout));
+  var mean = array<vec4<f32>, 4>();
+  var rstd = array<vec4<f32>, 4>(vec4(1.0), vec4(1.0), vec4(1.0), vec4(1.0));
+  if (LN) { // (an override: uniform, so the barriers in tile_sum stay in uniform control flow)
   // Per-pixel mean over all Cout channels (channels past Cout are exactly 0), then variance.
   let s = array<vec4<f32>, 4>(
     acc[0] + acc[4] + acc[8] + acc[12] + acc[16] + acc[20] + acc[24] + acc[28] + acc[32] + acc[36] + acc[40] + acc[44] + acc[48] + acc[52] + acc[56] + acc[60],
@@ -245,8 +251,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
     acc[3] + acc[7] + acc[11] + acc[15] + acc[19] + acc[23] + acc[27] + acc[31] + acc[35] + acc[39] + acc[43] + acc[47] + acc[51] + acc[55] + acc[59] + acc[63]);
   let inv = 1.0 / f32(p.Cout);
   let sum = tile_sum(lid, g, s);
-  let mean = array<vec4<f32>, 4>(sum[0] * inv, sum[1] * inv, sum[2] * inv, sum[3] * inv);
-  let rows = min(16u, p.Cout - min(cb * 16u, p.Cout));
+  mean = array<vec4<f32>, 4>(sum[0] * inv, sum[1] * inv, sum[2] * inv, sum[3] * inv);
   var d = array<vec4<f32>, 4>();
   sq(&d, 0u < rows, acc[0], acc[1], acc[2], acc[3], mean);
   sq(&d, 1u < rows, acc[4], acc[5], acc[6], acc[7], mean);
@@ -265,8 +270,9 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   sq(&d, 14u < rows, acc[56], acc[57], acc[58], acc[59], mean);
   sq(&d, 15u < rows, acc[60], acc[61], acc[62], acc[63], mean);
   let vs = tile_sum(lid, g, d);
-  let rstd = array<vec4<f32>, 4>(inverseSqrt(vs[0] * inv + p.eps), inverseSqrt(vs[1] * inv + p.eps),
-                                 inverseSqrt(vs[2] * inv + p.eps), inverseSqrt(vs[3] * inv + p.eps));
+  rstd = array<vec4<f32>, 4>(inverseSqrt(vs[0] * inv + p.eps), inverseSqrt(vs[1] * inv + p.eps),
+                             inverseSqrt(vs[2] * inv + p.eps), inverseSqrt(vs[3] * inv + p.eps));
+  }
   if (!mine) { return; }
   let o = (b * p.Cout + cb * 16u) * ps4;
   let ga = array<vec4<f32>, 4>(gamma[cb * 4u], gamma[cb * 4u + 1u], gamma[cb * 4u + 2u], gamma[cb * 4u + 3u]);

@@ -20,17 +20,20 @@ const EMBED: [number, number, number, number, number, number][] = [
 ];
 
 for (const [B, Cin, Cout, H, W, k] of EMBED) {
-  test(`patch embedding B${B} ${Cin}→${Cout} ${H}×${W} k${k} + LayerNorm`, async () => {
+  test(`patch embedding B${B} ${Cin}→${Cout} ${H}×${W} k${k}, with and without LayerNorm`, async () => {
     const x = random(B * Cin * H * W, 51), w = random(Cout * Cin * k * k, 52), b = random(Cout, 53);
     const gamma = random(Cout, 54), beta = random(Cout, 55);
     const conv = ref.conv2d(x, [B, Cin, H, W], w, b, { cout: Cout, kh: k, kw: k, stride: k, pad: 0 });
     const want = ref.layerNormChannels(conv.y, conv.shape, gamma, beta, 1e-5);
     const got = await runGraph([{ shape: [B, Cin, H, W], data: x }], (g, [t]) => {
-      const y = patchEmbed(g, 'pe', t, w, b, gamma, beta, k, 1e-5);
+      const y = patchEmbed(g, 'pe', t, w, b, k, { gamma, beta, eps: 1e-5 });
       assert.deepEqual(y.shape, [B, Cout, Math.floor(H / k), Math.floor(W / k)]);
       return y;
     });
     assertClose(got, want, 1e-5, 1e-5);
+    // Without the LayerNorm: the conv alone (the unfused schedule's kernel for non-overlapping patches).
+    const plain = await runGraph([{ shape: [B, Cin, H, W], data: x }], (g, [t]) => patchEmbed(g, 'pe', t, w, b, k, null));
+    assertClose(plain, conv.y, 1e-5, 1e-5, 'conv without LayerNorm');
   });
 }
 
@@ -42,7 +45,7 @@ test('patch embedding LayerNorm is exact for a large common offset (two-pass sta
   const b = random(Cout, 63).map((v) => 1000 + v), gamma = random(Cout, 64), beta = random(Cout, 65);
   const conv = ref.conv2d(x, [B, Cin, H, W], w, b, { cout: Cout, kh: k, kw: k, stride: k, pad: 0 });
   const want = ref.layerNormChannels(conv.y, conv.shape, gamma, beta, 1e-5);
-  const got = await runGraph([{ shape: [B, Cin, H, W], data: x }], (g, [t]) => patchEmbed(g, 'pe', t, w, b, gamma, beta, k, 1e-5));
+  const got = await runGraph([{ shape: [B, Cin, H, W], data: x }], (g, [t]) => patchEmbed(g, 'pe', t, w, b, k, { gamma, beta, eps: 1e-5 }));
   // 1e-3, not 1e-5: the conv outputs themselves round at 1000 (float32 ulp 6e-5, GPU and reference
   // sum in different orders) before the LayerNorm divides by their spread of ~0.6.
   assertClose(got, want, 1e-3, 1e-3);
@@ -94,6 +97,6 @@ test('localPropProj and patchEmbed reject inconsistent arguments with a hint', (
   assert.throws(() => localPropProj(g, 'lpp', o, 1, { weight: new Float32Array(4), bias: new Float32Array(4) }, null, proj, res), /sr = 1, LocalProp given/);
   assert.throws(() => localPropProj(g, 'lpp', o, 4, { weight: new Float32Array(64), bias: new Float32Array(4) }, null, proj, res), /res has shape \[1,4,4,4\], expected \[1,4,8,8\]/);
   const x = g.input('x', [1, 3, 3, 3]);
-  assert.throws(() => patchEmbed(g, 'pe', x, new Float32Array(5 * 3 * 16), new Float32Array(5), new Float32Array(5), new Float32Array(5), 4, 1e-5), /smaller than one 4×4 patch/);
-  assert.throws(() => patchEmbed(g, 'pe', x, new Float32Array(7), new Float32Array(5), new Float32Array(5), new Float32Array(5), 2, 1e-5), /weight \[5, 3, 2, 2\] has 7 values, expected 60/);
+  assert.throws(() => patchEmbed(g, 'pe', x, new Float32Array(5 * 3 * 16), new Float32Array(5), 4, { gamma: new Float32Array(5), beta: new Float32Array(5), eps: 1e-5 }), /smaller than one 4×4 patch/);
+  assert.throws(() => patchEmbed(g, 'pe', x, new Float32Array(7), new Float32Array(5), 2, null), /weight \[5, 3, 2, 2\] has 7 values, expected 60/);
 });

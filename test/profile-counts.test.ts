@@ -56,7 +56,7 @@ const cases: [string, (g: GraphBuilder, input: (shape: number[]) => Tensor) => v
   // 512-float hidden scratch back; writes y and the scratch.
   ['ffn', (g, i) => ffn(g, 'f', i([1, 16, 4, 4]), z(512), z(32), z(512), z(16)), [[32768, 4 * (256 + 512 + 32 + 512 + 16 + 512), 4 * (256 + 512)]]],
   // 4×4 s4 patches of [1, 3, 8, 8] → 16 channels, LayerNorm: 2·16·48·4 + 8·16·4; reads 192 pixels + 16 × (48 + 3); writes 64.
-  ['patch_embed', (g, i) => patchEmbed(g, 'pe', i([1, 3, 8, 8]), z(16 * 48), z(16), z(16), z(16), 4, 1e-5), [[6656, 4 * 1008, 4 * 64]]],
+  ['patch_embed', (g, i) => patchEmbed(g, 'pe', i([1, 3, 8, 8]), z(16 * 48), z(16), 4, { gamma: z(16), beta: z(16), eps: 1e-5 }), [[6656, 4 * 1008, 4 * 64]]],
   // LN + qkv (8 → 24) on the 4 delegates (sr 2) of 4×4: 2·4·24·8 + 6·4·8; reads 32 delegate values + 2 tiles × 16 × (8 + 1); writes 24 planes of 4.
   ['ln_qkv', (g, i) => lnQkv(g, 'q', i([1, 8, 4, 4]), 2, { gamma: z(8), beta: z(8), eps: 1e-6 }, z(192), z(24)), [[1728, 4 * 320, 4 * 96]]],
   // 2 heads of d 4 over 4 tokens: 4·2·16·4 + 5·2·16; reads qkv (96) and the 2 × 64 scratch twice; writes y (32) and the scratch twice.

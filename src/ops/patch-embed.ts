@@ -33,13 +33,16 @@ export function channelGroupTiling(op: string, channels: number, tiles: number, 
   return { ncb, wg: ncb * perGroup, perGroup, groups: Math.ceil(tiles / perGroup) };
 }
 
-export function patchEmbed(g: GraphBuilder, name: string, x: Tensor, w: Float32Array, bias: Float32Array,
-  gamma: Float32Array, beta: Float32Array, k: number, eps: number): Tensor {
+/** The conv (kernel = stride = k, no padding), then LayerNorm over the channels unless `ln` is null. */
+export function patchEmbed(g: GraphBuilder, name: string, x: Tensor, w: Float32Array, bias: Float32Array, k: number,
+  ln: { gamma: Float32Array; beta: Float32Array; eps: number } | null): Tensor {
   if (x.shape.length !== 4) throw new Error(`${name}: patch embedding input ${x.name} has shape [${x.shape}], expected [B, C, H, W]`);
   const [B, Cin, H, W] = x.shape;
   if (!Number.isInteger(k) || k < 1) throw new Error(`${name}: kernel size (= stride) must be a positive integer, got ${k}`);
   const Cout = bias.length;
   expectLength(name, `weight [${Cout}, ${Cin}, ${k}, ${k}]`, w, Cout * Cin * k * k);
+  // Without LayerNorm the kernel's normalisation is the identity: mean 0, 1/σ 1, γ 1, β 0.
+  const { gamma, beta, eps } = ln ?? { gamma: new Float32Array(Cout).fill(1), beta: new Float32Array(Cout), eps: 1 };
   expectLength(name, 'LayerNorm gamma', gamma, Cout);
   expectLength(name, 'LayerNorm beta', beta, Cout);
   if (!(eps > 0)) throw new Error(`${name}: LayerNorm eps must be > 0, got ${eps}`);
@@ -53,7 +56,7 @@ export function patchEmbed(g: GraphBuilder, name: string, x: Tensor, w: Float32A
   const count = B * t.groups;
   g.node({
     name,
-    kernel: { file: 'patch_embed.wgsl', entry: 'main', overrides: { KS: k, NCB: t.ncb, WG: t.wg } },
+    kernel: { file: 'patch_embed.wgsl', entry: 'main', overrides: { KS: k, NCB: t.ncb, WG: t.wg, LN: !!ln } },
     category: 'matmul',
     bind: {
       x: { tensor: x }, y: { tensor: y },
@@ -65,7 +68,7 @@ export function patchEmbed(g: GraphBuilder, name: string, x: Tensor, w: Float32A
     },
     params: { Cin, H, W, PSin: x.planeStride, Cout, Wo, P, PSout: y.planeStride, taps, tilesP, groups: t.groups, count, eps },
     workgroups: grid1d(count, 1),
-    flops: 2 * B * Cout * taps * P + 8 * B * Cout * P,
+    flops: 2 * B * Cout * taps * P + (ln ? 8 * B * Cout * P : 0),
     // Reads the input pixels under the patches, the tiled weights and the padded bias, γ, β; writes y's pixels.
     bytesRead: 4 * (B * Cin * Ho * k * Wo * k + t.ncb * PE_TILE_C * (taps + 3)),
     bytesWritten: 4 * B * Cout * P,

@@ -9,6 +9,7 @@ import { layerNorm } from '../ops/layer-norm.ts';
 import { pointwise } from '../ops/pointwise.ts';
 import { dwconv } from '../ops/dwconv.ts';
 import { conv2d } from '../ops/conv2d.ts';
+import { patchEmbed } from '../ops/patch-embed.ts';
 import { flattenPlanes, permute } from '../ops/views.ts';
 import { preModule, type BatchNorm, type ConvLayer, type Post, type Pre } from './layers.ts';
 
@@ -71,6 +72,8 @@ export function convKernel(g: GraphBuilder, name: string, x: Tensor, weight: Flo
   if (isPointwise(c)) return pointwise(g, name, x, weight, bias, conv.cout, epi);
   if (isDepthwise(c)) return dwconv(g, name, x, weight, bias, { k: conv.k, stride: conv.stride, pad: conv.pad, relu: epi.reluOut, residual: !!epi.residual });
   if (conv.groups !== 1) throw new Error(`${name}: grouped convolutions (groups ${conv.groups}) other than depthwise are not supported`);
+  // Non-overlapping patches (kernel = stride, no padding): the patch-embedding kernel without its LayerNorm.
+  if (conv.k === conv.stride && conv.pad === 0 && !epi.reluOut) return patchEmbed(g, name, x, weight, bias, conv.k, null);
   return conv2d(g, name, x, weight, bias, { cout: conv.cout, k: conv.k, stride: conv.stride, pad: conv.pad, relu: epi.reluOut });
 }
 

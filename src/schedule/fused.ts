@@ -86,7 +86,7 @@ export class FusedSchedule extends Schedule {
   patchEmbed(x: Tensor, p: PatchEmbedLayer): Tensor {
     const { conv, ln } = p;
     return this.g.within({ module: p.module, ops: ['convolution', 'native_layer_norm', 'clone'] }, () =>
-      patchEmbed(this.g, p.module, x, conv.weight, conv.bias ?? new Float32Array(conv.cout), ln.gamma, ln.beta, conv.k, ln.eps));
+      patchEmbed(this.g, p.module, x, conv.weight, conv.bias ?? new Float32Array(conv.cout), conv.k, ln));
   }
 
   sparseAttention(x: Tensor, a: SparseAttentionLayer): Tensor {
