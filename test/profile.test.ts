@@ -80,6 +80,20 @@ test('a profile of both schedules: every dispatch timed and placed; categories a
   assert.match(text, /top 10 layers by time/);
 });
 
+test('without timestamps the wall clock times each dispatch (and the report says so)', async () => {
+  const name = 'efficientvit_m0';
+  const model = new Model(await runtime(), modelInfo(name), randomStateDict(name));
+  try {
+    const r = await profileModel(model, { batch: 1, height: 224, width: 224, schedules: ['fused'], runs: 1, roofs, method: 'wall-clock', weights: 'random', platform: 'test' });
+    assert.equal(r.timing.method, 'wall-clock');
+    const f = r.schedules.fused!;
+    assert.equal(f.records.length, 119);
+    assert.ok(f.records.every((x) => Number.isFinite(x.ms) && x.ms >= 0) && f.sumMs > 0 && f.wholeMs > 0, `Σ ${f.sumMs}, whole ${f.wholeMs}`);
+  } finally {
+    model.destroy();
+  }
+});
+
 test('the trace has one complete event per dispatch, in order, with its module, kernel, FLOPs and bytes', () => {
   const trace = JSON.parse(JSON.stringify(chromeTrace(report)));
   for (const [pid, s] of Object.values(report.schedules).entries()) {
