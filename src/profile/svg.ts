@@ -112,6 +112,6 @@ function roofline(report: ProfileReport, x0: number, y0: number, w: number, h: n
     out.push(text(lx + 9, ly, CATEGORY_LABELS[cat], 'font-size="11"'));
   });
   const zero = recs.length - pos.length;
-  out.push(text(plotX, plotY + plotH + 92, `filled: fused · hollow: unfused · area ∝ time${zero ? ` · ${zero} data-movement dispatches (no FLOPs) not shown` : ''}`, `fill="${MUTED}" font-size="10.5"`));
+  out.push(text(plotX, plotY + plotH + 92, `filled: fused · hollow: unfused · area ∝ time${zero ? ` · not shown: ${zero} without FLOPs` : ''}`, `fill="${MUTED}" font-size="10.5"`));
   return out.join('\n');
 }
