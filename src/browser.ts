@@ -7,7 +7,7 @@ import type { CompiledGraph } from './graph/executor.ts';
 import type { Model } from './model.ts';
 import { stepTimer, type TimingMethod } from './profile/timing.ts';
 import { profileModel, type ProfileReport } from './profile/profile.ts';
-import { adapterRoofs, type RoofCache } from './profile/roofs.ts';
+import { adapterRoofs, validRoofs, type RoofCache } from './profile/roofs.ts';
 import type { ScheduleName } from './schedule/index.ts';
 
 export { Runtime } from './runtime.ts';
@@ -92,11 +92,11 @@ export async function gpuPassMs(plan: CompiledGraph): Promise<number | null> {
 }
 
 /** The adapter's measured roofs, kept in localStorage (per adapter and browser version). */
-export function localStorageRoofCache(storage: Storage = globalThis.localStorage): RoofCache {
+function localStorageRoofCache(storage: Storage = globalThis.localStorage): RoofCache {
   const KEY = 'webvit:roofs';
   const all = () => { try { const v = JSON.parse(storage.getItem(KEY) ?? '{}'); return v && typeof v === 'object' ? v : {}; } catch { return {}; } };
   return {
-    load: (k) => { const v = all(); return Object.hasOwn(v, k) && typeof v[k]?.gflops === 'number' ? v[k] : null; },
+    load: (k) => { const v = all(); return Object.hasOwn(v, k) && validRoofs(v[k]) ? v[k] : null; },
     save: (k, r) => { try { storage.setItem(KEY, JSON.stringify({ ...all(), [k]: r })); } catch { /* storage full or disabled: measure next time */ } },
   };
 }

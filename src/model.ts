@@ -21,7 +21,7 @@ export class Model {
   /** Compiles (or reuses) the plan for this input shape and schedule (fused: inference; unfused: one dispatch per eager op). */
   plan(batch: number, height: number, width: number, schedule: ScheduleName = 'fused'): Promise<CompiledGraph> {
     scheduleNamed(schedule);
-    const key = `${batch}x${height}x${width}${schedule === 'fused' ? '' : `:${schedule}`}`;
+    const key = planKey(batch, height, width, schedule);
     let p = this.plans.get(key);
     if (!p) {
       const g = this.info.build(this.sd, { batch, height, width }, schedule);
@@ -30,6 +30,13 @@ export class Model {
       p.catch(() => this.plans.delete(key));
     }
     return p;
+  }
+
+  /** Frees the plan for this input shape and schedule, if one was built (the next use builds it again). */
+  release(batch: number, height: number, width: number, schedule: ScheduleName = 'fused'): void {
+    const key = planKey(batch, height, width, schedule);
+    this.plans.get(key)?.then((c) => c.destroy(), () => {});
+    this.plans.delete(key);
   }
 
   /** Runs the model on `input`, float32 NCHW [batch, 3, height, width]. */
@@ -50,3 +57,5 @@ export class Model {
     this.plans.clear();
   }
 }
+
+const planKey = (batch: number, height: number, width: number, schedule: ScheduleName) => `${batch}x${height}x${width}:${schedule}`;

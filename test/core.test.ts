@@ -14,7 +14,7 @@ test('pipeline keys differ whenever the file, entry or an override differs, and 
     { ...base, overrides: { WG: 4, RELU_OUT: true } },
     { ...base, overrides: { WG: 16, RELU_OUT: false } },
     { ...base, overrides: { WG: 16 } },
-    { ...base, entry: 'gelu_table' },
+    { ...base, entry: 'other' },
     { ...base, file: 'ffn.wgsl' },
   ].map(pipelineKey);
   assert.equal(new Set(keys).size, keys.length, keys.join('\n'));

@@ -74,9 +74,9 @@ const cases: [string, (g: GraphBuilder, input: (shape: number[]) => Tensor) => v
   // Pad [1, 2, 3, 3] to 4×4: reads 18, writes 32; gather 7 indices from a [2, 5] table: reads 10 + 7, writes 14.
   ['copy', (g, i) => { copy(g, 'p', viewOf(i([1, 2, 3, 3])), { shape: [1, 2, 4, 4] }); gather(g, 'ab', z(10), 2, Int32Array.of(0, 1, 2, 3, 4, 0, 1)); },
     [[0, 4 * 18, 4 * 32], [0, 4 * 17, 4 * 14]]],
-  // LayerNorm over 5 channels of 6 tokens: 7 FLOPs per element; reads 30 + γ, β; writes 30.
+  // LayerNorm over 5 channels of 6 tokens: 8 FLOPs per element; reads 30 + γ, β; writes 30.
   ['norm', (g, i) => { const t = i([1, 6 * 5]); layerNorm(g, 'ln', { ...viewOf(t), shape: [1, 6, 5], strides: [32, 5, 1] }, z(5), z(5), 1e-6, output(g, 'y', [1, 6, 5])); },
-    [[210, 4 * 40, 4 * 30]]],
+    [[240, 4 * 40, 4 * 30]]],
   // Softmax of 3 rows of 7: 5 FLOPs per element; reads x and its output back, writes the output twice.
   ['softmax', (g, i) => softmax(g, 's', viewOf(i([3, 7]))), [[105, 4 * 42, 4 * 42]]],
   // [2, 3, 5] · [2, 5, 4] + bias[4]: 2·2·3·4·5 + 2·3·4; reads 30 + 40 + 4; writes 24.

@@ -108,6 +108,8 @@ async function profile(flags: ProfileFlags): Promise<void> {
   const which = flags.schedule ?? 'both';
   if (which !== 'both' && !Object.hasOwn(SCHEDULES, which)) throw new Error(`--schedule must be ${Object.keys(SCHEDULES).join(', ')} or both, got "${which}"`);
   const schedules: ScheduleName[] = which === 'both' ? ['fused', 'unfused'] : [which as ScheduleName];
+  const methods: TimingMethod[] = ['timestamp-inside-pass', 'timestamp-per-pass', 'wall-clock'];
+  if (flags.method !== undefined && !methods.includes(flags.method as TimingMethod)) throw new Error(`--method must be one of ${methods.join(', ')}, got "${flags.method}"`);
   // Unquantised timestamps: Dawn rounds them (a browser's anti-fingerprinting measure) unless told not to.
   const rt = await nodeRuntime({ disable: ['timestamp_quantization'] });
   const sd = flags.weights ? null : randomStateDict(info.name, height);

@@ -3,7 +3,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import path from 'node:path';
-import type { RoofCache, Roofs } from '../profile/roofs.ts';
+import { validRoofs, type RoofCache, type Roofs } from '../profile/roofs.ts';
 
 export function fileRoofCache(file = path.join(process.env.XDG_CACHE_HOME || path.join(homedir(), '.cache'), 'webvit', 'roofs.json')): RoofCache & { file: string } {
   const read = (): Record<string, Roofs> => {
@@ -17,7 +17,7 @@ export function fileRoofCache(file = path.join(process.env.XDG_CACHE_HOME || pat
     load: (key) => {
       const all = read();
       const r = Object.hasOwn(all, key) ? all[key] : null;
-      return r && typeof r.gflops === 'number' && typeof r.gbs === 'number' && r.gflops > 0 && r.gbs > 0 ? r : null;
+      return validRoofs(r) ? r : null;
     },
     save: (key, roofs) => {
       try {

@@ -5,8 +5,12 @@ import { categoryOf } from './categories.ts';
 /** Weight offsets are aligned so each range can be bound on its own (minStorageBufferOffsetAlignment = 256 B). */
 const WEIGHT_ALIGN_FLOATS = 64;
 
-/** What an op builder gives; where the node comes from (module, layer, ops) is filled in from `GraphBuilder.within`. */
-export type NodeSpec = Omit<Node, 'module' | 'layer' | 'ops' | 'category'> & { category?: Category; module?: string; ops?: string[] };
+/**
+ * What an op builder gives; where the node comes from (module, layer, ops) is filled in from
+ * `GraphBuilder.within`, and its category follows from its ops ("other" for a node with none: a
+ * test's or a micro-benchmark's).
+ */
+export type NodeSpec = Omit<Node, 'module' | 'layer' | 'ops' | 'category'> & { module?: string; ops?: string[] };
 
 /** Provenance applied to the nodes made inside `within`. */
 export interface Provenance { layer?: string; module?: string; ops?: string[]; category?: Category }
@@ -76,7 +80,7 @@ export class GraphBuilder {
       module: spec.module ?? p.module ?? spec.name,
       layer: p.layer ?? spec.name,
       ops,
-      category: p.category ?? (ops.length ? categoryOf(ops) : spec.category ?? 'other'),
+      category: p.category ?? (ops.length ? categoryOf(ops) : 'other'),
     };
     this.nodes.push(n);
   }

@@ -5,7 +5,7 @@
 // eager ops it computes (one for the unfused schedule, several for a fused kernel).
 import type { KernelRef } from '../gpu/pipelines.ts';
 
-/** The EfficientViT paper's Figure 2 categories (see src/profile/categories.ts for the op mapping). */
+/** The EfficientViT paper's Figure 2 categories (see categories.ts for the op mapping). */
 export type Category = 'matmul' | 'reshape' | 'norm' | 'copy' | 'add' | 'other';
 export const CATEGORIES: readonly Category[] = ['matmul', 'reshape', 'norm', 'copy', 'add', 'other'];
 
@@ -28,7 +28,7 @@ export interface WeightRef { name: string; offset: number; size: number }
 export type Binding = { tensor: Tensor } | { weight: WeightRef } | { empty: true };
 
 export interface Node {
-  /** unique label for errors and traces, e.g. "blocks1.0.ffn0.m.pw1" */
+  /** a label for errors and traces, e.g. "blocks1.0.ffn0.m.pw1" (not necessarily unique) */
   name: string;
   /** the upstream module that runs this op, in upstream naming, e.g. "blocks2.3.mixer.m.attn" */
   module: string;
@@ -51,10 +51,18 @@ export const roundUp = (n: number, m: number) => Math.ceil(n / m) * m;
 export const planeStride = (h: number, w: number) => roundUp(h * w, 4);
 
 /** Strides of a tensor's own layout: [C·PS, PS, W, 1] for [B, C, H, W], [PS, 1] for [B, N]. */
-export function stridesOf(t: Tensor): number[] {
+function stridesOf(t: Tensor): number[] {
   const ps = t.planeStride;
   return t.shape.length === 4 ? [t.shape[1] * ps, ps, t.shape[3], 1] : [ps, 1];
 }
 
 /** The whole tensor as a view, in its own layout. */
 export const viewOf = (t: Tensor): View => ({ tensor: t, offset: 0, shape: [...t.shape], strides: stridesOf(t) });
+
+/** The innermost module containing all of `modules` ("" is the model itself). */
+export function commonModule(modules: string[]): string {
+  const parts = modules.map((m) => (m ? m.split('.') : []));
+  const out: string[] = [];
+  for (let i = 0; parts.every((p) => i < p.length && p[i] === parts[0][i]); i++) out.push(parts[0][i]);
+  return out.join('.');
+}

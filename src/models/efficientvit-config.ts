@@ -40,3 +40,12 @@ export function seReducedChannels(hidden: number): number {
   if (n < 0.9 * v) n += d;
   return n;
 }
+
+/** attention_bias_idxs of an r×r window: upstream numbers offsets by first appearance, which is |Δrow|·r + |Δcol|. */
+export function windowIdxs(r: number): Int32Array {
+  const N = r * r, out = new Int32Array(N * N);
+  for (let n = 0; n < N; n++) for (let m = 0; m < N; m++) {
+    out[n * N + m] = Math.abs(Math.floor(n / r) - Math.floor(m / r)) * r + Math.abs((n % r) - (m % r));
+  }
+  return out;
+}

@@ -8,7 +8,7 @@ import { BN_EPS } from '../schedule/window-attention.ts';
 import { SCHEDULES } from '../schedule/index.ts';
 import type { StateDict } from '../weights/tensor.ts';
 import { CheckpointReader } from './checkpoint.ts';
-import { EFFICIENTVIT_CONFIGS, type EfficientViTConfig } from './efficientvit-config.ts';
+import { EFFICIENTVIT_CONFIGS, windowIdxs, type EfficientViTConfig } from './efficientvit-config.ts';
 
 export interface InputSpec { batch: number; height: number; width: number }
 
@@ -132,15 +132,6 @@ function attention(s: Schedule, ck: CheckpointReader, p: string, x: Tensor, C: n
     biasIdxs: idxs?.data ?? windowIdxs(r),
     proj: layer(`${a}.proj.1`, C, C, 1, 1),
   }));
-}
-
-/** Upstream numbers offsets by first appearance, which for an r×r window is |Δrow|·r + |Δcol|. */
-function windowIdxs(r: number): Int32Array {
-  const N = r * r, out = new Int32Array(N * N);
-  for (let n = 0; n < N; n++) for (let m = 0; m < N; m++) {
-    out[n * N + m] = Math.abs(Math.floor(n / r) - Math.floor(m / r)) * r + Math.abs((n % r) - (m % r));
-  }
-  return out;
 }
 
 const idxsMatchWindow = (idxs: Int32Array, r: number): boolean => {

@@ -3,7 +3,7 @@
 // initialised network (weights ~ 1/√fan_in, BatchNorm statistics near identity, residual branches
 // damped) so activations stay finite through every block.
 import { f32, type HostTensor, type StateDict } from '../weights/tensor.ts';
-import { EFFICIENTVIT_CONFIGS, seReducedChannels, stageResolutions } from './efficientvit-config.ts';
+import { EFFICIENTVIT_CONFIGS, seReducedChannels, stageResolutions, windowIdxs } from './efficientvit-config.ts';
 import { EDGEVIT_CONFIGS } from './edgevit-config.ts';
 
 class Rng {
@@ -33,9 +33,7 @@ class Maker {
   }
   ln(p: string, n: number): void { this.t(`${p}.weight`, [n], (u) => 1 + 0.5 * u); this.b(`${p}.bias`, n); }
   idx(key: string, r: number): void {
-    const N = r * r, data = new BigInt64Array(N * N);
-    for (let n = 0; n < N; n++) for (let m = 0; m < N; m++) data[n * N + m] = BigInt(Math.abs(Math.floor(n / r) - Math.floor(m / r)) * r + Math.abs((n % r) - (m % r)));
-    this.sd.set(key, { dtype: 'i64', shape: [N, N], data } as HostTensor);
+    this.sd.set(key, { dtype: 'i64', shape: [r * r, r * r], data: BigInt64Array.from(windowIdxs(r), BigInt) } as HostTensor);
   }
 }
 

@@ -33,7 +33,6 @@ export function attention(g: GraphBuilder, name: string, qkv: Tensor, heads: num
   g.node({
     name,
     kernel: { file: 'attention.wgsl', entry: 'main', overrides: { WG: wg } },
-    category: 'matmul',
     bind: { qkv: { tensor: qkv }, y: { tensor: y }, e: { tensor: scratch } },
     params: { C, d, heads, N, PS: qkv.planeStride, QT, NK, count, scale: d ** -0.5 },
     workgroups: grid1d(count, wg),

@@ -3,7 +3,7 @@
 // window partition, padding and crop done by indexing. Returns `cat` [B, C, H, W] in image layout;
 // ReLU → proj → + x is one pointwise dispatch after it (the schedule's conv layer).
 import type { GraphBuilder } from '../graph/builder.ts';
-import type { Tensor } from '../graph/ir.ts';
+import { commonModule, type Tensor } from '../graph/ir.ts';
 import { expectLength, grid1d } from './common.ts';
 
 export interface CascadedAttentionWeights {
@@ -61,7 +61,7 @@ export function cascadedAttention(g: GraphBuilder, name: string, x: Tensor, w: C
     const layout = i === 0 ? [...(padded ? ['constant_pad_nd'] : []), ...(windowed ? ['clone'] : [])] : ['add'];
     g.node({
       name: `${name}.head${i}.qkv`,
-      module: `${name}.qkvs.${i}`,
+      module: commonModule([`${name}.qkvs.${i}`, ...(i > 0 ? [name] : layout.length ? [name.slice(0, name.lastIndexOf('.'))] : [])]),
       ops: [...layout, 'convolution', 'native_batch_norm'],
       kernel: { file: 'cascaded_attention.wgsl', entry: 'qkv_main', overrides: { WG, HAS_PREV: prev !== null } },
       bind: {

@@ -18,7 +18,6 @@ export function convTransposeDepthwise(g: GraphBuilder, name: string, x: View, w
   g.node({
     name,
     kernel: { file: 'conv_transpose.wgsl', entry: 'main', overrides: { WG } },
-    category: 'matmul',
     bind: { x: { tensor: x.tensor }, w: { weight: g.weight(`${name}.weight`, w) }, bias: { weight: g.weight(`${name}.bias`, bias) }, y: { tensor: y } },
     params: { C, H, W, PS: y.planeStride, S, q, count, ...viewParams('x', x, 4) },
     workgroups: grid1d(count, WG),

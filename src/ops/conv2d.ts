@@ -39,7 +39,6 @@ export function conv2d(g: GraphBuilder, name: string, x: Tensor, w: Float32Array
   g.node({
     name,
     kernel: { file: 'conv2d.wgsl', entry: fast ? 's2k3' : 'main', overrides: fast ? { WG: wg, ROWS2: rows2 } : { WG: wg } },
-    category: 'matmul',
     bind: { x: { tensor: x }, w: { weight: g.weight(`${name}.weight`, packed) }, bias: { weight: g.weight(`${name}.bias`, packedBias) }, y: { tensor: y } },
     params: { Cin, H, W, PSin: x.planeStride, Cout: cout, Ho, Wo, PSout: y.planeStride, KH: k, KW: k, stride, pad, tilesX, tilesY, tilesC, count, relu: spec.relu ? 1 : 0 },
     workgroups: grid1d(count, wg),

@@ -28,7 +28,6 @@ export function copy(g: GraphBuilder, name: string, x: View, opts: CopyOptions =
   g.node({
     name,
     kernel: { file: 'copy.wgsl', entry: 'copy', overrides: { WG } },
-    category: 'copy',
     bind: { x: { tensor: x.tensor }, y: { tensor: y.tensor } },
     params: {
       n0, n1, n2, n3, n4, n5, q5, count,
@@ -56,7 +55,6 @@ export function gather(g: GraphBuilder, name: string, src: Float32Array, rows: n
   g.node({
     name,
     kernel: { file: 'copy.wgsl', entry: 'gather', overrides: { WG } },
-    category: 'copy',
     bind: { x: { weight: g.weight(`${name}.src`, src) }, idx: { weight: g.weight(`${name}.idx`, Float32Array.from(idx)) }, y: { tensor: y.tensor } },
     params: {
       n0: rows, n5: J, q5, count: rows * q5, ...zeros,

@@ -36,7 +36,6 @@ export function dwconv(g: GraphBuilder, name: string, x: Tensor, w: Float32Array
   g.node({
     name,
     kernel: { file: 'dwconv.wgsl', entry, overrides: { WG: wg, RELU: !!spec.relu, RESIDUAL: !!spec.residual, ...(entry !== 'main' ? { TW: tw } : {}) } },
-    category: 'other',
     bind: { x: { tensor: x }, w: { weight: g.weight(`${name}.weight`, w) }, bias: { weight: g.weight(`${name}.bias`, bias) }, y: { tensor: y } },
     params: { C, H, W, PSin: x.planeStride, Ho, Wo, PSout: y.planeStride, K: k, stride, pad, tilesX, RB, tilesY, count, XO: c0 * x.planeStride, XBS: Cx * x.planeStride },
     workgroups: grid1d(count, wg),

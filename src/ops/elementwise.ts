@@ -4,7 +4,7 @@
 import type { GraphBuilder } from '../graph/builder.ts';
 import type { View } from '../graph/ir.ts';
 import { grid1d } from './common.ts';
-import { bindingOf, broadcast, distinct, expectViewShape, output, rankUp, viewParams, type Operand } from './views.ts';
+import { bindingOf, broadcast, distinct, output, rankUp, viewParams, type Operand } from './views.ts';
 import type { BatchNormParams } from '../weights/fold.ts';
 
 const WG = 64;
@@ -23,7 +23,6 @@ function dispatch(g: GraphBuilder, name: string, entry: Entry, op: number, x: Op
   g.node({
     name,
     kernel: { file: 'elementwise.wgsl', entry, overrides: { WG, ...(entry === 'batch_norm' ? {} : { OP: op }) } },
-    category: entry === 'batch_norm' ? 'norm' : entry === 'binary' && op === 0 ? 'add' : 'other',
     bind: { x: bindingOf(x), y: { tensor: y.tensor }, ...(z ? { z: bindingOf(z) } : {}), ...(bn ? { bn: bindingOf(bn) } : {}) },
     params: {
       n0, n1, n2, n3, q3, count, alpha,
@@ -38,27 +37,24 @@ function dispatch(g: GraphBuilder, name: string, entry: Entry, op: number, x: Op
   return y;
 }
 
-/** y = op(x); into `out` if given, else a new tensor of x's shape. */
-export function unary(g: GraphBuilder, name: string, x: View, op: UnaryOp, opts: { alpha?: number; out?: View } = {}): View {
-  const y = opts.out ?? output(g, name, x.shape);
-  expectViewShape(name, 'output', y, x.shape);
+/** y = op(x), a new tensor of x's shape. */
+export function unary(g: GraphBuilder, name: string, x: View, op: UnaryOp, opts: { alpha?: number } = {}): View {
+  const y = output(g, name, x.shape);
   if (op === 'scale' && opts.alpha === undefined) throw new Error(`${name}: scale needs alpha`);
   return dispatch(g, name, 'unary', UNARY[op], x, null, null, y, opts.alpha ?? 0, UNARY_FLOPS[op]);
 }
 
 /** y = x + z or x · z, z broadcast to x's shape (size-1 or missing leading dims). */
-export function binary(g: GraphBuilder, name: string, x: View, op: 'add' | 'mul', z: Operand, opts: { out?: View } = {}): View {
-  const y = opts.out ?? output(g, name, x.shape);
-  expectViewShape(name, 'output', y, x.shape);
+export function binary(g: GraphBuilder, name: string, x: View, op: 'add' | 'mul', z: Operand): View {
+  const y = output(g, name, x.shape);
   return dispatch(g, name, 'binary', op === 'add' ? 0 : 1, x, broadcast(z, x.shape), null, y, 0, 1);
 }
 
 /** Inference BatchNorm over dim 1 of x ([B, C, …]) from γ, β and the running statistics, as PyTorch computes it. */
-export function batchNorm(g: GraphBuilder, name: string, x: View, bn: BatchNormParams, eps: number, opts: { out?: View } = {}): View {
+export function batchNorm(g: GraphBuilder, name: string, x: View, bn: BatchNormParams, eps: number): View {
   const C = x.shape[1];
   if (x.shape.length < 2 || bn.weight.length !== C) throw new Error(`${name}: BatchNorm of ${bn.weight.length} channels on [${x.shape}]`);
-  const y = opts.out ?? output(g, name, x.shape);
-  expectViewShape(name, 'output', y, x.shape);
+  const y = output(g, name, x.shape);
   const stats = new Float32Array(4 * C);
   stats.set(bn.weight, 0); stats.set(bn.bias, C); stats.set(bn.running_mean, 2 * C); stats.set(bn.running_var, 3 * C);
   const ref = g.weight(`${name}.stats`, stats);

@@ -18,12 +18,11 @@ export function layerNorm(g: GraphBuilder, name: string, x: View, gamma: Float32
   g.node({
     name,
     kernel: { file: 'norm.wgsl', entry: 'layer_norm', overrides: { WG } },
-    category: 'norm',
     bind: { x: { tensor: x.tensor }, gb: { weight: g.weight(`${name}.affine`, gb) }, y: { tensor: out.tensor } },
     params: { B, N, C, count: B * N, eps, ...viewParams('x', x, 3), ...viewParams('y', out, 3) },
     workgroups: grid1d(B * N, WG),
-    // Per element: a sum, a squared deviation (sub, fma), normalise and affine (sub, mul, fma).
-    flops: 7 * B * N * C,
+    // Per element: a sum (1), a squared deviation (sub, fma: 3), normalise and affine (sub, mul, mul, add: 4).
+    flops: 8 * B * N * C,
     // x (its three passes over a token re-read the same C values: counted once), γ, β; y written once.
     bytesRead: 4 * (B * N * C + 2 * C),
     bytesWritten: 4 * B * N * C,

@@ -36,7 +36,6 @@ export function lnQkv(g: GraphBuilder, name: string, x: Tensor, sr: number, ln: 
   g.node({
     name,
     kernel: { file: 'ln_qkv.wgsl', entry: 'main' },
-    category: 'matmul',
     bind: {
       x: { tensor: x }, y: { tensor: y },
       w: { weight: g.weight(`${name}.weight`, tileRows(weight, M, C)) },

@@ -60,7 +60,6 @@ export function localPropProj(g: GraphBuilder, name: string, o: Tensor, sr: numb
       file: 'local_prop_proj.wgsl', entry: 'main',
       overrides: { SR: sr, FAST: [1, 2, 4].includes(sr) && W >= 4, TW: tw, LN: !!ln, NCB: t.ncb, WG: t.wg },
     },
-    category: 'matmul',
     bind: {
       o: { tensor: o }, res: { tensor: residual }, y: { tensor: y },
       lw: lp ? { weight: g.weight(`${name}.local_prop.weight`, lp.weight) } : { empty: true },

@@ -4,7 +4,7 @@
 import type { GraphBuilder } from '../graph/builder.ts';
 import type { View } from '../graph/ir.ts';
 import { grid1d } from './common.ts';
-import { bindingOf, distinct, expectViewShape, output, rankUp, viewParams, type Operand } from './views.ts';
+import { bindingOf, distinct, expectViewShape, output, rankUp, type Operand } from './views.ts';
 
 const WG = 16, TILE = 8;
 
@@ -33,17 +33,15 @@ export function matmul(g: GraphBuilder, name: string, a: Operand, b: Operand, op
   if (bias && bias.data.length !== (bias.along === 'n' ? N : M)) throw new Error(`${name}: bias has ${bias.data.length} values, expected ${bias.along === 'n' ? N : M}`);
   const tilesM = Math.ceil(M / TILE), tilesN = Math.ceil(N / TILE), batches = lead[0] * lead[1];
   const count = batches * tilesM * tilesN;
-  const av = viewParams('a', a4, 4), bv = viewParams('b', b4, 4), cv = viewParams('c', c4, 4);
   g.node({
     name,
     kernel: { file: 'matmul.wgsl', entry: 'main', overrides: { WG } },
-    category: 'matmul',
     bind: { a: bindingOf(a), b: bindingOf(b), bias: bias ? { weight: g.weight(`${name}.bias`, bias.data) } : { empty: true }, c: { tensor: c.tensor } },
     params: {
       M, N, K, nb2: lead[1], tilesM, tilesN, count,
-      ao: av.ao, as1: stride0(a4, 0), as2: stride0(a4, 1), asr: a4.strides[2], asc: a4.strides[3],
-      bo: bv.bo, bs1: stride0(b4, 0), bs2: stride0(b4, 1), bsr: b4.strides[2], bsc: b4.strides[3],
-      co: cv.co, cs1: c4.strides[0], cs2: c4.strides[1], csr: c4.strides[2], csc: c4.strides[3],
+      ao: a4.offset, as1: stride0(a4, 0), as2: stride0(a4, 1), asr: a4.strides[2], asc: a4.strides[3],
+      bo: b4.offset, bs1: stride0(b4, 0), bs2: stride0(b4, 1), bsr: b4.strides[2], bsc: b4.strides[3],
+      co: c4.offset, cs1: c4.strides[0], cs2: c4.strides[1], csr: c4.strides[2], csc: c4.strides[3],
       biasMode: bias ? (bias.along === 'n' ? 1 : 2) : 0,
     },
     workgroups: grid1d(count, WG),

@@ -12,7 +12,6 @@ export function meanHW(g: GraphBuilder, name: string, x: Tensor): View {
   g.node({
     name,
     kernel: { file: 'mean.wgsl', entry: 'main', overrides: { WG } },
-    category: 'other',
     bind: { x: { tensor: x }, y: { tensor: y } },
     params: { C, HW: H * W, PS: x.planeStride, YS: y.planeStride, count: B * C },
     workgroups: grid1d(B * C, WG),

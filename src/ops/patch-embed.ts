@@ -57,7 +57,6 @@ export function patchEmbed(g: GraphBuilder, name: string, x: Tensor, w: Float32A
   g.node({
     name,
     kernel: { file: 'patch_embed.wgsl', entry: 'main', overrides: { KS: k, NCB: t.ncb, WG: t.wg, LN: !!ln } },
-    category: 'matmul',
     bind: {
       x: { tensor: x }, y: { tensor: y },
       // w [Cout, Cin, k, k] is already [Cout, taps] row-major with tap = (ci·k + ky)·k + kx.

@@ -80,7 +80,6 @@ export function pointwise(g: GraphBuilder, name: string, x: Tensor, w: Float32Ar
         ...(opts.ln ? { LN_IN: true, LN_EPS: opts.ln.eps } : {}),
       },
     },
-    category: 'matmul',
     bind: {
       x: { tensor: x }, w: { weight: ref }, bias: { weight: b }, y: { tensor: y },
       res: opts.residual ? { tensor: opts.residual } : { empty: true },

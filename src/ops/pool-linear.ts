@@ -16,7 +16,6 @@ export function poolLinear(g: GraphBuilder, name: string, x: Tensor, w: Float32A
   g.node({
     name,
     kernel: { file: 'pool_linear.wgsl', entry: 'main', overrides: { WG } },
-    category: 'matmul',
     bind: { x: { tensor: x }, w: { weight: ref }, bias: { weight: g.weight(`${name}.bias`, bias) }, y: { tensor: y } },
     params: { C, HW: H * W, PS: x.planeStride, O: o, CS4: stride / 4, OS: y.planeStride, groupsO },
     workgroups: [B * groupsO, 1, 1],

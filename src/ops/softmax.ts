@@ -3,7 +3,7 @@
 import type { GraphBuilder } from '../graph/builder.ts';
 import type { View } from '../graph/ir.ts';
 import { grid1d } from './common.ts';
-import { output, rankUp, viewParams } from './views.ts';
+import { output, rankUp } from './views.ts';
 
 const WG = 64;
 
@@ -12,11 +12,11 @@ export function softmax(g: GraphBuilder, name: string, x: View): View {
   const y = output(g, name, x.shape);
   const x4 = rankUp(x, 4), y4 = rankUp(y, 4);
   const [n0, n1, n2, N] = x4.shape, rows = n0 * n1 * n2;
-  const lead = (p: string, v: View) => { const q = viewParams(p, v, 4); delete q[`${p}s3`]; return q; };
+  // The leading dims' offset and strides (the last dim is contiguous).
+  const lead = (p: string, v: View) => ({ [`${p}o`]: v.offset, [`${p}s0`]: v.strides[0], [`${p}s1`]: v.strides[1], [`${p}s2`]: v.strides[2] });
   g.node({
     name,
     kernel: { file: 'softmax.wgsl', entry: 'main', overrides: { WG } },
-    category: 'other',
     bind: { x: { tensor: x.tensor }, y: { tensor: y.tensor } },
     params: { n1, n2, N, rows, ...lead('x', x4), ...lead('y', y4) },
     workgroups: grid1d(rows, WG),

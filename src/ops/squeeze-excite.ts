@@ -37,7 +37,8 @@ export function squeezeExciteGate(g: GraphBuilder, name: string, x: Tensor, w1: 
   // Bytes: the means read x's pixels and write B·C4 floats of tmp; fc1 reads them and its transposed
   // weights and writes B·R4; fc2 reads those and its weights and writes the B·C4 gates.
   step('mean', name, ['mean'], C4, B * C * H * W, B * C * H * W, B * C4, { x: { tensor: x }, tmp: { tensor: tmp } });
-  step('fc1', `${name}.fc1`, ['convolution', 'relu'], R4, 2 * B * C * r + B * r, B * C4 + C * R4 + R4, B * R4, { w1: weights.w1, b1: weights.b1, tmp: { tensor: tmp } });
-  step('fc2', `${name}.fc2`, ['convolution', 'sigmoid'], C4, 2 * B * C * r + 4 * B * C, B * R4 + r * C4 + C4, B * C4, { w2: weights.w2, b2: weights.b2, s: { tensor: s }, tmp: { tensor: tmp } });
+  // fc1 + ReLU and fc2 + sigmoid span se.fc1/se.act and se.fc2/se.gate: the module holding them is se.
+  step('fc1', name, ['convolution', 'relu'], R4, 2 * B * C * r + B * r, B * C4 + C * R4 + R4, B * R4, { w1: weights.w1, b1: weights.b1, tmp: { tensor: tmp } });
+  step('fc2', name, ['convolution', 'sigmoid'], C4, 2 * B * C * r + 4 * B * C, B * R4 + r * C4 + C4, B * C4, { w2: weights.w2, b2: weights.b2, s: { tensor: s }, tmp: { tensor: tmp } });
   return s;
 }

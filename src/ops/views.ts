@@ -7,7 +7,7 @@ import { viewOf, type Tensor, type View, type WeightRef } from '../graph/ir.ts';
 export interface WeightView { weight: WeightRef; offset: number; shape: number[]; strides: number[] }
 export type Operand = View | WeightView;
 
-export const isWeight = (o: Operand): o is WeightView => 'weight' in o;
+const isWeight = (o: Operand): o is WeightView => 'weight' in o;
 export const bindingOf = (o: Operand) => (isWeight(o) ? { weight: o.weight } : { tensor: o.tensor });
 
 /** A fresh tensor for `shape` and the view of it with that shape: rank 4 and 2 map directly, rank 3 is stored as [s0·s1, s2] rows. */
@@ -20,11 +20,12 @@ export function output(g: GraphBuilder, name: string, shape: number[]): View {
   throw new Error(`${name}: cannot store a rank-${shape.length} result [${shape}]`);
 }
 
-/** A view of `t` (of its own layout) with the logical dims reshaped where that needs no copy; here: [B, C, H, W] → [B, C, H·W]. */
-export function flattenPlanes(t: Tensor): View {
-  if (t.shape.length !== 4) throw new Error(`flattenPlanes: ${t.name} [${t.shape}] is not a feature map`);
-  const [B, C, H, W] = t.shape;
-  return { tensor: t, offset: 0, shape: [B, C, H * W], strides: [C * t.planeStride, t.planeStride, 1] };
+/** A [B, C, H, W] map (or a view of one whose planes are contiguous) as [B, C, H·W]: `x.flatten(2)`, a view. */
+export function flattenPlanes(m: Tensor | View): View {
+  const v = 'tensor' in m ? m : viewOf(m);
+  const [B, C, H, W] = v.shape;
+  if (v.shape.length !== 4 || v.strides[3] !== 1 || v.strides[2] !== W) throw new Error(`flattenPlanes: a [${v.shape}] view with strides [${v.strides}] has no contiguous planes`);
+  return { ...v, shape: [B, C, H * W], strides: [v.strides[0], v.strides[1], 1] };
 }
 
 /** v[..., start:start+len, ...] along `dim`. */

@@ -10,9 +10,9 @@ import type { ScheduleName } from '../schedule/index.ts';
 import { stepTimer, type TimingMethod } from './timing.ts';
 import type { Roofs } from './roofs.ts';
 
-export const SCHEMA = 'webvit-profile/1';
+const SCHEMA = 'webvit-profile/1';
 /** How far the per-dispatch sum may be from the whole-pass time before the profile says so. */
-export const AGREEMENT_TOLERANCE = 0.15;
+const AGREEMENT_TOLERANCE = 0.15;
 
 export interface DispatchRecord {
   index: number;
@@ -57,8 +57,8 @@ export interface ScheduleProfile {
   wholeMs: number;
   /** Σ of the per-dispatch medians */
   sumMs: number;
-  /** sumMs / wholeMs */
-  agreement: number;
+  /** sumMs / wholeMs (null when the whole pass measured 0 ms) */
+  agreement: number | null;
   withinTolerance: boolean;
   flops: number;
   records: DispatchRecord[];
@@ -67,6 +67,7 @@ export interface ScheduleProfile {
   kernels: Aggregate[];
 }
 
+/** Fused against unfused: Σ of dispatch medians (`*Ms`) and whole-pass medians (`*WholeMs`), overall and per layer (Σ). */
 export interface LayerComparison { layer: string; fusedMs: number; unfusedMs: number; fusedDispatches: number; unfusedDispatches: number }
 
 export interface ProfileReport {
@@ -76,11 +77,11 @@ export interface ProfileReport {
   weights: string;
   adapter: { vendor: string; architecture: string; device: string; description: string; fallback: boolean };
   platform: string;
-  timing: { method: TimingMethod; runs: number; quantumNs: number | null; tolerance: number };
+  timing: { method: TimingMethod; runs: number; quantumNs: number | null; reversedStamps: number; tolerance: number };
   roofs: Roofs & { cached: boolean };
   schedules: Partial<Record<ScheduleName, ScheduleProfile>>;
   /** present when both schedules were profiled */
-  comparison?: { fusedMs: number; unfusedMs: number; removedShare: number; layers: LayerComparison[] };
+  comparison?: { fusedMs: number; unfusedMs: number; removedShare: number; fusedWholeMs: number; unfusedWholeMs: number; removedWholeShare: number; layers: LayerComparison[] };
 }
 
 export interface ProfileOptions {
@@ -122,6 +123,8 @@ export async function profileModel(model: Model, opts: ProfileOptions): Promise<
       per.push(await timer.perDispatch(plan.steps));
     }
     schedules[schedule] = scheduleProfile(schedule, plan, per, median(whole), opts.roofs);
+    // Only the fused plan serves inference: the others are freed once timed (a page keeps its model).
+    if (schedule !== 'fused') model.release(batch, height, width, schedule);
   }
   const { fused, unfused } = schedules;
   return {
@@ -131,14 +134,14 @@ export async function profileModel(model: Model, opts: ProfileOptions): Promise<
     weights: opts.weights,
     adapter: { ...gpu.adapterInfo, fallback: gpu.isFallback },
     platform: opts.platform,
-    timing: { method: timer.method, runs, quantumNs: timer.quantumNs(), tolerance: AGREEMENT_TOLERANCE },
+    timing: { method: timer.method, runs, quantumNs: timer.quantumNs(), reversedStamps: timer.reversedStamps(), tolerance: AGREEMENT_TOLERANCE },
     roofs: opts.roofs,
     schedules,
     comparison: fused && unfused ? compare(fused, unfused) : undefined,
   };
 }
 
-export function scheduleProfile(schedule: ScheduleName, plan: CompiledGraph, per: number[][], wholeMs: number, roofs: Roofs): ScheduleProfile {
+function scheduleProfile(schedule: ScheduleName, plan: CompiledGraph, per: number[][], wholeMs: number, roofs: Roofs): ScheduleProfile {
   const records = plan.steps.map((s, i): DispatchRecord => {
     const t = per.map((r) => r[i]);
     const ms = median(t), n = s.node;
@@ -161,7 +164,7 @@ export function scheduleProfile(schedule: ScheduleName, plan: CompiledGraph, per
   const sumMs = records.reduce((a, r) => a + r.ms, 0);
   return {
     schedule, dispatches: records.length, pipelines: plan.stats.pipelines,
-    wholeMs, sumMs, agreement: sumMs / wholeMs, withinTolerance: Math.abs(sumMs / wholeMs - 1) <= AGREEMENT_TOLERANCE,
+    wholeMs, sumMs, agreement: wholeMs > 0 ? sumMs / wholeMs : null, withinTolerance: wholeMs > 0 && Math.abs(sumMs / wholeMs - 1) <= AGREEMENT_TOLERANCE,
     flops: records.reduce((a, r) => a + r.flops, 0),
     records,
     categories: aggregate(records, (r) => r.category, sumMs, CATEGORIES),
@@ -171,7 +174,7 @@ export function scheduleProfile(schedule: ScheduleName, plan: CompiledGraph, per
 }
 
 /** Sums per key, in first-seen order (or `order`, including keys with no dispatches). */
-export function aggregate(records: DispatchRecord[], key: (r: DispatchRecord) => string, total: number, order?: readonly string[]): Aggregate[] {
+function aggregate(records: DispatchRecord[], key: (r: DispatchRecord) => string, total: number, order?: readonly string[]): Aggregate[] {
   const m = new Map<string, Aggregate>((order ?? []).map((k) => [k, { key: k, dispatches: 0, ms: 0, share: 0, flops: 0, bytes: 0, memoryBoundMs: 0, memoryBound: false }]));
   for (const r of records) {
     const k = key(r);
@@ -187,6 +190,7 @@ function compare(fused: ScheduleProfile, unfused: ScheduleProfile): NonNullable<
   const u = new Map(unfused.layers.map((l) => [l.key, l]));
   return {
     fusedMs: fused.sumMs, unfusedMs: unfused.sumMs, removedShare: 1 - fused.sumMs / unfused.sumMs,
+    fusedWholeMs: fused.wholeMs, unfusedWholeMs: unfused.wholeMs, removedWholeShare: 1 - fused.wholeMs / unfused.wholeMs,
     layers: fused.layers.map((f) => ({ layer: f.key, fusedMs: f.ms, unfusedMs: u.get(f.key)?.ms ?? 0, fusedDispatches: f.dispatches, unfusedDispatches: u.get(f.key)?.dispatches ?? 0 })),
   };
 }

@@ -3,7 +3,7 @@
 // and what fusion changed.
 import { CATEGORY_LABELS } from './svg.ts';
 import type { Aggregate, ProfileReport, ScheduleProfile } from './profile.ts';
-import type { Category } from '../graph/ir.ts';
+import { CATEGORIES, type Category } from '../graph/ir.ts';
 
 const pad = (s: string, n: number) => s.padEnd(n);
 const num = (v: number, d: number, n: number) => v.toFixed(d).padStart(n);
@@ -13,21 +13,23 @@ export function profileText(r: ProfileReport, top = 10): string {
   const a = r.adapter, lines: string[] = [];
   lines.push(`${r.model} ${r.input.height}×${r.input.width} batch ${r.input.batch}, weights: ${r.weights}`);
   lines.push(`adapter: ${a.vendor} ${a.architecture} ${a.description}${a.fallback ? ' — a CPU (software) adapter: times are the CPU\'s, not a GPU\'s' : ''}`);
-  lines.push(`timing: ${r.timing.method}, median of ${r.timing.runs} runs${r.timing.quantumNs ? `; timestamps are quantised to ${(r.timing.quantumNs / 1e6).toFixed(3)} ms (in Chromium start with --enable-webgpu-developer-features)` : ''}`);
+  lines.push(`timing: ${r.timing.method}, median of ${r.timing.runs} runs${r.timing.quantumNs ? `; timestamps are quantised to ${(r.timing.quantumNs / 1e6).toFixed(3)} ms (in Chromium start with --enable-webgpu-developer-features)` : ''}` +
+    `${r.timing.reversedStamps ? `; ${r.timing.reversedStamps} timestamp pairs ran backwards (counted as 0 ms)` : ''}`);
   lines.push(`roofs (${r.roofs.cached ? `cached, measured ${r.roofs.measuredAt}` : 'measured now'}): ${r.roofs.gflops.toFixed(2)} GFLOP/s (${r.roofs.matmul.kernel}), ` +
     `${r.roofs.gbs.toFixed(2)} GB/s (${r.roofs.copy.kernel}); ridge ${r.roofs.ridge.toFixed(2)} FLOP/byte`);
   for (const s of Object.values(r.schedules)) lines.push('', ...scheduleText(s, r, top));
   const c = r.comparison;
   if (c) {
     const f = r.schedules.fused!, u = r.schedules.unfused!;
-    lines.push('', `fusion: ${u.dispatches} → ${f.dispatches} dispatches, ${c.unfusedMs.toFixed(2)} → ${c.fusedMs.toFixed(2)} ms: ${(100 * c.removedShare).toFixed(1)}% of the unfused time removed`);
+    lines.push('', `fusion: ${u.dispatches} → ${f.dispatches} dispatches, ${c.unfusedMs.toFixed(2)} → ${c.fusedMs.toFixed(2)} ms: ${(100 * c.removedShare).toFixed(1)}% of the unfused time removed ` +
+      `(whole pass ${c.unfusedWholeMs.toFixed(2)} → ${c.fusedWholeMs.toFixed(2)} ms: ${(100 * c.removedWholeShare).toFixed(1)}%)`);
     const cats = (s: ScheduleProfile) => new Map(s.categories.map((k) => [k.key, k]));
     const fc = cats(f), uc = cats(u);
     const memU = u.categories.filter((k) => k.memoryBound).reduce((t, k) => t + k.ms, 0);
     const memF = f.categories.filter((k) => uc.get(k.key)!.memoryBound).reduce((t, k) => t + k.ms, 0);
     lines.push(`  categories memory-bound in the unfused schedule: ${u.categories.filter((k) => k.memoryBound).map((k) => k.key).join(', ') || 'none'} — ` +
       `${memU.toFixed(2)} ms unfused (${(100 * memU / u.sumMs).toFixed(1)}%), ${memF.toFixed(2)} ms fused`);
-    for (const k of ['matmul', 'reshape', 'norm', 'copy', 'add', 'other'] as Category[]) {
+    for (const k of CATEGORIES) {
       lines.push(`  ${pad(CATEGORY_LABELS[k], 22)} ${num(uc.get(k)!.ms, 2, 9)} → ${num(fc.get(k)!.ms, 2, 9)} ms   (${uc.get(k)!.dispatches} → ${fc.get(k)!.dispatches} dispatches)`);
     }
   }
@@ -38,7 +40,7 @@ function scheduleText(s: ScheduleProfile, r: ProfileReport, top: number): string
   const ok = s.withinTolerance ? 'within' : 'OUTSIDE';
   const lines = [
     `${s.schedule}: ${s.dispatches} dispatches, ${s.pipelines} pipelines; Σ dispatches ${s.sumMs.toFixed(2)} ms, whole pass ${s.wholeMs.toFixed(2)} ms ` +
-      `(Σ/whole ${s.agreement.toFixed(3)}, ${ok} ±${100 * r.timing.tolerance}%); ${(s.flops / 1e9).toFixed(3)} GFLOP, ${(s.flops / s.sumMs / 1e6).toFixed(2)} GFLOP/s`,
+      `(Σ/whole ${s.agreement?.toFixed(3) ?? '—'}, ${ok} ±${100 * r.timing.tolerance}%); ${(s.flops / 1e9).toFixed(3)} GFLOP, ${(s.flops / s.sumMs / 1e6).toFixed(2)} GFLOP/s`,
     `  ${pad('category', 22)} ${'ms'.padStart(9)} ${'share'.padStart(7)} ${'disp.'.padStart(6)} ${'GFLOP/s'.padStart(8)} ${'GB/s'.padStart(7)}  verdict`,
     ...s.categories.map((c) => row(CATEGORY_LABELS[c.key as Category], c)),
     `  top ${top} layers by time:`,

@@ -26,11 +26,15 @@ export interface Roofs {
   measuredAt: string;
 }
 
+/** A cached value that can serve as roofs (anything else is measured again). */
+export const validRoofs = (r: unknown): r is Roofs =>
+  typeof r === 'object' && r !== null && [(r as Roofs).gflops, (r as Roofs).gbs].every((v) => typeof v === 'number' && v > 0 && Number.isFinite(v));
+
 /** Where roofs are kept between runs (a file in Node, localStorage in a page). */
 export interface RoofCache { load(key: string): Roofs | null; save(key: string, roofs: Roofs): void }
 
 /** One cache entry per adapter and platform (a driver or browser update may change the roofs). */
-export function adapterKey(rt: Runtime, platform: string): string {
+function adapterKey(rt: Runtime, platform: string): string {
   const a = rt.gpu.adapterInfo;
   return [a.vendor, a.architecture, a.device, a.description, platform].join('|');
 }
@@ -47,7 +51,7 @@ export async function adapterRoofs(rt: Runtime, opts: { cache?: RoofCache; platf
   return { ...roofs, cached: false };
 }
 
-export async function measureRoofs(rt: Runtime): Promise<Roofs> {
+async function measureRoofs(rt: Runtime): Promise<Roofs> {
   const K = 256, M = 256, side = 64, P = side * side;
   const candidates: Record<string, number> = {};
   for (const [label, build] of [
@@ -66,7 +70,7 @@ export async function measureRoofs(rt: Runtime): Promise<Roofs> {
     const x = g.input('x', [1, floats]), y = g.tensor('y', [1, floats]);
     const count = floats / 16;
     g.node({
-      name: 'stream', kernel: { file: 'copy.wgsl', entry: 'stream', overrides: { WG: 64 } }, category: 'copy',
+      name: 'stream', kernel: { file: 'copy.wgsl', entry: 'stream', overrides: { WG: 64 } },
       bind: { xv: { tensor: x }, yv: { tensor: y } },
       params: zeroCopyParams({ n5: floats / 4, count }), workgroups: grid1d(count, 64),
       flops: 0, bytesRead: 4 * floats, bytesWritten: 4 * floats,
@@ -78,7 +82,7 @@ export async function measureRoofs(rt: Runtime): Promise<Roofs> {
     gflops, gbs, ridge: gflops / gbs,
     matmul: { kernel, shape: `${M}×${K} · ${K}×${P}`, candidates },
     copy: { kernel: 'copy.wgsl:stream (vec4)', bytes: 8 * floats },
-    method: stepTimer(rt.gpu).method === 'wall-clock' ? 'wall-clock' : 'timestamp-per-pass',
+    method: rt.gpu.hasTimestamps ? 'timestamp-per-pass' : 'wall-clock', // how bestPassMs' whole() times a pass
     measuredAt: new Date().toISOString(),
   };
 }

@@ -73,7 +73,8 @@ function roofline(report: ProfileReport, x0: number, y0: number, w: number, h: n
   const out: string[] = [];
   const { gflops: peak, gbs } = report.roofs;
   const plotX = x0 + 48, plotW = w - 60, plotY = y0 + 40, plotH = h - 120;
-  const recs = Object.values(report.schedules).flatMap((s) => s.records.map((r) => ({ ...r, schedule: s.schedule })));
+  const names = Object.values(report.schedules).map((s) => s.schedule);
+  const recs = Object.values(report.schedules).flatMap((s, si) => s.records.map((r) => ({ ...r, schedule: s.schedule, filled: si === 0 })));
   const pos = recs.filter((r) => r.flops > 0 && r.ms > 0);
   const xs = pos.map((r) => r.intensity), ys = pos.map((r) => r.gflops);
   const lx0 = Math.floor(Math.log10(Math.min(0.05, ...xs))), lx1 = Math.ceil(Math.log10(Math.max(4 * report.roofs.ridge, ...xs)));
@@ -100,7 +101,7 @@ function roofline(report: ProfileReport, x0: number, y0: number, w: number, h: n
   const maxMs = Math.max(...pos.map((r) => r.ms));
   for (const r of pos.sort((a, b) => b.ms - a.ms)) {
     const rad = 2 + 7 * Math.sqrt(r.ms / maxMs), c = COLORS[r.category];
-    const style = r.schedule === 'fused' ? `fill="${c}" fill-opacity="0.8"` : `fill="none" stroke="${c}" stroke-width="1.3"`;
+    const style = r.filled ? `fill="${c}" fill-opacity="0.8"` : `fill="none" stroke="${c}" stroke-width="1.3"`;
     out.push(`<circle cx="${f(X(r.intensity))}" cy="${f(Y(r.gflops))}" r="${f(rad)}" ${style}><title>${esc(`${r.schedule} ${r.module || r.name} (${r.kernel}): ${f(r.ms, 3)} ms, ${f(r.gflops, 2)} GFLOP/s, ${f(r.intensity, 2)} FLOP/B, ${r.bound}-bound`)}</title></circle>`);
   }
   out.push(text(plotX + plotW / 2, plotY + plotH + 32, 'arithmetic intensity (FLOP / byte read + written)', 'text-anchor="middle"'));
@@ -112,6 +113,7 @@ function roofline(report: ProfileReport, x0: number, y0: number, w: number, h: n
     out.push(text(lx + 9, ly, CATEGORY_LABELS[cat], 'font-size="11"'));
   });
   const zero = recs.length - pos.length;
-  out.push(text(plotX, plotY + plotH + 92, `filled: fused · hollow: unfused · area ∝ time${zero ? ` · not shown: ${zero} without FLOPs` : ''}`, `fill="${MUTED}" font-size="10.5"`));
+  const key = names.length > 1 ? `filled: ${names[0]} · hollow: ${names[1]}` : `${names[0]}`;
+  out.push(text(plotX, plotY + plotH + 92, `${key} · area ∝ time${zero ? ` · not shown: ${zero} without FLOPs or time` : ''}`, `fill="${MUTED}" font-size="10.5"`));
   return out.join('\n');
 }

@@ -20,6 +20,8 @@ export interface StepTimer {
   whole(steps: readonly Step[]): Promise<number>;
   /** timestamps seen so far are multiples of this many ns (≥ 10 µs: the browser quantises them), else null */
   quantumNs(): number | null;
+  /** timestamp pairs seen so far whose end came before their start (counted as 0 ms) */
+  reversedStamps(): number;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -62,7 +64,8 @@ export function stepTimer(gpu: Gpu, prefer?: TimingMethod): StepTimer {
       qs.destroy(); resolve.destroy(); read.destroy();
     }
   };
-  const diff = (a: bigint, b: bigint) => { const x = b > a ? b - a : 0n; deltas.push(x); return Number(x) / 1e6; };
+  let reversed = 0;
+  const diff = (a: bigint, b: bigint) => { if (b < a) reversed++; const x = b > a ? b - a : 0n; deltas.push(x); return Number(x) / 1e6; };
 
   const wholeByStamps = async (steps: readonly Step[]) => {
     const [t0, t1] = await stamps('whole', 2, (enc, qs) => {
@@ -127,7 +130,8 @@ export function stepTimer(gpu: Gpu, prefer?: TimingMethod): StepTimer {
     'wall-clock': async (steps) => {
       const base = await emptySubmit();
       const out: number[] = [];
-      for (const s of steps) out.push(Math.max(0, (await wall('one', (p) => encodeSteps(p, [s]))) - base));
+      // Each step learns its own expected time, so a long dispatch does not make the next ones wait.
+      for (const [i, s] of steps.entries()) out.push(Math.max(0, (await wall(`one:${i}`, (p) => encodeSteps(p, [s]))) - base));
       return out;
     },
   };
@@ -143,5 +147,6 @@ export function stepTimer(gpu: Gpu, prefer?: TimingMethod): StepTimer {
       const q = nz.reduce(gcd);
       return q >= 10_000n ? Number(q) : null;
     },
+    reversedStamps: () => reversed,
   };
 }

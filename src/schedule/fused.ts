@@ -4,7 +4,7 @@
 // cannot take is emitted as its own dispatch (eager.ts), so any layer description lowers.
 // A variant (e.g. tuned for GPUs) is a subclass overriding the layers it lowers differently:
 // OneKernelFfnSchedule below is the whole of one.
-import type { Tensor } from '../graph/ir.ts';
+import { commonModule, type Tensor } from '../graph/ir.ts';
 import { squeezeExciteGate } from '../ops/squeeze-excite.ts';
 import { ffn } from '../ops/ffn.ts';
 import { cascadedAttention } from '../ops/cascaded-attention.ts';
@@ -17,13 +17,11 @@ import { batchNormScaleShift, foldBatchNorm, foldBatchNormIntoLinearInput, foldI
 import { convKernel, emitPost, emitPre, isDepthwise, isPointwise, type Epilogue } from './eager.ts';
 import { BN_EPS, windowProj } from './window-attention.ts';
 import {
-  Schedule, commonModule, postOp, preModule, preOp,
+  Schedule, postOp, preModule, preOp,
   type ClassifierLayer, type ConvLayer, type FfnLayer, type PatchEmbedLayer, type Post, type SparseAttentionLayer, type SqueezeExciteLayer, type WindowAttentionLayer,
 } from './layers.ts';
 
 export class FusedSchedule extends Schedule {
-  readonly name: string = 'fused';
-
   conv(x: Tensor, c: ConvLayer): Tensor {
     const { conv } = c;
     const pre = c.pre ?? [], post = c.post ?? [];
@@ -129,8 +127,6 @@ function foldedConv(c: Pick<ConvLayer, 'conv' | 'bn'>): { weight: Float32Array; 
 
 /** The fused schedule with each ReLU Residual(FFN) (EfficientViT's) as one ffn.wgsl dispatch instead of two. */
 export class OneKernelFfnSchedule extends FusedSchedule {
-  readonly name: string = 'fused-ffn';
-
   ffn(x: Tensor, f: FfnLayer): Tensor {
     if (f.act.kind !== 'relu' || f.pre?.length || !isPointwise(f.fc1) || !isPointwise(f.fc2)) return super.ffn(x, f);
     const a = foldedConv(f.fc1), b = foldedConv(f.fc2);

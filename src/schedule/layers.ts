@@ -104,7 +104,6 @@ export interface ClassifierLayer {
 }
 
 export abstract class Schedule {
-  abstract readonly name: string;
   constructor(readonly g: GraphBuilder) {}
 
   /** Runs `fn` with every node it makes tagged as part of model layer `layer`. */
@@ -129,11 +128,3 @@ export abstract class Schedule {
 export const preOp = (p: Pre): string => ({ bn: 'native_batch_norm', ln: 'native_layer_norm', relu: 'relu', gate: 'mul' })[p.kind];
 export const postOp = (p: Post): string => p.kind;
 export const preModule = (p: Pre): string => (p.kind === 'bn' ? p.bn.module : p.kind === 'ln' ? p.ln.module : p.module);
-
-/** The innermost module containing all of `modules` ("" is the model itself). */
-export function commonModule(modules: string[]): string {
-  const parts = modules.map((m) => (m ? m.split('.') : []));
-  const out: string[] = [];
-  for (let i = 0; parts.every((p) => i < p.length && p[i] === parts[0][i]); i++) out.push(parts[0][i]);
-  return out.join('.');
-}

@@ -12,7 +12,7 @@ import { matmul } from '../ops/matmul.ts';
 import { meanHW } from '../ops/mean.ts';
 import { softmax } from '../ops/softmax.ts';
 import { convTransposeDepthwise } from '../ops/conv-transpose.ts';
-import { flattenPlanes, permute, slice, split } from '../ops/views.ts';
+import { flattenPlanes, output, permute, slice, split } from '../ops/views.ts';
 import { as, emitBatchNorm, emitConv, emitPost, emitPre, tokens } from './eager.ts';
 import { windowAttentionEager } from './window-attention.ts';
 import {
@@ -20,8 +20,6 @@ import {
 } from './layers.ts';
 
 export class UnfusedSchedule extends Schedule {
-  readonly name: string = 'unfused';
-
   conv(x: Tensor, c: ConvLayer): Tensor {
     let t = (c.pre ?? []).reduce((a, p) => emitPre(this.g, a, p), x);
     t = emitConv(this.g, t, c);
@@ -29,7 +27,7 @@ export class UnfusedSchedule extends Schedule {
     return (c.post ?? []).reduce((a, p) => emitPost(this.g, a, p), t);
   }
 
-  /** mean → fc1 → ReLU (in place) → fc2 → sigmoid: the gate [B, C]; the product is the next conv's pre-op. */
+  /** mean → fc1 → ReLU (relu_: in place in eager, a new tensor here) → fc2 → sigmoid: the gate [B, C]; the product is the next conv's pre-op. */
   squeezeExcite(x: Tensor, s: SqueezeExciteLayer): Tensor {
     const g = this.g, [, C] = x.shape, R = s.reduced;
     const m = as(g, s.module, 'mean', () => meanHW(g, `${s.module}.mean`, x));
@@ -51,8 +49,7 @@ export class UnfusedSchedule extends Schedule {
     const g = this.g;
     const y = emitConv(g, x, { module: `${p.module}.proj`, conv: p.conv });
     const [B, C, H, W] = y.shape;
-    const t = g.tensor(`${p.ln.module}.out`, [B * H * W, C]);
-    const rows: View = { ...viewOf(t), shape: [B, H * W, C], strides: [H * W * t.planeStride, t.planeStride, 1] };
+    const rows = output(g, `${p.ln.module}.out`, [B, H * W, C]);
     as(g, p.ln.module, 'native_layer_norm', () => layerNorm(g, p.ln.module, tokens(y), p.ln.gamma, p.ln.beta, p.ln.eps, rows));
     const out = g.tensor(p.module, [B, C, H, W]);
     as(g, p.module, 'clone', () => copy(g, `${p.module}.clone`, permute(rows, [0, 2, 1]), { out: flattenPlanes(out) }));

@@ -12,7 +12,7 @@ import { copy, gather } from '../ops/copy.ts';
 import { dwconv } from '../ops/dwconv.ts';
 import { matmul } from '../ops/matmul.ts';
 import { softmax } from '../ops/softmax.ts';
-import { permute, slice, split } from '../ops/views.ts';
+import { flattenPlanes, permute, slice, split } from '../ops/views.ts';
 import { as, emitBatchNorm } from './eager.ts';
 import type { ConvLayer, Schedule, WindowAttentionLayer } from './layers.ts';
 
@@ -24,9 +24,6 @@ export function windowProj(a: WindowAttentionLayer): ConvLayer {
   const p = `${a.module}.m.attn.proj`;
   return { module: `${p}.1.c`, conv: a.proj.conv, bn: { module: `${p}.1.bn`, params: a.proj.bn, eps: BN_EPS }, pre: [{ kind: 'relu', module: `${p}.0` }] };
 }
-
-/** A [B, C, H, W] map's planes as [B, C, H·W] (pixels contiguous in a plane). */
-const planes = (v: View): View => ({ ...v, shape: [v.shape[0], v.shape[1], v.shape[2] * v.shape[3]], strides: [v.strides[0], v.strides[1], 1] });
 
 export function windowAttentionEager(s: Schedule, x: Tensor, a: WindowAttentionLayer): Tensor {
   const g: GraphBuilder = s.g;
@@ -56,19 +53,19 @@ export function windowAttentionEager(s: Schedule, x: Tensor, a: WindowAttentionL
     if (i > 0) feat = as(g, attn, 'add', () => binary(g, `${attn}.feat${i}`, headOut(i - 1), 'add', feat));
     const qkvRaw = g.tensor(`${h}.c`, [Bw, Q, r, r]);
     const w = { weight: g.weight(`${h}.c.weight`, a.qkv[i].conv.weight), offset: 0, shape: [Q, d], strides: [d, 1] };
-    as(g, `${h}.c`, 'convolution', () => matmul(g, `${h}.c`, w, planes(feat), { out: planes(viewOf(qkvRaw)) }));
+    as(g, `${h}.c`, 'convolution', () => matmul(g, `${h}.c`, w, flattenPlanes(feat), { out: flattenPlanes(qkvRaw) }));
     const qkv = emitBatchNorm(g, qkvRaw, { module: `${h}.bn`, params: a.qkv[i].bn, eps: BN_EPS });
     const { k } = a.dw[i].conv;
     const q0 = as(g, `${dw}.c`, 'convolution', () => dwconv(g, `${dw}.c`, qkv, a.dw[i].conv.weight, new Float32Array(kd), { k, channels: [0, kd] }));
-    const q = planes(viewOf(emitBatchNorm(g, q0, { module: `${dw}.bn`, params: a.dw[i].bn, eps: BN_EPS })));
-    const qkvPlanes = planes(viewOf(qkv));
+    const q = flattenPlanes(emitBatchNorm(g, q0, { module: `${dw}.bn`, params: a.dw[i].bn, eps: BN_EPS }));
+    const qkvPlanes = flattenPlanes(qkv);
     const kv = slice(qkvPlanes, 1, kd, kd), v = slice(qkvPlanes, 1, 2 * kd, d);
     const scores = as(g, attn, 'bmm', () => matmul(g, `${attn}.scores${i}`, permute(q, [0, 2, 1]), kv));
     const scaled = as(g, attn, 'mul', () => unary(g, `${attn}.scale${i}`, scores, 'scale', { alpha: kd ** -0.5 }));
-    const abi: View = { ...ab, offset: i * ab.strides[0], shape: [N, N], strides: [N, 1] };
+    const abi: View = { ...ab, offset: ab.offset + i * ab.strides[0], shape: [N, N], strides: [N, 1] };
     const biased = as(g, attn, 'add', () => binary(g, `${attn}.biased${i}`, scaled, 'add', abi));
     const p = as(g, attn, '_softmax', () => softmax(g, `${attn}.softmax${i}`, biased));
-    as(g, attn, 'bmm', () => matmul(g, `${attn}.out${i}`, v, permute(p, [0, 2, 1]), { out: planes(headOut(i)) }));
+    as(g, attn, 'bmm', () => matmul(g, `${attn}.out${i}`, v, permute(p, [0, 2, 1]), { out: flattenPlanes(headOut(i)) }));
   }
   const cat = as(g, attn, 'cat', () => copy(g, `${attn}.cat`, viewOf(feats)).tensor);
   let y = s.conv(cat, windowProj(a));
