@@ -39,9 +39,6 @@ export async function browserRuntime(opts: BrowserRuntimeOptions = {}): Promise<
   return new Runtime(await openDevice(gpu), fetchShaderLoader(base));
 }
 
-const MEAN = [0.485, 0.456, 0.406];
-const STD = [0.229, 0.224, 0.225];
-
 /** RGBA pixels of a decoded image (e.g. from `createImageBitmap`), drawn at its own size. */
 export function imagePixels(image: ImageBitmap): ImageData {
   const canvas = new OffscreenCanvas(image.width, image.height);
@@ -51,35 +48,7 @@ export function imagePixels(image: ImageBitmap): ImageData {
   return ctx.getImageData(0, 0, image.width, image.height);
 }
 
-/**
- * ImageNet evaluation preprocessing: resize the shorter side to floor(res·256/224) (bilinear, half-pixel
- * centres, no antialias, like torch's interpolate), centre-crop res×res, scale to [0, 1], normalise
- * with ImageNet mean/std. Returns NCHW float32 [1, 3, res, res].
- */
-export function preprocess(img: ImageData, res: number): Float32Array {
-  const { width: w, height: h, data } = img;
-  const short = Math.floor((res * 256) / 224);
-  const rw = w <= h ? short : Math.floor((short * w) / h), rh = h < w ? short : Math.floor((short * h) / w);
-  if (rw < res || rh < res) throw new Error(`image ${w}×${h} is too small to crop ${res}×${res}`);
-  const top = Math.round((rh - res) / 2), left = Math.round((rw - res) / 2);
-  const sx = w / rw, sy = h / rh; // source pixels per resized pixel
-  const out = new Float32Array(3 * res * res);
-  const plane = res * res;
-  for (let y = 0; y < res; y++) {
-    const fy = Math.min(Math.max((y + top + 0.5) * sy - 0.5, 0), h - 1);
-    const y0 = Math.floor(fy), y1 = Math.min(y0 + 1, h - 1), wy = fy - y0;
-    for (let x = 0; x < res; x++) {
-      const fx = Math.min(Math.max((x + left + 0.5) * sx - 0.5, 0), w - 1);
-      const x0 = Math.floor(fx), x1 = Math.min(x0 + 1, w - 1), wx = fx - x0;
-      for (let c = 0; c < 3; c++) {
-        const p = (yy: number, xx: number) => data[(yy * w + xx) * 4 + c];
-        const v = (1 - wy) * ((1 - wx) * p(y0, x0) + wx * p(y0, x1)) + wy * ((1 - wx) * p(y1, x0) + wx * p(y1, x1));
-        out[c * plane + y * res + x] = (v / 255 - MEAN[c]) / STD[c];
-      }
-    }
-  }
-  return out;
-}
+export { preprocess } from './preprocess.ts';
 
 /**
  * GPU time of one inference's compute pass (all steps of `plan`, inputs as last written), from

@@ -17,7 +17,8 @@ import { profileSvg } from '../profile/svg.ts';
 import { chromeTrace } from '../profile/trace.ts';
 import type { TimingMethod } from '../profile/timing.ts';
 import { fileRoofCache } from './roof-cache.ts';
-import { decodeImage, preprocess } from './image.ts';
+import { decodeImage } from './image.ts';
+import { preprocess } from '../preprocess.ts';
 
 const USAGE = `usage:
   webvit infer --model NAME --weights FILE [--input RAW.f32 | --image FILE.{png,jpg}] [--res 224 | --res HxW] [--batch 1]

@@ -44,6 +44,20 @@ export function goldenCases(specs: string[]): GoldenCase[] {
   });
 }
 
+/** Makes (once) the preprocessing references (scripts/golden/make_preprocess.py: torchvision on real photos) and returns their folder. */
+export function preprocessCases(): string {
+  const dir = path.join(repo, 'test/.golden', scriptsHash(), 'preprocess');
+  if (!existsSync(path.join(dir, 'cases.json'))) {
+    mkdirSync(dir, { recursive: true });
+    execFileSync(PYTHON, [path.join(scripts, 'make_preprocess.py'), '--out', dir], { stdio: ['ignore', 'ignore', 'inherit'] });
+  }
+  return dir;
+}
+
+export function torchvisionAvailable(): boolean {
+  try { execFileSync(PYTHON, ['-c', 'import torchvision, PIL'], { stdio: 'ignore' }); return existsSync('/usr/share/matplotlib/mpl-data/sample_data/grace_hopper.jpg'); } catch { return false; }
+}
+
 /** The project's tolerance for model outputs: max|Δ| ≤ 1e-4·max(1, max|y|). */
 export function logitsError(got: Float32Array, want: Float32Array): { maxDiff: number; tolerance: number } {
   let maxDiff = 0, maxAbs = 0;

@@ -1,0 +1,123 @@
+// Image → model input, the one preprocessing that the CLI, the page and the API share, equal to
+// torchvision's evaluation transform on a PIL image:
+//   Resize(int(res·256/224))  shorter side, bilinear with antialiasing (Pillow's resampling, which is
+//                             what torchvision ≥ 0.13 runs on PIL images)
+//   CenterCrop(res)           top/left = round((size − res) / 2), Python's round (half to even)
+//   ToTensor                  uint8 / 255
+//   Normalize(mean, std)      in float32, as torch computes it
+// The resize reproduces Pillow's ImagingResample (Resample.c) for 8-bit images: a triangle filter
+// widened by the downscale factor, coefficients rounded to 22-bit fixed point, a horizontal then
+// a vertical pass each rounded and clipped to uint8. Only the pixels inside the crop are computed.
+
+/** Decoded pixels, 4 bytes (RGBA or RGBX) per pixel, row-major; alpha is ignored (PIL's convert('RGB')). */
+export interface Rgba { width: number; height: number; data: Uint8Array | Uint8ClampedArray }
+
+export interface Normalization { mean: readonly number[]; std: readonly number[] }
+export const IMAGENET: Normalization = { mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] };
+
+/** The shorter side before the centre crop: torchvision's int(res · 256 / 224). */
+export const resizeFor = (res: number) => Math.trunc((res * 256) / 224);
+
+/** Resized size of a w×h image whose shorter side becomes `short` (torchvision's _compute_resized_output_size). */
+export function resizedSize(w: number, h: number, short: number): [number, number] {
+  const long = Math.trunc((short * Math.max(w, h)) / Math.min(w, h));
+  return w <= h ? [short, long] : [long, short];
+}
+
+/** Python's round(): halves go to the even neighbour. */
+const roundHalfEven = (v: number) => { const f = Math.floor(v), d = v - f; return d > 0.5 || (d === 0.5 && f % 2 !== 0) ? f + 1 : f; };
+
+const PRECISION_BITS = 32 - 8 - 2;
+
+/** Pillow's precompute_coeffs for the bilinear filter, then normalize_coeffs_8bpc. */
+function coefficients(inSize: number, outSize: number): { bounds: Int32Array; kk: Int32Array; ksize: number } {
+  const scale = inSize / outSize;
+  const filterscale = Math.max(1, scale);
+  const support = 1 * filterscale;
+  const ksize = Math.ceil(support) * 2 + 1;
+  const bounds = new Int32Array(outSize * 2), kk = new Int32Array(outSize * ksize);
+  const w = new Float64Array(ksize);
+  for (let xx = 0; xx < outSize; xx++) {
+    const center = (xx + 0.5) * scale;
+    const ss = 1 / filterscale;
+    const xmin = Math.max(0, Math.trunc(center - support + 0.5));
+    const xmax = Math.min(inSize, Math.trunc(center + support + 0.5)) - xmin;
+    let ww = 0;
+    for (let x = 0; x < xmax; x++) {
+      const t = Math.abs((x + xmin - center + 0.5) * ss);
+      w[x] = t < 1 ? 1 - t : 0;
+      ww += w[x];
+    }
+    for (let x = 0; x < xmax; x++) {
+      const k = ww !== 0 ? w[x] / ww : w[x];
+      kk[xx * ksize + x] = Math.trunc(k < 0 ? -0.5 + k * (1 << PRECISION_BITS) : 0.5 + k * (1 << PRECISION_BITS));
+    }
+    bounds[2 * xx] = xmin;
+    bounds[2 * xx + 1] = xmax;
+  }
+  return { bounds, kk, ksize };
+}
+
+const clip8 = (v: number) => (v >= (1 << PRECISION_BITS) * 256 ? 255 : v <= 0 ? 0 : Math.floor(v / (1 << PRECISION_BITS)));
+
+/**
+ * The resized image's pixels in the window [x0, x0 + cw) × [y0, y0 + ch) as RGB bytes (3 per pixel).
+ * A pass is skipped when its axis keeps its size, as Pillow does.
+ */
+function resizeWindow(img: Rgba, rw: number, rh: number, x0: number, y0: number, cw: number, ch: number): Uint8Array {
+  const { width: W, height: H, data } = img;
+  const needH = rw !== W, needV = rh !== H;
+  const horiz = needH ? coefficients(W, rw) : null;
+  const vert = needV ? coefficients(H, rh) : null;
+  // Source rows the output rows y0 … y0 + ch − 1 read.
+  const rowsFrom = vert ? vert.bounds[2 * y0] : y0;
+  const rowsTo = vert ? vert.bounds[2 * (y0 + ch - 1)] + vert.bounds[2 * (y0 + ch - 1) + 1] : y0 + ch;
+  // Horizontal pass: rows rowsFrom … rowsTo − 1, columns x0 … x0 + cw − 1 of the resized width.
+  const rows = rowsTo - rowsFrom;
+  const tmp = new Uint8Array(rows * cw * 3);
+  for (let r = 0; r < rows; r++) {
+    const src = (rowsFrom + r) * W * 4;
+    for (let c = 0; c < cw; c++) {
+      const o = (r * cw + c) * 3;
+      if (!horiz) { tmp[o] = data[src + (x0 + c) * 4]; tmp[o + 1] = data[src + (x0 + c) * 4 + 1]; tmp[o + 2] = data[src + (x0 + c) * 4 + 2]; continue; }
+      const xmin = horiz.bounds[2 * (x0 + c)], n = horiz.bounds[2 * (x0 + c) + 1], k = (x0 + c) * horiz.ksize;
+      let s0 = 1 << (PRECISION_BITS - 1), s1 = s0, s2 = s0;
+      for (let x = 0; x < n; x++) {
+        const p = src + (xmin + x) * 4, w = horiz.kk[k + x];
+        s0 += data[p] * w; s1 += data[p + 1] * w; s2 += data[p + 2] * w;
+      }
+      tmp[o] = clip8(s0); tmp[o + 1] = clip8(s1); tmp[o + 2] = clip8(s2);
+    }
+  }
+  if (!vert) return tmp;
+  const out = new Uint8Array(ch * cw * 3);
+  for (let r = 0; r < ch; r++) {
+    const ymin = vert.bounds[2 * (y0 + r)] - rowsFrom, n = vert.bounds[2 * (y0 + r) + 1], k = (y0 + r) * vert.ksize;
+    for (let c = 0; c < cw; c++) {
+      let s0 = 1 << (PRECISION_BITS - 1), s1 = s0, s2 = s0;
+      for (let y = 0; y < n; y++) {
+        const p = ((ymin + y) * cw + c) * 3, w = vert.kk[k + y];
+        s0 += tmp[p] * w; s1 += tmp[p + 1] * w; s2 += tmp[p + 2] * w;
+      }
+      const o = (r * cw + c) * 3;
+      out[o] = clip8(s0); out[o + 1] = clip8(s1); out[o + 2] = clip8(s2);
+    }
+  }
+  return out;
+}
+
+/** The model input for one image: float32 CHW [3, res, res]. */
+export function preprocess(img: Rgba, res: number, norm: Normalization = IMAGENET): Float32Array {
+  const { width: W, height: H } = img;
+  if (!(W >= 1 && H >= 1) || img.data.length < W * H * 4) throw new Error(`an image of ${W}×${H} pixels needs ${W * H * 4} RGBA bytes, got ${img.data.length}`);
+  if (!Number.isInteger(res) || res < 1) throw new Error(`the input resolution must be a positive integer, got ${res}`);
+  const [rw, rh] = resizedSize(W, H, resizeFor(res));
+  const left = roundHalfEven((rw - res) / 2), top = roundHalfEven((rh - res) / 2);
+  const rgb = resizeWindow(img, rw, rh, left, top, res, res);
+  const out = new Float32Array(3 * res * res);
+  for (let c = 0; c < 3; c++) {
+    const mean = Math.fround(norm.mean[c]), std = Math.fround(norm.std[c]);
+    for (let i = 0; i < res * res; i++) out[c * res * res + i] = Math.fround(Math.fround(Math.fround(rgb[i * 3 + c] / 255) - mean) / std);
+  }
+  return out;
+}
