@@ -1,7 +1,10 @@
-// A loaded model: checkpoint → graph → compiled plans, one per input shape (batch, H, W), built on
-// first use and reused. Inputs are plain NCHW float32; outputs are [batch, classes] logits.
+// A loaded model: checkpoint → graph → compiled plans, one per input shape (batch, H, W) and
+// schedule, built on first use and reused. The weights of a schedule are uploaded once, into a pool
+// all its plans share. Inputs are plain NCHW float32; outputs are [batch, classes] logits.
 import type { Runtime } from './runtime.ts';
-import type { CompiledGraph } from './graph/executor.ts';
+import type { CompiledGraph, CompileProgress } from './graph/executor.ts';
+import { WeightPoolMiss } from './graph/builder.ts';
+import { WeightPool } from './graph/weights.ts';
 import { fromPadded, toPadded } from './graph/layout.ts';
 import { loadStateDict } from './weights/load.ts';
 import type { StateDict } from './weights/tensor.ts';
@@ -10,8 +13,25 @@ import { scheduleNamed, type ScheduleName } from './schedule/index.ts';
 
 export interface InferenceResult { logits: Float32Array; batch: number; classes: number }
 
+/** GPU memory a model holds, in bytes. */
+export interface ModelMemory {
+  /** the weights, once per schedule in use (shared by every input shape) */
+  weights: number;
+  /** the plans' own buffers (activations, inputs, outputs, readback, params) */
+  plans: number;
+  /** weights + plans now, and the most they have been */
+  total: number;
+  peak: number;
+}
+
+/** Building a plan: 'fold' is the graph (BatchNorm folding, weight layout), then upload and compile. */
+export type PlanProgress = (phase: 'fold' | 'upload' | 'compile', loaded: number, total: number) => void;
+
 export class Model {
   private plans = new Map<string, Promise<CompiledGraph>>();
+  private built = new Map<string, CompiledGraph>();
+  private pools = new Map<ScheduleName, WeightPool>();
+  private peak = 0;
   constructor(readonly runtime: Runtime, readonly info: ModelInfo, private sd: StateDict) {}
 
   static fromBytes(runtime: Runtime, name: string, bytes: Uint8Array | ArrayBuffer): Model {
@@ -19,17 +39,45 @@ export class Model {
   }
 
   /** Compiles (or reuses) the plan for this input shape and schedule (fused: inference; unfused: one dispatch per eager op). */
-  plan(batch: number, height: number, width: number, schedule: ScheduleName = 'fused'): Promise<CompiledGraph> {
+  plan(batch: number, height: number, width: number, schedule: ScheduleName = 'fused', onProgress?: PlanProgress): Promise<CompiledGraph> {
     scheduleNamed(schedule);
     const key = planKey(batch, height, width, schedule);
     let p = this.plans.get(key);
     if (!p) {
-      const g = this.info.build(this.sd, { batch, height, width }, schedule);
-      p = this.runtime.compile(g, `${this.info.name}@${key}`);
+      p = this.build(batch, height, width, schedule, key, onProgress);
       this.plans.set(key, p);
       p.catch(() => this.plans.delete(key));
     }
     return p;
+  }
+
+  private async build(batch: number, height: number, width: number, schedule: ScheduleName, key: string, onProgress?: PlanProgress): Promise<CompiledGraph> {
+    const pool = this.pools.get(schedule) ?? new WeightPool();
+    this.pools.set(schedule, pool);
+    onProgress?.('fold', 0, 1);
+    let g;
+    try {
+      g = this.info.build(this.sd, { batch, height, width }, schedule, pool);
+    } catch (e) {
+      // A shape whose graph needs weights the shared pool lacks gets weights of its own.
+      if (!(e instanceof WeightPoolMiss)) throw e;
+      g = this.info.build(this.sd, { batch, height, width }, schedule);
+    }
+    onProgress?.('fold', 1, 1);
+    const plan = await this.runtime.compile(g, `${this.info.name}@${key}`, onProgress as CompileProgress | undefined);
+    this.built.set(key, plan);
+    this.peak = Math.max(this.peak, this.memory().total);
+    return plan;
+  }
+
+  /** GPU bytes held now by weights and plans, and the peak so far. */
+  memory(): ModelMemory {
+    const plans = [...this.built.values()];
+    const shared = [...this.pools.values()].filter((p) => p.frozen).reduce((a, p) => a + p.bytes, 0);
+    const own = plans.filter((p) => p.ownsWeights).reduce((a, p) => a + p.stats.weightBytes, 0);
+    const planBytes = plans.reduce((a, p) => a + p.stats.planBytes, 0);
+    const total = shared + own + planBytes;
+    return { weights: shared + own, plans: planBytes, total, peak: Math.max(this.peak, total) };
   }
 
   /** Frees the plan for this input shape and schedule, if one was built (the next use builds it again). */
@@ -37,6 +85,7 @@ export class Model {
     const key = planKey(batch, height, width, schedule);
     this.plans.get(key)?.then((c) => c.destroy(), () => {});
     this.plans.delete(key);
+    this.built.delete(key);
   }
 
   /** Runs the model on `input`, float32 NCHW [batch, 3, height, width]. */
@@ -55,6 +104,9 @@ export class Model {
   destroy(): void {
     for (const p of this.plans.values()) p.then((c) => c.destroy(), () => {});
     this.plans.clear();
+    this.built.clear();
+    for (const pool of this.pools.values()) pool.destroy();
+    this.pools.clear();
   }
 }
 

@@ -1,8 +1,90 @@
-// Node entry: a Runtime on Dawn (npm `webgpu`) with shaders read from the package folder.
+/// <reference types="@webgpu/types" preserve="true" />
+// Node entry (dist/webvit.node.js): load(name, weights, options) on Dawn (npm `webgpu`), weights
+// from a path, bytes or a URL, images from a path or PNG/JPEG bytes; and the lower-level runtime.
+import { readFile, stat } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { openNodeGpu, type NodeGpuOptions } from './gpu/node-gpu.ts';
 import { nodeShaderLoader } from './gpu/node-shaders.ts';
+import { embeddedShaderLoader } from './gpu/embedded-shaders.ts';
 import { Runtime } from './runtime.ts';
+import { loadWith, type Classifier, type ImageInput, type LoadOptions, type Platform, type WeightsInput } from './api.ts';
+import { decodeImageBytes } from './node-image.ts';
+import type { Rgba } from './preprocess.ts';
 
+export { Classifier, topClasses, type Classification, type ImageInput, type LoadOptions, type LoadProgress, type ModelDetails, type WeightsInput } from './api.ts';
+export { Runtime } from './runtime.ts';
+export { Model, type InferenceResult, type ModelMemory } from './model.ts';
+export { MODELS, modelInfo, type ModelInfo } from './models/registry.ts';
+export { preprocess, IMAGENET, type Rgba, type Normalization } from './preprocess.ts';
+
+/** A runtime on Node's WebGPU (Dawn): the machine's GPU, or SwiftShader on the CPU where there is none. */
 export async function nodeRuntime(opts: NodeGpuOptions = {}): Promise<Runtime> {
-  return new Runtime(await openNodeGpu(opts), nodeShaderLoader);
+  return new Runtime(await openNodeGpu(opts), embeddedShaderLoader() ?? nodeShaderLoader);
+}
+
+const isUrl = (s: string) => /^(https?|file|data|blob):/i.test(s);
+
+async function readPath(file: string, onProgress: (loaded: number, total: number) => void): Promise<Uint8Array> {
+  let size: number;
+  try { size = (await stat(file)).size; } catch (e) { throw new Error(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`); }
+  const out = new Uint8Array(size);
+  let at = 0;
+  for await (const chunk of createReadStream(file)) {
+    const c = chunk as Buffer;
+    if (at + c.length > size) throw new Error(`${file} grew while it was read; try again`);
+    out.set(c, at);
+    at += c.length;
+    onProgress(at, size);
+  }
+  return at === size ? out : out.subarray(0, at);
+}
+
+async function fetchBytes(url: string | URL, onProgress: (loaded: number, total: number) => void): Promise<Uint8Array> {
+  if (String(url).startsWith('file:')) return readPath(fileURLToPath(url), onProgress);
+  const res = await fetch(url);
+  if (!res.ok || !res.body) throw new Error(`GET ${url}: HTTP ${res.status}`);
+  const total = Number(res.headers.get('content-length')) || 0;
+  const chunks: Uint8Array[] = [];
+  let loaded = 0;
+  for await (const c of res.body as unknown as AsyncIterable<Uint8Array>) { chunks.push(c); loaded += c.length; onProgress(loaded, total || loaded); }
+  const out = new Uint8Array(loaded);
+  let at = 0;
+  for (const c of chunks) { out.set(c, at); at += c.length; }
+  return out;
+}
+
+const platform: Platform = {
+  runtime: () => nodeRuntime(),
+  async readWeights(w: WeightsInput, onProgress) {
+    if (w instanceof Uint8Array) { onProgress(w.length, w.length); return w; }
+    if (w instanceof ArrayBuffer) { onProgress(w.byteLength, w.byteLength); return new Uint8Array(w); }
+    if (typeof Blob !== 'undefined' && w instanceof Blob) { const b = new Uint8Array(await w.arrayBuffer()); onProgress(b.length, b.length); return b; }
+    if (w instanceof URL || (typeof w === 'string' && isUrl(w))) return fetchBytes(w, onProgress);
+    if (typeof w === 'string') return readPath(w, onProgress);
+    throw new Error(`weights must be bytes, a Blob, a URL or a file path; got ${typeof w}`);
+  },
+  async decodeImage(img: ImageInput): Promise<Rgba> {
+    if (typeof img === 'string' || img instanceof URL) {
+      const where = String(img);
+      return decodeImageBytes(isUrl(where) || img instanceof URL ? await fetchBytes(img, () => {}) : await readFile(where).catch((e) => {
+        throw new Error(`cannot read image ${where}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+      }), where);
+    }
+    if (img instanceof Uint8Array) return decodeImageBytes(img, 'image bytes');
+    if (img instanceof ArrayBuffer) return decodeImageBytes(new Uint8Array(img), 'image bytes');
+    if (typeof Blob !== 'undefined' && img instanceof Blob) return decodeImageBytes(new Uint8Array(await img.arrayBuffer()), 'image blob');
+    const r = img as Partial<Rgba>;
+    if (typeof r.width === 'number' && typeof r.height === 'number' && r.data && r.data.length >= r.width * r.height * 4) return r as Rgba;
+    throw new Error('in Node an image is a file path, a URL, PNG/JPEG bytes, or decoded RGBA pixels { width, height, data }');
+  },
+  warnFallback: (message) => console.error(message),
+};
+
+/**
+ * Loads a model: `name` (e.g. 'efficientvit_m0'), `weights` a checkpoint as upstream saves it
+ * (.pth or .safetensors) given as a path, a URL or bytes. Resolves once the model is ready to run.
+ */
+export function load(name: string, weights: WeightsInput, options: LoadOptions = {}): Promise<Classifier> {
+  return loadWith(platform, name, weights, options);
 }

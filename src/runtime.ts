@@ -2,7 +2,7 @@
 import type { Gpu } from './gpu/device.ts';
 import { PipelineCache } from './gpu/pipelines.ts';
 import type { ShaderLoader } from './gpu/shaders.ts';
-import { compileGraph, type CompiledGraph } from './graph/executor.ts';
+import { compileGraph, type CompiledGraph, type CompileProgress } from './graph/executor.ts';
 import type { GraphBuilder } from './graph/builder.ts';
 
 export class Runtime {
@@ -10,7 +10,7 @@ export class Runtime {
   constructor(readonly gpu: Gpu, loadShader: ShaderLoader) {
     this.pipelines = new PipelineCache(gpu, loadShader);
   }
-  compile(g: GraphBuilder, label: string): Promise<CompiledGraph> {
-    return compileGraph(this.gpu, this.pipelines, g, label);
+  compile(g: GraphBuilder, label: string, onProgress?: CompileProgress): Promise<CompiledGraph> {
+    return compileGraph(this.gpu, this.pipelines, g, label, onProgress);
   }
 }

@@ -2,7 +2,7 @@
 // dispatch and buffer counts out, and logits written with --output that match PyTorch's.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -22,7 +22,7 @@ for (const [spec, schedule] of [['efficientvit_m2:224:2', 'fused'], ['edgevit_xs
       writeFileSync(input, new Uint8Array(c.input.buffer, c.input.byteOffset, c.input.byteLength));
       const out = execFileSync(process.execPath, [bin, 'infer', '--model', c.model, '--weights', pth, '--input', input,
         '--res', String(c.height), '--batch', String(c.batch), '--output', output, '--schedule', schedule], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-      assert.match(out, /image 0: top-5 \d+ \(-?\d+\.\d+\)/);
+      assert.match(out, /image 0: top-5 \d+ [^(]+ \(\d+\.\d+%, logit -?\d+\.\d+\)/);
       assert.match(out, /per inference: \d+ dispatches, \d+ GPU buffers/);
       assert.match(out, new RegExp(`\\(${schedule}\\) on `));
       const b = readFileSync(output);
@@ -47,6 +47,26 @@ test('webvit infer with a wrong input size says what size it needs', { skip }, (
       assert.match(e.stderr, /x\.f32 has 100 bytes; \[1, 3, 224, 224\] float32 needs 602112/);
       return true;
     });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('webvit convert writes a folded f16 safetensors that infer runs, and says when the adapter is a CPU', { skip, timeout: 300_000 }, () => {
+  const [c] = goldenCases(['efficientvit_m0:224:1']);
+  const dir = mkdtempSync(path.join(tmpdir(), 'webvit-cli-'));
+  try {
+    const [pth, st, input, output] = ['m.pth', 'm.safetensors', 'x.f32', 'y.f32'].map((f) => path.join(dir, f));
+    writeFileSync(pth, c.pth);
+    writeFileSync(input, new Uint8Array(c.input.buffer, c.input.byteOffset, c.input.byteLength));
+    const conv = execFileSync(process.execPath, [bin, 'convert', pth, st, '--dtype', 'f16'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    assert.match(conv, /\(efficientvit_m0, made for 224×224\).*BatchNorms folded, f16 weights/);
+    const r = spawnSync(process.execPath, [bin, 'infer', '--model', 'efficientvit_m0', '--weights', st, '--input', input, '--output', output], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stderr, /the WebGPU adapter is a CPU fallback/);
+    const b = readFileSync(output);
+    const { maxDiff, tolerance } = logitsError(new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength)), c.logits);
+    assert.ok(maxDiff <= 100 * tolerance, `f16 through the CLI: max|Δ| ${maxDiff}`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -5,9 +5,13 @@ import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { nodeRuntime } from '../node.ts';
+import path from 'node:path';
+import { load, nodeRuntime, topClasses, type LoadProgress } from '../node.ts';
 import { Model } from '../model.ts';
-import { MODELS, modelInfo } from '../models/registry.ts';
+import { MODELS, detectModel, modelInfo } from '../models/registry.ts';
+import { defaultResolution } from '../models/resolution.ts';
+import { loadStateDict } from '../weights/load.ts';
+import { convertCheckpoint } from '../weights/convert.ts';
 import { randomStateDict } from '../models/random.ts';
 import { SCHEDULES, scheduleNamed, type ScheduleName } from '../schedule/index.ts';
 import { profileModel } from '../profile/profile.ts';
@@ -17,14 +21,15 @@ import { profileSvg } from '../profile/svg.ts';
 import { chromeTrace } from '../profile/trace.ts';
 import type { TimingMethod } from '../profile/timing.ts';
 import { fileRoofCache } from './roof-cache.ts';
-import { decodeImage } from './image.ts';
+import { decodeImageBytes } from '../node-image.ts';
 import { preprocess } from '../preprocess.ts';
 
 const USAGE = `usage:
-  webvit infer --model NAME --weights FILE [--input RAW.f32 | --image FILE.{png,jpg}] [--res 224 | --res HxW] [--batch 1]
+  webvit infer --model NAME --weights FILE [--input RAW.f32 | --image A.{png,jpg} [B.png …]] [--res 224 | --res HxW] [--batch N]
                [--schedule fused|unfused|fused-ffn] [--output LOGITS.f32]
   webvit profile --model NAME [--weights FILE] [--res N] [--batch N] [--schedule fused|unfused|fused-ffn|both] [--runs 7]
                [--json OUT.json] [--svg OUT.svg] [--trace OUT.json] [--method timestamp-per-pass|wall-clock] [--refresh-roofs]
+  webvit convert IN.pth OUT.safetensors [--model NAME] [--dtype f32|f16]   (BatchNorms folded; f16 halves the file)
   webvit demo    (random-weight efficientvit_m0 made by PyTorch, checked against PyTorch's logits)
 models: ${Object.keys(MODELS).join(', ')}
 infer: --input is raw little-endian float32 NCHW [batch, 3, res, res]; without --input or --image a fixed random input is used.
@@ -51,53 +56,85 @@ function positive(v: string | undefined, name: string, dflt: number): number {
   return n;
 }
 
-function loadInput(flags: { input?: string; image?: string }, batch: number, h: number, w: number): Float32Array {
+/** The input: raw float32, or images preprocessed and stacked (one per image, else the first repeated), or a fixed random one. */
+function loadInput(flags: InferFlags, images: string[], batch: number, h: number, w: number): Float32Array {
   const n = batch * 3 * h * w;
-  if (flags.input && flags.image) throw new Error('give either --input or --image, not both');
+  if (flags.input && images.length) throw new Error('give either --input or --image, not both');
   if (flags.input) {
     const b = readFile(flags.input, 'input');
     if (b.byteLength !== n * 4) throw new Error(`${flags.input} has ${b.byteLength} bytes; [${batch}, 3, ${h}, ${w}] float32 needs ${n * 4} (check --batch and --res)`);
     return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
   }
-  if (flags.image) {
+  if (images.length) {
     if (h !== w) throw new Error('--image needs a square --res (images are centre-cropped to res×res)');
-    const one = preprocess(decodeImage(flags.image), h);
     const out = new Float32Array(n);
-    for (let i = 0; i < batch; i++) out.set(one, i * one.length);
+    for (let i = 0; i < batch; i++) out.set(preprocess(decodeImageBytes(readFile(images[i % images.length], 'image'), images[i % images.length]), h), (i * n) / batch);
     return out;
   }
   let s = 12345;
   return Float32Array.from({ length: n }, () => ((s = (s * 1103515245 + 12345) >>> 0) / 2 ** 32) * 2 - 1);
 }
 
-function top5(logits: Float32Array, classes: number, b: number): string {
-  const row = Array.from(logits.subarray(b * classes, (b + 1) * classes), (v, i) => [i, v] as const);
-  return row.sort((x, y) => y[1] - x[1]).slice(0, 5).map(([i, v]) => `${i} (${v.toFixed(4)})`).join(', ');
+/** A one-line progress bar on a terminal (nothing when stderr is not one). */
+function progressBar(): ((p: LoadProgress) => void) | undefined {
+  if (!process.stderr.isTTY) return undefined;
+  let last = 0;
+  return (p) => {
+    const now = performance.now();
+    if (now - last < 50 && p.loaded < p.total) return;
+    last = now;
+    const f = p.total > 0 ? Math.min(1, p.loaded / p.total) : 0, width = 30;
+    const amount = p.phase === 'compile' ? `${p.loaded}/${p.total} pipelines` : p.phase === 'fold' ? '' : `${(p.loaded / 2 ** 20).toFixed(1)}/${(p.total / 2 ** 20).toFixed(1)} MiB`;
+    process.stderr.write(`\r\x1b[K${p.phase.padEnd(8)} [${'#'.repeat(Math.round(f * width)).padEnd(width, '.')}] ${amount}`);
+  };
 }
 
-interface InferFlags { model: string; weights: string; input?: string; image?: string; res?: string; batch?: string; output?: string; schedule?: string }
+interface InferFlags { model: string; weights: string; input?: string; res?: string; batch?: string; output?: string; schedule?: string }
 
-async function infer(flags: InferFlags, input: Float32Array | null = null): Promise<Float32Array> {
-  const [h, w] = parseRes(flags.res), batch = positive(flags.batch, 'batch', 1);
+async function infer(flags: InferFlags, images: string[] = [], input: Float32Array | null = null): Promise<Float32Array> {
+  const [h, w] = parseRes(flags.res), batch = positive(flags.batch, 'batch', Math.max(1, images.length));
   const schedule = (flags.schedule ?? 'fused') as ScheduleName;
   scheduleNamed(schedule);
-  const x = input ?? loadInput(flags, batch, h, w);
-  const rt = await nodeRuntime();
-  const m = Model.fromBytes(rt, flags.model, readFile(flags.weights, 'checkpoint'));
+  const x = input ?? loadInput(flags, images, batch, h, w);
+  const bar = progressBar();
   let t = performance.now();
-  const plan = await m.plan(batch, h, w, schedule);
-  const buildMs = performance.now() - t;
-  t = performance.now();
-  const { logits, classes } = await m.run(x, batch, h, w, schedule);
-  const runMs = performance.now() - t;
-  for (let b = 0; b < batch; b++) console.log(`image ${b}: top-5 ${top5(logits, classes, b)}`);
-  const s = plan.stats;
-  console.log(`${flags.model} ${batch}×3×${h}×${w} (${schedule}) on ${rt.gpu.adapterInfo.vendor || 'unknown'} ${rt.gpu.adapterInfo.architecture}: inference ${runMs.toFixed(1)} ms ` +
-    `(build ${buildMs.toFixed(0)} ms, ${s.pipelines} pipelines)`);
-  console.log(`per inference: ${s.dispatches} dispatches, ${s.buffers} GPU buffers (${(s.activationBytes / 2 ** 20).toFixed(2)} MiB activations, ${(s.weightBytes / 2 ** 20).toFixed(2)} MiB weights), 1 submit`);
-  if (flags.output) { writeFileSync(flags.output, new Uint8Array(logits.buffer, logits.byteOffset, logits.byteLength)); console.log(`logits → ${flags.output}`); }
-  m.destroy();
-  return logits;
+  const model = await load(flags.model, flags.weights, { resolution: h === w ? h : undefined, onProgress: bar });
+  if (bar) process.stderr.write('\r\x1b[K');
+  try {
+    const plan = await model.model.plan(batch, h, w, schedule);
+    const buildMs = performance.now() - t;
+    t = performance.now();
+    const { logits, classes } = await model.model.run(x, batch, h, w, schedule);
+    const runMs = performance.now() - t;
+    for (let b = 0; b < batch; b++) {
+      const top = topClasses(logits.subarray(b * classes, (b + 1) * classes), 5, model.labels);
+      const name = images.length ? ` ${images[b % images.length]}` : '';
+      console.log(`image ${b}${name}: top-5 ${top.map((c) => `${c.index} ${c.label} (${(100 * c.probability).toFixed(2)}%, logit ${logits[b * classes + c.index].toFixed(4)})`).join(', ')}`);
+    }
+    const s = plan.stats, d = model.details();
+    console.log(`${flags.model} ${batch}×3×${h}×${w} (${schedule}) on ${d.adapter.vendor || 'unknown'} ${d.adapter.architecture}${d.fallback ? ' (a CPU fallback: slow)' : ''}: ` +
+      `inference ${runMs.toFixed(1)} ms (load and build ${buildMs.toFixed(0)} ms, ${s.pipelines} pipelines)`);
+    console.log(`per inference: ${s.dispatches} dispatches, ${s.buffers} GPU buffers (${(s.activationBytes / 2 ** 20).toFixed(2)} MiB activations, ` +
+      `${(s.weightBytes / 2 ** 20).toFixed(2)} MiB weights), 1 submit; GPU memory now ${(d.memory.total / 2 ** 20).toFixed(2)} MiB, peak ${(d.memory.peak / 2 ** 20).toFixed(2)} MiB`);
+    if (flags.output) { writeFileSync(flags.output, new Uint8Array(logits.buffer, logits.byteOffset, logits.byteLength)); console.log(`logits → ${flags.output}`); }
+    return logits;
+  } finally {
+    model.dispose();
+  }
+}
+
+async function convert(input: string, output: string, flags: { model?: string; dtype?: string }): Promise<void> {
+  const dtype = flags.dtype ?? 'f32';
+  if (dtype !== 'f32' && dtype !== 'f16') throw new Error(`--dtype must be f32 or f16, got "${dtype}"`);
+  const bytes = readFile(input, 'checkpoint');
+  const sd = loadStateDict(bytes);
+  const info = flags.model ? modelInfo(flags.model) : detectModel(sd, (i) => defaultResolution(i, sd));
+  const resolution = defaultResolution(info, sd);
+  info.build(sd, { batch: 1, height: resolution, width: resolution }); // the checkpoint must fit the model (one error listing what does not)
+  const out = convertCheckpoint(info, sd, { dtype, resolution, source: path.basename(input) });
+  writeFileSync(output, out);
+  console.log(`${input} (${info.name}, made for ${resolution}×${resolution}): ${(bytes.length / 2 ** 20).toFixed(2)} MiB → ${output}: ${(out.length / 2 ** 20).toFixed(2)} MiB, ` +
+    `BatchNorms folded, ${dtype} weights`);
 }
 
 interface ProfileFlags { model?: string; weights?: string; res?: string; batch?: string; schedule?: string; runs?: string; json?: string; svg?: string; trace?: string; method?: string; 'refresh-roofs'?: boolean }
@@ -144,7 +181,7 @@ async function demo(): Promise<void> {
   }
   const f = (p: string) => { const b = readFileSync(p); return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength)); };
   console.log(`demo: webvit infer --model efficientvit_m0 --weights ${base}.pth --input ${base}.input.f32`);
-  const logits = await infer({ model: 'efficientvit_m0', weights: `${base}.pth` }, f(`${base}.input.f32`));
+  const logits = await infer({ model: 'efficientvit_m0', weights: `${base}.pth` }, [], f(`${base}.input.f32`));
   const want = f(`${base}.logits.f32`);
   let d = 0, mx = 0;
   want.forEach((v, i) => { d = Math.max(d, Math.abs(v - logits[i])); mx = Math.max(mx, Math.abs(v)); });
@@ -158,9 +195,14 @@ const str = { type: 'string' } as const;
 async function main(argv: string[]): Promise<void> {
   const [cmd, ...rest] = argv;
   if (cmd === 'infer') {
-    const { values } = parseArgs({ args: rest, strict: true, options: { model: str, weights: str, input: str, image: str, res: str, batch: str, output: str, schedule: str } });
+    const { values, positionals } = parseArgs({ args: rest, strict: true, allowPositionals: true, options: { model: str, weights: str, input: str, image: str, res: str, batch: str, output: str, schedule: str } });
     if (!values.model || !values.weights) throw new Error('infer needs --model and --weights');
-    await infer(values as InferFlags);
+    if (positionals.length && !values.image) throw new Error(`unexpected argument "${positionals[0]}" (images follow --image: --image a.png b.png)`);
+    await infer(values as InferFlags, values.image ? [values.image, ...positionals] : []);
+  } else if (cmd === 'convert') {
+    const { values, positionals } = parseArgs({ args: rest, strict: true, allowPositionals: true, options: { model: str, dtype: str } });
+    if (positionals.length !== 2) throw new Error('convert needs IN.pth OUT.safetensors');
+    await convert(positionals[0], positionals[1], values);
   } else if (cmd === 'profile') {
     const { values } = parseArgs({
       args: rest, strict: true,

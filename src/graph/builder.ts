@@ -1,9 +1,10 @@
 // Collects tensors, packed weights and nodes while a model is described.
 import { planeStride, roundUp, type Binding, type Category, type Node, type Tensor, type WeightRef } from './ir.ts';
 import { categoryOf } from './categories.ts';
+import { WeightPool } from './weights.ts';
 
-/** Weight offsets are aligned so each range can be bound on its own (minStorageBufferOffsetAlignment = 256 B). */
-const WEIGHT_ALIGN_FLOATS = 64;
+/** Thrown when a graph needs a weight that a shared, already uploaded pool does not hold: build it again with a pool of its own. */
+export class WeightPoolMiss extends Error {}
 
 /**
  * What an op builder gives; where the node comes from (module, layer, ops) is filled in from
@@ -18,9 +19,17 @@ export interface Provenance { layer?: string; module?: string; ops?: string[]; c
 export class GraphBuilder {
   readonly tensors: Tensor[] = [];
   readonly nodes: Node[] = [];
-  private weightChunks: { offset: number; data: Float32Array }[] = [];
-  private weightFloats = 0;
   private provenance: Provenance = {};
+  private weightNames = new Set<string>();
+  /** the pool was made for this graph (not shared): the compiled graph frees it */
+  readonly ownsWeights: boolean;
+  readonly weights: WeightPool;
+
+  /** `weights`: a pool shared with the model's other graphs (other input shapes); default a pool of its own. */
+  constructor(weights?: WeightPool) {
+    this.weights = weights ?? new WeightPool();
+    this.ownsWeights = !weights;
+  }
   readonly inputs: Tensor[] = [];
   output!: Tensor;
 
@@ -36,17 +45,18 @@ export class GraphBuilder {
     return t;
   }
 
-  /** Adds a weight, zero-padded to `paddedLength` floats if given. */
+  /**
+   * A weight (its range in the pool), zero-padded to `paddedLength` floats if given. The name
+   * identifies the weight across graphs (a shared pool hands the same range to every input shape),
+   * so it must be unique within a graph.
+   */
   weight(name: string, data: Float32Array, paddedLength = data.length): WeightRef {
     if (paddedLength < data.length) throw new Error(`weight ${name}: padded length ${paddedLength} < ${data.length}`);
-    for (let i = 0; i < data.length; i++) {
-      if (!Number.isFinite(data[i])) throw new Error(`weight ${name} has a non-finite value (${data[i]}) at index ${i}: the checkpoint is corrupt or was trained into NaN`);
-    }
-    const offset = this.weightFloats;
-    const size = roundUp(Math.max(paddedLength, 4), 4);
-    this.weightChunks.push({ offset, data });
-    this.weightFloats = roundUp(offset + size, WEIGHT_ALIGN_FLOATS);
-    return { name, offset, size };
+    if (this.weightNames.has(name)) throw new Error(`two weights of one graph are both named ${name}: weight names must be unique`);
+    this.weightNames.add(name);
+    const ref = this.weights.get(name, data, paddedLength);
+    if (!ref) throw new WeightPoolMiss(`weight ${name} is not in the shared pool`);
+    return ref;
   }
 
   /** Weight matrix [rows, cols] stored with rows padded to `rowMultiple` and each row to `colMultiple` floats. */
@@ -83,13 +93,6 @@ export class GraphBuilder {
       category: p.category ?? (ops.length ? categoryOf(ops) : 'other'),
     };
     this.nodes.push(n);
-  }
-
-  /** All weights in one Float32Array, laid out at their offsets. */
-  packWeights(): Float32Array {
-    const all = new Float32Array(Math.max(this.weightFloats, 4));
-    for (const c of this.weightChunks) all.set(c.data, c.offset);
-    return all;
   }
 }
 

@@ -3,7 +3,7 @@
 // bind groups made once. One inference = one command encoder, one compute pass, one submit.
 import { assertAlive, checked, type Gpu } from '../gpu/device.ts';
 import { packParams, type KernelInfo } from '../gpu/shaders.ts';
-import type { CompiledKernel, PipelineCache } from '../gpu/pipelines.ts';
+import { pipelineKey, type CompiledKernel, type PipelineCache } from '../gpu/pipelines.ts';
 import { planMemory, type Lifetime } from './memory.ts';
 import type { GraphBuilder } from './builder.ts';
 import type { Node, Tensor } from './ir.ts';
@@ -19,7 +19,20 @@ export function encodeSteps(pass: GPUComputePassEncoder, steps: readonly Step[])
   }
 }
 
-export interface GraphStats { dispatches: number; buffers: number; activationBytes: number; weightBytes: number; pipelines: number }
+export interface GraphStats {
+  dispatches: number;
+  /** GPU buffers this plan owns (the shared weights buffer is the model's) */
+  buffers: number;
+  activationBytes: number;
+  /** the plan's own buffers: activations, input, output, readback, params, placeholders */
+  planBytes: number;
+  /** the weights it binds (a pool the model's plans for other shapes share) */
+  weightBytes: number;
+  pipelines: number;
+}
+
+/** Progress of building a plan: weights written to the GPU, pipelines compiled. */
+export type CompileProgress = (phase: 'upload' | 'compile', loaded: number, total: number) => void;
 
 export class CompiledGraph {
   private busy = false;
@@ -35,6 +48,9 @@ export class CompiledGraph {
     private staging: GPUBuffer,
     private owned: GPUBuffer[],
     readonly stats: GraphStats,
+    /** the weights buffer is this plan's own (not a pool the model's plans share) */
+    readonly ownsWeights: boolean,
+    private weights: { destroy(): void },
   ) {}
 
   /** Runs one inference. `inputs[i]` holds graph input i in its padded layout (see layout.ts). */
@@ -72,13 +88,22 @@ export class CompiledGraph {
     }
   }
 
-  destroy(): void { for (const b of this.owned) b.destroy(); }
+  /** Frees the plan's buffers (and its weights, unless a model shares them with other plans). */
+  destroy(): void {
+    for (const b of this.owned) b.destroy();
+    if (this.ownsWeights) this.weights.destroy();
+  }
 }
 
-export async function compileGraph(gpu: Gpu, cache: PipelineCache, g: GraphBuilder, label: string): Promise<CompiledGraph> {
+export async function compileGraph(gpu: Gpu, cache: PipelineCache, g: GraphBuilder, label: string, onProgress?: CompileProgress): Promise<CompiledGraph> {
   assertAlive(gpu);
   const d = gpu.device;
+  const weights = await checked(gpu, `uploading the weights of ${label}`, () => g.weights.upload(d, label, onProgress && ((loaded, total) => onProgress('upload', loaded, total))));
   // All pipelines compile in parallel; reflection tells which bindings each node writes.
+  const distinct = [...new Map(g.nodes.map((n) => [pipelineKey(n.kernel), n.kernel])).values()];
+  let compiled = 0;
+  onProgress?.('compile', 0, distinct.length);
+  await Promise.all(distinct.map((k) => cache.get(k).then(() => onProgress?.('compile', ++compiled, distinct.length))));
   const kernels = await Promise.all(g.nodes.map((n) => cache.get(n.kernel)));
   const lifetimes = tensorLifetimes(g, kernels.map((k) => k.info));
   const dedicated = (t: Tensor) => g.inputs.includes(t) || t === g.output;
@@ -90,9 +115,6 @@ export async function compileGraph(gpu: Gpu, cache: PipelineCache, g: GraphBuild
     const inputBuffers = g.inputs.map((t) => make(`input:${t.name}`, t.size, GPUBufferUsage.COPY_DST));
     const outputBuffer = make('output', g.output.size, GPUBufferUsage.COPY_SRC);
     const staging = d.createBuffer({ label: `${label}:readback`, size: g.output.size * 4, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
-    const packed = g.packWeights();
-    const weights = make('weights', packed.length, GPUBufferUsage.COPY_DST);
-    d.queue.writeBuffer(weights, 0, packed.buffer as ArrayBuffer, packed.byteOffset, packed.byteLength);
     // Unbound optional inputs and outputs get tiny placeholders: one for reads, one for writes, so a
     // dispatch never sees one buffer as both read-only and writable.
     const emptyRead = make('empty-read', 4), emptyWrite = make('empty-write', 4);
@@ -127,15 +149,16 @@ export async function compileGraph(gpu: Gpu, cache: PipelineCache, g: GraphBuild
       return { node, kernel: k, bindGroup };
     });
     d.queue.writeBuffer(uniforms, 0, uniformBytes);
-    const owned = [...slots, ...inputBuffers, outputBuffer, staging, weights, emptyRead, emptyWrite, uniforms];
+    const owned = [...slots, ...inputBuffers, outputBuffer, staging, emptyRead, emptyWrite, uniforms];
     const stats: GraphStats = {
       dispatches: steps.length,
       buffers: owned.length,
-      activationBytes: plan.slotSizes.reduce((a, b) => a + b, 0) * 4,
-      weightBytes: packed.byteLength,
+      activationBytes: plan.slotSizes.reduce((a, b) => a + Math.max(16, b * 4), 0),
+      planBytes: owned.reduce((a, b) => a + b.size, 0),
+      weightBytes: g.weights.bytes,
       pipelines: new Set(kernels.map((k) => k.key)).size,
     };
-    return new CompiledGraph(gpu, steps, g.inputs, g.output, inputBuffers, outputBuffer, staging, owned, stats);
+    return new CompiledGraph(gpu, steps, g.inputs, g.output, inputBuffers, outputBuffer, staging, owned, stats, g.ownsWeights, g.weights);
   });
 }
 

@@ -2,6 +2,7 @@
 // every missing, mismatched and unexpected key in one error (with expected and found shapes).
 import type { BatchNormParams } from '../weights/fold.ts';
 import type { StateDict } from '../weights/tensor.ts';
+import { checkpointMetadata } from '../weights/load.ts';
 
 const IGNORED = /(^|\.)num_batches_tracked$/;
 
@@ -9,7 +10,15 @@ export class CheckpointReader {
   private used = new Set<string>();
   private problems: string[] = [];
 
-  constructor(private sd: StateDict, private model: string) {}
+  /** the BatchNorms are folded into the layers next to them (a file `webvit convert` wrote) */
+  readonly folded: boolean;
+
+  constructor(private sd: StateDict, private model: string) {
+    const meta = checkpointMetadata(sd);
+    this.folded = meta['webvit.folded'] === 'batchnorm';
+    const made = meta['webvit.model'];
+    if (typeof made === 'string' && made !== model) this.problems.push(`this file was converted from ${made}, not ${model}: load it as ${made}`);
+  }
 
   /** f32 tensor with this shape; a [out, in] tensor is accepted where [out, in, 1, 1] is expected. */
   get(key: string, shape: number[]): Float32Array {

@@ -1,8 +1,9 @@
 // EdgeViT XXS/XS/S: the model description. One Schedule call per upstream layer, with the
 // checkpoint's tensors as they are (a bare state dict) and upstream's module names.
 import { GraphBuilder } from '../graph/builder.ts';
+import type { WeightPool } from '../graph/weights.ts';
 import type { Tensor } from '../graph/ir.ts';
-import type { ConvWeights, LayerNorm, Schedule } from '../schedule/layers.ts';
+import type { ConvWeights, LayerNorm, Pre, Schedule } from '../schedule/layers.ts';
 import { SCHEDULES } from '../schedule/index.ts';
 import type { StateDict } from '../weights/tensor.ts';
 import { CheckpointReader } from './checkpoint.ts';
@@ -15,14 +16,14 @@ export function edgevitConfig(name: string): EdgeViTConfig {
   return cfg;
 }
 
-export function buildEdgeViT(sd: StateDict, cfg: EdgeViTConfig, input: InputSpec, schedule = SCHEDULES.fused): GraphBuilder {
+export function buildEdgeViT(sd: StateDict, cfg: EdgeViTConfig, input: InputSpec, schedule = SCHEDULES.fused, weights?: WeightPool): GraphBuilder {
   const { batch: B, height: H, width: W } = input;
   if (!(B >= 1) || H % 32 || W % 32 || H < 32 || W < 32) {
     throw new Error(`${cfg.name} needs batch ≥ 1 and height and width that are multiples of 32 (each stage's map must divide by its ` +
       `sparse-attention stride); got batch ${B}, ${H}×${W}`);
   }
   const ck = new CheckpointReader(sd, cfg.name);
-  const g = new GraphBuilder();
+  const g = new GraphBuilder(weights);
   const s = schedule(g);
   let x = g.input('input', [B, 3, H, W]);
   let cin = 3;
@@ -40,7 +41,7 @@ export function buildEdgeViT(sd: StateDict, cfg: EdgeViTConfig, input: InputSpec
   const C = cfg.embedDim[3];
   const classes = ck.shapeOf('head.weight')?.[0] ?? 1000;
   g.output = s.layer('head', () => s.classifier(x, {
-    preBN: { module: 'norm', params: ck.bn('norm', C), eps: 1e-5 },
+    preBN: ck.folded ? undefined : { module: 'norm', params: ck.bn('norm', C), eps: 1e-5 },
     head: { linear: { module: 'head', weight: ck.get('head.weight', [classes, C]), bias: ck.get('head.bias', [classes]) } },
   }));
   ck.finish();
@@ -59,7 +60,8 @@ const linear = (ck: CheckpointReader, p: string, cin: number, cout: number): Con
 const layerNorm = (ck: CheckpointReader, p: string, C: number, eps: number): LayerNorm =>
   ({ module: p, gamma: ck.get(`${p}.weight`, [C]), beta: ck.get(`${p}.bias`, [C]), eps });
 
-const bn = (ck: CheckpointReader, p: string, C: number) => ({ kind: 'bn' as const, bn: { module: p, params: ck.bn(p, C), eps: 1e-5 } });
+/** BatchNorm2d `p` before a 1×1 conv, as its pre-op (none in a checkpoint `webvit convert` folded: it is in the conv). */
+const bn = (ck: CheckpointReader, p: string, C: number): Pre[] => (ck.folded ? [] : [{ kind: 'bn', bn: { module: p, params: ck.bn(p, C), eps: 1e-5 } }]);
 
 /** x + dw3×3(x): the conditional position encoding at the start of LocalAgg and SelfAttn. */
 function posEmbed(s: Schedule, ck: CheckpointReader, p: string, x: Tensor, C: number): Tensor {
@@ -71,14 +73,14 @@ function localAgg(s: Schedule, ck: CheckpointReader, p: string, x: Tensor, C: nu
   // x + conv2(dw5×5(conv1(BN(x))))
   const r = x;
   x = s.layer(`${p}.attn`, () => {
-    let y = s.conv(r, { module: `${p}.conv1`, conv: conv(ck, `${p}.conv1`, C, C, 1, 1, 0, 1), pre: [bn(ck, `${p}.norm1`, C)] });
+    let y = s.conv(r, { module: `${p}.conv1`, conv: conv(ck, `${p}.conv1`, C, C, 1, 1, 0, 1), pre: bn(ck, `${p}.norm1`, C) });
     y = s.conv(y, { module: `${p}.attn`, conv: conv(ck, `${p}.attn`, C, C, 5, 1, 2, C) });
     return s.conv(y, { module: `${p}.conv2`, conv: conv(ck, `${p}.conv2`, C, C, 1, 1, 0, 1), post: [{ kind: 'add', module: p, residual: r }] });
   });
   // x + fc2(GELU(fc1(BN(x)))), 1×1 convs
   const hid = Math.round(C * mlpRatio);
   return s.layer(`${p}.mlp`, () => s.ffn(x, {
-    pre: [bn(ck, `${p}.norm2`, C)],
+    pre: bn(ck, `${p}.norm2`, C),
     fc1: { module: `${p}.mlp.fc1`, conv: conv(ck, `${p}.mlp.fc1`, C, hid, 1, 1, 0, 1) },
     fc2: { module: `${p}.mlp.fc2`, conv: conv(ck, `${p}.mlp.fc2`, hid, C, 1, 1, 0, 1) },
     act: { kind: 'gelu', module: `${p}.mlp.act` }, residual: p,

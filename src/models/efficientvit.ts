@@ -2,8 +2,9 @@
 // layer, with the checkpoint's tensors as they are and upstream's module names; the schedule decides
 // how each layer becomes dispatches (fused kernels with BN folded, or one dispatch per eager op).
 import { GraphBuilder } from '../graph/builder.ts';
+import type { WeightPool } from '../graph/weights.ts';
 import type { Tensor } from '../graph/ir.ts';
-import type { ConvLayer, Schedule } from '../schedule/layers.ts';
+import type { ConvBN, Schedule } from '../schedule/layers.ts';
 import { BN_EPS } from '../schedule/window-attention.ts';
 import { SCHEDULES } from '../schedule/index.ts';
 import type { StateDict } from '../weights/tensor.ts';
@@ -18,9 +19,9 @@ export function efficientvitConfig(name: string): EfficientViTConfig {
   return cfg;
 }
 
-export function buildEfficientViT(sd: StateDict, cfg: EfficientViTConfig, input: InputSpec, schedule = SCHEDULES.fused): GraphBuilder {
+export function buildEfficientViT(sd: StateDict, cfg: EfficientViTConfig, input: InputSpec, schedule = SCHEDULES.fused, weights?: WeightPool): GraphBuilder {
   const ck = new CheckpointReader(sd, cfg.name);
-  const g = new GraphBuilder();
+  const g = new GraphBuilder(weights);
   const s = schedule(g);
   const { batch: B, height: H, width: W } = input;
   if (!(B >= 1 && H >= 16 && W >= 16)) throw new Error(`${cfg.name} needs batch ≥ 1 and an input of at least 16×16 pixels (got batch ${B}, ${H}×${W})`);
@@ -63,13 +64,13 @@ export function buildEfficientViT(sd: StateDict, cfg: EfficientViTConfig, input:
   return g;
 }
 
-/** Conv2d_BN `p` (keys p.c.weight, p.bn.*) as a conv layer: conv without bias, then BatchNorm. */
-function convBN(ck: CheckpointReader, p: string, cin: number, cout: number, k: number, stride: number, pad: number, groups: number): ConvLayer {
-  return {
-    module: `${p}.c`,
-    conv: { weight: ck.get(`${p}.c.weight`, [cout, cin / groups, k, k]), bias: null, cin, cout, k, stride, pad, groups },
-    bn: { module: `${p}.bn`, params: ck.bn(`${p}.bn`, cout), eps: BN_EPS },
-  };
+/**
+ * Conv2d_BN `p` (keys p.c.weight, p.bn.*) as a conv layer: conv without bias, then BatchNorm; in a
+ * checkpoint `webvit convert` folded, the conv with the BatchNorm in its weight and bias (p.c.bias).
+ */
+function convBN(ck: CheckpointReader, p: string, cin: number, cout: number, k: number, stride: number, pad: number, groups: number): ConvBN {
+  const conv = { weight: ck.get(`${p}.c.weight`, [cout, cin / groups, k, k]), bias: ck.folded ? ck.get(`${p}.c.bias`, [cout]) : null, cin, cout, k, stride, pad, groups };
+  return { module: `${p}.c`, conv, bn: ck.folded ? undefined : { module: `${p}.bn`, params: ck.bn(`${p}.bn`, cout), eps: BN_EPS } };
 }
 
 /** Residual(depthwise 3×3 Conv2d_BN): x + bn(dw(x)). */
@@ -120,10 +121,7 @@ function attention(s: Schedule, ck: CheckpointReader, p: string, x: Tensor, C: n
     throw new Error(`${a}: the checkpoint's attention biases are for a ${r}×${r} window, made for an input of about ${fits}×${fits} px; ` +
       `this input gives a ${h}×${wd} map here. Run at the resolution the checkpoint was made for.`);
   }
-  const layer = (q: string, cin: number, cout: number, k: number, groups: number) => {
-    const l = convBN(ck, q, cin, cout, k, 1, Math.floor(k / 2), groups);
-    return { conv: l.conv, bn: l.bn!.params };
-  };
+  const layer = (q: string, cin: number, cout: number, k: number, groups: number) => convBN(ck, q, cin, cout, k, 1, Math.floor(k / 2), groups);
   return s.layer(p, () => s.windowAttention(x, {
     module: p, keyDim: kd, window: r,
     qkv: Array.from({ length: heads }, (_, i) => layer(`${a}.qkvs.${i}`, d, 2 * kd + d, 1, 1)),
@@ -143,7 +141,7 @@ const idxsMatchWindow = (idxs: Int32Array, r: number): boolean => {
 function head(s: Schedule, ck: CheckpointReader, x: Tensor, C: number): Tensor {
   const classes = ck.shapeOf('head.l.weight')?.[0] ?? 1000;
   const bnLinear = (p: string) => ({
-    bn: { module: `${p}.bn`, params: ck.bn(`${p}.bn`, C), eps: BN_EPS },
+    bn: ck.folded ? undefined : { module: `${p}.bn`, params: ck.bn(`${p}.bn`, C), eps: BN_EPS },
     linear: { module: `${p}.l`, weight: ck.get(`${p}.l.weight`, [classes, C]), bias: ck.get(`${p}.l.bias`, [classes]) },
   });
   return s.classifier(x, { head: bnLinear('head'), dist: ck.has('head_dist.') ? bnLinear('head_dist') : undefined });

@@ -1,5 +1,6 @@
 // Model names as upstream spells them → graph builders.
 import type { GraphBuilder } from '../graph/builder.ts';
+import type { WeightPool } from '../graph/weights.ts';
 import type { StateDict } from '../weights/tensor.ts';
 import { SCHEDULES, type ScheduleName } from '../schedule/index.ts';
 import { buildEfficientViT, efficientvitConfig, type InputSpec } from './efficientvit.ts';
@@ -11,18 +12,18 @@ export interface ModelInfo {
   name: string;
   family: 'efficientvit' | 'edgevit';
   defaultResolution: number;
-  /** the graph for this input shape, lowered by `schedule` (default fused) */
-  build(sd: StateDict, input: InputSpec, schedule?: ScheduleName): GraphBuilder;
+  /** the graph for this input shape, lowered by `schedule` (default fused), its weights in `weights` if given (a pool shared by a model's plans) */
+  build(sd: StateDict, input: InputSpec, schedule?: ScheduleName, weights?: WeightPool): GraphBuilder;
 }
 
 export const MODELS: Record<string, ModelInfo> = {
   ...Object.fromEntries(Object.keys(EFFICIENTVIT_CONFIGS).map((name) => [name, {
     name, family: 'efficientvit' as const, defaultResolution: 224,
-    build: (sd: StateDict, input: InputSpec, schedule: ScheduleName = 'fused') => buildEfficientViT(sd, efficientvitConfig(name), input, SCHEDULES[schedule]),
+    build: (sd: StateDict, input: InputSpec, schedule: ScheduleName = 'fused', weights?: WeightPool) => buildEfficientViT(sd, efficientvitConfig(name), input, SCHEDULES[schedule], weights),
   }])),
   ...Object.fromEntries(Object.keys(EDGEVIT_CONFIGS).map((name) => [name, {
     name, family: 'edgevit' as const, defaultResolution: 224,
-    build: (sd: StateDict, input: InputSpec, schedule: ScheduleName = 'fused') => buildEdgeViT(sd, edgevitConfig(name), input, SCHEDULES[schedule]),
+    build: (sd: StateDict, input: InputSpec, schedule: ScheduleName = 'fused', weights?: WeightPool) => buildEdgeViT(sd, edgevitConfig(name), input, SCHEDULES[schedule], weights),
   }])),
 };
 
@@ -30,4 +31,14 @@ export function modelInfo(name: string): ModelInfo {
   const m = MODELS[name];
   if (!m) throw new Error(`unknown model "${name}"; available: ${Object.keys(MODELS).join(', ')}`);
   return m;
+}
+
+/** The model whose layers a checkpoint holds (each model's graph is built until one fits), or an error listing what was tried. */
+export function detectModel(sd: StateDict, resolutionOf: (info: ModelInfo) => number): ModelInfo {
+  const tried: string[] = [];
+  for (const info of Object.values(MODELS)) {
+    const res = resolutionOf(info);
+    try { info.build(sd, { batch: 1, height: res, width: res }); return info; } catch (e) { tried.push(`${info.name}: ${(e as Error).message.split('\n')[0]}`); }
+  }
+  throw new Error(`this checkpoint is none of webvit's models (give --model NAME to see what does not fit):\n  ${tried.join('\n  ')}`);
 }

@@ -52,7 +52,7 @@ export function emitConv(g: GraphBuilder, x: Tensor, c: ConvLayer): Tensor {
   const kind = c.eager ?? 'convolution';
   if (kind === 'bmm') {
     // A Linear on a non-contiguous token view: bmm without the bias, then the bias added over the tokens.
-    const y = as(g, module, 'bmm', () => pointwise(g, module, x, conv.weight, zeros, conv.cout));
+    const y = as(g, module, 'bmm', () => pointwise(g, `${module}.bmm`, x, conv.weight, zeros, conv.cout));
     if (!conv.bias) return y;
     const bias = { weight: g.weight(`${module}.bias`, conv.bias), offset: 0, shape: [conv.cout, 1, 1], strides: [1, 0, 0] };
     return as(g, module, 'add', () => binary(g, `${module}.add`, viewOf(y), 'add', bias).tensor);

@@ -15,7 +15,7 @@ import { localPropProj } from '../ops/local-prop-proj.ts';
 import { poolLinear } from '../ops/pool-linear.ts';
 import { batchNormScaleShift, foldBatchNorm, foldBatchNormIntoLinearInput, foldInputAffine } from '../weights/fold.ts';
 import { convKernel, emitPost, emitPre, isDepthwise, isPointwise, type Epilogue } from './eager.ts';
-import { BN_EPS, windowProj } from './window-attention.ts';
+import { windowProj } from './window-attention.ts';
 import {
   Schedule, postOp, preModule, preOp,
   type ClassifierLayer, type ConvLayer, type FfnLayer, type PatchEmbedLayer, type Post, type SparseAttentionLayer, type SqueezeExciteLayer, type WindowAttentionLayer,
@@ -73,10 +73,9 @@ export class FusedSchedule extends Schedule {
   }
 
   windowAttention(x: Tensor, a: WindowAttentionLayer): Tensor {
-    const fold = (l: WindowAttentionLayer['proj']) => foldBatchNorm(l.conv.weight, l.conv.cout, null, l.bn, BN_EPS);
     const attn = `${a.module}.m.attn`;
     const cat = cascadedAttention(this.g, attn, x, {
-      keyDim: a.keyDim, qkv: a.qkv.map(fold), dw: a.dw.map((d) => ({ ...fold(d), k: d.conv.k })), biases: a.biases,
+      keyDim: a.keyDim, qkv: a.qkv.map(foldedConv), dw: a.dw.map((d) => ({ ...foldedConv(d), k: d.conv.k })), biases: a.biases,
     }, a.window);
     return this.conv(cat, { ...windowProj(a), post: [{ kind: 'add', module: a.module, residual: x }] });
   }

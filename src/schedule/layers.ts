@@ -70,14 +70,17 @@ export interface WindowAttentionLayer {
   keyDim: number;
   /** window side r (r×r tokens) */
   window: number;
-  /** per head: qkv Conv2d_BN (d → 2·keyDim + d) and the depthwise Conv2d_BN on q */
-  qkv: { conv: ConvWeights; bn: BatchNormParams }[];
-  dw: { conv: ConvWeights; bn: BatchNormParams }[];
+  /** per head: qkv Conv2d_BN (d → 2·keyDim + d) and the depthwise Conv2d_BN on q (no BatchNorm in a folded checkpoint) */
+  qkv: ConvBN[];
+  dw: ConvBN[];
   /** [heads, r·r] attention biases and their [N, N] offset index table */
   biases: Float32Array;
   biasIdxs: Int32Array;
-  proj: { conv: ConvWeights; bn: BatchNormParams };
+  proj: ConvBN;
 }
+
+/** A conv and the BatchNorm after it, if any (Conv2d_BN). */
+export type ConvBN = Pick<ConvLayer, 'module' | 'conv' | 'bn'>;
 
 /** EdgeViT's patch embedding: conv (kernel = stride) then LayerNorm over channels. */
 export interface PatchEmbedLayer { module: string; conv: ConvWeights; ln: LayerNorm }

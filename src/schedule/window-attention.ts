@@ -21,8 +21,7 @@ export const BN_EPS = 1e-5;
 
 /** ReLU → proj Conv2d_BN (the attention's `proj` Sequential), without the residual. */
 export function windowProj(a: WindowAttentionLayer): ConvLayer {
-  const p = `${a.module}.m.attn.proj`;
-  return { module: `${p}.1.c`, conv: a.proj.conv, bn: { module: `${p}.1.bn`, params: a.proj.bn, eps: BN_EPS }, pre: [{ kind: 'relu', module: `${p}.0` }] };
+  return { ...a.proj, pre: [{ kind: 'relu', module: `${a.module}.m.attn.proj.0` }] };
 }
 
 export function windowAttentionEager(s: Schedule, x: Tensor, a: WindowAttentionLayer): Tensor {
@@ -52,12 +51,12 @@ export function windowAttentionEager(s: Schedule, x: Tensor, a: WindowAttentionL
     let feat: View = slice(viewOf(xin), 1, i * d, d);
     if (i > 0) feat = as(g, attn, 'add', () => binary(g, `${attn}.feat${i}`, headOut(i - 1), 'add', feat));
     const qkvRaw = g.tensor(`${h}.c`, [Bw, Q, r, r]);
-    const w = { weight: g.weight(`${h}.c.weight`, a.qkv[i].conv.weight), offset: 0, shape: [Q, d], strides: [d, 1] };
-    as(g, `${h}.c`, 'convolution', () => matmul(g, `${h}.c`, w, flattenPlanes(feat), { out: flattenPlanes(qkvRaw) }));
-    const qkv = emitBatchNorm(g, qkvRaw, { module: `${h}.bn`, params: a.qkv[i].bn, eps: BN_EPS });
-    const { k } = a.dw[i].conv;
-    const q0 = as(g, `${dw}.c`, 'convolution', () => dwconv(g, `${dw}.c`, qkv, a.dw[i].conv.weight, new Float32Array(kd), { k, channels: [0, kd] }));
-    const q = flattenPlanes(emitBatchNorm(g, q0, { module: `${dw}.bn`, params: a.dw[i].bn, eps: BN_EPS }));
+    const { conv: qc, bn: qbn } = a.qkv[i], { conv: dc, bn: dbn } = a.dw[i];
+    const w = { weight: g.weight(`${h}.c.weight`, qc.weight), offset: 0, shape: [Q, d], strides: [d, 1] };
+    as(g, `${h}.c`, 'convolution', () => matmul(g, `${h}.c`, w, flattenPlanes(feat), { out: flattenPlanes(qkvRaw), bias: qc.bias ? { data: qc.bias, along: 'm' } : undefined }));
+    const qkv = qbn ? emitBatchNorm(g, qkvRaw, qbn) : qkvRaw;
+    const q0 = as(g, `${dw}.c`, 'convolution', () => dwconv(g, `${dw}.c`, qkv, dc.weight, dc.bias ?? new Float32Array(kd), { k: dc.k, channels: [0, kd] }));
+    const q = flattenPlanes(dbn ? emitBatchNorm(g, q0, dbn) : q0);
     const qkvPlanes = flattenPlanes(qkv);
     const kv = slice(qkvPlanes, 1, kd, kd), v = slice(qkvPlanes, 1, 2 * kd, d);
     const scores = as(g, attn, 'bmm', () => matmul(g, `${attn}.scores${i}`, permute(q, [0, 2, 1]), kv));

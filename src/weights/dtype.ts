@@ -27,6 +27,23 @@ function halfToFloatTable(): Float32Array {
   return halfTable;
 }
 
+/** float32 → IEEE half bits, rounded to nearest even (overflow → ±Inf, tiny → subnormal or 0). */
+export function floatToHalf(v: number): number {
+  const f = new Float32Array([v]), u = new Uint32Array(f.buffer)[0];
+  const sign = (u >>> 16) & 0x8000, exp = (u >>> 23) & 0xff, man = u & 0x7fffff;
+  if (exp === 0xff) return sign | 0x7c00 | (man ? 0x200 : 0); // Inf, NaN
+  const e = exp - 127 + 15;
+  if (e >= 0x1f) return sign | 0x7c00;
+  if (e <= 0) {
+    if (e < -10) return sign; // below half the smallest subnormal
+    const m = man | 0x800000, shift = 14 - e;
+    const half = m >>> shift, rest = m & ((1 << shift) - 1), mid = 1 << (shift - 1);
+    return sign | (half + (rest > mid || (rest === mid && half & 1) ? 1 : 0));
+  }
+  const half = (e << 10) | (man >>> 13), rest = man & 0x1fff;
+  return sign | (half + (rest > 0x1000 || (rest === 0x1000 && half & 1) ? 1 : 0)); // a carry rounds up into the exponent, as it should
+}
+
 /**
  * A plain Uint8Array view of the input. Node's Buffer is a Uint8Array whose slice() does not copy,
  * so readers normalise first and never hand Buffers around.

@@ -2,7 +2,7 @@
 
 import { readPth, isZip, looksLikeRawPickle, hexPrefix } from './pth.ts';
 import { asBytes } from './dtype.ts';
-import { readSafetensors, looksLikeSafetensors } from './safetensors.ts';
+import { readSafetensors, readSafetensorsMetadata, looksLikeSafetensors } from './safetensors.ts';
 import { isHostTensor, type HostTensor, type StateDict } from './tensor.ts';
 
 const SUPPORTED = 'supported formats: a PyTorch checkpoint saved with torch.save (zip format, torch >= 1.6; ' +
@@ -11,11 +11,22 @@ const SUPPORTED = 'supported formats: a PyTorch checkpoint saved with torch.save
 // Training scripts wrap the weights beside optimizer state, epochs, etc.; these keys hold the weights.
 const WRAPPER_KEYS = ['model', 'state_dict'];
 
+const METADATA = new WeakMap<StateDict, Readonly<Record<string, string>>>();
+
+/** A safetensors file's __metadata__ (e.g. what `webvit convert` recorded); {} for other files. */
+export const checkpointMetadata = (sd: StateDict): Readonly<Record<string, string>> => METADATA.get(sd) ?? {};
+
+/** Records `metadata` as `sd`'s (a state dict that crossed to another thread lost it). */
+export function withMetadata(sd: StateDict, metadata: Readonly<Record<string, string>>): StateDict {
+  if (Object.keys(metadata).length) METADATA.set(sd, metadata);
+  return sd;
+}
+
 /** Read a .pth or .safetensors checkpoint into a name -> tensor Map, in file order. */
 export function loadStateDict(input: Uint8Array | ArrayBuffer): StateDict {
   const bytes = asBytes(input);
   if (isZip(bytes)) return stripDataParallelPrefix(stateDictFromPickled(readPth(bytes)));
-  if (looksLikeSafetensors(bytes)) return stripDataParallelPrefix(readSafetensors(bytes));
+  if (looksLikeSafetensors(bytes)) return withMetadata(stripDataParallelPrefix(readSafetensors(bytes)), readSafetensorsMetadata(bytes));
   if (looksLikeRawPickle(bytes)) readPth(bytes); // throws the legacy-format advice
   throw new Error(`unrecognised checkpoint (first bytes: ${hexPrefix(bytes)}); ${SUPPORTED}`);
 }

@@ -2,7 +2,7 @@
 // a JSON header {name: {dtype, shape, data_offsets: [begin, end]}, __metadata__?: {string: string}},
 // then the raw little-endian tensor bytes. Offsets are relative to the end of the header.
 
-import { BYTES_PER_ELEMENT, asBytes, decodeElements, hostIsLittleEndian, type ElementType } from './dtype.ts';
+import { BYTES_PER_ELEMENT, asBytes, decodeElements, floatToHalf, hostIsLittleEndian, type ElementType } from './dtype.ts';
 import { numel, type HostTensor, type StateDict } from './tensor.ts';
 
 const DTYPES: Record<string, ElementType> = {
@@ -82,8 +82,8 @@ export function readSafetensorsMetadata(input: Uint8Array | ArrayBuffer): Record
   return header.__metadata__ ?? {};
 }
 
-/** Serialise a state dict (F32 and I64 tensors, in Map order) as safetensors bytes. */
-export function writeSafetensors(sd: StateDict, metadata?: Record<string, string>): Uint8Array {
+/** Serialise a state dict (float tensors as F32, or F16 with `floats: 'f16'`; I64; in Map order) as safetensors bytes. */
+export function writeSafetensors(sd: StateDict, metadata?: Record<string, string>, floats: 'f32' | 'f16' = 'f32'): Uint8Array {
   const header: Record<string, unknown> = {};
   if (metadata) {
     for (const [k, v] of Object.entries(metadata)) if (typeof v !== 'string') throw new Error(`safetensors metadata "${k}" must be a string`);
@@ -94,8 +94,9 @@ export function writeSafetensors(sd: StateDict, metadata?: Record<string, string
   for (const [name, t] of sd) {
     if (name === '__metadata__') throw new Error('a tensor cannot be named "__metadata__" in safetensors');
     if (t.data.length !== numel(t.shape)) throw new Error(`tensor "${name}" has ${t.data.length} values but shape [${t.shape}]`);
-    header[name] = { dtype: t.dtype === 'f32' ? 'F32' : 'I64', shape: t.shape, data_offsets: [offset, offset + t.data.byteLength] };
-    offset += t.data.byteLength;
+    const bytes = t.dtype === 'f32' && floats === 'f16' ? 2 * t.data.length : t.data.byteLength;
+    header[name] = { dtype: t.dtype === 'f32' ? (floats === 'f16' ? 'F16' : 'F32') : 'I64', shape: t.shape, data_offsets: [offset, offset + bytes] };
+    offset += bytes;
     tensors.push(t);
   }
   // Pad the header with spaces so tensor data starts 8-byte aligned, as the spec recommends.
@@ -114,6 +115,12 @@ export function writeSafetensors(sd: StateDict, metadata?: Record<string, string
   let at = 8 + json.length;
   for (const t of tensors) {
     const src = t.data;
+    if (src instanceof Float32Array && floats === 'f16') {
+      const le = new DataView(out.buffer, at, 2 * src.length);
+      for (let i = 0; i < src.length; i++) le.setUint16(i * 2, floatToHalf(src[i]), true);
+      at += 2 * src.length;
+      continue;
+    }
     const le = new DataView(out.buffer, at, src.byteLength);
     // safetensors is little endian: copy bytes as they are on such hosts, else write each value explicitly.
     if (hostIsLittleEndian) out.set(new Uint8Array(src.buffer, src.byteOffset, src.byteLength), at);

@@ -4,7 +4,7 @@
 // bench/models-chromium.ts.
 import { existsSync } from 'node:fs';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { bundle } from '../../scripts/bundle.ts';
+import { bundle } from '../../scripts/build.ts';
 import { REPO_ROOT, startServer, type StaticServer } from '../../scripts/serve.ts';
 
 export const CHROMIUM = process.env.WEBVIT_CHROMIUM ?? '/usr/bin/chromium';

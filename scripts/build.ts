@@ -1,0 +1,70 @@
+// Builds the package into dist/ (esbuild, then tsc for the declarations):
+//   dist/webvit.js        the browser entry (src/browser.ts), ES module, everything bundled
+//   dist/webvit.node.js   the Node entry (src/node.ts); `webgpu` (Dawn's native addon) stays external
+//   dist/cli.js           the `webvit` command (src/cli/main.ts), for Node
+//   dist/types/           .d.ts for both entries
+// shaders/ (and, in the browser build, the checkpoint-parsing worker) are embedded through
+// src/embedded.ts, so a bundler user copies nothing by hand.
+//   node --import tsx scripts/build.ts [--no-types | --bundle-only]   (npm run build / npm run bundle)
+import { build, type Plugin } from 'esbuild';
+import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const root = fileURLToPath(new URL('../', import.meta.url));
+export const BUNDLE = 'dist/webvit.js';
+
+/** Every .wgsl under shaders/ (include/ too), by path relative to shaders/. */
+function shaderSources(): Record<string, string> {
+  const dir = path.join(root, 'shaders');
+  const out: Record<string, string> = {};
+  for (const sub of ['', 'include/']) {
+    for (const f of readdirSync(path.join(dir, sub)).filter((n) => n.endsWith('.wgsl')).sort()) out[sub + f] = readFileSync(path.join(dir, sub, f), 'utf8');
+  }
+  return out;
+}
+
+/** Replaces src/embedded.ts with the shaders and (browser) the parse worker's bundled code. */
+function embedded(withWorker: boolean): Plugin {
+  return {
+    name: 'webvit-embedded',
+    setup(b) {
+      b.onLoad({ filter: /[\\/]src[\\/]embedded\.ts$/ }, async () => {
+        const worker = withWorker
+          ? (await build({ absWorkingDir: root, entryPoints: ['src/weights/parse-worker.ts'], bundle: true, write: false, format: 'esm', platform: 'browser', target: 'es2022', minify: true, logLevel: 'warning' })).outputFiles[0].text
+          : null;
+        return {
+          loader: 'js',
+          contents: `export const EMBEDDED_SHADERS = ${JSON.stringify(shaderSources())};\nexport const PARSE_WORKER_CODE = ${JSON.stringify(worker)};\n`,
+        };
+      });
+    },
+  };
+}
+
+const common = { absWorkingDir: root, bundle: true, format: 'esm' as const, target: 'es2022', sourcemap: true, logLevel: 'warning' as const };
+
+/** The browser bundle alone (what the page, its tests and the Chromium benchmarks load). */
+export async function bundle(): Promise<string> {
+  await build({ ...common, entryPoints: ['src/browser.ts'], outfile: BUNDLE, platform: 'browser', plugins: [embedded(true)] });
+  return root + BUNDLE;
+}
+
+export async function buildPackage(opts: { types?: boolean } = {}): Promise<void> {
+  rmSync(path.join(root, 'dist'), { recursive: true, force: true });
+  await bundle();
+  // Node: CommonJS packages (pngjs) need require; give the ES module one.
+  const node = { ...common, platform: 'node' as const, external: ['webgpu'], plugins: [embedded(false)], banner: { js: "import { createRequire as __webvitRequire } from 'node:module'; const require = __webvitRequire(import.meta.url);" } };
+  await build({ ...node, entryPoints: ['src/node.ts'], outfile: 'dist/webvit.node.js' });
+  await build({ ...node, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: `#!/usr/bin/env node\n${node.banner.js}` } });
+  if (opts.types !== false) execFileSync(process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '-p', path.join(root, 'tsconfig.build.json')], { stdio: 'inherit' });
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  if (process.argv.includes('--bundle-only')) console.log(`wrote ${await bundle()}`);
+  else {
+    await buildPackage({ types: !process.argv.includes('--no-types') });
+    console.log(`built ${path.join(root, 'dist')}`);
+  }
+}

@@ -1,0 +1,159 @@
+// The library API: load(name, weights, options) → a classifier with classify(image), run(tensor),
+// dispose(). Platform-neutral: the browser and Node entries (browser.ts, node.ts) supply how to
+// open a device, read weights and decode images.
+import type { Runtime } from './runtime.ts';
+import { Model, type ModelMemory } from './model.ts';
+import { modelInfo } from './models/registry.ts';
+import { loadStateDict } from './weights/load.ts';
+import type { StateDict } from './weights/tensor.ts';
+import { IMAGENET, preprocess, type Normalization, type Rgba } from './preprocess.ts';
+import { defaultResolution } from './models/resolution.ts';
+import imagenetLabels from './labels/imagenet.json' with { type: 'json' };
+
+/** Checkpoint bytes, a File/Blob, a URL, or (Node) a file path. */
+export type WeightsInput = Uint8Array | ArrayBuffer | Blob | URL | string;
+
+/**
+ * An image: decoded (ImageData, ImageBitmap, an <img>, a canvas, a VideoFrame, or RGBA pixels),
+ * or encoded PNG/JPEG/WebP bytes (Uint8Array, ArrayBuffer, Blob), or a URL / (Node) a file path.
+ */
+export type ImageInput =
+  | Rgba | ImageData | ImageBitmap | HTMLImageElement | HTMLCanvasElement | OffscreenCanvas | VideoFrame
+  | Uint8Array | ArrayBuffer | Blob | URL | string;
+
+export interface LoadProgress {
+  phase: 'read' | 'parse' | 'fold' | 'upload' | 'compile';
+  /** bytes read / parsed / uploaded, pipelines compiled (fold: 0, then 1) */
+  loaded: number;
+  total: number;
+}
+
+export interface LoadOptions {
+  /** a runtime (GPU device) to build on; default: one opened for this model on the platform's adapter */
+  device?: Runtime;
+  onProgress?: (p: LoadProgress) => void;
+  /** class names, in class-index order (default: ImageNet-1k's for 1000 classes, else "class N") */
+  labels?: readonly string[];
+  /** the input resolution (default: the one the checkpoint was made for where it says, else 224) */
+  resolution?: number;
+  /** weights on the GPU: only float32 for now */
+  dtype?: 'f32';
+}
+
+export interface Classification { index: number; label: string; probability: number }
+
+export interface ModelDetails {
+  name: string;
+  classes: number;
+  resolution: number;
+  adapter: { vendor: string; architecture: string; device: string; description: string };
+  /** a software (CPU) adapter: inference works, slowly */
+  fallback: boolean;
+  memory: ModelMemory;
+}
+
+/** What a platform entry provides. */
+export interface Platform {
+  runtime(): Promise<Runtime>;
+  readWeights(weights: WeightsInput, onProgress: (loaded: number, total: number) => void): Promise<Uint8Array>;
+  /** the state dict of checkpoint bytes; may run elsewhere (a worker) so that a page stays responsive */
+  parse?(bytes: Uint8Array): Promise<StateDict>;
+  decodeImage(image: ImageInput): Promise<Rgba>;
+  /** says once that inference runs on the CPU (stderr in Node, the console in a page) */
+  warnFallback(message: string): void;
+}
+
+export class Classifier {
+  readonly classes: number;
+  readonly labels: readonly string[];
+  private disposed = false;
+
+  constructor(private platform: Platform, readonly model: Model, readonly resolution: number, classes: number, labels: readonly string[] | undefined,
+    private ownsRuntime: boolean, private normalization: Normalization = IMAGENET) {
+    this.classes = classes;
+    if (labels && labels.length !== classes) throw new Error(`${labels.length} labels for a checkpoint with ${classes} classes: give one label per class`);
+    this.labels = labels ?? (classes === 1000 ? imagenetLabels : Array.from({ length: classes }, (_, i) => `class ${i}`));
+  }
+
+  get name(): string { return this.model.info.name; }
+
+  details(): ModelDetails {
+    const gpu = this.model.runtime.gpu;
+    return { name: this.name, classes: this.classes, resolution: this.resolution, adapter: gpu.adapterInfo, fallback: gpu.isFallback, memory: this.model.memory() };
+  }
+
+  /** The top `topK` classes of one image, or of each of several (run as one batch). */
+  classify(image: ImageInput, opts?: { topK?: number }): Promise<Classification[]>;
+  classify(images: ImageInput[], opts?: { topK?: number }): Promise<Classification[][]>;
+  async classify(images: ImageInput | ImageInput[], opts: { topK?: number } = {}): Promise<Classification[] | Classification[][]> {
+    this.alive();
+    const list = Array.isArray(images) ? images : [images];
+    if (list.length === 0) return [];
+    const topK = Math.min(opts.topK ?? 5, this.classes);
+    if (!(Number.isInteger(topK) && topK >= 1)) throw new Error(`topK must be a positive integer, got ${opts.topK}`);
+    const res = this.resolution, n = 3 * res * res;
+    const input = new Float32Array(list.length * n);
+    for (const [i, img] of list.entries()) input.set(preprocess(await this.platform.decodeImage(img), res, this.normalization), i * n);
+    const { logits } = await this.run(input, [list.length, 3, res, res]);
+    const out = list.map((_, b) => topClasses(logits.subarray(b * this.classes, (b + 1) * this.classes), topK, this.labels));
+    return Array.isArray(images) ? out : out[0];
+  }
+
+  /** Raw logits [batch, classes] for a float32 NCHW input (default shape: [n, 3, resolution, resolution]). */
+  async run(input: Float32Array, shape?: readonly [number, number, number, number]): Promise<{ logits: Float32Array; batch: number; classes: number }> {
+    this.alive();
+    const res = this.resolution;
+    const [b, c, h, w] = shape ?? [input.length / (3 * res * res), 3, res, res];
+    if (c !== 3 || !Number.isInteger(b) || b < 1) throw new Error(`input of ${input.length} floats is not [batch, 3, ${h}, ${w}]; pass its shape`);
+    return this.model.run(input, b, h, w);
+  }
+
+  /** Frees the GPU memory (and the device, if load opened it). */
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.model.destroy();
+    if (this.ownsRuntime) this.model.runtime.gpu.device.destroy();
+  }
+
+  private alive(): void { if (this.disposed) throw new Error(`${this.name} was disposed; load it again`); }
+}
+
+/** Softmax (in float64) and the k most likely classes. */
+export function topClasses(logits: Float32Array, k: number, labels: readonly string[]): Classification[] {
+  let max = -Infinity;
+  for (const v of logits) max = Math.max(max, v);
+  let sum = 0;
+  const e = Array.from(logits, (v) => { const x = Math.exp(v - max); sum += x; return x; });
+  return e.map((x, index) => ({ index, label: labels[index], probability: x / sum }))
+    .sort((a, b) => b.probability - a.probability || a.index - b.index).slice(0, k);
+}
+
+let warned = false;
+
+export async function loadWith(platform: Platform, name: string, weights: WeightsInput, opts: LoadOptions = {}): Promise<Classifier> {
+  const info = modelInfo(name);
+  if (opts.dtype !== undefined && opts.dtype !== 'f32') throw new Error(`dtype "${opts.dtype}" is not supported: weights run as f32 (convert f16 files load as f32)`);
+  const progress = opts.onProgress ?? (() => {});
+  const bytes = await platform.readWeights(weights, (loaded, total) => progress({ phase: 'read', loaded, total }));
+  progress({ phase: 'parse', loaded: 0, total: bytes.length });
+  const sd = platform.parse ? await platform.parse(bytes) : loadStateDict(bytes);
+  progress({ phase: 'parse', loaded: bytes.length, total: bytes.length });
+  const runtime = opts.device ?? await platform.runtime();
+  if (runtime.gpu.isFallback && !warned) {
+    warned = true;
+    const a = runtime.gpu.adapterInfo;
+    platform.warnFallback(`webvit: the WebGPU adapter is a CPU fallback (${a.vendor} ${a.architecture}): inference works, slowly`);
+  }
+  const model = new Model(runtime, info, sd);
+  try {
+    const resolution = opts.resolution ?? defaultResolution(info, sd);
+    // Build the plan now (one image at the model's resolution): its fold, upload and compile are the load's.
+    const plan = await model.plan(1, resolution, resolution, 'fused', (phase, loaded, total) => progress({ phase, loaded, total }));
+    return new Classifier(platform, model, resolution, plan.output.shape[1], opts.labels, !opts.device);
+  } catch (e) {
+    model.destroy();
+    if (!opts.device) runtime.gpu.device.destroy();
+    throw e;
+  }
+}
