@@ -47,6 +47,12 @@ fn xin(i: u32, s: f32) -> vec4<f32> {
   return v;
 }
 
+// Σ_k w[m, k] for 4 rows, read only with LN_IN (otherwise rsum is a 16-byte placeholder).
+fn rowsum(i: u32) -> vec4<f32> {
+  if (LN_IN) { return rsum[i]; }
+  return vec4(0.0);
+}
+
 // LN_IN: (Σ_k w·x − μ·Σ_k w)·rstd; otherwise the plain sum.
 fn ln(acc: vec4<f32>, rowsum: f32, mu: vec4<f32>, rstd: vec4<f32>) -> vec4<f32> {
   if (LN_IN) { return (acc - mu * rowsum) * rstd; }
@@ -214,20 +220,20 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   let rs_2 = inverseSqrt(max(ss_2 * invK - mu_2 * mu_2, vec4(0.0)) + LN_EPS);
   let rs_3 = inverseSqrt(max(ss_3 * invK - mu_3 * mu_3, vec4(0.0)) + LN_EPS);
   let ob = (b * M + m0) * ps4;
-  if (0u < rows) { let o = ob + 0u * ps4; let bm = bias[tm * 4u + 0u].x; let rm = rsum[tm * 4u + 0u].x; put(o + q0, ln(c0_0, rm, mu_0, rs_0) + bm); put(o + q1, ln(c0_1, rm, mu_1, rs_1) + bm); put(o + q2, ln(c0_2, rm, mu_2, rs_2) + bm); put(o + q3, ln(c0_3, rm, mu_3, rs_3) + bm); }
-  if (1u < rows) { let o = ob + 1u * ps4; let bm = bias[tm * 4u + 0u].y; let rm = rsum[tm * 4u + 0u].y; put(o + q0, ln(c1_0, rm, mu_0, rs_0) + bm); put(o + q1, ln(c1_1, rm, mu_1, rs_1) + bm); put(o + q2, ln(c1_2, rm, mu_2, rs_2) + bm); put(o + q3, ln(c1_3, rm, mu_3, rs_3) + bm); }
-  if (2u < rows) { let o = ob + 2u * ps4; let bm = bias[tm * 4u + 0u].z; let rm = rsum[tm * 4u + 0u].z; put(o + q0, ln(c2_0, rm, mu_0, rs_0) + bm); put(o + q1, ln(c2_1, rm, mu_1, rs_1) + bm); put(o + q2, ln(c2_2, rm, mu_2, rs_2) + bm); put(o + q3, ln(c2_3, rm, mu_3, rs_3) + bm); }
-  if (3u < rows) { let o = ob + 3u * ps4; let bm = bias[tm * 4u + 0u].w; let rm = rsum[tm * 4u + 0u].w; put(o + q0, ln(c3_0, rm, mu_0, rs_0) + bm); put(o + q1, ln(c3_1, rm, mu_1, rs_1) + bm); put(o + q2, ln(c3_2, rm, mu_2, rs_2) + bm); put(o + q3, ln(c3_3, rm, mu_3, rs_3) + bm); }
-  if (4u < rows) { let o = ob + 4u * ps4; let bm = bias[tm * 4u + 1u].x; let rm = rsum[tm * 4u + 1u].x; put(o + q0, ln(c4_0, rm, mu_0, rs_0) + bm); put(o + q1, ln(c4_1, rm, mu_1, rs_1) + bm); put(o + q2, ln(c4_2, rm, mu_2, rs_2) + bm); put(o + q3, ln(c4_3, rm, mu_3, rs_3) + bm); }
-  if (5u < rows) { let o = ob + 5u * ps4; let bm = bias[tm * 4u + 1u].y; let rm = rsum[tm * 4u + 1u].y; put(o + q0, ln(c5_0, rm, mu_0, rs_0) + bm); put(o + q1, ln(c5_1, rm, mu_1, rs_1) + bm); put(o + q2, ln(c5_2, rm, mu_2, rs_2) + bm); put(o + q3, ln(c5_3, rm, mu_3, rs_3) + bm); }
-  if (6u < rows) { let o = ob + 6u * ps4; let bm = bias[tm * 4u + 1u].z; let rm = rsum[tm * 4u + 1u].z; put(o + q0, ln(c6_0, rm, mu_0, rs_0) + bm); put(o + q1, ln(c6_1, rm, mu_1, rs_1) + bm); put(o + q2, ln(c6_2, rm, mu_2, rs_2) + bm); put(o + q3, ln(c6_3, rm, mu_3, rs_3) + bm); }
-  if (7u < rows) { let o = ob + 7u * ps4; let bm = bias[tm * 4u + 1u].w; let rm = rsum[tm * 4u + 1u].w; put(o + q0, ln(c7_0, rm, mu_0, rs_0) + bm); put(o + q1, ln(c7_1, rm, mu_1, rs_1) + bm); put(o + q2, ln(c7_2, rm, mu_2, rs_2) + bm); put(o + q3, ln(c7_3, rm, mu_3, rs_3) + bm); }
-  if (8u < rows) { let o = ob + 8u * ps4; let bm = bias[tm * 4u + 2u].x; let rm = rsum[tm * 4u + 2u].x; put(o + q0, ln(c8_0, rm, mu_0, rs_0) + bm); put(o + q1, ln(c8_1, rm, mu_1, rs_1) + bm); put(o + q2, ln(c8_2, rm, mu_2, rs_2) + bm); put(o + q3, ln(c8_3, rm, mu_3, rs_3) + bm); }
-  if (9u < rows) { let o = ob + 9u * ps4; let bm = bias[tm * 4u + 2u].y; let rm = rsum[tm * 4u + 2u].y; put(o + q0, ln(c9_0, rm, mu_0, rs_0) + bm); put(o + q1, ln(c9_1, rm, mu_1, rs_1) + bm); put(o + q2, ln(c9_2, rm, mu_2, rs_2) + bm); put(o + q3, ln(c9_3, rm, mu_3, rs_3) + bm); }
-  if (10u < rows) { let o = ob + 10u * ps4; let bm = bias[tm * 4u + 2u].z; let rm = rsum[tm * 4u + 2u].z; put(o + q0, ln(c10_0, rm, mu_0, rs_0) + bm); put(o + q1, ln(c10_1, rm, mu_1, rs_1) + bm); put(o + q2, ln(c10_2, rm, mu_2, rs_2) + bm); put(o + q3, ln(c10_3, rm, mu_3, rs_3) + bm); }
-  if (11u < rows) { let o = ob + 11u * ps4; let bm = bias[tm * 4u + 2u].w; let rm = rsum[tm * 4u + 2u].w; put(o + q0, ln(c11_0, rm, mu_0, rs_0) + bm); put(o + q1, ln(c11_1, rm, mu_1, rs_1) + bm); put(o + q2, ln(c11_2, rm, mu_2, rs_2) + bm); put(o + q3, ln(c11_3, rm, mu_3, rs_3) + bm); }
-  if (12u < rows) { let o = ob + 12u * ps4; let bm = bias[tm * 4u + 3u].x; let rm = rsum[tm * 4u + 3u].x; put(o + q0, ln(c12_0, rm, mu_0, rs_0) + bm); put(o + q1, ln(c12_1, rm, mu_1, rs_1) + bm); put(o + q2, ln(c12_2, rm, mu_2, rs_2) + bm); put(o + q3, ln(c12_3, rm, mu_3, rs_3) + bm); }
-  if (13u < rows) { let o = ob + 13u * ps4; let bm = bias[tm * 4u + 3u].y; let rm = rsum[tm * 4u + 3u].y; put(o + q0, ln(c13_0, rm, mu_0, rs_0) + bm); put(o + q1, ln(c13_1, rm, mu_1, rs_1) + bm); put(o + q2, ln(c13_2, rm, mu_2, rs_2) + bm); put(o + q3, ln(c13_3, rm, mu_3, rs_3) + bm); }
-  if (14u < rows) { let o = ob + 14u * ps4; let bm = bias[tm * 4u + 3u].z; let rm = rsum[tm * 4u + 3u].z; put(o + q0, ln(c14_0, rm, mu_0, rs_0) + bm); put(o + q1, ln(c14_1, rm, mu_1, rs_1) + bm); put(o + q2, ln(c14_2, rm, mu_2, rs_2) + bm); put(o + q3, ln(c14_3, rm, mu_3, rs_3) + bm); }
-  if (15u < rows) { let o = ob + 15u * ps4; let bm = bias[tm * 4u + 3u].w; let rm = rsum[tm * 4u + 3u].w; put(o + q0, ln(c15_0, rm, mu_0, rs_0) + bm); put(o + q1, ln(c15_1, rm, mu_1, rs_1) + bm); put(o + q2, ln(c15_2, rm, mu_2, rs_2) + bm); put(o + q3, ln(c15_3, rm, mu_3, rs_3) + bm); }
+  if (0u < rows) { let o = ob + 0u * ps4; let bm = bias[tm * 4u + 0u].x; let rm = rowsum(tm * 4u + 0u).x; put(o + q0, ln(c0_0, rm, mu_0, rs_0) + bm); put(o + q1, ln(c0_1, rm, mu_1, rs_1) + bm); put(o + q2, ln(c0_2, rm, mu_2, rs_2) + bm); put(o + q3, ln(c0_3, rm, mu_3, rs_3) + bm); }
+  if (1u < rows) { let o = ob + 1u * ps4; let bm = bias[tm * 4u + 0u].y; let rm = rowsum(tm * 4u + 0u).y; put(o + q0, ln(c1_0, rm, mu_0, rs_0) + bm); put(o + q1, ln(c1_1, rm, mu_1, rs_1) + bm); put(o + q2, ln(c1_2, rm, mu_2, rs_2) + bm); put(o + q3, ln(c1_3, rm, mu_3, rs_3) + bm); }
+  if (2u < rows) { let o = ob + 2u * ps4; let bm = bias[tm * 4u + 0u].z; let rm = rowsum(tm * 4u + 0u).z; put(o + q0, ln(c2_0, rm, mu_0, rs_0) + bm); put(o + q1, ln(c2_1, rm, mu_1, rs_1) + bm); put(o + q2, ln(c2_2, rm, mu_2, rs_2) + bm); put(o + q3, ln(c2_3, rm, mu_3, rs_3) + bm); }
+  if (3u < rows) { let o = ob + 3u * ps4; let bm = bias[tm * 4u + 0u].w; let rm = rowsum(tm * 4u + 0u).w; put(o + q0, ln(c3_0, rm, mu_0, rs_0) + bm); put(o + q1, ln(c3_1, rm, mu_1, rs_1) + bm); put(o + q2, ln(c3_2, rm, mu_2, rs_2) + bm); put(o + q3, ln(c3_3, rm, mu_3, rs_3) + bm); }
+  if (4u < rows) { let o = ob + 4u * ps4; let bm = bias[tm * 4u + 1u].x; let rm = rowsum(tm * 4u + 1u).x; put(o + q0, ln(c4_0, rm, mu_0, rs_0) + bm); put(o + q1, ln(c4_1, rm, mu_1, rs_1) + bm); put(o + q2, ln(c4_2, rm, mu_2, rs_2) + bm); put(o + q3, ln(c4_3, rm, mu_3, rs_3) + bm); }
+  if (5u < rows) { let o = ob + 5u * ps4; let bm = bias[tm * 4u + 1u].y; let rm = rowsum(tm * 4u + 1u).y; put(o + q0, ln(c5_0, rm, mu_0, rs_0) + bm); put(o + q1, ln(c5_1, rm, mu_1, rs_1) + bm); put(o + q2, ln(c5_2, rm, mu_2, rs_2) + bm); put(o + q3, ln(c5_3, rm, mu_3, rs_3) + bm); }
+  if (6u < rows) { let o = ob + 6u * ps4; let bm = bias[tm * 4u + 1u].z; let rm = rowsum(tm * 4u + 1u).z; put(o + q0, ln(c6_0, rm, mu_0, rs_0) + bm); put(o + q1, ln(c6_1, rm, mu_1, rs_1) + bm); put(o + q2, ln(c6_2, rm, mu_2, rs_2) + bm); put(o + q3, ln(c6_3, rm, mu_3, rs_3) + bm); }
+  if (7u < rows) { let o = ob + 7u * ps4; let bm = bias[tm * 4u + 1u].w; let rm = rowsum(tm * 4u + 1u).w; put(o + q0, ln(c7_0, rm, mu_0, rs_0) + bm); put(o + q1, ln(c7_1, rm, mu_1, rs_1) + bm); put(o + q2, ln(c7_2, rm, mu_2, rs_2) + bm); put(o + q3, ln(c7_3, rm, mu_3, rs_3) + bm); }
+  if (8u < rows) { let o = ob + 8u * ps4; let bm = bias[tm * 4u + 2u].x; let rm = rowsum(tm * 4u + 2u).x; put(o + q0, ln(c8_0, rm, mu_0, rs_0) + bm); put(o + q1, ln(c8_1, rm, mu_1, rs_1) + bm); put(o + q2, ln(c8_2, rm, mu_2, rs_2) + bm); put(o + q3, ln(c8_3, rm, mu_3, rs_3) + bm); }
+  if (9u < rows) { let o = ob + 9u * ps4; let bm = bias[tm * 4u + 2u].y; let rm = rowsum(tm * 4u + 2u).y; put(o + q0, ln(c9_0, rm, mu_0, rs_0) + bm); put(o + q1, ln(c9_1, rm, mu_1, rs_1) + bm); put(o + q2, ln(c9_2, rm, mu_2, rs_2) + bm); put(o + q3, ln(c9_3, rm, mu_3, rs_3) + bm); }
+  if (10u < rows) { let o = ob + 10u * ps4; let bm = bias[tm * 4u + 2u].z; let rm = rowsum(tm * 4u + 2u).z; put(o + q0, ln(c10_0, rm, mu_0, rs_0) + bm); put(o + q1, ln(c10_1, rm, mu_1, rs_1) + bm); put(o + q2, ln(c10_2, rm, mu_2, rs_2) + bm); put(o + q3, ln(c10_3, rm, mu_3, rs_3) + bm); }
+  if (11u < rows) { let o = ob + 11u * ps4; let bm = bias[tm * 4u + 2u].w; let rm = rowsum(tm * 4u + 2u).w; put(o + q0, ln(c11_0, rm, mu_0, rs_0) + bm); put(o + q1, ln(c11_1, rm, mu_1, rs_1) + bm); put(o + q2, ln(c11_2, rm, mu_2, rs_2) + bm); put(o + q3, ln(c11_3, rm, mu_3, rs_3) + bm); }
+  if (12u < rows) { let o = ob + 12u * ps4; let bm = bias[tm * 4u + 3u].x; let rm = rowsum(tm * 4u + 3u).x; put(o + q0, ln(c12_0, rm, mu_0, rs_0) + bm); put(o + q1, ln(c12_1, rm, mu_1, rs_1) + bm); put(o + q2, ln(c12_2, rm, mu_2, rs_2) + bm); put(o + q3, ln(c12_3, rm, mu_3, rs_3) + bm); }
+  if (13u < rows) { let o = ob + 13u * ps4; let bm = bias[tm * 4u + 3u].y; let rm = rowsum(tm * 4u + 3u).y; put(o + q0, ln(c13_0, rm, mu_0, rs_0) + bm); put(o + q1, ln(c13_1, rm, mu_1, rs_1) + bm); put(o + q2, ln(c13_2, rm, mu_2, rs_2) + bm); put(o + q3, ln(c13_3, rm, mu_3, rs_3) + bm); }
+  if (14u < rows) { let o = ob + 14u * ps4; let bm = bias[tm * 4u + 3u].z; let rm = rowsum(tm * 4u + 3u).z; put(o + q0, ln(c14_0, rm, mu_0, rs_0) + bm); put(o + q1, ln(c14_1, rm, mu_1, rs_1) + bm); put(o + q2, ln(c14_2, rm, mu_2, rs_2) + bm); put(o + q3, ln(c14_3, rm, mu_3, rs_3) + bm); }
+  if (15u < rows) { let o = ob + 15u * ps4; let bm = bias[tm * 4u + 3u].w; let rm = rowsum(tm * 4u + 3u).w; put(o + q0, ln(c15_0, rm, mu_0, rs_0) + bm); put(o + q1, ln(c15_1, rm, mu_1, rs_1) + bm); put(o + q2, ln(c15_2, rm, mu_2, rs_2) + bm); put(o + q3, ln(c15_3, rm, mu_3, rs_3) + bm); }
 }

@@ -37,3 +37,20 @@ for (const name of Object.keys(MODELS)) {
     for (const n of fused) for (const op of n.ops) assert.ok(eager.has(op), `${n.name} claims ${op}, which eager never runs`);
   });
 }
+
+// Dispatches per inference at 224, batch 1, pinned: a change that adds or removes one says so here.
+const DISPATCHES: Record<string, { fused: number; 'fused-ffn': number }> = {
+  efficientvit_m0: { fused: 119, 'fused-ffn': 103 }, efficientvit_m1: { fused: 105, 'fused-ffn': 89 },
+  efficientvit_m2: { fused: 103, 'fused-ffn': 87 }, efficientvit_m3: { fused: 115, 'fused-ffn': 99 },
+  efficientvit_m4: { fused: 119, 'fused-ffn': 103 }, efficientvit_m5: { fused: 141, 'fused-ffn': 121 },
+  edgevit_xxs: { fused: 77, 'fused-ffn': 77 }, edgevit_xs: { fused: 71, 'fused-ffn': 71 }, edgevit_s: { fused: 119, 'fused-ffn': 119 },
+};
+
+test('dispatches per inference of every model and schedule, pinned', () => {
+  for (const [name, want] of Object.entries(DISPATCHES)) {
+    const sd = randomStateDict(name);
+    for (const schedule of ['fused', 'fused-ffn'] as const) {
+      assert.equal(MODELS[name].build(sd, { batch: 1, height: 224, width: 224 }, schedule).nodes.length, want[schedule], `${name} ${schedule}`);
+    }
+  }
+});
