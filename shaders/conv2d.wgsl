@@ -401,12 +401,7 @@ fn s2k3(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   }
 }
 
-fn pixel(base: u32, iy: i32, ix: i32) -> f32 {
-  // Negative coordinates wrap to huge unsigned values, so one unsigned compare per axis tests both ends.
-  let inside = (u32(iy) < p.H) & (u32(ix) < p.W);
-  let v = x[base + select(0u, u32(iy) * p.W + u32(ix), inside)];
-  return select(0.0, v, inside);
-}
+#include "padded_pixel.wgsl"
 
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {

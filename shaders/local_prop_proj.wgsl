@@ -2,14 +2,14 @@
 // residual). From the attention output o on the delegate grid (h × w, one delegate per SR × SR block):
 //   u[c, y, x] = lw[c, y % SR, x % SR] · o[c, y / SR, x / SR] + lb[c]   (depthwise ConvTranspose2d,
 //                                                                          kernel = stride = SR)
-//   y[m, y, x] = res[m, y, x] + bp[m] + rstd(y, x) · Σ_c wp[m, c] · (u[c, y, x] − mean(y, x))
+//   y[m, y, x] = res[m, y, x] + bp[m] + rstd(y, x) · Σ_c w[m, c] · (u[c, y, x] − mean(y, x))
 // where mean and rstd = 1/√(var + eps) are the LayerNorm statistics of u over c; the op builder
-// folds the LayerNorm's gamma and beta into the proj weights: wp = W·diag(gamma), bp = b + W·beta.
+// folds the LayerNorm's gamma and beta into the proj weights: w = W·diag(gamma), bp = b + W·beta.
 // With SR = 1 there is no LocalProp (u = o); with LN off, mean = 0 and rstd = 1.
 // A workgroup owns all output channels of G tiles of 16 output pixels, TW wide and 16/TW tall (four
 // row-aligned quads of 4 pixels). Invocation (g, cb) computes output channels 16cb..16cb+15 of tile
 // g in 64 vec4 accumulators (acc[4i + j]: channel 16cb + i, quad j), pointwise.wgsl's matmul over
-// the input channels c, unrolled by 4: per step 16 vec4 of wp (stored tile by tile) and u for 4
+// the input channels c, unrolled by 4: per step 16 vec4 of w (stored tile by tile) and u for 4
 // channels × 16 pixels, rebuilt from o on the fly (u is never stored: with SR = 2 a quad of pixels
 // reads 2 delegates and its kernel row 2 taps, with SR = 4 one delegate and 4 taps; quads on one
 // row share the kernel row), then 64 fma4 chains.
@@ -17,7 +17,7 @@
 // 16 channels for its 16 pixels, the NCB channel blocks of a tile add their partial sums through a
 // small workgroup array (mean), then the same for Σ(u − mean)² (variance). (A one-pass Welford +
 // Chan merge measured the same speed: the matmul dominates.)
-// Padding: input channel tails repeat channel C-1 (their wp columns are zero); output channels past
+// Padding: input channel tails repeat channel C-1 (their w columns are zero); output channels past
 // C are not stored; pixels past the right/bottom edge are computed as copies of edge pixels (quads
 // start at most at W - 4, rows clamp to H - 1), so every store writes a correct value.
 struct Params {
@@ -36,7 +36,7 @@ struct Params {
 @group(0) @binding(1) var<storage, read> o: array<f32>;            // (B, C, PSo)
 @group(0) @binding(2) var<storage, read> lw: array<f32>;           // (C, SR, SR) LocalProp weight, read when SR > 1
 @group(0) @binding(3) var<storage, read> lb: array<f32>;           // (C) LocalProp bias, read when SR > 1
-@group(0) @binding(4) var<storage, read> wp: array<vec4<f32>>;     // (NCB, CS/4, 16): wp[16t+i, 4j..4j+3] at (t·CS/4 + j)·16 + i
+@group(0) @binding(4) var<storage, read> w: array<vec4<f32>>;     // (NCB, CS/4, 16): w[16t+i, 4j..4j+3] at (t·CS/4 + j)·16 + i
 @group(0) @binding(5) var<storage, read> bp: array<vec4<f32>>;     // (NCB·16)
 @group(0) @binding(6) var<storage, read> res: array<f32>;          // (B, C, PS)
 @group(0) @binding(7) var<storage, read_write> y: array<f32>;      // (B, C, PS)
@@ -111,96 +111,7 @@ fn uch(c: u32, ob: u32, px: Px) -> array<vec4<f32>, 4> {
   return u;
 }
 
-// c + a.x·r0 + a.y·r1 + a.z·r2 + a.w·r3: one output quad over 4 input channels
-fn fma4(c: vec4<f32>, a: vec4<f32>, r0: vec4<f32>, r1: vec4<f32>, r2: vec4<f32>, r3: vec4<f32>) -> vec4<f32> {
-  return fma(r3, vec4(a.w), fma(r2, vec4(a.z), fma(r1, vec4(a.y), fma(r0, vec4(a.x), c))));
-}
-
-// acc[4i + j] += Σ_t wp[16cb + i, c + t] · r_t[j] for the 16 output channels i and 4 pixel quads j
-// (wi: index of the 16 vec4 of wp for this block and step).
-fn mac(acc: ptr<function, array<vec4<f32>, 64>>, wi: u32,
-       r0: array<vec4<f32>, 4>, r1: array<vec4<f32>, 4>, r2: array<vec4<f32>, 4>, r3: array<vec4<f32>, 4>) {
-  let a0 = wp[wi + 0u];
-  (*acc)[0] = fma4((*acc)[0], a0, r0[0], r1[0], r2[0], r3[0]);
-  (*acc)[1] = fma4((*acc)[1], a0, r0[1], r1[1], r2[1], r3[1]);
-  (*acc)[2] = fma4((*acc)[2], a0, r0[2], r1[2], r2[2], r3[2]);
-  (*acc)[3] = fma4((*acc)[3], a0, r0[3], r1[3], r2[3], r3[3]);
-  let a1 = wp[wi + 1u];
-  (*acc)[4] = fma4((*acc)[4], a1, r0[0], r1[0], r2[0], r3[0]);
-  (*acc)[5] = fma4((*acc)[5], a1, r0[1], r1[1], r2[1], r3[1]);
-  (*acc)[6] = fma4((*acc)[6], a1, r0[2], r1[2], r2[2], r3[2]);
-  (*acc)[7] = fma4((*acc)[7], a1, r0[3], r1[3], r2[3], r3[3]);
-  let a2 = wp[wi + 2u];
-  (*acc)[8] = fma4((*acc)[8], a2, r0[0], r1[0], r2[0], r3[0]);
-  (*acc)[9] = fma4((*acc)[9], a2, r0[1], r1[1], r2[1], r3[1]);
-  (*acc)[10] = fma4((*acc)[10], a2, r0[2], r1[2], r2[2], r3[2]);
-  (*acc)[11] = fma4((*acc)[11], a2, r0[3], r1[3], r2[3], r3[3]);
-  let a3 = wp[wi + 3u];
-  (*acc)[12] = fma4((*acc)[12], a3, r0[0], r1[0], r2[0], r3[0]);
-  (*acc)[13] = fma4((*acc)[13], a3, r0[1], r1[1], r2[1], r3[1]);
-  (*acc)[14] = fma4((*acc)[14], a3, r0[2], r1[2], r2[2], r3[2]);
-  (*acc)[15] = fma4((*acc)[15], a3, r0[3], r1[3], r2[3], r3[3]);
-  let a4 = wp[wi + 4u];
-  (*acc)[16] = fma4((*acc)[16], a4, r0[0], r1[0], r2[0], r3[0]);
-  (*acc)[17] = fma4((*acc)[17], a4, r0[1], r1[1], r2[1], r3[1]);
-  (*acc)[18] = fma4((*acc)[18], a4, r0[2], r1[2], r2[2], r3[2]);
-  (*acc)[19] = fma4((*acc)[19], a4, r0[3], r1[3], r2[3], r3[3]);
-  let a5 = wp[wi + 5u];
-  (*acc)[20] = fma4((*acc)[20], a5, r0[0], r1[0], r2[0], r3[0]);
-  (*acc)[21] = fma4((*acc)[21], a5, r0[1], r1[1], r2[1], r3[1]);
-  (*acc)[22] = fma4((*acc)[22], a5, r0[2], r1[2], r2[2], r3[2]);
-  (*acc)[23] = fma4((*acc)[23], a5, r0[3], r1[3], r2[3], r3[3]);
-  let a6 = wp[wi + 6u];
-  (*acc)[24] = fma4((*acc)[24], a6, r0[0], r1[0], r2[0], r3[0]);
-  (*acc)[25] = fma4((*acc)[25], a6, r0[1], r1[1], r2[1], r3[1]);
-  (*acc)[26] = fma4((*acc)[26], a6, r0[2], r1[2], r2[2], r3[2]);
-  (*acc)[27] = fma4((*acc)[27], a6, r0[3], r1[3], r2[3], r3[3]);
-  let a7 = wp[wi + 7u];
-  (*acc)[28] = fma4((*acc)[28], a7, r0[0], r1[0], r2[0], r3[0]);
-  (*acc)[29] = fma4((*acc)[29], a7, r0[1], r1[1], r2[1], r3[1]);
-  (*acc)[30] = fma4((*acc)[30], a7, r0[2], r1[2], r2[2], r3[2]);
-  (*acc)[31] = fma4((*acc)[31], a7, r0[3], r1[3], r2[3], r3[3]);
-  let a8 = wp[wi + 8u];
-  (*acc)[32] = fma4((*acc)[32], a8, r0[0], r1[0], r2[0], r3[0]);
-  (*acc)[33] = fma4((*acc)[33], a8, r0[1], r1[1], r2[1], r3[1]);
-  (*acc)[34] = fma4((*acc)[34], a8, r0[2], r1[2], r2[2], r3[2]);
-  (*acc)[35] = fma4((*acc)[35], a8, r0[3], r1[3], r2[3], r3[3]);
-  let a9 = wp[wi + 9u];
-  (*acc)[36] = fma4((*acc)[36], a9, r0[0], r1[0], r2[0], r3[0]);
-  (*acc)[37] = fma4((*acc)[37], a9, r0[1], r1[1], r2[1], r3[1]);
-  (*acc)[38] = fma4((*acc)[38], a9, r0[2], r1[2], r2[2], r3[2]);
-  (*acc)[39] = fma4((*acc)[39], a9, r0[3], r1[3], r2[3], r3[3]);
-  let a10 = wp[wi + 10u];
-  (*acc)[40] = fma4((*acc)[40], a10, r0[0], r1[0], r2[0], r3[0]);
-  (*acc)[41] = fma4((*acc)[41], a10, r0[1], r1[1], r2[1], r3[1]);
-  (*acc)[42] = fma4((*acc)[42], a10, r0[2], r1[2], r2[2], r3[2]);
-  (*acc)[43] = fma4((*acc)[43], a10, r0[3], r1[3], r2[3], r3[3]);
-  let a11 = wp[wi + 11u];
-  (*acc)[44] = fma4((*acc)[44], a11, r0[0], r1[0], r2[0], r3[0]);
-  (*acc)[45] = fma4((*acc)[45], a11, r0[1], r1[1], r2[1], r3[1]);
-  (*acc)[46] = fma4((*acc)[46], a11, r0[2], r1[2], r2[2], r3[2]);
-  (*acc)[47] = fma4((*acc)[47], a11, r0[3], r1[3], r2[3], r3[3]);
-  let a12 = wp[wi + 12u];
-  (*acc)[48] = fma4((*acc)[48], a12, r0[0], r1[0], r2[0], r3[0]);
-  (*acc)[49] = fma4((*acc)[49], a12, r0[1], r1[1], r2[1], r3[1]);
-  (*acc)[50] = fma4((*acc)[50], a12, r0[2], r1[2], r2[2], r3[2]);
-  (*acc)[51] = fma4((*acc)[51], a12, r0[3], r1[3], r2[3], r3[3]);
-  let a13 = wp[wi + 13u];
-  (*acc)[52] = fma4((*acc)[52], a13, r0[0], r1[0], r2[0], r3[0]);
-  (*acc)[53] = fma4((*acc)[53], a13, r0[1], r1[1], r2[1], r3[1]);
-  (*acc)[54] = fma4((*acc)[54], a13, r0[2], r1[2], r2[2], r3[2]);
-  (*acc)[55] = fma4((*acc)[55], a13, r0[3], r1[3], r2[3], r3[3]);
-  let a14 = wp[wi + 14u];
-  (*acc)[56] = fma4((*acc)[56], a14, r0[0], r1[0], r2[0], r3[0]);
-  (*acc)[57] = fma4((*acc)[57], a14, r0[1], r1[1], r2[1], r3[1]);
-  (*acc)[58] = fma4((*acc)[58], a14, r0[2], r1[2], r2[2], r3[2]);
-  (*acc)[59] = fma4((*acc)[59], a14, r0[3], r1[3], r2[3], r3[3]);
-  let a15 = wp[wi + 15u];
-  (*acc)[60] = fma4((*acc)[60], a15, r0[0], r1[0], r2[0], r3[0]);
-  (*acc)[61] = fma4((*acc)[61], a15, r0[1], r1[1], r2[1], r3[1]);
-  (*acc)[62] = fma4((*acc)[62], a15, r0[2], r1[2], r2[2], r3[2]);
-  (*acc)[63] = fma4((*acc)[63], a15, r0[3], r1[3], r2[3], r3[3]);
-}
+#include "channel_tiles.wgsl"
 
 // The tile's pixels: quads start at most at W - 4 (so a quad never crosses the right edge when W ≥ 4,
 // and quads past it repeat the last full quad), rows past the bottom repeat row H - 1.
@@ -220,19 +131,6 @@ fn pixels(tile: u32) -> Px {
     px.out[q] = vec4(yq * p.W) + xs;
   }
   return px;
-}
-
-// Σ over the NCB channel blocks of pixel tile g of each invocation's s (4 quads = 16 pixels).
-fn tile_sum(lid: u32, g: u32, s: array<vec4<f32>, 4>) -> array<vec4<f32>, 4> {
-  red[lid * 4u] = s[0]; red[lid * 4u + 1u] = s[1]; red[lid * 4u + 2u] = s[2]; red[lid * 4u + 3u] = s[3];
-  workgroupBarrier();
-  var t = array<vec4<f32>, 4>();
-  for (var i = 0u; i < NCB; i++) {
-    let j = (g * NCB + i) * 4u;
-    t[0] += red[j]; t[1] += red[j + 1u]; t[2] += red[j + 2u]; t[3] += red[j + 3u];
-  }
-  workgroupBarrier(); // red is written again by the next call
-  return t;
 }
 
 // One output channel's 16 pixels (plane offset ob): res + bias + rstd · (v0..v3).
@@ -293,7 +191,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
                                inverseSqrt(vs[2] * inv + p.eps), inverseSqrt(vs[3] * inv + p.eps));
   }
 
-  // acc = Σ_c wp[m, c] · (u[c] − mean) over all C input channels, 4 at a time.
+  // acc = Σ_c w[m, c] · (u[c] − mean) over all C input channels, 4 at a time.
   var acc: array<vec4<f32>, 64>;
   let cs4 = p.CS / 4u;
   let wt = cb * cs4 * 16u;

@@ -64,7 +64,7 @@ export function localPropProj(g: GraphBuilder, name: string, o: Tensor, sr: numb
       o: { tensor: o }, res: { tensor: residual }, y: { tensor: y },
       lw: lp ? { weight: g.weight(`${name}.local_prop.weight`, lp.weight) } : { empty: true },
       lb: lp ? { weight: g.weight(`${name}.local_prop.bias`, lp.bias) } : { empty: true },
-      wp: { weight: g.weight(`${name}.weight`, tileWeights(folded.weight, C, C)) },
+      w: { weight: g.weight(`${name}.weight`, tileWeights(folded.weight, C, C)) },
       bp: { weight: g.weight(`${name}.bias`, folded.bias, roundUp(C, TILE_M)) },
     },
     params: { C, CS: roundUp(C, 4), h, w, PSo: o.planeStride, H, W, PS: y.planeStride, tilesX, tilesP, groups: t.groups, count, eps: ln?.eps ?? 1 },
