@@ -72,22 +72,7 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
   let mu2 = stats[4]; let rs2 = stats[5]; let mu3 = stats[6]; let rs3 = stats[7];
   let o0 = pixels(t0); let o1 = pixels(t0 + 4u); let o2 = pixels(t0 + 8u); let o3 = pixels(t0 + 12u);
 
-  var c0_0 = vec4<f32>(); var c0_1 = vec4<f32>(); var c0_2 = vec4<f32>(); var c0_3 = vec4<f32>();
-  var c1_0 = vec4<f32>(); var c1_1 = vec4<f32>(); var c1_2 = vec4<f32>(); var c1_3 = vec4<f32>();
-  var c2_0 = vec4<f32>(); var c2_1 = vec4<f32>(); var c2_2 = vec4<f32>(); var c2_3 = vec4<f32>();
-  var c3_0 = vec4<f32>(); var c3_1 = vec4<f32>(); var c3_2 = vec4<f32>(); var c3_3 = vec4<f32>();
-  var c4_0 = vec4<f32>(); var c4_1 = vec4<f32>(); var c4_2 = vec4<f32>(); var c4_3 = vec4<f32>();
-  var c5_0 = vec4<f32>(); var c5_1 = vec4<f32>(); var c5_2 = vec4<f32>(); var c5_3 = vec4<f32>();
-  var c6_0 = vec4<f32>(); var c6_1 = vec4<f32>(); var c6_2 = vec4<f32>(); var c6_3 = vec4<f32>();
-  var c7_0 = vec4<f32>(); var c7_1 = vec4<f32>(); var c7_2 = vec4<f32>(); var c7_3 = vec4<f32>();
-  var c8_0 = vec4<f32>(); var c8_1 = vec4<f32>(); var c8_2 = vec4<f32>(); var c8_3 = vec4<f32>();
-  var c9_0 = vec4<f32>(); var c9_1 = vec4<f32>(); var c9_2 = vec4<f32>(); var c9_3 = vec4<f32>();
-  var c10_0 = vec4<f32>(); var c10_1 = vec4<f32>(); var c10_2 = vec4<f32>(); var c10_3 = vec4<f32>();
-  var c11_0 = vec4<f32>(); var c11_1 = vec4<f32>(); var c11_2 = vec4<f32>(); var c11_3 = vec4<f32>();
-  var c12_0 = vec4<f32>(); var c12_1 = vec4<f32>(); var c12_2 = vec4<f32>(); var c12_3 = vec4<f32>();
-  var c13_0 = vec4<f32>(); var c13_1 = vec4<f32>(); var c13_2 = vec4<f32>(); var c13_3 = vec4<f32>();
-  var c14_0 = vec4<f32>(); var c14_1 = vec4<f32>(); var c14_2 = vec4<f32>(); var c14_3 = vec4<f32>();
-  var c15_0 = vec4<f32>(); var c15_1 = vec4<f32>(); var c15_2 = vec4<f32>(); var c15_3 = vec4<f32>();
+#include "tile16x16_acc.wgsl"
 
   for (var c4 = 0u; c4 < p.CS / 4u; c4++) {
     // Channels c..c+3; in the last block channels past C repeat channel C−1 (times zero weights).
@@ -101,86 +86,7 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
     let x20 = gather(r2, o0) - mu0; let x21 = gather(r2, o1) - mu1; let x22 = gather(r2, o2) - mu2; let x23 = gather(r2, o3) - mu3;
     let x30 = gather(r3, o0) - mu0; let x31 = gather(r3, o1) - mu1; let x32 = gather(r3, o2) - mu2; let x33 = gather(r3, o3) - mu3;
     let wi = (tm * p.CS / 4u + c4) * 16u;
-    let a0 = w[wi + 0u];
-    c0_0 = fma(x30, vec4(a0.w), fma(x20, vec4(a0.z), fma(x10, vec4(a0.y), fma(x00, vec4(a0.x), c0_0))));
-    c0_1 = fma(x31, vec4(a0.w), fma(x21, vec4(a0.z), fma(x11, vec4(a0.y), fma(x01, vec4(a0.x), c0_1))));
-    c0_2 = fma(x32, vec4(a0.w), fma(x22, vec4(a0.z), fma(x12, vec4(a0.y), fma(x02, vec4(a0.x), c0_2))));
-    c0_3 = fma(x33, vec4(a0.w), fma(x23, vec4(a0.z), fma(x13, vec4(a0.y), fma(x03, vec4(a0.x), c0_3))));
-    let a1 = w[wi + 1u];
-    c1_0 = fma(x30, vec4(a1.w), fma(x20, vec4(a1.z), fma(x10, vec4(a1.y), fma(x00, vec4(a1.x), c1_0))));
-    c1_1 = fma(x31, vec4(a1.w), fma(x21, vec4(a1.z), fma(x11, vec4(a1.y), fma(x01, vec4(a1.x), c1_1))));
-    c1_2 = fma(x32, vec4(a1.w), fma(x22, vec4(a1.z), fma(x12, vec4(a1.y), fma(x02, vec4(a1.x), c1_2))));
-    c1_3 = fma(x33, vec4(a1.w), fma(x23, vec4(a1.z), fma(x13, vec4(a1.y), fma(x03, vec4(a1.x), c1_3))));
-    let a2 = w[wi + 2u];
-    c2_0 = fma(x30, vec4(a2.w), fma(x20, vec4(a2.z), fma(x10, vec4(a2.y), fma(x00, vec4(a2.x), c2_0))));
-    c2_1 = fma(x31, vec4(a2.w), fma(x21, vec4(a2.z), fma(x11, vec4(a2.y), fma(x01, vec4(a2.x), c2_1))));
-    c2_2 = fma(x32, vec4(a2.w), fma(x22, vec4(a2.z), fma(x12, vec4(a2.y), fma(x02, vec4(a2.x), c2_2))));
-    c2_3 = fma(x33, vec4(a2.w), fma(x23, vec4(a2.z), fma(x13, vec4(a2.y), fma(x03, vec4(a2.x), c2_3))));
-    let a3 = w[wi + 3u];
-    c3_0 = fma(x30, vec4(a3.w), fma(x20, vec4(a3.z), fma(x10, vec4(a3.y), fma(x00, vec4(a3.x), c3_0))));
-    c3_1 = fma(x31, vec4(a3.w), fma(x21, vec4(a3.z), fma(x11, vec4(a3.y), fma(x01, vec4(a3.x), c3_1))));
-    c3_2 = fma(x32, vec4(a3.w), fma(x22, vec4(a3.z), fma(x12, vec4(a3.y), fma(x02, vec4(a3.x), c3_2))));
-    c3_3 = fma(x33, vec4(a3.w), fma(x23, vec4(a3.z), fma(x13, vec4(a3.y), fma(x03, vec4(a3.x), c3_3))));
-    let a4 = w[wi + 4u];
-    c4_0 = fma(x30, vec4(a4.w), fma(x20, vec4(a4.z), fma(x10, vec4(a4.y), fma(x00, vec4(a4.x), c4_0))));
-    c4_1 = fma(x31, vec4(a4.w), fma(x21, vec4(a4.z), fma(x11, vec4(a4.y), fma(x01, vec4(a4.x), c4_1))));
-    c4_2 = fma(x32, vec4(a4.w), fma(x22, vec4(a4.z), fma(x12, vec4(a4.y), fma(x02, vec4(a4.x), c4_2))));
-    c4_3 = fma(x33, vec4(a4.w), fma(x23, vec4(a4.z), fma(x13, vec4(a4.y), fma(x03, vec4(a4.x), c4_3))));
-    let a5 = w[wi + 5u];
-    c5_0 = fma(x30, vec4(a5.w), fma(x20, vec4(a5.z), fma(x10, vec4(a5.y), fma(x00, vec4(a5.x), c5_0))));
-    c5_1 = fma(x31, vec4(a5.w), fma(x21, vec4(a5.z), fma(x11, vec4(a5.y), fma(x01, vec4(a5.x), c5_1))));
-    c5_2 = fma(x32, vec4(a5.w), fma(x22, vec4(a5.z), fma(x12, vec4(a5.y), fma(x02, vec4(a5.x), c5_2))));
-    c5_3 = fma(x33, vec4(a5.w), fma(x23, vec4(a5.z), fma(x13, vec4(a5.y), fma(x03, vec4(a5.x), c5_3))));
-    let a6 = w[wi + 6u];
-    c6_0 = fma(x30, vec4(a6.w), fma(x20, vec4(a6.z), fma(x10, vec4(a6.y), fma(x00, vec4(a6.x), c6_0))));
-    c6_1 = fma(x31, vec4(a6.w), fma(x21, vec4(a6.z), fma(x11, vec4(a6.y), fma(x01, vec4(a6.x), c6_1))));
-    c6_2 = fma(x32, vec4(a6.w), fma(x22, vec4(a6.z), fma(x12, vec4(a6.y), fma(x02, vec4(a6.x), c6_2))));
-    c6_3 = fma(x33, vec4(a6.w), fma(x23, vec4(a6.z), fma(x13, vec4(a6.y), fma(x03, vec4(a6.x), c6_3))));
-    let a7 = w[wi + 7u];
-    c7_0 = fma(x30, vec4(a7.w), fma(x20, vec4(a7.z), fma(x10, vec4(a7.y), fma(x00, vec4(a7.x), c7_0))));
-    c7_1 = fma(x31, vec4(a7.w), fma(x21, vec4(a7.z), fma(x11, vec4(a7.y), fma(x01, vec4(a7.x), c7_1))));
-    c7_2 = fma(x32, vec4(a7.w), fma(x22, vec4(a7.z), fma(x12, vec4(a7.y), fma(x02, vec4(a7.x), c7_2))));
-    c7_3 = fma(x33, vec4(a7.w), fma(x23, vec4(a7.z), fma(x13, vec4(a7.y), fma(x03, vec4(a7.x), c7_3))));
-    let a8 = w[wi + 8u];
-    c8_0 = fma(x30, vec4(a8.w), fma(x20, vec4(a8.z), fma(x10, vec4(a8.y), fma(x00, vec4(a8.x), c8_0))));
-    c8_1 = fma(x31, vec4(a8.w), fma(x21, vec4(a8.z), fma(x11, vec4(a8.y), fma(x01, vec4(a8.x), c8_1))));
-    c8_2 = fma(x32, vec4(a8.w), fma(x22, vec4(a8.z), fma(x12, vec4(a8.y), fma(x02, vec4(a8.x), c8_2))));
-    c8_3 = fma(x33, vec4(a8.w), fma(x23, vec4(a8.z), fma(x13, vec4(a8.y), fma(x03, vec4(a8.x), c8_3))));
-    let a9 = w[wi + 9u];
-    c9_0 = fma(x30, vec4(a9.w), fma(x20, vec4(a9.z), fma(x10, vec4(a9.y), fma(x00, vec4(a9.x), c9_0))));
-    c9_1 = fma(x31, vec4(a9.w), fma(x21, vec4(a9.z), fma(x11, vec4(a9.y), fma(x01, vec4(a9.x), c9_1))));
-    c9_2 = fma(x32, vec4(a9.w), fma(x22, vec4(a9.z), fma(x12, vec4(a9.y), fma(x02, vec4(a9.x), c9_2))));
-    c9_3 = fma(x33, vec4(a9.w), fma(x23, vec4(a9.z), fma(x13, vec4(a9.y), fma(x03, vec4(a9.x), c9_3))));
-    let a10 = w[wi + 10u];
-    c10_0 = fma(x30, vec4(a10.w), fma(x20, vec4(a10.z), fma(x10, vec4(a10.y), fma(x00, vec4(a10.x), c10_0))));
-    c10_1 = fma(x31, vec4(a10.w), fma(x21, vec4(a10.z), fma(x11, vec4(a10.y), fma(x01, vec4(a10.x), c10_1))));
-    c10_2 = fma(x32, vec4(a10.w), fma(x22, vec4(a10.z), fma(x12, vec4(a10.y), fma(x02, vec4(a10.x), c10_2))));
-    c10_3 = fma(x33, vec4(a10.w), fma(x23, vec4(a10.z), fma(x13, vec4(a10.y), fma(x03, vec4(a10.x), c10_3))));
-    let a11 = w[wi + 11u];
-    c11_0 = fma(x30, vec4(a11.w), fma(x20, vec4(a11.z), fma(x10, vec4(a11.y), fma(x00, vec4(a11.x), c11_0))));
-    c11_1 = fma(x31, vec4(a11.w), fma(x21, vec4(a11.z), fma(x11, vec4(a11.y), fma(x01, vec4(a11.x), c11_1))));
-    c11_2 = fma(x32, vec4(a11.w), fma(x22, vec4(a11.z), fma(x12, vec4(a11.y), fma(x02, vec4(a11.x), c11_2))));
-    c11_3 = fma(x33, vec4(a11.w), fma(x23, vec4(a11.z), fma(x13, vec4(a11.y), fma(x03, vec4(a11.x), c11_3))));
-    let a12 = w[wi + 12u];
-    c12_0 = fma(x30, vec4(a12.w), fma(x20, vec4(a12.z), fma(x10, vec4(a12.y), fma(x00, vec4(a12.x), c12_0))));
-    c12_1 = fma(x31, vec4(a12.w), fma(x21, vec4(a12.z), fma(x11, vec4(a12.y), fma(x01, vec4(a12.x), c12_1))));
-    c12_2 = fma(x32, vec4(a12.w), fma(x22, vec4(a12.z), fma(x12, vec4(a12.y), fma(x02, vec4(a12.x), c12_2))));
-    c12_3 = fma(x33, vec4(a12.w), fma(x23, vec4(a12.z), fma(x13, vec4(a12.y), fma(x03, vec4(a12.x), c12_3))));
-    let a13 = w[wi + 13u];
-    c13_0 = fma(x30, vec4(a13.w), fma(x20, vec4(a13.z), fma(x10, vec4(a13.y), fma(x00, vec4(a13.x), c13_0))));
-    c13_1 = fma(x31, vec4(a13.w), fma(x21, vec4(a13.z), fma(x11, vec4(a13.y), fma(x01, vec4(a13.x), c13_1))));
-    c13_2 = fma(x32, vec4(a13.w), fma(x22, vec4(a13.z), fma(x12, vec4(a13.y), fma(x02, vec4(a13.x), c13_2))));
-    c13_3 = fma(x33, vec4(a13.w), fma(x23, vec4(a13.z), fma(x13, vec4(a13.y), fma(x03, vec4(a13.x), c13_3))));
-    let a14 = w[wi + 14u];
-    c14_0 = fma(x30, vec4(a14.w), fma(x20, vec4(a14.z), fma(x10, vec4(a14.y), fma(x00, vec4(a14.x), c14_0))));
-    c14_1 = fma(x31, vec4(a14.w), fma(x21, vec4(a14.z), fma(x11, vec4(a14.y), fma(x01, vec4(a14.x), c14_1))));
-    c14_2 = fma(x32, vec4(a14.w), fma(x22, vec4(a14.z), fma(x12, vec4(a14.y), fma(x02, vec4(a14.x), c14_2))));
-    c14_3 = fma(x33, vec4(a14.w), fma(x23, vec4(a14.z), fma(x13, vec4(a14.y), fma(x03, vec4(a14.x), c14_3))));
-    let a15 = w[wi + 15u];
-    c15_0 = fma(x30, vec4(a15.w), fma(x20, vec4(a15.z), fma(x10, vec4(a15.y), fma(x00, vec4(a15.x), c15_0))));
-    c15_1 = fma(x31, vec4(a15.w), fma(x21, vec4(a15.z), fma(x11, vec4(a15.y), fma(x01, vec4(a15.x), c15_1))));
-    c15_2 = fma(x32, vec4(a15.w), fma(x22, vec4(a15.z), fma(x12, vec4(a15.y), fma(x02, vec4(a15.x), c15_2))));
-    c15_3 = fma(x33, vec4(a15.w), fma(x23, vec4(a15.z), fma(x13, vec4(a15.y), fma(x03, vec4(a15.x), c15_3))));
+#include "tile16x16_step.wgsl"
   }
 
   // Write the tile: rows past M and token quads past the plane are skipped.
