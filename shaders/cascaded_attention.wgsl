@@ -26,6 +26,7 @@ struct Params {
   QS: u32,     // rows of wqkv: 32 + d rounded up to 16
   scale: f32,  // key_dim^-0.5
   count: u32,  // invocations: windows · ceil(N / 8) · QS / 16 (qkv), windows · r · ceil(r / 4) (attend)
+  write_win: u32, // attend: 1 = also write the head's window output to win, for the next head (a param, not an override: one pipeline for every head)
 }
 
 @group(0) @binding(0) var<uniform> p: Params;
@@ -37,12 +38,11 @@ struct Params {
 @group(0) @binding(6) var<storage, read> bdw: array<vec4<f32>>;       // (16): pre-scaled likewise
 @group(0) @binding(7) var<storage, read> ab: array<f32>;              // (r·r) this head's bias per offset
 @group(0) @binding(8) var<storage, read_write> cat: array<f32>;       // (B, C, PS) all heads' outputs
-@group(0) @binding(9) var<storage, read_write> win: array<f32>;       // (B·winY·winX, d, N) when WRITE_WIN
+@group(0) @binding(9) var<storage, read_write> win: array<f32>;       // (B·winY·winX, d, N) when write_win
 @group(0) @binding(10) var<storage, read_write> qkv: array<vec4<f32>>; // (B·winY·winX, N, QS/4) scratch: q, k, v per token
 
 override WG: u32 = 4;
 override HAS_PREV: bool = false;
-override WRITE_WIN: bool = false;
 
 const Z = vec4<f32>(0.0);
 
@@ -150,7 +150,7 @@ fn out16(w: Win, t: Tok, c16: u32, o0: vec4<f32>, o1: vec4<f32>, o2: vec4<f32>, 
   for (var c = c16; c < min(c16 + 16u, p.d); c++) {
     let o = v[(c - c16) / 4u][c % 4u];
     if (t.inside) { cat[(w.b * p.C + p.chunk + c) * p.PS + t.pix] = o; }
-    if (WRITE_WIN) { win[(w.bw * p.d + c) * p.N + t.n] = o; }
+    if (p.write_win != 0u) { win[(w.bw * p.d + c) * p.N + t.n] = o; }
   }
 }
 

@@ -11,15 +11,17 @@ import { loadStateDict, withMetadata } from './weights/load.ts';
 import type { StateDict } from './weights/tensor.ts';
 import type { Rgba } from './preprocess.ts';
 import { PARSE_WORKER_CODE } from './embedded.ts';
+import type { TuningOverrides } from './tuning.ts';
 import type { CompiledGraph } from './graph/executor.ts';
 import type { Model } from './model.ts';
 import { stepTimer, type TimingMethod } from './profile/timing.ts';
 import { profileModel, type ProfileReport } from './profile/profile.ts';
-import { adapterRoofs, validRoofs, type RoofCache } from './profile/roofs.ts';
+import { adapterRoofs, validRoofs, type RoofCache, type Roofs } from './profile/roofs.ts';
 import type { ScheduleName } from './schedule/index.ts';
 
 export { Classifier, topClasses, type Classification, type ImageInput, type LoadOptions, type LoadProgress, type ModelDetails, type WeightsInput } from './api.ts';
 export { Runtime } from './runtime.ts';
+export type { Tuning, TuningOverrides } from './tuning.ts';
 export { Model, type InferenceResult, type ModelMemory } from './model.ts';
 export { IMAGENET, type Rgba, type Normalization } from './preprocess.ts';
 export { loadStateDict } from './weights/load.ts';
@@ -27,16 +29,16 @@ export { MODELS, modelInfo, type ModelInfo } from './models/registry.ts';
 export type { CompiledGraph, GraphStats } from './graph/executor.ts';
 export { randomStateDict } from './models/random.ts';
 export type { ProfileReport, DispatchRecord, Aggregate, ScheduleProfile } from './profile/profile.ts';
+export type { Roofs } from './profile/roofs.ts';
 export { profileSvg } from './profile/svg.ts';
 export { chromeTrace } from './profile/trace.ts';
 export { profileText } from './profile/report.ts';
-// For in-page kernel benchmarks (bench/kernels-chromium.ts via index.html's window.webvit.benchPointwise).
-export { GraphBuilder } from './graph/builder.ts';
-export { pointwise, type PointwiseOptions } from './ops/pointwise.ts';
 
 export interface BrowserRuntimeOptions {
   /** URL of a shaders/ folder to fetch from; default: the shaders built into the bundle (from source: ../shaders/ next to it) */
   shaderBase?: string | URL;
+  /** replaces fields of the adapter's tuning */
+  tuning?: TuningOverrides;
 }
 
 export async function browserRuntime(opts: BrowserRuntimeOptions = {}): Promise<Runtime> {
@@ -46,7 +48,8 @@ export async function browserRuntime(opts: BrowserRuntimeOptions = {}): Promise<
       'and a secure context — open the page from https:// or http://localhost, not file://');
   }
   const embedded = opts.shaderBase === undefined ? embeddedShaderLoader() : null;
-  return new Runtime(await openDevice(gpu), embedded ?? fetchShaderLoader(opts.shaderBase ?? new URL('../shaders/', import.meta.url)));
+  return new Runtime(await openDevice(gpu), embedded ?? fetchShaderLoader(opts.shaderBase ?? new URL('../shaders/', import.meta.url)),
+    { threads: navigator.hardwareConcurrency, tuning: opts.tuning });
 }
 
 /** Reads a response or a blob's stream, reporting bytes as they come. */
@@ -205,4 +208,9 @@ export async function profile(model: Model, opts: BrowserProfileOptions = {}): P
     schedules: opts.schedules ?? ['fused', 'unfused'], runs: opts.runs, method: opts.method,
     roofs, weights: opts.weights ?? 'given', platform, onProgress: opts.onProgress,
   });
+}
+
+/** Measures this adapter's roofs now (matmul GFLOP/s, copy GB/s, dispatch and submit cost) and keeps them for profile(). */
+export function measureRoofs(runtime: Runtime): Promise<Roofs> {
+  return adapterRoofs(runtime, { cache: localStorageRoofCache(), platform: navigator.userAgent, refresh: true });
 }

@@ -55,13 +55,16 @@ export class Model {
     const pool = this.pools.get(schedule) ?? new WeightPool();
     this.pools.set(schedule, pool);
     onProgress?.('fold', 0, 1);
+    const tuning = this.runtime.tuning;
+    // The tuning may choose the one-kernel FFN for the fused schedule.
+    const lowering = schedule === 'fused' && tuning.ffnOneKernel ? 'fused-ffn' : schedule;
     let g;
     try {
-      g = this.info.build(this.sd, { batch, height, width }, schedule, pool);
+      g = this.info.build(this.sd, { batch, height, width }, lowering, pool, tuning);
     } catch (e) {
       // A shape whose graph needs weights the shared pool lacks gets weights of its own.
       if (!(e instanceof WeightPoolMiss)) throw e;
-      g = this.info.build(this.sd, { batch, height, width }, schedule);
+      g = this.info.build(this.sd, { batch, height, width }, lowering, undefined, tuning);
     }
     onProgress?.('fold', 1, 1);
     const plan = await this.runtime.compile(g, `${this.info.name}@${key}`, onProgress as CompileProgress | undefined);

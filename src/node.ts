@@ -4,6 +4,8 @@
 import { readFile, stat } from 'node:fs/promises';
 import { createReadStream } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { availableParallelism } from 'node:os';
+import type { TuningOverrides } from './tuning.ts';
 import { openNodeGpu, type NodeGpuOptions } from './gpu/node-gpu.ts';
 import { nodeShaderLoader } from './gpu/node-shaders.ts';
 import { embeddedShaderLoader } from './gpu/embedded-shaders.ts';
@@ -14,13 +16,14 @@ import type { Rgba } from './preprocess.ts';
 
 export { Classifier, topClasses, type Classification, type ImageInput, type LoadOptions, type LoadProgress, type ModelDetails, type WeightsInput } from './api.ts';
 export { Runtime } from './runtime.ts';
+export type { Tuning, TuningOverrides } from './tuning.ts';
 export { Model, type InferenceResult, type ModelMemory } from './model.ts';
 export { MODELS, modelInfo, type ModelInfo } from './models/registry.ts';
 export { preprocess, IMAGENET, type Rgba, type Normalization } from './preprocess.ts';
 
 /** A runtime on Node's WebGPU (Dawn): the machine's GPU, or SwiftShader on the CPU where there is none. */
-export async function nodeRuntime(opts: NodeGpuOptions = {}): Promise<Runtime> {
-  return new Runtime(await openNodeGpu(opts), embeddedShaderLoader() ?? nodeShaderLoader);
+export async function nodeRuntime(opts: NodeGpuOptions & { tuning?: TuningOverrides } = {}): Promise<Runtime> {
+  return new Runtime(await openNodeGpu(opts), embeddedShaderLoader() ?? nodeShaderLoader, { threads: availableParallelism(), tuning: opts.tuning });
 }
 
 const isUrl = (s: string) => /^(https?|file|data|blob):/i.test(s);

@@ -1,14 +1,25 @@
-// A device plus its pipeline cache: what models are built on. One per GPU device.
+// A device plus its pipeline cache and its Tuning: what models are built on. One per GPU device.
 import type { Gpu } from './gpu/device.ts';
 import { PipelineCache } from './gpu/pipelines.ts';
 import type { ShaderLoader } from './gpu/shaders.ts';
 import { compileGraph, type CompiledGraph, type CompileProgress } from './graph/executor.ts';
 import type { GraphBuilder } from './graph/builder.ts';
+import { tuningFor, type Tuning, type TuningOverrides } from './tuning.ts';
+
+export interface RuntimeOptions {
+  /** worker threads of the machine (a CPU adapter runs this many workgroups at once) */
+  threads?: number;
+  /** replaces fields of the adapter's tuning (defaults, then src/tuning/tuned.json for this adapter) */
+  tuning?: TuningOverrides;
+}
 
 export class Runtime {
   readonly pipelines: PipelineCache;
-  constructor(readonly gpu: Gpu, loadShader: ShaderLoader) {
+  readonly tuning: Tuning;
+  constructor(readonly gpu: Gpu, loadShader: ShaderLoader, opts: RuntimeOptions = {}) {
     this.pipelines = new PipelineCache(gpu, loadShader);
+    this.tuning = tuningFor(gpu, opts.threads ?? 1, opts.tuning);
+    gpu.sleepBeforeReadback = this.tuning.sleepBeforeReadback;
   }
   compile(g: GraphBuilder, label: string, onProgress?: CompileProgress): Promise<CompiledGraph> {
     return compileGraph(this.gpu, this.pipelines, g, label, onProgress);

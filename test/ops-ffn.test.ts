@@ -41,10 +41,11 @@ for (const { B, C, hidden, H, W, opts, why } of cases) {
 }
 
 test('ffnTiling: narrower pixel tiles when the batch has too few, one invocation per 16 hidden rows', () => {
-  assert.deepEqual(ffnTiling(1, 64, 128, 196), { pq: 4, wg: 8, hd: 128, tilesP: 13 });
-  assert.equal(ffnTiling(1, 384, 768, 16).pq, 2); // 2 workgroups of 8 pixels rather than 1 of 16
-  assert.equal(ffnTiling(2, 192, 384, 16).pq, 4);
-  assert.equal(ffnTiling(1, 64, 128, 4).pq, 1);
-  assert.equal(ffnTiling(1, 37, 30, 16).wg, 4); // ceil(37 / 16) = 3 output tiles, 2 hidden tiles
-  assert.throws(() => ffnTiling(1, 64, 4100, 196), /invocations/);
+  const two = { minWorkgroups: 2 }; // an adapter with two workers
+  assert.deepEqual(ffnTiling(1, 64, 128, 196, two), { pq: 4, wg: 8, hd: 128, tilesP: 13 });
+  assert.equal(ffnTiling(1, 384, 768, 16, two).pq, 2); // 2 workgroups of 8 pixels rather than 1 of 16
+  assert.equal(ffnTiling(2, 192, 384, 16, two).pq, 4);
+  assert.equal(ffnTiling(1, 64, 128, 4, two).pq, 1);
+  assert.equal(ffnTiling(1, 37, 30, 16, two).wg, 4); // ceil(37 / 16) = 3 output tiles, 2 hidden tiles
+  assert.throws(() => ffnTiling(1, 64, 4100, 196, two), /invocations/);
 });

@@ -14,14 +14,16 @@ export interface Gpu {
   lost: string | null;
   /** Objects that must outlive the device (Dawn's node instance segfaults if collected). */
   keepAlive?: unknown;
+  /** the platform polls on the main thread while a mapAsync or work-done promise is pending (Dawn's Node bindings) */
+  pollsWhileWaiting: boolean;
   /**
-   * Dawn's Node bindings poll on the main thread while a mapAsync is pending, taking a CPU core from
-   * a CPU-backed adapter; when set, readback sleeps through most of the expected GPU time first.
+   * Readback sleeps through most of the expected GPU time before waiting (set from the runtime's
+   * Tuning: worth it where polling takes a CPU core from a CPU-backed adapter).
    */
-  sleepBeforeReadback?: boolean;
+  sleepBeforeReadback: boolean;
 }
 
-export async function openDevice(gpu: GPU, keepAlive?: unknown, sleepBeforeReadback = false): Promise<Gpu> {
+export async function openDevice(gpu: GPU, keepAlive?: unknown, pollsWhileWaiting = false): Promise<Gpu> {
   const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
   if (!adapter) throw new Error('no WebGPU adapter: this browser or driver exposes none (try Chrome/Edge 113+, or enable WebGPU in its flags)');
   const hasTimestamps = adapter.features.has('timestamp-query');
@@ -49,7 +51,8 @@ export async function openDevice(gpu: GPU, keepAlive?: unknown, sleepBeforeReadb
       || /swiftshader|llvmpipe|lavapipe|warp/i.test(`${info.architecture} ${info.device} ${info.description}`),
     lost: null,
     keepAlive,
-    sleepBeforeReadback,
+    pollsWhileWaiting,
+    sleepBeforeReadback: false,
   };
   device.lost.then((l) => { g.lost = `${l.reason}: ${l.message}`; });
   device.addEventListener('uncapturederror', (e) => {

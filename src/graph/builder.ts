@@ -2,6 +2,7 @@
 import { planeStride, roundUp, type Binding, type Category, type Node, type Tensor, type WeightRef } from './ir.ts';
 import { categoryOf } from './categories.ts';
 import { WeightPool } from './weights.ts';
+import { CPU_TUNING, type Tuning } from '../tuning.ts';
 
 /** Thrown when a graph needs a weight that a shared, already uploaded pool does not hold: build it again with a pool of its own. */
 export class WeightPoolMiss extends Error {}
@@ -25,8 +26,11 @@ export class GraphBuilder {
   readonly ownsWeights: boolean;
   readonly weights: WeightPool;
 
-  /** `weights`: a pool shared with the model's other graphs (other input shapes); default a pool of its own. */
-  constructor(weights?: WeightPool) {
+  /**
+   * `weights`: a pool shared with the model's other graphs (other input shapes), default a pool of
+   * its own; `tuning`: the runtime's (default: the values measured best on a CPU adapter).
+   */
+  constructor(weights?: WeightPool, readonly tuning: Tuning = CPU_TUNING) {
     this.weights = weights ?? new WeightPool();
     this.ownsWeights = !weights;
   }

@@ -2,6 +2,7 @@
 // checkpoint's tensors as they are (a bare state dict) and upstream's module names.
 import { GraphBuilder } from '../graph/builder.ts';
 import type { WeightPool } from '../graph/weights.ts';
+import type { Tuning } from '../tuning.ts';
 import type { Tensor } from '../graph/ir.ts';
 import type { ConvWeights, LayerNorm, Pre, Schedule } from '../schedule/layers.ts';
 import { SCHEDULES } from '../schedule/index.ts';
@@ -16,14 +17,14 @@ export function edgevitConfig(name: string): EdgeViTConfig {
   return cfg;
 }
 
-export function buildEdgeViT(sd: StateDict, cfg: EdgeViTConfig, input: InputSpec, schedule = SCHEDULES.fused, weights?: WeightPool): GraphBuilder {
+export function buildEdgeViT(sd: StateDict, cfg: EdgeViTConfig, input: InputSpec, schedule = SCHEDULES.fused, weights?: WeightPool, tuning?: Tuning): GraphBuilder {
   const { batch: B, height: H, width: W } = input;
   if (!(B >= 1) || H % 32 || W % 32 || H < 32 || W < 32) {
     throw new Error(`${cfg.name} needs batch ≥ 1 and height and width that are multiples of 32 (each stage's map must divide by its ` +
       `sparse-attention stride); got batch ${B}, ${H}×${W}`);
   }
   const ck = new CheckpointReader(sd, cfg.name);
-  const g = new GraphBuilder(weights);
+  const g = new GraphBuilder(weights, tuning);
   const s = schedule(g);
   let x = g.input('input', [B, 3, H, W]);
   let cin = 3;

@@ -3,6 +3,7 @@
 // how each layer becomes dispatches (fused kernels with BN folded, or one dispatch per eager op).
 import { GraphBuilder } from '../graph/builder.ts';
 import type { WeightPool } from '../graph/weights.ts';
+import type { Tuning } from '../tuning.ts';
 import type { Tensor } from '../graph/ir.ts';
 import type { ConvBN, Schedule } from '../schedule/layers.ts';
 import { BN_EPS } from '../schedule/window-attention.ts';
@@ -19,9 +20,9 @@ export function efficientvitConfig(name: string): EfficientViTConfig {
   return cfg;
 }
 
-export function buildEfficientViT(sd: StateDict, cfg: EfficientViTConfig, input: InputSpec, schedule = SCHEDULES.fused, weights?: WeightPool): GraphBuilder {
+export function buildEfficientViT(sd: StateDict, cfg: EfficientViTConfig, input: InputSpec, schedule = SCHEDULES.fused, weights?: WeightPool, tuning?: Tuning): GraphBuilder {
   const ck = new CheckpointReader(sd, cfg.name);
-  const g = new GraphBuilder(weights);
+  const g = new GraphBuilder(weights, tuning);
   const s = schedule(g);
   const { batch: B, height: H, width: W } = input;
   if (!(B >= 1 && H >= 16 && W >= 16)) throw new Error(`${cfg.name} needs batch ≥ 1 and an input of at least 16×16 pixels (got batch ${B}, ${H}×${W})`);

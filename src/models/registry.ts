@@ -1,6 +1,7 @@
 // Model names as upstream spells them → graph builders.
 import type { GraphBuilder } from '../graph/builder.ts';
 import type { WeightPool } from '../graph/weights.ts';
+import type { Tuning } from '../tuning.ts';
 import type { StateDict } from '../weights/tensor.ts';
 import { SCHEDULES, type ScheduleName } from '../schedule/index.ts';
 import { buildEfficientViT, efficientvitConfig, type InputSpec } from './efficientvit.ts';
@@ -13,17 +14,17 @@ export interface ModelInfo {
   family: 'efficientvit' | 'edgevit';
   defaultResolution: number;
   /** the graph for this input shape, lowered by `schedule` (default fused), its weights in `weights` if given (a pool shared by a model's plans) */
-  build(sd: StateDict, input: InputSpec, schedule?: ScheduleName, weights?: WeightPool): GraphBuilder;
+  build(sd: StateDict, input: InputSpec, schedule?: ScheduleName, weights?: WeightPool, tuning?: Tuning): GraphBuilder;
 }
 
 export const MODELS: Record<string, ModelInfo> = {
   ...Object.fromEntries(Object.keys(EFFICIENTVIT_CONFIGS).map((name) => [name, {
     name, family: 'efficientvit' as const, defaultResolution: 224,
-    build: (sd: StateDict, input: InputSpec, schedule: ScheduleName = 'fused', weights?: WeightPool) => buildEfficientViT(sd, efficientvitConfig(name), input, SCHEDULES[schedule], weights),
+    build: (sd: StateDict, input: InputSpec, schedule: ScheduleName = 'fused', weights?: WeightPool, tuning?: Tuning) => buildEfficientViT(sd, efficientvitConfig(name), input, SCHEDULES[schedule], weights, tuning),
   }])),
   ...Object.fromEntries(Object.keys(EDGEVIT_CONFIGS).map((name) => [name, {
     name, family: 'edgevit' as const, defaultResolution: 224,
-    build: (sd: StateDict, input: InputSpec, schedule: ScheduleName = 'fused', weights?: WeightPool) => buildEdgeViT(sd, edgevitConfig(name), input, SCHEDULES[schedule], weights),
+    build: (sd: StateDict, input: InputSpec, schedule: ScheduleName = 'fused', weights?: WeightPool, tuning?: Tuning) => buildEdgeViT(sd, edgevitConfig(name), input, SCHEDULES[schedule], weights, tuning),
   }])),
 };
 

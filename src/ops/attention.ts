@@ -9,7 +9,7 @@ import { grid1d } from './common.ts';
 const TILE_Q = 8, TILE_K = 8;
 
 export interface AttentionOptions {
-  /** workgroup size (multiple of 4); default 4, so that even one head of a small map spreads over the CPU cores SwiftShader uses */
+  /** workgroup size (multiple of 4); default from the tuning (small on a CPU adapter, so one head of a small map spreads over its cores) */
   wg?: number;
 }
 
@@ -25,7 +25,7 @@ export function attention(g: GraphBuilder, name: string, qkv: Tensor, heads: num
   const C = C3 / 3;
   if (!Number.isInteger(heads) || heads < 1 || C % heads !== 0) throw new Error(`${name}: ${C} channels do not split into ${heads} heads`);
   const d = C / heads, N = h * w;
-  const wg = opts.wg ?? 4;
+  const wg = opts.wg ?? g.tuning.attention.wg;
   if (wg % 4 !== 0) throw new Error(`${name}: workgroup size ${wg} must be a multiple of 4 (GPUs and SwiftShader run 4 lanes at a time)`);
   const y = g.tensor(name, [B, C, h, w]);
   const QT = Math.ceil(N / TILE_Q), NK = roundUp(N, TILE_K), count = B * heads * QT;

@@ -17,8 +17,6 @@ export interface CascadedAttentionWeights {
 }
 
 const MAX_N = 49, MAX_D = 128, KEY_DIM = 16;
-/** Invocations per workgroup: few, so that even a map that is one window gives both of SwiftShader's threads work. */
-const WG = 4;
 
 export function cascadedAttention(g: GraphBuilder, name: string, x: Tensor, w: CascadedAttentionWeights, r: number): Tensor {
   const [B, C, H, W] = x.shape;
@@ -32,6 +30,8 @@ export function cascadedAttention(g: GraphBuilder, name: string, x: Tensor, w: C
   }
   expectLength(name, 'attention_biases', w.biases, heads * r * r);
   const winY = Math.ceil(H / r), winX = Math.ceil(W / r), N = r * r;
+  // Few invocations per workgroup on a CPU adapter, so that even a map that is one window gives every worker work.
+  const WG = g.tuning.cascadedAttention.wg;
   const QS = Math.ceil((2 * KEY_DIM + d) / 16) * 16;
   const cat = g.tensor(`${name}.cat`, [B, C, H, W]);
   const windowed = H > r || W > r, padded = H % r !== 0 || W % r !== 0;
@@ -68,7 +68,7 @@ export function cascadedAttention(g: GraphBuilder, name: string, x: Tensor, w: C
         x: { tensor: x }, prev: prevBinding, qkv: { tensor: scratch },
         wqkv: { weight: g.weight(`${name}.qkvs.${i}.weight`, wqT) }, bqkv: { weight: g.weight(`${name}.qkvs.${i}.bias`, bq, QS) },
       },
-      params: { ...params, count: qkvCount },
+      params: { ...params, count: qkvCount, write_win: 0 },
       workgroups: grid1d(qkvCount, WG),
       flops: 2 * windows * N * (2 * KEY_DIM + d) * d,
       // Reads the head's input channels (pixels inside the image), the previous head's window output, the
@@ -80,13 +80,13 @@ export function cascadedAttention(g: GraphBuilder, name: string, x: Tensor, w: C
       name: `${name}.head${i}`,
       module: name,
       ops: ['convolution', 'native_batch_norm', 'bmm', 'mul', 'add', '_softmax', 'bmm', ...(last ? ['cat', ...(windowed ? ['clone'] : []), ...(padded ? ['clone'] : [])] : [])],
-      kernel: { file: 'cascaded_attention.wgsl', entry: 'attend', overrides: { WG, WRITE_WIN: !last } },
+      kernel: { file: 'cascaded_attention.wgsl', entry: 'attend', overrides: { WG } },
       bind: {
         wdw: { weight: g.weight(`${name}.dws.${i}.weight`, wdT) }, bdw: { weight: g.weight(`${name}.dws.${i}.bias`, bd.map((v) => v * scale)) },
         ab: { weight: g.weight(`${name}.attention_biases.${i}`, w.biases.subarray(i * N, (i + 1) * N)) },
         cat: { tensor: cat }, win: out ? { tensor: out } : { empty: true }, qkv: { tensor: scratch },
       },
-      params: { ...params, count: attendCount },
+      params: { ...params, count: attendCount, write_win: last ? 0 : 1 },
       workgroups: grid1d(attendCount, WG),
       flops: 2 * windows * N * (KEY_DIM * k * k + N * (KEY_DIM + d)),
       // Reads q, k, v of the window tokens, the dw taps, bias and this head's attention biases; writes the

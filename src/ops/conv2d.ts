@@ -34,8 +34,8 @@ export function conv2d(g: GraphBuilder, name: string, x: Tensor, w: Float32Array
   }
   const tilesX = Math.ceil(Wo / (fast ? 16 : 8)), tilesY = rows2 ? Math.ceil(Ho / 2) : Ho;
   const count = B * tilesC * tilesY * tilesX;
-  // Few, fat invocations: workgroups of 4 keep enough of them for SwiftShader's worker threads.
-  const wg = fast ? 4 : 16;
+  // Few, fat invocations: small workgroups keep enough of them for the adapter's workers (g.tuning).
+  const wg = fast ? g.tuning.conv2d.s2k3Wg : g.tuning.conv2d.wg;
   g.node({
     name,
     kernel: { file: 'conv2d.wgsl', entry: fast ? 's2k3' : 'main', overrides: fast ? { WG: wg, ROWS2: rows2 } : { WG: wg } },

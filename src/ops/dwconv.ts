@@ -4,9 +4,6 @@ import type { Tensor } from '../graph/ir.ts';
 import { expectLength, grid1d } from './common.ts';
 import { convOut } from './conv2d.ts';
 
-/** Fewer invocations than this leave SwiftShader's worker threads idle: split the columns into row blocks. */
-const MIN_INVOCATIONS = 64;
-
 export interface DwSpec {
   k: number; stride?: number; pad?: number; relu?: boolean; residual?: boolean;
   /** read channels [start, start + count) of x (a channel slice, e.g. q of a qkv map); default all */
@@ -29,10 +26,11 @@ export function dwconv(g: GraphBuilder, name: string, x: Tensor, w: Float32Array
   // Tile width: k3s1 16, k3s2 8, halved for maps that narrow (less work on columns past the edge).
   const tw = entry === 'k3s1' ? (Wo > 8 ? 16 : 8) : Wo > 4 ? 8 : 4;
   const tilesX = Math.ceil(Wo / (entry === 'main' ? 4 : tw));
-  // Whole columns per invocation unless that leaves fewer than MIN_INVOCATIONS (then split the rows).
   const cols = B * C * tilesX;
-  const RB = entry === 'main' ? 1 : Math.ceil(Ho / Math.min(Ho, Math.ceil(MIN_INVOCATIONS / cols)));
-  const tilesY = Math.ceil(Ho / RB), count = cols * tilesY, wg = entry === 'main' ? 64 : 4;
+  // Fewer invocations than the tuning's minimum leave the adapter's workers idle: split the columns into row blocks.
+  const { minInvocations, wg: wg3 } = g.tuning.dwconv;
+  const RB = entry === 'main' ? 1 : Math.ceil(Ho / Math.min(Ho, Math.ceil(minInvocations / cols)));
+  const tilesY = Math.ceil(Ho / RB), count = cols * tilesY, wg = entry === 'main' ? 64 : wg3;
   g.node({
     name,
     kernel: { file: 'dwconv.wgsl', entry, overrides: { WG: wg, RELU: !!spec.relu, RESIDUAL: !!spec.residual, ...(entry !== 'main' ? { TW: tw } : {}) } },

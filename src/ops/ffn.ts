@@ -2,15 +2,18 @@
 //   y = x + w2 · relu(w1 · x + b1) + b2,   x: [B, C, H, W], w1: [Hd, C], w2: [C, Hd] row-major, BN folded.
 // Tunables chosen here from the shape: PQ (pixel quads per workgroup), WG (one invocation per 16
 // hidden rows), HD (hidden rows). The hidden layer goes through a scratch tensor that only this
-// node uses (the memory planner shares its buffer with other short-lived tensors). The default
-// (fused) schedule runs an FFN as two pointwise dispatches instead, which measured faster on
-// SwiftShader (bench/README.md); the `fused-ffn` schedule uses this kernel.
+// node uses (the memory planner shares its buffer with other short-lived tensors). The fused
+// schedule uses this kernel when the adapter's Tuning says `ffnOneKernel` (GPU adapters), else two
+// pointwise dispatches, which measured faster on SwiftShader (bench/README-pointwise.md); the
+// `fused-ffn` schedule always uses it.
 import type { GraphBuilder } from '../graph/builder.ts';
 import { roundUp, type Tensor } from '../graph/ir.ts';
 import { expectLength, grid1d } from './common.ts';
 import { TILE_M, tileWeights } from './pointwise.ts';
 
 export interface FfnOptions {
+  /** fewer workgroups than this leave the adapter's workers idle (ffn(): default the tuning's) */
+  minWorkgroups?: number;
   /** the device's maxComputeInvocationsPerWorkgroup (default 256, WebGPU's default limit) */
   maxInvocations?: number;
   /** pixel quads per workgroup: 4, 2 or 1 (default from the shape, see ffnTiling) */
@@ -19,19 +22,16 @@ export interface FfnOptions {
 
 export interface FfnTiling { pq: number; wg: number; hd: number; tilesP: number }
 
-/** Fewer workgroups than this leave SwiftShader's worker threads (one per core, here 2) idle. */
-const MIN_WORKGROUPS = 2;
-
 /**
  * PQ: 4 (16 pixels per workgroup, the most reuse of each weight load) unless that leaves fewer than
- * MIN_WORKGROUPS workgroups, then 2 or 1. WG: one invocation per 16 hidden rows (phase 1), which
+ * minWorkgroups workgroups, then 2 or 1. WG: one invocation per 16 hidden rows (phase 1), which
  * also covers the C/16 output tiles (phase 2).
  */
-export function ffnTiling(B: number, C: number, hidden: number, planeStride: number, opts: FfnOptions = {}): FfnTiling {
+export function ffnTiling(B: number, C: number, hidden: number, planeStride: number, opts: FfnOptions & { minWorkgroups: number }): FfnTiling {
   const ps4 = planeStride / 4;
   const hd = roundUp(hidden, TILE_M);
   let pq = opts.pq ?? 4;
-  if (opts.pq === undefined) while (pq > 1 && B * Math.ceil(ps4 / pq) < MIN_WORKGROUPS) pq /= 2;
+  if (opts.pq === undefined) while (pq > 1 && B * Math.ceil(ps4 / pq) < opts.minWorkgroups) pq /= 2;
   if (![1, 2, 4].includes(pq)) throw new Error(`ffn: pq must be 1, 2 or 4, got ${pq}`);
   const wg = roundUp(Math.max(hd / TILE_M, Math.ceil(C / TILE_M)), 4);
   const maxInv = opts.maxInvocations ?? 256;
@@ -48,7 +48,7 @@ export function ffn(g: GraphBuilder, name: string, x: Tensor, w1: Float32Array, 
   expectLength(name, 'b2', b2, C);
   const y = g.tensor(name, [B, C, H, W]);
   const PS = x.planeStride;
-  const t = ffnTiling(B, C, hidden, PS, opts);
+  const t = ffnTiling(B, C, hidden, PS, { ...opts, minWorkgroups: opts.minWorkgroups ?? g.tuning.ffn.minWorkgroups });
   const count = B * t.tilesP;
   // (B · tilesP, HD, PQ quads): each workgroup's hidden tile, contiguous.
   const hiddenScratch = g.tensor(`${name}.hidden`, [count, t.hd, 1, 4 * t.pq]);

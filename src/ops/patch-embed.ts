@@ -10,24 +10,22 @@ import { TILE_M, tileWeights } from './pointwise.ts';
 export const PE_TILE_P = 16, PE_TILE_C = TILE_M;
 
 const MAX_INVOCATIONS = 256; // WebGPU's default maxComputeInvocationsPerWorkgroup
-/** SwiftShader's worker threads here (min(cores, 16)): workgroups are spread over them. */
-const WORKERS = 2;
 
 /**
  * A workgroup holds every channel block (ncb = ceil(C/16)) of `perGroup` pixel tiles, so that the
  * LayerNorm statistics are a workgroup reduction. perGroup (1 to 4) minimises the SIMD lanes the
  * busiest worker runs: SwiftShader runs 4 lanes at a time (a workgroup of ncb·perGroup invocations
- * costs roundUp(ncb·perGroup, 4) lanes) and spreads workgroups over WORKERS threads; a last group
+ * costs roundUp(ncb·perGroup, 4) lanes) and spreads workgroups over `workers` threads; a last group
  * with fewer tiles than perGroup still costs a whole workgroup. Ties go to the smaller workgroup.
  */
-export function channelGroupTiling(op: string, channels: number, tiles: number, batch: number): { ncb: number; wg: number; perGroup: number; groups: number } {
+export function channelGroupTiling(op: string, channels: number, tiles: number, batch: number, workers: number): { ncb: number; wg: number; perGroup: number; groups: number } {
   const ncb = Math.ceil(channels / PE_TILE_C);
   if (ncb > MAX_INVOCATIONS) {
     throw new Error(`${op}: ${channels} channels need ${ncb} invocations per workgroup (one per 16 channels), more than the ${MAX_INVOCATIONS} WebGPU allows; split the LayerNorm from the matmul`);
   }
   let perGroup = 1, cost = Infinity;
   for (let gp = 1; gp <= 4 && ncb * gp <= MAX_INVOCATIONS; gp++) {
-    const c = Math.ceil(ncb * gp / 4) * 4 * Math.ceil(batch * Math.ceil(tiles / gp) / WORKERS);
+    const c = Math.ceil(ncb * gp / 4) * 4 * Math.ceil(batch * Math.ceil(tiles / gp) / workers);
     if (c < cost) { perGroup = gp; cost = c; }
   }
   return { ncb, wg: ncb * perGroup, perGroup, groups: Math.ceil(tiles / perGroup) };
@@ -51,7 +49,7 @@ export function patchEmbed(g: GraphBuilder, name: string, x: Tensor, w: Float32A
   const y = g.tensor(name, [B, Cout, Ho, Wo]);
   const taps = Cin * k * k, P = Ho * Wo;
   const tilesP = Math.ceil(P / PE_TILE_P);
-  const t = channelGroupTiling(name, Cout, tilesP, B);
+  const t = channelGroupTiling(name, Cout, tilesP, B, g.tuning.workers);
   const cpad = t.ncb * PE_TILE_C;
   const count = B * t.groups;
   g.node({

@@ -67,9 +67,9 @@ export function pointwise(g: GraphBuilder, name: string, x: Tensor, w: Float32Ar
   const PS = x.planeStride;
   const tilesM = Math.ceil(m / TILE_M), tilesP = Math.ceil(PS / TILE_P);
   const count = B * tilesM * tilesP;
-  // SwiftShader runs each workgroup on one of its (here 2) worker threads: small layers need small
-  // workgroups to have enough of them; big ones keep 16 (kinder to real GPUs, same speed here).
-  const wg = opts.wg ?? (count < 256 ? 4 : 16);
+  // Small layers need small workgroups to give every worker of the adapter one (g.tuning).
+  const t = g.tuning.pointwise;
+  const wg = opts.wg ?? (count < t.smallBelow ? t.smallWg : t.wg);
   if (wg % 4 !== 0) throw new Error(`${name}: workgroup size ${wg} must be a multiple of 4 (GPUs and SwiftShader run 4 lanes at a time)`);
   g.node({
     name,

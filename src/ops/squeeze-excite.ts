@@ -4,14 +4,14 @@ import type { GraphBuilder } from '../graph/builder.ts';
 import { roundUp, type Tensor } from '../graph/ir.ts';
 import { expectLength, grid1d } from './common.ts';
 
-/** Invocations per workgroup: few, so the small steps still give every worker thread a workgroup. */
-const WG = 4;
 
 export function squeezeExciteGate(g: GraphBuilder, name: string, x: Tensor, w1: Float32Array, b1: Float32Array, w2: Float32Array, b2: Float32Array, r: number): Tensor {
   const [B, C, H, W] = x.shape;
   expectLength(name, 'fc1.weight', w1, r * C); expectLength(name, 'fc1.bias', b1, r);
   expectLength(name, 'fc2.weight', w2, C * r); expectLength(name, 'fc2.bias', b2, C);
   const C4 = roundUp(C, 4), R4 = roundUp(r, 4);
+  // Few invocations per workgroup (g.tuning), so the small steps still give every worker a workgroup.
+  const WG = g.tuning.squeezeExcite.wg;
   const s = g.tensor(name, [B, C]);
   const tmp = g.tensor(`${name}.tmp`, [B, C4 + R4]);
   // Transposed so 4 consecutive outputs of one input are a vec4: w1T [C, R4], w2T [R, C4].
