@@ -23,6 +23,7 @@ const MIME: Record<string, string> = {
   '.jpeg': 'image/jpeg',
   '.webp': 'image/webp',
   '.ico': 'image/x-icon',
+  '.wasm': 'application/wasm',
 };
 
 export const REPO_ROOT = fileURLToPath(new URL('../', import.meta.url));
@@ -35,18 +36,22 @@ export interface StaticServer {
   close(): Promise<void>;
 }
 
-/** Serves `root` on 127.0.0.1:`port` (0 = any free port); `url` uses the name localhost. */
-export async function startServer(root = REPO_ROOT, port = 0): Promise<StaticServer> {
+/**
+ * Serves `root` on 127.0.0.1:`port` (0 = any free port); `url` uses the name localhost. `isolated`
+ * sends the headers that make pages cross-origin isolated (SharedArrayBuffer, so wasm threads work).
+ */
+export async function startServer(root = REPO_ROOT, port = 0, opts: { isolated?: boolean } = {}): Promise<StaticServer> {
   const base = path.resolve(root);
+  const isolation = opts.isolated ? { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp' } : {};
   const memory = new Map<string, Uint8Array>();
   const server: Server = createServer(async (req, res) => {
-    const send = (code: number, msg: string) => { res.writeHead(code, { 'content-type': 'text/plain; charset=utf-8' }); res.end(msg); };
+    const send = (code: number, msg: string) => { res.writeHead(code, { 'content-type': 'text/plain; charset=utf-8', ...isolation }); res.end(msg); };
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(405, 'only GET and HEAD\n');
     let rel: string;
     try { rel = decodeURIComponent((req.url ?? '/').split(/[?#]/)[0]); } catch { return send(400, 'bad path\n'); }
     const mem = memory.get(rel);
     if (mem) {
-      res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': mem.byteLength, 'cache-control': 'no-store' });
+      res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': mem.byteLength, 'cache-control': 'no-store', ...isolation });
       return res.end(req.method === 'HEAD' ? undefined : mem);
     }
     if (rel.endsWith('/')) rel += 'index.html';
@@ -60,6 +65,7 @@ export async function startServer(root = REPO_ROOT, port = 0): Promise<StaticSer
         'content-type': MIME[path.extname(file).toLowerCase()] ?? 'application/octet-stream',
         'content-length': st.size,
         'cache-control': 'no-store',
+        ...isolation,
       });
       if (req.method === 'HEAD') return res.end();
       createReadStream(file).on('error', () => res.destroy()).pipe(res);

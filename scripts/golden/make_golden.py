@@ -16,6 +16,9 @@ Writes, with NAME = {model}_r{res}_b{batch}_s{seed} (+ "_dist" when --distillati
   NAME.logits.f32   float32 [batch, 1000]
   NAME.json         model, res, batch, seed, input_shape, logits_shape, logits_absmax, params, ...
   NAME.{stage}.f32  with --activations: raw float32 per-stage outputs (NCHW), listed in the json
+  {model}_r{res}_s{seed}.onnx  with --onnx: the same model (same weights, BN unfolded as PyTorch
+                    runs it) exported to ONNX (opset 17, batch dimension dynamic), for the benchmarks'
+                    onnxruntime runs
 
 Determinism: the checkpoint depends only on (model, res, seed, distillation); the input on
 (res, batch, seed); inputs of different batch sizes share one stream, so the batch-1 input
@@ -148,7 +151,15 @@ def save_checkpoint(model_name, model, path):
         torch.save(sd, path)
 
 
-def run_cases(cases, out, distillation=False, activations=False, verbose=True):
+def export_onnx(model, res, path):
+    """The eval-mode model as ONNX: input "input" [N, 3, H, W] -> "logits" [N, classes], N dynamic."""
+    x = make_input(res, 1, 0)
+    kw = {"dynamo": False} if "dynamo" in torch.onnx.export.__code__.co_varnames else {}
+    torch.onnx.export(model, (x,), path, input_names=["input"], output_names=["logits"], opset_version=17,
+                      dynamic_axes={"input": {0: "batch"}, "logits": {0: "batch"}}, do_constant_folding=True, **kw)
+
+
+def run_cases(cases, out, distillation=False, activations=False, verbose=True, onnx=False):
     """cases: list of (model, res, batch, seed). Returns list of written json dicts."""
     os.makedirs(out, exist_ok=True)
     written = []
@@ -159,6 +170,8 @@ def run_cases(cases, out, distillation=False, activations=False, verbose=True):
         torch.manual_seed(seed)
         model = randomize(build(model_name, res, distillation), seed).eval()
         params = sum(p.numel() for p in model.parameters())
+        if onnx:
+            export_onnx(model, res, os.path.join(out, f"{model_name}_r{res}_s{seed}" + ("_dist" if distillation else "") + ".onnx"))
         first_pth = None
         for batch in batches:
             t0 = time.time()
@@ -230,6 +243,7 @@ def main(argv=None):
     ap.add_argument("--out", required=True)
     ap.add_argument("--distillation", action="store_true", help="EfficientViT: add head_dist")
     ap.add_argument("--activations", action="store_true", help="also write per-stage outputs")
+    ap.add_argument("--onnx", action="store_true", help="also export each checkpoint's model to ONNX")
     ap.add_argument("--threads", type=int, default=1, help="torch threads (default 1)")
     ap.add_argument("--quiet", action="store_true")
     a = ap.parse_args(argv)
@@ -249,7 +263,7 @@ def main(argv=None):
         if b < 1 or min(hw(r)) < 32:
             ap.error(f"bad res/batch in {m}:{r}:{b}")
     t0 = time.time()
-    run_cases(cases, a.out, a.distillation, a.activations, verbose=not a.quiet)
+    run_cases(cases, a.out, a.distillation, a.activations, verbose=not a.quiet, onnx=a.onnx)
     if not a.quiet:
         print(f"{len(cases)} case(s) in {time.time() - t0:.1f}s -> {a.out}")
 

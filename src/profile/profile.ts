@@ -23,6 +23,9 @@ export interface DispatchRecord {
   pipeline: string;     // the pipeline key (file, entry, overrides)
   ops: string[];
   category: Category;
+  /** the activations bound (binding name → logical shape) and the grid: the shape this dispatch ran at */
+  tensors: Record<string, number[]>;
+  workgroups: [number, number, number];
   flops: number;
   bytesRead: number;
   bytesWritten: number;
@@ -152,6 +155,8 @@ function scheduleProfile(schedule: ScheduleName, plan: CompiledGraph, per: numbe
     return {
       index: i, name: n.name, module: n.module, layer: n.layer,
       kernel: `${n.kernel.file}:${n.kernel.entry}`, pipeline: s.kernel.key, ops: n.ops, category: n.category,
+      tensors: Object.fromEntries(Object.entries(n.bind).flatMap(([k, b]) => ('tensor' in b ? [[k, b.tensor.shape]] : []))),
+      workgroups: n.workgroups,
       flops: n.flops, bytesRead: n.bytesRead, bytesWritten: n.bytesWritten,
       ms, msMin: Math.min(...t), msMax: Math.max(...t),
       gflops, gbs: ms > 0 ? bytes / ms / 1e6 : 0, intensity,

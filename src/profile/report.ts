@@ -16,7 +16,8 @@ export function profileText(r: ProfileReport, top = 10): string {
   lines.push(`timing: ${r.timing.method}, median of ${r.timing.runs} runs${r.timing.quantumNs ? `; timestamps are quantised to ${(r.timing.quantumNs / 1e6).toFixed(3)} ms (in Chromium start with --enable-webgpu-developer-features)` : ''}` +
     `${r.timing.reversedStamps ? `; ${r.timing.reversedStamps} timestamp pairs ran backwards (counted as 0 ms)` : ''}`);
   lines.push(`roofs (${r.roofs.cached ? `cached, measured ${r.roofs.measuredAt}` : 'measured now'}): ${r.roofs.gflops.toFixed(2)} GFLOP/s (${r.roofs.matmul.kernel}), ` +
-    `${r.roofs.gbs.toFixed(2)} GB/s (${r.roofs.copy.kernel}); ridge ${r.roofs.ridge.toFixed(2)} FLOP/byte`);
+    `${r.roofs.gbs.toFixed(2)} GB/s (${r.roofs.copy.kernel}); ridge ${r.roofs.ridge.toFixed(2)} FLOP/byte; ` +
+    `a dispatch costs ${r.roofs.dispatchUs.toFixed(1)} µs, a submit ${r.roofs.submitMs.toFixed(2)} ms`);
   for (const s of Object.values(r.schedules)) lines.push('', ...scheduleText(s, r, top));
   const c = r.comparison;
   if (c) {

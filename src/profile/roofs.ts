@@ -2,7 +2,9 @@
 // peak GFLOP/s from the best of webvit's matmul kernels (pointwise.wgsl's 16×16 register tiles and
 // matmul.wgsl's strided 8×8) on a large square-ish product, and peak GB/s from copy.wgsl's `stream`
 // entry (contiguous vec4, no indexing) on a 16 MiB buffer. Each is dispatched repeatedly in one pass
-// until the pass takes ≥ 20 ms, timed like the profile, best of a few passes. Cached per adapter.
+// until the pass takes ≥ 20 ms, timed like the profile, best of a few passes. Beside the roofs, the
+// fixed costs a schedule pays per dispatch (one workgroup of `stream`, repeated in a pass) and per
+// submit (an empty command buffer, submitted and awaited: wall clock). Cached per adapter.
 import type { Runtime } from '../runtime.ts';
 import { GraphBuilder } from '../graph/builder.ts';
 import { viewOf } from '../graph/ir.ts';
@@ -22,13 +24,17 @@ export interface Roofs {
   /** the kernel and shape that gave `gflops`, and every candidate's rate */
   matmul: { kernel: string; shape: string; candidates: Record<string, number> };
   copy: { kernel: string; bytes: number };
+  /** GPU µs of a dispatch that does almost nothing (one 64-invocation workgroup copying 1 KiB), inside a pass */
+  dispatchUs: number;
+  /** wall ms of submitting an empty command buffer and awaiting the queue (median) */
+  submitMs: number;
   method: TimingMethod;
   measuredAt: string;
 }
 
 /** A cached value that can serve as roofs (anything else is measured again). */
 export const validRoofs = (r: unknown): r is Roofs =>
-  typeof r === 'object' && r !== null && [(r as Roofs).gflops, (r as Roofs).gbs].every((v) => typeof v === 'number' && v > 0 && Number.isFinite(v));
+  typeof r === 'object' && r !== null && [(r as Roofs).gflops, (r as Roofs).gbs, (r as Roofs).dispatchUs, (r as Roofs).submitMs].every((v) => typeof v === 'number' && v > 0 && Number.isFinite(v));
 
 /** Where roofs are kept between runs (a file in Node, localStorage in a page). */
 export interface RoofCache { load(key: string): Roofs | null; save(key: string, roofs: Roofs): void }
@@ -66,25 +72,41 @@ async function measureRoofs(rt: Runtime): Promise<Roofs> {
   }
   const [kernel, gflops] = Object.entries(candidates).sort((a, b) => b[1] - a[1])[0];
   const floats = 4 << 20; // 16 MiB
-  const copyMs = await bestPassMs(rt, (g) => {
-    const x = g.input('x', [1, floats]), y = g.tensor('y', [1, floats]);
-    const count = floats / 16;
-    g.node({
-      name: 'stream', kernel: { file: 'copy.wgsl', entry: 'stream', overrides: { WG: 64 } },
-      bind: { xv: { tensor: x }, yv: { tensor: y } },
-      params: zeroCopyParams({ n5: floats / 4, count }), workgroups: grid1d(count, 64),
-      flops: 0, bytesRead: 4 * floats, bytesWritten: 4 * floats,
-    });
-    return y;
-  });
-  const gbs = (8 * floats) / copyMs / 1e6;
+  const gbs = (8 * floats) / (await bestPassMs(rt, (g) => stream(g, floats))) / 1e6;
+  const dispatchUs = 1000 * (await bestPassMs(rt, (g) => stream(g, 256)));
   return {
     gflops, gbs, ridge: gflops / gbs,
     matmul: { kernel, shape: `${M}×${K} · ${K}×${P}`, candidates },
     copy: { kernel: 'copy.wgsl:stream (vec4)', bytes: 8 * floats },
+    dispatchUs, submitMs: await submitMs(rt),
     method: rt.gpu.hasTimestamps ? 'timestamp-per-pass' : 'wall-clock', // how bestPassMs' whole() times a pass
     measuredAt: new Date().toISOString(),
   };
+}
+
+/** copy.wgsl's `stream` entry over `floats` floats (a multiple of 16). */
+function stream(g: GraphBuilder, floats: number) {
+  const x = g.input('x', [1, floats]), y = g.tensor('y', [1, floats]);
+  const count = floats / 16; // invocations: 4 vec4 each
+  g.node({
+    name: 'stream', kernel: { file: 'copy.wgsl', entry: 'stream', overrides: { WG: 64 } },
+    bind: { xv: { tensor: x }, yv: { tensor: y } },
+    params: zeroCopyParams({ n5: floats / 4, count }), workgroups: grid1d(count, 64),
+    flops: 0, bytesRead: 4 * floats, bytesWritten: 4 * floats,
+  });
+  return y;
+}
+
+/** Median wall ms of submitting an empty command buffer and awaiting the queue. */
+async function submitMs(rt: Runtime): Promise<number> {
+  const d = rt.gpu.device, t: number[] = [];
+  for (let i = 0; i < 21; i++) {
+    const t0 = performance.now();
+    d.queue.submit([d.createCommandEncoder({ label: 'submit cost' }).finish()]);
+    await d.queue.onSubmittedWorkDone();
+    t.push(performance.now() - t0);
+  }
+  return t.sort((a, b) => a - b)[t.length >> 1];
 }
 
 /** ms per repetition of the graph's dispatches: repeated in one pass to ≥ TARGET_MS, best of PASSES passes. */

@@ -1,7 +1,7 @@
 // Opens the demo page (index.html) in headless Chromium with WebGPU: bundles dist/webvit.js, serves
 // the repo root on localhost, launches Debian's /usr/bin/chromium through playwright-core. WebGPU
 // runs on SwiftShader (CPU) on machines without a GPU. Shared by test/browser.test.ts and
-// bench/models-chromium.ts.
+// bench/run.ts.
 import { existsSync } from 'node:fs';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { bundle } from '../../scripts/build.ts';
@@ -29,30 +29,42 @@ export async function openDemo(opts: { profiling?: boolean } = {}): Promise<Demo
   return openPage('index.html', opts);
 }
 
+/** Headless Chromium with WebGPU; `profiling` adds --enable-webgpu-developer-features, `extraArgs` more flags. */
+export function launchChromium(opts: { profiling?: boolean; extraArgs?: string[] } = {}): Promise<Browser> {
+  if (!chromiumAvailable()) throw new Error(`no Chromium at ${CHROMIUM}: run \`npm run setup\` (apt-installs chromium) or set WEBVIT_CHROMIUM`);
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [...ARGS, ...(opts.profiling ? ['--enable-webgpu-developer-features'] : []), ...(opts.extraArgs ?? [])],
+  });
+}
+
+/** Opens `url` in a new page of `browser` and waits until its body has data-ready="1"; errors quote the page's console. */
+export async function readyPage(browser: Browser, url: string): Promise<Page> {
+  const page = await browser.newPage();
+  const logs: string[] = [];
+  page.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warning') logs.push(`[${m.type()}] ${m.text()}`); });
+  page.on('pageerror', (e) => logs.push(`[pageerror] ${e.message}`));
+  await page.goto(url);
+  try {
+    await page.waitForSelector('body[data-ready="1"]', { state: 'attached', timeout: 15_000 });
+  } catch {
+    const shown = await page.textContent('#error').catch(() => '');
+    await page.close();
+    throw new Error(`the page at ${url} never became ready. Page error box: "${shown}". Console:\n${logs.join('\n') || '(nothing)'}`);
+  }
+  return page;
+}
+
 /** A page of the repo (served on localhost) in headless Chromium, once its body has data-ready="1". */
 export async function openPage(file: string, opts: { profiling?: boolean } = {}): Promise<DemoPage> {
-  if (!chromiumAvailable()) throw new Error(`no Chromium at ${CHROMIUM}: run \`npm run setup\` (apt-installs chromium) or set WEBVIT_CHROMIUM`);
   await bundle();
   const server = await startServer(REPO_ROOT);
   let browser: Browser | undefined;
   try {
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: opts.profiling ? [...ARGS, '--enable-webgpu-developer-features'] : ARGS,
-    });
-    const page = await browser.newPage();
-    const logs: string[] = [];
-    page.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warning') logs.push(`[${m.type()}] ${m.text()}`); });
-    page.on('pageerror', (e) => logs.push(`[pageerror] ${e.message}`));
+    browser = await launchChromium(opts);
     const url = `${server.url}${file}`;
-    await page.goto(url);
-    try {
-      await page.waitForSelector('body[data-ready="1"]', { state: 'attached', timeout: 15_000 });
-    } catch {
-      const shown = await page.textContent('#error').catch(() => '');
-      throw new Error(`the page at ${url} never became ready. Page error box: "${shown}". Console:\n${logs.join('\n') || '(nothing)'}`);
-    }
+    const page = await readyPage(browser, url);
     const b = browser;
     return {
       page, browser: b, server, url,

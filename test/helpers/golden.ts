@@ -10,7 +10,11 @@ const repo = fileURLToPath(new URL('../../', import.meta.url));
 const scripts = path.join(repo, 'scripts/golden');
 export const PYTHON = process.env.WEBVIT_PYTHON ?? '/usr/bin/python3';
 
-export interface GoldenCase { name: string; model: string; height: number; width: number; batch: number; pth: Uint8Array; input: Float32Array; logits: Float32Array }
+export interface GoldenCase {
+  name: string; model: string; height: number; width: number; batch: number; pth: Uint8Array; input: Float32Array; logits: Float32Array;
+  /** with `{ onnx: true }`: the same model exported to ONNX (batch dimension dynamic) */
+  onnxFile?: string;
+}
 
 function scriptsHash(): string {
   const h = createHash('sha256');
@@ -24,23 +28,31 @@ export function torchAvailable(): boolean {
 
 const f32 = (file: string) => { const b = readFileSync(file); return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength)); };
 
-/** Makes (once) and loads the cases "model:res:batch[:dist]" (res = N or HxW; dist: EfficientViT with a distillation head) with seed 0. */
-export function goldenCases(specs: string[]): GoldenCase[] {
+/**
+ * Makes (once) and loads the cases "model:res:batch[:dist]" (res = N or HxW; dist: EfficientViT with a
+ * distillation head) with seed 0; `onnx` also exports each checkpoint's model to ONNX.
+ */
+export function goldenCases(specs: string[], opts: { onnx?: boolean } = {}): GoldenCase[] {
   const dir = path.join(repo, 'test/.golden', scriptsHash());
   const dist = (s: string) => s.endsWith(':dist');
   const name = (s: string) => { const [m, r, b] = s.split(':'); return `${m}_r${r}_b${b}_s0${dist(s) ? '_dist' : ''}`; };
-  const missing = specs.filter((s) => !existsSync(path.join(dir, `${name(s)}.logits.f32`)));
+  const onnxFile = (s: string) => { const [m, r] = s.split(':'); return path.join(dir, `${m}_r${r}_s0${dist(s) ? '_dist' : ''}.onnx`); };
+  const missing = specs.filter((s) => !existsSync(path.join(dir, `${name(s)}.logits.f32`)) || (opts.onnx && !existsSync(onnxFile(s))));
   for (const d of [false, true]) {
     const todo = missing.filter((s) => dist(s) === d).map((s) => s.replace(/:dist$/, ''));
     if (!todo.length) continue;
     mkdirSync(dir, { recursive: true });
-    execFileSync(PYTHON, [path.join(scripts, 'make_golden.py'), '--out', dir, '--cases', todo.join(','), ...(d ? ['--distillation'] : [])], { stdio: ['ignore', 'ignore', 'inherit'] });
+    execFileSync(PYTHON, [path.join(scripts, 'make_golden.py'), '--out', dir, '--cases', todo.join(','), ...(d ? ['--distillation'] : []), ...(opts.onnx ? ['--onnx'] : [])],
+      { stdio: ['ignore', 'ignore', 'inherit'] });
   }
   return specs.map((s) => {
     const [model, res, batch] = s.split(':');
     const [height, width = height] = res.split('x').map(Number);
     const base = path.join(dir, name(s));
-    return { name: name(s), model, height, width, batch: +batch, pth: readFileSync(`${base}.pth`), input: f32(`${base}.input.f32`), logits: f32(`${base}.logits.f32`) };
+    return {
+      name: name(s), model, height, width, batch: +batch, pth: readFileSync(`${base}.pth`), input: f32(`${base}.input.f32`), logits: f32(`${base}.logits.f32`),
+      ...(opts.onnx ? { onnxFile: onnxFile(s) } : {}),
+    };
   });
 }
 

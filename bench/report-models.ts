@@ -1,0 +1,170 @@
+// The model benchmarks' results (bench/run.ts): per model and runtime, the measurements and the
+// logits check; the Markdown for bench/results/models.md and the README's table; the targets.
+import type { Roofs } from '../src/profile/roofs.ts';
+
+export interface BatchRow {
+  batch: number;
+  /** why this batch was not measured */
+  skipped?: string;
+  runs?: number;
+  /** fewer than the asked runs: one run takes seconds */
+  reduced?: boolean;
+  medianMs?: number; minMs?: number; p90Ms?: number; imagesPerSec?: number;
+  /** webvit: GPU time of the inference's pass (timestamp queries), median */
+  gpuMedianMs?: number | null;
+  /** webvit: Σ FLOPs of its dispatches, and its pipelines */
+  flops?: number | null; pipelines?: number | null;
+  /** counted in one warm run (WebGPU runtimes; 0 for CPU ones) */
+  perRun?: { dispatches: number; submits: number; buffersCreated: number };
+  maxDiff?: number; tolerance?: number;
+  /** the logits matched PyTorch's: only then do the times count */
+  logitsOk?: boolean;
+  times?: number[];
+}
+
+export interface RuntimeRow {
+  model: string; runtime: string; threads: number;
+  adapter?: { vendor: string; architecture: string; device: string; description: string };
+  error?: string;
+  /** weights in memory → first logits, ms */
+  coldMs?: number; firstLogitsOk?: boolean;
+  /** GPU buffers created and not destroyed: after loading, and the most during the runs */
+  gpuBytes?: { afterLoad: number; peak: number };
+  /** webvit's own account (weights, plans, total, peak) */
+  memory?: Record<string, number> | null;
+  batches: BatchRow[];
+}
+
+export interface ModelResults {
+  schema: 'webvit-bench-models/1';
+  date: string; browser: string; node: string; cpus: string; args: Record<string, unknown>;
+  adapter: { vendor: string; architecture: string; device: string; description: string } | null;
+  roofs: Roofs | null;
+  res: number;
+  rows: RuntimeRow[];
+}
+
+export const LABELS: Record<string, string> = {
+  webvit: 'webvit', 'webvit-unfused': 'webvit unfused', 'ort-jsep': 'ORT-web WebGPU (JSEP)', 'ort-webgpu': 'ORT-web WebGPU (native)',
+  'ort-wasm-1': 'ORT-web wasm 1 thr', 'ort-wasm-2': 'ORT-web wasm 2 thr', 'ort-node': 'ORT-node CPU',
+};
+const ORT_WEBGPU = ['ort-jsep', 'ort-webgpu'];
+
+const models = (r: ModelResults) => [...new Set(r.rows.map((x) => x.model))];
+const row = (r: ModelResults, model: string, runtime: string) => r.rows.find((x) => x.model === model && x.runtime === runtime);
+/** A batch's median if it was measured and its logits matched PyTorch's. */
+export function counted(r: ModelResults, model: string, runtime: string, batch = 1): BatchRow | null {
+  const x = row(r, model, runtime);
+  const b = x?.batches.find((y) => y.batch === batch);
+  return x && !x.error && x.firstLogitsOk && b && !b.skipped && b.logitsOk ? b : null;
+}
+const bestOrtWebgpu = (r: ModelResults, model: string) =>
+  ORT_WEBGPU.map((rt) => ({ rt, b: counted(r, model, rt) })).filter((x) => x.b).sort((a, b) => a.b!.medianMs! - b.b!.medianMs!)[0] ?? null;
+const roofMs = (r: ModelResults, model: string) => {
+  const b = counted(r, model, 'webvit');
+  return b?.flops && r.roofs ? b.flops / r.roofs.gflops / 1e6 : null;
+};
+
+const f = (v: number | null | undefined, d = 1) => (v === null || v === undefined || !Number.isFinite(v) ? '—' : v.toLocaleString('en-US', { minimumFractionDigits: d, maximumFractionDigits: d }));
+const mib = (v: number | undefined) => (v === undefined ? '—' : (v / 2 ** 20).toFixed(1));
+
+/** A cell: median ms (marked † when fewer runs), or why there is none. */
+function cell(r: ModelResults, model: string, runtime: string, batch = 1): string {
+  const x = row(r, model, runtime);
+  if (!x) return '';
+  if (x.error) return 'failed¹';
+  const b = x.batches.find((y) => y.batch === batch);
+  if (!b) return '';
+  if (b.skipped) return 'skipped²';
+  if (!b.logitsOk || !x.firstLogitsOk) return `wrong logits³`;
+  return `${f(b.medianMs)}${b.reduced ? '†' : ''}`;
+}
+
+export interface Target { what: string; model?: string; value: number | null; goal: number; met: boolean; note: string }
+
+/** The issue's targets, each measured value against its goal. */
+export function targets(r: ModelResults): Target[] {
+  const out: Target[] = [];
+  for (const m of models(r)) {
+    const w = counted(r, m, 'webvit'), best = bestOrtWebgpu(r, m);
+    if (w && best) {
+      const v = best.b!.medianMs! / w.medianMs!;
+      out.push({ what: 'speed-up over the best onnxruntime-web WebGPU flavour', model: m, value: v, goal: 25, met: v >= 25, note: v >= 25 ? '' : `needs ${(25 / v).toFixed(2)}× faster` });
+    }
+    const roof = roofMs(r, m);
+    if (w && roof) {
+      const v = roof / w.medianMs!;
+      out.push({ what: 'share of the roof (FLOPs at the best matmul rate)', model: m, value: v, goal: 0.8, met: v >= 0.8, note: v >= 0.8 ? '' : `needs ${(0.8 / v).toFixed(2)}× faster` });
+    }
+    const x = row(r, m, 'webvit'), goal = m === 'efficientvit_m0' ? 2000 : m === 'edgevit_xxs' ? 4000 : null;
+    if (x?.coldMs !== undefined && goal) out.push({ what: 'cold start, ms (weights in memory → first logits)', model: m, value: x.coldMs, goal, met: x.coldMs <= goal, note: x.coldMs <= goal ? '' : `${(x.coldMs / goal).toFixed(2)}× over` });
+    const created = x?.batches.reduce((a, b) => a + (b.perRun?.buffersCreated ?? 0), 0);
+    if (x && !x.error) out.push({ what: 'GPU buffers created per warm run', model: m, value: created ?? null, goal: 0, met: created === 0, note: '' });
+    const b8 = counted(r, m, 'webvit', 8);
+    if (w && b8) {
+      const v = b8.imagesPerSec! / w.imagesPerSec!;
+      out.push({ what: 'batch-8 images/s over batch 1', model: m, value: v, goal: 1.5, met: v >= 1.5, note: v >= 1.5 ? '' : `needs ${(1.5 / v).toFixed(2)}× more` });
+    }
+  }
+  if (r.roofs) out.push({ what: 'best matmul kernel, GFLOP/s', value: r.roofs.gflops, goal: 8, met: r.roofs.gflops >= 8, note: r.roofs.gflops >= 8 ? '' : `needs ${(8 / r.roofs.gflops).toFixed(2)}× faster` });
+  return out;
+}
+
+function header(r: ModelResults): string[] {
+  const a = r.adapter, roofs = r.roofs;
+  return [
+    `Measured ${r.date.slice(0, 16).replace('T', ' ')} UTC by \`npm run bench\`: ${r.browser} (headless), adapter ${a ? `${a.vendor} ${a.architecture} ${a.description}` : 'unknown'}, ` +
+    `Node ${r.node}, ${r.cpus}; ${r.res}×${r.res}; median of ${r.args.runs} warm runs per cell (at least ${r.args.minRuns}: a cell stops once its runs took ${Number(r.args.budgetMs) / 1000} s).`,
+    roofs ? `Roofs in the same run: ${f(roofs.gflops, 2)} GFLOP/s (${roofs.matmul.kernel}), ${f(roofs.gbs, 2)} GB/s (${roofs.copy.kernel}); a dispatch ${f(roofs.dispatchUs, 1)} µs, a submit ${f(roofs.submitMs, 2)} ms.` : 'Roofs not measured (--skip-kernels).',
+  ];
+}
+
+const NOTES: [string, string][] = [
+  ['¹', '¹ the runtime failed (the error is in models.json).'],
+  ['²', '² batch > 1 skipped: one batch-1 run takes over a second.'],
+  ['³', '³ its logits did not match PyTorch\'s (max|Δ| > 1e-4·max(1, max|y|)); its times are not counted.'],
+  ['†', '† fewer runs than asked: one run takes seconds.'],
+];
+/** The footnotes the table uses. */
+const footnotes = (table: string[]) => { const used = NOTES.filter(([m]) => table.some((l) => l.includes(m))).map(([, t]) => t); return used.length ? [used.join(' ')] : []; };
+const GPU_RUNTIMES = new Set(['webvit', 'webvit-unfused', 'ort-jsep', 'ort-webgpu']);
+
+/** The README's table: batch-1 medians of every runtime, webvit's ratios, cold start and batch 8. */
+export function readmeTable(r: ModelResults): string {
+  const rts = [...new Set(r.rows.map((x) => x.runtime))];
+  const out: string[] = [];
+  out.push(`| model | GFLOP | ${rts.map((x) => `${LABELS[x]} ms`).join(' | ')} | × best ORT WebGPU | % of roof | cold start s: webvit / best ORT WebGPU | webvit batch 8 img/s (× batch 1) |`);
+  out.push(`|---|---:|${rts.map(() => '---:').join('|')}|---:|---:|---:|---:|`);
+  for (const m of models(r)) {
+    const w = counted(r, m, 'webvit'), best = bestOrtWebgpu(r, m), roof = roofMs(r, m), b8 = counted(r, m, 'webvit', 8);
+    const cold = row(r, m, 'webvit')?.coldMs, coldOrt = best ? row(r, m, best.rt)?.coldMs : undefined;
+    out.push(`| ${m} | ${f(w?.flops ? w.flops / 1e9 : null, 2)} | ${rts.map((x) => cell(r, m, x)).join(' | ')} | ` +
+      `${w && best ? `${f(best.b!.medianMs! / w.medianMs!)}×` : '—'} | ${w && roof ? `${f((100 * roof) / w.medianMs!, 0)}%` : '—'} | ` +
+      `${f(cold !== undefined ? cold / 1000 : null, 2)} / ${f(coldOrt !== undefined ? coldOrt / 1000 : null, 2)} | ${b8 && w ? `${f(b8.imagesPerSec, 1)} (${f(b8.imagesPerSec! / w.imagesPerSec!, 2)}×)` : '—'} |`);
+  }
+  return [...header(r), '', ...out, '', ...footnotes(out), ''].join('\n');
+}
+
+const gpuCount = (x: RuntimeRow, b: BatchRow, k: 'dispatches' | 'submits' | 'buffersCreated') => (GPU_RUNTIMES.has(x.runtime) && b.perRun ? String(b.perRun[k]) : '—');
+
+/** bench/results/models.md: the README's table, then the details per model, then the targets. */
+export function modelsTable(r: ModelResults): string {
+  const out = ['# Model benchmarks', '', readmeTable(r), '## Details', ''];
+  out.push('| model | runtime | batch | median ms | min | p90 | runs | GPU ms | img/s | dispatches | submits | buffers created | pipelines | cold start ms | GPU MiB after load / peak | max\\|Δ\\| vs PyTorch |');
+  out.push('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|');
+  for (const x of r.rows) {
+    if (x.error) { out.push(`| ${x.model} | ${LABELS[x.runtime]} | | failed: ${x.error.split('\n')[0].replaceAll('|', '\\|').slice(0, 160)} |||||||||||||`); continue; }
+    for (const b of x.batches) {
+      if (b.skipped) { out.push(`| ${x.model} | ${LABELS[x.runtime]} | ${b.batch} | skipped: ${b.skipped} |||||||||||||`); continue; }
+      out.push(`| ${x.model} | ${LABELS[x.runtime]} | ${b.batch} | ${f(b.medianMs)}${b.reduced ? '†' : ''} | ${f(b.minMs)} | ${f(b.p90Ms)} | ${b.runs} | ${f(b.gpuMedianMs)} | ${f(b.imagesPerSec)} | ` +
+        `${gpuCount(x, b, 'dispatches')} | ${gpuCount(x, b, 'submits')} | ${gpuCount(x, b, 'buffersCreated')} | ${b.pipelines ?? '—'} | ${b.batch === 1 ? f(x.coldMs, 0) : ''} | ` +
+        `${x.gpuBytes && x.gpuBytes.peak ? `${mib(x.gpuBytes.afterLoad)} / ${mib(x.gpuBytes.peak)}` : '—'} | ${b.maxDiff?.toExponential(1)}${b.logitsOk ? '' : ' (wrong)'} |`);
+    }
+  }
+  out.push('', 'GPU MiB: buffers created and not yet destroyed, counted by wrapping `GPUDevice.createBuffer` in the page (any WebGPU runtime); ' +
+    'dispatches and submits: `dispatchWorkgroups` and `queue.submit` calls in one warm run.', '');
+  out.push('## Targets', '', '| target | model | measured | goal | met |', '|---|---|---:|---:|---|');
+  for (const t of targets(r)) out.push(`| ${t.what} | ${t.model ?? ''} | ${t.value === null ? '—' : f(t.value, Number.isInteger(t.value) ? 0 : t.value < 10 ? 2 : 1)} | ${t.goal} | ${t.met ? 'yes' : `no: ${t.note}`} |`);
+  out.push('');
+  return out.join('\n');
+}

@@ -1,0 +1,216 @@
+// `npm run bench [-- --models a,b --batch 1,8 --quick --runtimes … --skip-kernels]`: webvit against its
+// peers in one headless Chromium session on localhost, and every kernel against the adapter's roofs.
+//
+//  1. kernels: one page measures the adapter's roofs (best matmul GFLOP/s, copy GB/s, the cost of a
+//     dispatch and of a submit), then profiles each model's fused, one-kernel-FFN and unfused
+//     schedules: every dispatch of every .wgsl timed at the shapes the models use;
+//  2. models: for each model and runtime a fresh page (cross-origin isolated, so wasm threads work):
+//     webvit fused and unfused; onnxruntime-web's WebGPU EP in both flavours it ships (JSEP, and the
+//     native one in "onnxruntime-web/webgpu") and its wasm EP with 1 and 2 threads; then
+//     onnxruntime-node's CPU EP in this process. All run the same weights: the golden script's
+//     PyTorch model, as a .pth for webvit and exported to ONNX for onnxruntime. Every runtime's
+//     logits are checked against PyTorch's before its times count.
+//  3. results: bench/results/{models,kernels}.{json,md}, and the README's performance table
+//     (between its bench:models markers) rewritten from models.json.
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { availableParallelism, cpus } from 'node:os';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import type { Browser } from 'playwright-core';
+import { bundle } from '../scripts/build.ts';
+import { REPO_ROOT, startServer } from '../scripts/serve.ts';
+import { launchChromium, readyPage } from '../test/helpers/chromium.ts';
+import { goldenCases, logitsError, type GoldenCase } from '../test/helpers/golden.ts';
+import { MODELS } from '../src/models/registry.ts';
+import type { ProfileReport } from '../src/profile/profile.ts';
+import type { Roofs } from '../src/profile/roofs.ts';
+import { measure, type MeasureResult } from './measure.js';
+import { kernelResults, kernelTable, type KernelResults } from './report-kernels.ts';
+import { modelsTable, readmeTable, type ModelResults, type RuntimeRow } from './report-models.ts';
+
+const RUNTIMES = ['webvit', 'webvit-unfused', 'ort-jsep', 'ort-webgpu', 'ort-wasm-1', 'ort-wasm-2', 'ort-node'] as const;
+type RuntimeName = (typeof RUNTIMES)[number];
+
+const { values: args } = parseArgs({
+  options: {
+    models: { type: 'string', default: Object.keys(MODELS).join(',') },
+    batch: { type: 'string', default: '1,8' },
+    runtimes: { type: 'string', default: RUNTIMES.join(',') },
+    quick: { type: 'boolean', default: false },
+    'skip-kernels': { type: 'boolean', default: false },
+  },
+});
+const models = args.models!.split(',');
+for (const m of models) if (!Object.hasOwn(MODELS, m)) throw new Error(`unknown model ${m}; one of ${Object.keys(MODELS).join(', ')}`);
+const batches = [...new Set(args.batch.split(',').map(Number))].sort((a, b) => a - b);
+if (batches[0] !== 1 || !batches.every((b) => Number.isInteger(b) && b >= 1)) throw new Error(`--batch must list positive integers and include 1, got ${args.batch}`);
+const runtimes = args.runtimes.split(',') as RuntimeName[];
+for (const r of runtimes) if (!RUNTIMES.includes(r)) throw new Error(`unknown runtime ${r}; one of ${RUNTIMES.join(', ')}`);
+const RES = 224;
+const timing = args.quick
+  ? { runs: 5, minRuns: 3, budgetMs: 10_000, skipBatchAboveMs: 1_000, profileRuns: 3 }
+  : { runs: 20, minRuns: 3, budgetMs: 30_000, skipBatchAboveMs: 1_000, profileRuns: 7 };
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const PEERS = path.join(here, 'peers');
+const RESULTS = path.join(here, 'results');
+
+/** onnxruntime-web and -node, pinned in bench/peers/package-lock.json, installed on first use (CPU only). */
+function ensurePeers(): void {
+  if (existsSync(path.join(PEERS, 'node_modules/onnxruntime-web/package.json')) && existsSync(path.join(PEERS, 'node_modules/onnxruntime-node/package.json'))) return;
+  console.error('bench: installing the peers (onnxruntime-web, onnxruntime-node) into bench/peers …');
+  execFileSync('npm', ['ci', '--no-audit', '--no-fund'], { cwd: PEERS, stdio: 'inherit', env: { ...process.env, ONNXRUNTIME_NODE_INSTALL: 'skip' } });
+}
+
+const log = (s: string) => process.stderr.write(s);
+
+async function main() {
+  const needsOrt = runtimes.some((r) => r.startsWith('ort-'));
+  if (needsOrt) ensurePeers();
+  log(`bench: golden cases and ONNX exports for ${models.length} model(s) …\n`);
+  const cases = goldenCases(models.flatMap((m) => batches.map((b) => `${m}:${RES}:${b}`)), { onnx: true });
+  await bundle();
+  const server = await startServer(REPO_ROOT, 0, { isolated: true });
+  const browser = await launchChromium({ profiling: true, extraArgs: ['--disable-gpu-shader-disk-cache'] });
+  const pageUrl = `${server.url}bench/pages/bench.html`;
+  const urls = new Map<string, string>();
+  for (const c of cases) {
+    urls.set(`${c.model}.pth`, server.put(`/mem/${c.model}.pth`, c.pth));
+    urls.set(`${c.model}.onnx`, server.put(`/mem/${c.model}.onnx`, readFileSync(c.onnxFile!)));
+    urls.set(`${c.model}:${c.batch}`, server.put(`/mem/${c.model}_b${c.batch}.f32`, new Uint8Array(c.input.buffer, c.input.byteOffset, c.input.byteLength)));
+  }
+  const meta = { date: new Date().toISOString(), browser: `Chromium ${browser.version()}`, node: process.version, cpus: `${availableParallelism()} × ${cpus()[0]?.model.trim()}`, args: { ...args, ...timing } };
+  try {
+    let roofs: Roofs | null = null;
+    if (!args['skip-kernels']) {
+      const k = await kernels(browser, pageUrl, urls);
+      roofs = k.roofs;
+      writeResults('kernels', k, kernelTable(k));
+    }
+    const rows: RuntimeRow[] = [];
+    let adapter: ModelResults['adapter'] | null = null;
+    for (const model of models) {
+      const mine = cases.filter((c) => c.model === model);
+      for (const runtime of runtimes) {
+        log(`bench: ${model} on ${runtime} … `);
+        const row = await measureOne(browser, pageUrl, urls, runtime, model, mine);
+        rows.push(row);
+        adapter ??= row.adapter ?? null;
+        log(row.error ? `FAILED: ${row.error.split('\n')[0]}\n` : `${row.batches[0]?.medianMs?.toFixed(1) ?? '—'} ms\n`);
+      }
+    }
+    const results: ModelResults = { schema: 'webvit-bench-models/1', ...meta, adapter, roofs, res: RES, rows };
+    writeResults('models', results, modelsTable(results));
+    updateReadme(readmeTable(results));
+  } finally {
+    await browser.close();
+    await server.close();
+  }
+}
+
+/** The roofs, then each model's profile in its three schedules (one page: the profiler keeps the roofs it measured). */
+async function kernels(browser: Browser, pageUrl: string, urls: Map<string, string>): Promise<KernelResults> {
+  log('bench: roofs and kernel profiles … ');
+  const page = await readyPage(browser, pageUrl);
+  try {
+    const r = await page.evaluate((spec) => (window as any).bench.kernels(spec), {
+      models: models.map((name) => ({ name, weightsUrl: urls.get(`${name}.pth`)! })),
+      schedules: ['fused', 'fused-ffn', 'unfused'], runs: timing.profileRuns,
+    }) as { roofs: Roofs; adapter: NonNullable<ModelResults['adapter']>; fallback: boolean; tuning: unknown; userAgent: string; profiles: ProfileReport[] };
+    log(`${r.roofs.gflops.toFixed(2)} GFLOP/s, ${r.roofs.gbs.toFixed(2)} GB/s\n`);
+    const shaders = readdirSync(path.join(REPO_ROOT, 'shaders')).filter((f) => f.endsWith('.wgsl')).sort();
+    const { profiles, ...rest } = r;
+    return kernelResults({ date: new Date().toISOString(), ...rest, shaders }, profiles);
+  } finally {
+    await page.close();
+  }
+}
+
+async function measureOne(browser: Browser, pageUrl: string, urls: Map<string, string>, runtime: RuntimeName, model: string, cases: GoldenCase[]): Promise<RuntimeRow> {
+  const onnx = runtime.startsWith('ort-');
+  const threads = runtime === 'ort-wasm-2' ? 2 : runtime === 'ort-node' ? availableParallelism() : 1;
+  const spec = {
+    runtime: runtime.startsWith('ort-wasm') ? 'ort-wasm' : runtime, model, res: RES, threads,
+    weightsUrl: urls.get(`${model}.${onnx ? 'onnx' : 'pth'}`)!,
+    cases: cases.map((c) => ({ batch: c.batch, inputUrl: urls.get(`${model}:${c.batch}`)! })),
+    ...timing,
+  };
+  try {
+    let raw: MeasureResult, adapter: RuntimeRow['adapter'];
+    if (runtime === 'ort-node') {
+      raw = await ortNode(spec, cases);
+    } else {
+      const page = await readyPage(browser, pageUrl);
+      try {
+        if (!(await page.evaluate(() => (window as any).bench.crossOriginIsolated))) throw new Error('the benchmark page is not cross-origin isolated (wasm threads need it)');
+        raw = await page.evaluate((s) => (window as any).bench.run(s), spec) as MeasureResult;
+        adapter = await page.evaluate(async () => { const a = await navigator.gpu?.requestAdapter(); return a ? { vendor: a.info.vendor, architecture: a.info.architecture, device: a.info.device, description: a.info.description } : undefined; });
+      } finally {
+        await page.close();
+      }
+    }
+    return toRow(runtime, model, threads, raw, cases, adapter!);
+  } catch (e) {
+    return { model, runtime, threads, error: e instanceof Error ? e.message : String(e), batches: [] };
+  }
+}
+
+/** onnxruntime-node's CPU EP on the same ONNX file, measured the same way (no GPU counters). */
+async function ortNode(spec: { threads: number; cases: { batch: number }[] } & typeof timing & { runtime: string; model: string; res: number }, cases: GoldenCase[]): Promise<MeasureResult> {
+  const ort = createRequire(path.join(PEERS, 'package.json'))('onnxruntime-node');
+  const weights = readFileSync(cases[0].onnxFile!);
+  const zeros = () => ({ live: 0, peak: 0, buffers: 0, dispatches: 0, submits: 0 });
+  return measure(spec, cases.map((c) => c.input), async () => {
+    const session = await ort.InferenceSession.create(weights, { executionProviders: ['cpu'], graphOptimizationLevel: 'all', intraOpNumThreads: spec.threads });
+    return {
+      run: async (x: Float32Array, b: number) => (await session.run({ input: new ort.Tensor('float32', x, [b, 3, RES, RES]) })).logits.data,
+      gpuMs: async () => null, describe: async () => null, memory: () => null, dispose: () => session.release(),
+    };
+  }, zeros);
+}
+
+const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2; };
+const quantile = (xs: number[], q: number) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.ceil(q * s.length) - 1)]; };
+
+function toRow(runtime: RuntimeName, model: string, threads: number, r: MeasureResult, cases: GoldenCase[], adapter: RuntimeRow['adapter']): RuntimeRow {
+  const check = (got: number[], want: Float32Array) => { const { maxDiff, tolerance } = logitsError(Float32Array.from(got), want); return { maxDiff, tolerance, logitsOk: maxDiff <= tolerance }; };
+  const first = check(r.firstLogits, cases[0].logits);
+  return {
+    model, runtime, threads, adapter,
+    coldMs: r.coldMs, firstLogitsOk: first.logitsOk, gpuBytes: r.gpuBytes, memory: r.memory,
+    batches: r.cases.map((c) => {
+      if ('skipped' in c) return { batch: c.batch, skipped: c.skipped };
+      const want = cases.find((g) => g.batch === c.batch)!.logits;
+      const med = median(c.times);
+      return {
+        batch: c.batch, runs: c.times.length, reduced: c.reduced,
+        medianMs: med, minMs: Math.min(...c.times), p90Ms: quantile(c.times, 0.9), imagesPerSec: (1000 * c.batch) / med,
+        gpuMedianMs: c.gpuTimes.length ? median(c.gpuTimes) : null,
+        flops: c.graph?.flops ?? null, pipelines: c.graph?.pipelines ?? null,
+        perRun: c.perRun, ...check(c.logits, want), times: c.times,
+      };
+    }),
+  };
+}
+
+function writeResults(name: string, json: unknown, md: string): void {
+  mkdirSync(RESULTS, { recursive: true });
+  writeFileSync(path.join(RESULTS, `${name}.json`), JSON.stringify(json, null, 1) + '\n');
+  writeFileSync(path.join(RESULTS, `${name}.md`), md);
+  log(`bench: wrote bench/results/${name}.json and ${name}.md\n`);
+}
+
+const BEGIN = '<!-- bench:models:begin (npm run bench writes this table from bench/results/models.json) -->', END = '<!-- bench:models:end -->';
+function updateReadme(table: string): void {
+  const file = path.join(REPO_ROOT, 'README.md');
+  const text = readFileSync(file, 'utf8');
+  const a = text.indexOf(BEGIN), b = text.indexOf(END);
+  if (a < 0 || b < a) throw new Error(`README.md lacks the markers ${BEGIN} … ${END}`);
+  writeFileSync(file, text.slice(0, a + BEGIN.length) + '\n' + table + text.slice(b));
+  log('bench: rewrote the README performance table\n');
+}
+
+await main();
