@@ -38,6 +38,11 @@ export interface LoadOptions {
   resolution?: number;
   /** weights on the GPU: only float32 for now */
   dtype?: 'f32';
+  /**
+   * memory reading the checkpoint may take beyond the file itself, in bytes (default 3 × the file
+   * + 1 MiB, what a well-formed checkpoint needs): a corrupt or hostile file stops there with an error
+   */
+  maxBytes?: number;
 }
 
 export interface Classification { index: number; label: string; probability: number }
@@ -57,7 +62,7 @@ export interface Platform {
   runtime(): Promise<Runtime>;
   readWeights(weights: WeightsInput, onProgress: (loaded: number, total: number) => void): Promise<Uint8Array>;
   /** the state dict of checkpoint bytes; may run elsewhere (a worker) so that a page stays responsive */
-  parse?(bytes: Uint8Array): Promise<StateDict>;
+  parse?(bytes: Uint8Array, opts: { maxBytes?: number }): Promise<StateDict>;
   decodeImage(image: ImageInput): Promise<Rgba>;
   /** says once that inference runs on the CPU (stderr in Node, the console in a page) */
   warnFallback(message: string): void;
@@ -68,18 +73,23 @@ export class Classifier {
   readonly labels: readonly string[];
   private disposed = false;
 
-  constructor(private platform: Platform, readonly model: Model, readonly resolution: number, classes: number, labels: readonly string[] | undefined,
+  private recovering: Promise<void> | null = null;
+
+  constructor(private platform: Platform, private current: Model, readonly resolution: number, classes: number, labels: readonly string[] | undefined,
     private ownsRuntime: boolean, private normalization: Normalization = IMAGENET) {
     this.classes = classes;
     if (labels && labels.length !== classes) throw new Error(`${labels.length} labels for a checkpoint with ${classes} classes: give one label per class`);
     this.labels = labels ?? (classes === 1000 ? imagenetLabels : Array.from({ length: classes }, (_, i) => `class ${i}`));
   }
 
-  get name(): string { return this.model.info.name; }
+  /** The model (checkpoint, plans) on its current device. */
+  get model(): Model { return this.current; }
+
+  get name(): string { return this.current.info.name; }
 
   details(): ModelDetails {
-    const gpu = this.model.runtime.gpu;
-    return { name: this.name, classes: this.classes, resolution: this.resolution, adapter: gpu.adapterInfo, fallback: gpu.isFallback, memory: this.model.memory() };
+    const gpu = this.current.runtime.gpu;
+    return { name: this.name, classes: this.classes, resolution: this.resolution, adapter: gpu.adapterInfo, fallback: gpu.isFallback, memory: this.current.memory() };
   }
 
   /** The top `topK` classes of one image, or of each of several (run as one batch). */
@@ -102,18 +112,39 @@ export class Classifier {
   /** Raw logits [batch, classes] for a float32 NCHW input (default shape: [n, 3, resolution, resolution]). */
   async run(input: Float32Array, shape?: readonly [number, number, number, number]): Promise<{ logits: Float32Array; batch: number; classes: number }> {
     this.alive();
+    await this.recoverIfLost();
     const res = this.resolution;
     const [b, c, h, w] = shape ?? [input.length / (3 * res * res), 3, res, res];
     if (c !== 3 || !Number.isInteger(b) || b < 1) throw new Error(`input of ${input.length} floats is not [batch, 3, ${h}, ${w}]; pass its shape`);
-    return this.model.run(input, b, h, w);
+    return this.current.run(input, b, h, w);
+  }
+
+  /**
+   * After the device was lost (a driver reset, a GPU switch, …), a classifier that opened its own
+   * device opens a new one and builds its weights and pipelines there again; one given a runtime
+   * (`device`) cannot, and says so.
+   */
+  private async recoverIfLost(): Promise<void> {
+    const lost = this.current.runtime.gpu.lost;
+    if (lost === null) return;
+    if (!this.ownsRuntime) {
+      throw new Error(`the GPU device was lost (${lost}); the runtime passed as \`device\` cannot be used again: open a new runtime and load the model on it`);
+    }
+    this.recovering ??= (async () => {
+      const runtime = await this.platform.runtime();
+      const old = this.current;
+      this.current = old.on(runtime);
+      old.destroy();
+    })().finally(() => { this.recovering = null; });
+    await this.recovering;
   }
 
   /** Frees the GPU memory (and the device, if load opened it). */
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
-    this.model.destroy();
-    if (this.ownsRuntime) this.model.runtime.gpu.device.destroy();
+    this.current.destroy();
+    if (this.ownsRuntime) this.current.runtime.gpu.device.destroy();
   }
 
   private alive(): void { if (this.disposed) throw new Error(`${this.name} was disposed; load it again`); }
@@ -137,7 +168,7 @@ export async function loadWith(platform: Platform, name: string, weights: Weight
   const progress = opts.onProgress ?? (() => {});
   const bytes = await platform.readWeights(weights, (loaded, total) => progress({ phase: 'read', loaded, total }));
   progress({ phase: 'parse', loaded: 0, total: bytes.length });
-  const sd = platform.parse ? await platform.parse(bytes) : loadStateDict(bytes);
+  const sd = platform.parse ? await platform.parse(bytes, { maxBytes: opts.maxBytes }) : loadStateDict(bytes, { maxBytes: opts.maxBytes });
   progress({ phase: 'parse', loaded: bytes.length, total: bytes.length });
   const runtime = opts.device ?? await platform.runtime();
   if (runtime.gpu.isFallback && !warned) {

@@ -8,6 +8,7 @@ import { embeddedShaderLoader } from './gpu/embedded-shaders.ts';
 import { Runtime } from './runtime.ts';
 import { loadWith, type Classifier, type ImageInput, type LoadOptions, type Platform, type WeightsInput } from './api.ts';
 import { loadStateDict, withMetadata } from './weights/load.ts';
+import type { ReadOptions } from './weights/pth.ts';
 import type { StateDict } from './weights/tensor.ts';
 import type { Rgba } from './preprocess.ts';
 import { PARSE_WORKER_CODE } from './embedded.ts';
@@ -78,19 +79,19 @@ async function fetchBytes(url: string | URL, onProgress: (loaded: number, total:
 }
 
 /** The state dict, parsed in a worker when the build carries one (the page keeps running meanwhile). */
-function parseInWorker(bytes: Uint8Array): Promise<StateDict> {
-  if (!PARSE_WORKER_CODE || typeof Worker === 'undefined') return Promise.resolve(loadStateDict(bytes));
+function parseInWorker(bytes: Uint8Array, opts: ReadOptions): Promise<StateDict> {
+  if (!PARSE_WORKER_CODE || typeof Worker === 'undefined') return Promise.resolve(loadStateDict(bytes, opts));
   let worker: Worker;
   const url = URL.createObjectURL(new Blob([PARSE_WORKER_CODE], { type: 'text/javascript' }));
-  try { worker = new Worker(url, { type: 'module', name: 'webvit-parse' }); } catch { URL.revokeObjectURL(url); return Promise.resolve(loadStateDict(bytes)); }
+  try { worker = new Worker(url, { type: 'module', name: 'webvit-parse' }); } catch { URL.revokeObjectURL(url); return Promise.resolve(loadStateDict(bytes, opts)); }
   return new Promise<StateDict>((resolve, reject) => {
     worker.onmessage = (e: MessageEvent<{ sd?: StateDict; metadata?: Record<string, string>; error?: string }>) => {
       if (e.data.sd) resolve(withMetadata(e.data.sd, e.data.metadata ?? {})); else reject(new Error(e.data.error));
     };
     // A page whose policy forbids blob: workers: parse here instead.
-    worker.onerror = (e) => { e.preventDefault(); try { resolve(loadStateDict(bytes)); } catch (err) { reject(err); } };
+    worker.onerror = (e) => { e.preventDefault(); try { resolve(loadStateDict(bytes, opts)); } catch (err) { reject(err); } };
     const copy = bytes.slice(); // the caller keeps its bytes; the worker gets its own to keep
-    worker.postMessage(copy, [copy.buffer]);
+    worker.postMessage({ bytes: copy, maxBytes: opts.maxBytes }, [copy.buffer]);
   }).finally(() => { worker.terminate(); URL.revokeObjectURL(url); });
 }
 

@@ -3,6 +3,8 @@
 // all its plans share. Inputs are plain NCHW float32; outputs are [batch, classes] logits.
 import type { Runtime } from './runtime.ts';
 import type { CompiledGraph, CompileProgress } from './graph/executor.ts';
+import type { GraphBuilder } from './graph/builder.ts';
+import type { Tensor } from './graph/ir.ts';
 import { WeightPoolMiss } from './graph/builder.ts';
 import { WeightPool } from './graph/weights.ts';
 import { fromPadded, toPadded } from './graph/layout.ts';
@@ -33,6 +35,11 @@ export class Model {
   private pools = new Map<ScheduleName, WeightPool>();
   private peak = 0;
   constructor(readonly runtime: Runtime, readonly info: ModelInfo, private sd: StateDict) {}
+
+  /** The same checkpoint on another runtime (e.g. a new device after this one was lost): its plans are built again there. */
+  on(runtime: Runtime): Model {
+    return new Model(runtime, this.info, this.sd);
+  }
 
   static fromBytes(runtime: Runtime, name: string, bytes: Uint8Array | ArrayBuffer): Model {
     return new Model(runtime, modelInfo(name), loadStateDict(bytes));
@@ -67,6 +74,7 @@ export class Model {
       g = this.info.build(this.sd, { batch, height, width }, lowering, undefined, tuning);
     }
     onProgress?.('fold', 1, 1);
+    checkDeviceLimits(g, this.runtime.gpu.device.limits, batch, height, width);
     const plan = await this.runtime.compile(g, `${this.info.name}@${key}`, onProgress as CompileProgress | undefined);
     this.built.set(key, plan);
     this.peak = Math.max(this.peak, this.memory().total);
@@ -114,3 +122,19 @@ export class Model {
 }
 
 const planKey = (batch: number, height: number, width: number, schedule: ScheduleName) => `${batch}x${height}x${width}:${schedule}`;
+
+const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
+
+/** Fails before any GPU work when a tensor of this input shape would not fit one buffer binding of the device. */
+function checkDeviceLimits(g: GraphBuilder, limits: GPUSupportedLimits, batch: number, height: number, width: number): void {
+  const limit = Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize);
+  let biggest: Tensor | null = null;
+  for (const n of g.nodes) for (const b of Object.values(n.bind)) if ('tensor' in b && (!biggest || b.tensor.size > biggest.size)) biggest = b.tensor;
+  if (biggest && biggest.size * 4 > limit) {
+    const fit = Math.floor((batch * limit) / (biggest.size * 4));
+    throw new Error(`batch ${batch} at ${height}×${width} needs a ${mib(biggest.size * 4)} tensor (${biggest.name}), more than this device binds at once ` +
+      `(maxStorageBufferBindingSize ${mib(limits.maxStorageBufferBindingSize)}, maxBufferSize ${mib(limits.maxBufferSize)}): ` +
+      (fit >= 1 ? `run batches of at most ${fit}` : 'use a smaller input'));
+  }
+  if (g.weights.bytes > limits.maxBufferSize) throw new Error(`the weights take ${mib(g.weights.bytes)}, more than this device's maxBufferSize (${mib(limits.maxBufferSize)})`);
+}

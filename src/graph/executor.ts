@@ -35,7 +35,7 @@ export interface GraphStats {
 export type CompileProgress = (phase: 'upload' | 'compile', loaded: number, total: number) => void;
 
 export class CompiledGraph {
-  private busy = false;
+  private queue: Promise<unknown> = Promise.resolve();
   /** GPU time of the last run, to know how long readback can sleep before polling. */
   private lastMs = 0;
   constructor(
@@ -54,14 +54,23 @@ export class CompiledGraph {
   ) {}
 
   /** Runs one inference. `inputs[i]` holds graph input i in its padded layout (see layout.ts). */
-  async run(...inputs: Float32Array[]): Promise<Float32Array> {
+  /**
+   * Runs the graph on `inputs` and reads the output back. Calls made while one is running wait their
+   * turn (one set of buffers per plan), so concurrent calls give what sequential ones would.
+   */
+  run(...inputs: Float32Array[]): Promise<Float32Array> {
     assertAlive(this.gpu);
     if (inputs.length !== this.inputs.length) throw new Error(`the graph has ${this.inputs.length} inputs, got ${inputs.length}`);
     inputs.forEach((x, i) => {
       if (x.length !== this.inputs[i].size) throw new Error(`graph input ${this.inputs[i].name} needs ${this.inputs[i].size} floats, got ${x.length}`);
     });
-    if (this.busy) throw new Error('this model is already running an inference; await the previous run() first');
-    this.busy = true;
+    const turn = this.queue.then(() => this.runNow(inputs));
+    this.queue = turn.catch(() => {});
+    return turn;
+  }
+
+  private async runNow(inputs: Float32Array[]): Promise<Float32Array> {
+    assertAlive(this.gpu);
     try {
       const d = this.gpu.device;
       await checked(this.gpu, 'inference', () => {
@@ -81,10 +90,11 @@ export class CompiledGraph {
       this.staging.unmap();
       return out;
     } catch (e) {
+      // A device lost during the run fails its readback; the lost promise may settle just after
+      // (its first handler, set when the device was opened, records the reason).
+      await Promise.race([this.gpu.device.lost, new Promise((r) => setTimeout(r, 200))]);
       assertAlive(this.gpu);
       throw e;
-    } finally {
-      this.busy = false;
     }
   }
 

@@ -1,10 +1,10 @@
 // Element types found in checkpoints, and their conversion to the two host types we keep:
 // every floating type becomes float32, every integer/bool type becomes int64.
 
-export type ElementType = 'f64' | 'f32' | 'f16' | 'bf16' | 'i64' | 'i32' | 'i16' | 'i8' | 'u32' | 'u16' | 'u8' | 'bool';
+export type ElementType = 'f64' | 'f32' | 'f16' | 'bf16' | 'i64' | 'i32' | 'i16' | 'i8' | 'u64' | 'u32' | 'u16' | 'u8' | 'bool';
 
 export const BYTES_PER_ELEMENT: Record<ElementType, number> = {
-  f64: 8, f32: 4, f16: 2, bf16: 2, i64: 8, i32: 4, i16: 2, i8: 1, u32: 4, u16: 2, u8: 1, bool: 1,
+  f64: 8, f32: 4, f16: 2, bf16: 2, i64: 8, i32: 4, i16: 2, i8: 1, u64: 8, u32: 4, u16: 2, u8: 1, bool: 1,
 };
 
 export const isFloatType = (t: ElementType): boolean => t === 'f64' || t === 'f32' || t === 'f16' || t === 'bf16';
@@ -89,6 +89,7 @@ function integerReader(view: DataView, type: ElementType, le: boolean): (i: numb
     case 'i32': return (i) => view.getInt32(i * 4, le);
     case 'i16': return (i) => view.getInt16(i * 2, le);
     case 'i8': return (i) => view.getInt8(i);
+    case 'u64': return (i) => BigInt.asIntN(64, view.getBigUint64(i * 8, le)); // as int64, wrapping (as numpy's astype)
     case 'u32': return (i) => view.getUint32(i * 4, le);
     case 'u16': return (i) => view.getUint16(i * 2, le);
     case 'u8': return (i) => view.getUint8(i);

@@ -1,7 +1,8 @@
 // One entry point for checkpoint bytes: sniffs the format, reads it, and unwraps the state dict.
 
-import { readPth, isZip, looksLikeRawPickle, hexPrefix } from './pth.ts';
+import { readPth, isZip, looksLikeRawPickle, hexPrefix, type ReadOptions } from './pth.ts';
 import { asBytes } from './dtype.ts';
+import { preview } from './budget.ts';
 import { readSafetensors, readSafetensorsMetadata, looksLikeSafetensors } from './safetensors.ts';
 import { isHostTensor, type HostTensor, type StateDict } from './tensor.ts';
 
@@ -22,12 +23,23 @@ export function withMetadata(sd: StateDict, metadata: Readonly<Record<string, st
   return sd;
 }
 
-/** Read a .pth or .safetensors checkpoint into a name -> tensor Map, in file order. */
-export function loadStateDict(input: Uint8Array | ArrayBuffer): StateDict {
+/**
+ * Read a .pth or .safetensors checkpoint into a name -> tensor Map, in file order. Linear in the
+ * input and bounded in memory (`maxBytes`, default 3 × the file + 1 MiB); a file that is not a
+ * well-formed checkpoint gets an Error that says what is wrong, never a crash or a partial load.
+ */
+export function loadStateDict(input: Uint8Array | ArrayBuffer, opts: ReadOptions = {}): StateDict {
   const bytes = asBytes(input);
-  if (isZip(bytes)) return stripDataParallelPrefix(stateDictFromPickled(readPth(bytes)));
-  if (looksLikeSafetensors(bytes)) return withMetadata(stripDataParallelPrefix(readSafetensors(bytes)), readSafetensorsMetadata(bytes));
-  if (looksLikeRawPickle(bytes)) readPth(bytes); // throws the legacy-format advice
+  try {
+    if (isZip(bytes)) return stripDataParallelPrefix(stateDictFromPickled(readPth(bytes, opts)));
+    if (looksLikeSafetensors(bytes)) return withMetadata(stripDataParallelPrefix(readSafetensors(bytes, opts)), readSafetensorsMetadata(bytes));
+    if (looksLikeRawPickle(bytes)) readPth(bytes); // throws the legacy-format advice
+  } catch (e) {
+    // Our own errors say what is wrong; anything else (a bug, or the engine's own limits) still becomes an Error with a message.
+    if (e instanceof Error && e.constructor === Error) throw e;
+    const what = e instanceof Error ? `${e.name}: ${e.message}` : preview(e);
+    throw new Error(`cannot read checkpoint (${what.slice(0, 200)}); it is corrupt or not a checkpoint: ${SUPPORTED}`);
+  }
   throw new Error(`unrecognised checkpoint (first bytes: ${hexPrefix(bytes)}); ${SUPPORTED}`);
 }
 
@@ -39,9 +51,9 @@ export function stateDictFromPickled(saved: unknown): StateDict {
   const where = wrapperKey ? `checkpoint["${wrapperKey}"]` : 'the checkpoint';
   const sd: StateDict = new Map();
   for (const [key, value] of dict) {
-    if (typeof key !== 'string') throw new Error(`${where} has a non-string key ${String(key)}; expected a state_dict (parameter name -> tensor)`);
+    if (typeof key !== 'string') throw new Error(`${where} has a non-string key ${preview(key)}; expected a state_dict (parameter name -> tensor)`);
     if (!isHostTensor(value)) {
-      throw new Error(`${where}["${key}"] is a ${describe(value)}, not a tensor; expected a state_dict (every value a tensor)` +
+      throw new Error(`${where}[${preview(key)}] is a ${describe(value)}, not a tensor; expected a state_dict (every value a tensor)` +
         (wrapperKey ? '' : ` or a dict holding one under ${WRAPPER_KEYS.map((k) => `"${k}"`).join(' or ')}`));
     }
     sd.set(key, value as HostTensor);
@@ -59,10 +71,9 @@ export function stripDataParallelPrefix(sd: StateDict): StateDict {
 }
 
 function describe(value: unknown): string {
-  if (value === null) return 'None';
-  if (value instanceof Map) return `dict (keys: ${[...value.keys()].slice(0, 5).map(String).join(', ')}${value.size > 5 ? ', ...' : ''})`;
-  if (Array.isArray(value)) return Object.isFrozen(value) ? 'tuple' : 'list';
-  if (value instanceof Uint8Array) return 'bytes';
-  if (typeof value === 'object' && value && 'qualifiedName' in value) return `Python object ${String(value.qualifiedName)}`;
-  return typeof value === 'bigint' ? 'int' : typeof value === 'number' ? 'number' : typeof value;
+  if (typeof value === 'number' || typeof value === 'bigint' || typeof value === 'boolean') return `${typeof value === 'boolean' ? 'bool' : 'number'} (${preview(value)})`;
+  if (typeof value === 'string') return `string (${preview(value, 40)})`;
+  if (typeof value === 'object' && value !== null && 'qualifiedName' in value) return `Python object ${preview(value)}`;
+  if (value instanceof Map) return `dict (keys: ${[...value.keys()].slice(0, 5).map((k) => preview(k, 40)).join(', ')}${value.size > 5 ? ', ...' : ''})`;
+  return preview(value, 60);
 }

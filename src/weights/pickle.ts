@@ -6,6 +6,8 @@
 // None -> null, bool -> boolean, bytes -> Uint8Array, list -> array, tuple -> frozen array,
 // dict -> Map, set -> Set, allowed globals -> whatever the resolver returns (usually a PyGlobal).
 
+import { quoteName } from './budget.ts';
+
 /** An allowed Python global. Markers (dtypes, storage types) have no implementation to call. */
 export class PyGlobal {
   constructor(readonly module: string, readonly name: string, private readonly impl?: (args: readonly unknown[]) => unknown) {}
@@ -30,8 +32,6 @@ export type UnpickleOptions = {
 export const isTuple = (x: unknown): x is readonly unknown[] => Array.isArray(x) && Object.isFrozen(x);
 const tuple = (items: unknown[]): readonly unknown[] => Object.freeze(items);
 
-/** Quotes a name read from the file for an error message: escaped, and cut short if it is garbage. */
-export const quoteName = (name: string, max = 100): string => JSON.stringify(name.length > max ? `${name.slice(0, max)}...` : name);
 
 export function refusedGlobalMessage(module: string, name: string): string {
   return `refusing to load: the checkpoint references the Python global ${quoteName(`${module}.${name}`)}, which a state_dict never needs; ` +
@@ -60,10 +60,16 @@ const UNSUPPORTED: Record<number, string> = {
   0x69: 'INST', 0x6f: 'OBJ', 0x82: 'EXT1', 0x83: 'EXT2', 0x84: 'EXT4', 0x97: 'NEXT_BUFFER', 0x98: 'READONLY_BUFFER',
 };
 
+/** The longest LONG1/LONG4 integer read (1 KiB: 8192 bits); Python allows any, a state dict needs a few bytes. */
+const MAX_LONG_BYTES = 1024;
+/** How deep MARKs may nest (Python sets no limit; torch.save nests a handful). */
+const MAX_MARKS = 1000;
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+
 class PickleReader {
   pos = 0;
   private readonly view: DataView;
-  private readonly text = new TextDecoder('utf-8');
+  private readonly text = new TextDecoder('utf-8', { fatal: true });
   readonly bytes: Uint8Array;
   constructor(input: Uint8Array, readonly label: string) {
     // A plain view: Node's Buffer.slice() would alias instead of copying the bytes objects we return.
@@ -88,18 +94,25 @@ class PickleReader {
   u64(): number { const lo = this.u32(); const hi = this.u32(); return hi * 2 ** 32 + lo; }
   f64be(): number { return this.view.getFloat64(this.need(8), false); }
   raw(n: number): Uint8Array { const at = this.need(n); return this.bytes.subarray(at, at + n); }
-  str(n: number): string { return this.text.decode(this.raw(n)); }
+  str(n: number): string {
+    const at = this.pos;
+    const b = this.raw(n);
+    try { return this.text.decode(b); } catch { throw this.corrupt(`a string of ${n} bytes that is not valid UTF-8`, at); }
+  }
   line(): string {
     const end = this.bytes.indexOf(0x0a, this.pos);
     if (end < 0) this.need(this.bytes.length - this.pos + 1); // throws "truncated"
     return this.str(end - this.pos + 1).slice(0, -1);
   }
-  /** Little-endian two's-complement integer of n bytes (LONG1/LONG4). */
+  /** Little-endian two's-complement integer of n bytes (LONG1/LONG4), at most MAX_LONG_BYTES: built in one pass from hex. */
   long(n: number): number | bigint {
+    if (n > MAX_LONG_BYTES) throw this.corrupt(`an integer of ${n} bytes (a checkpoint's integers fit in ${MAX_LONG_BYTES})`, this.pos);
     const b = this.raw(n);
-    let v = 0n;
-    for (let i = n - 1; i >= 0; i--) v = (v << 8n) | BigInt(b[i]);
-    if (n > 0 && b[n - 1] & 0x80) v -= 1n << BigInt(8 * n);
+    if (n === 0) return 0;
+    let hex = '';
+    for (let i = n - 1; i >= 0; i--) hex += HEX[b[i]];
+    let v = BigInt(`0x${hex}`);
+    if (b[n - 1] & 0x80) v -= 1n << BigInt(8 * n);
     return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v;
   }
   corrupt(what: string, at: number): Error {
@@ -165,9 +178,16 @@ export function unpickle(bytes: Uint8Array, options: UnpickleOptions = {}): unkn
     const op = r.u8();
     switch (op) {
       case 0x80: { const v = r.u8(); if (v > 5) throw r.corrupt(`pickle protocol ${v} is newer than 5`, at); break; } // PROTO
-      case 0x95: r.u64(); break; // FRAME: only a read-ahead hint; every opcode checks its own lengths
+      case 0x95: { // FRAME: a read-ahead hint, but Python requires the whole frame to be there
+        const n = r.u64();
+        if (n > r.bytes.length - r.pos) throw r.corrupt(`a FRAME of ${n} bytes, but only ${r.bytes.length - r.pos} remain (pickle data was truncated)`, at);
+        break;
+      }
       case 0x2e: return pop(); // STOP
-      case 0x28: marks.push(stack); stack = []; break; // MARK
+      case 0x28: // MARK
+        if (marks.length >= MAX_MARKS) throw r.corrupt(`MARKs nested more than ${MAX_MARKS} deep`, at);
+        marks.push(stack); stack = [];
+        break;
       case 0x30: pop(); break; // POP
       case 0x31: popMark(); break; // POP_MARK
       case 0x32: push(top()); break; // DUP

@@ -2,14 +2,18 @@
 // a JSON header {name: {dtype, shape, data_offsets: [begin, end]}, __metadata__?: {string: string}},
 // then the raw little-endian tensor bytes. Offsets are relative to the end of the header.
 
-import { BYTES_PER_ELEMENT, asBytes, decodeElements, floatToHalf, hostIsLittleEndian, type ElementType } from './dtype.ts';
+import { BYTES_PER_ELEMENT, asBytes, decodeElements, floatToHalf, hostIsLittleEndian, isFloatType, type ElementType } from './dtype.ts';
+import { MemoryBudget, defaultMaxBytes, preview } from './budget.ts';
 import { numel, type HostTensor, type StateDict } from './tensor.ts';
 
 const DTYPES: Record<string, ElementType> = {
-  F64: 'f64', F32: 'f32', F16: 'f16', BF16: 'bf16', I64: 'i64', I32: 'i32', I16: 'i16', I8: 'i8', U32: 'u32', U16: 'u16', U8: 'u8', BOOL: 'bool',
+  F64: 'f64', F32: 'f32', F16: 'f16', BF16: 'bf16', I64: 'i64', I32: 'i32', I16: 'i16', I8: 'i8', U64: 'u64', U32: 'u32', U16: 'u16', U8: 'u8', BOOL: 'bool',
 };
 // The reference implementation refuses headers above 100 MB; so do we, before parsing any JSON.
 const MAX_HEADER_BYTES = 100_000_000;
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+/** A string with an unpaired UTF-16 surrogate (a JSON escape such as "\\ud800", which the reference library refuses). */
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
 type HeaderEntry = { dtype: string; shape: number[]; data_offsets: [number, number] };
 
@@ -25,50 +29,84 @@ const readHeaderLength = (bytes: Uint8Array): number => {
   return view.getUint32(4, true) * 2 ** 32 + view.getUint32(0, true);
 };
 
-export function readSafetensors(input: Uint8Array | ArrayBuffer): StateDict {
-  const bytes = asBytes(input);
-  const fail: (why: string) => never = (why) => { throw new Error(`invalid safetensors file: ${why}; re-export it (safetensors.torch.save_file)`); };
+const fail = (why: string): never => { throw new Error(`invalid safetensors file: ${why}; re-export it (safetensors.torch.save_file)`); };
+
+/**
+ * The header, checked as the safetensors library checks it: a length that fits the file, valid
+ * UTF-8 JSON starting with "{", known dtypes, and tensors that tile the data section exactly — in
+ * offset order, each starting where the previous one ends, the last ending at the end of the file
+ * (no gaps, no overlaps, no trailing bytes).
+ */
+function parseHeader(bytes: Uint8Array): { entries: [string, HeaderEntry][]; metadata: Record<string, string>; dataStart: number } {
   if (bytes.length < 8) fail(`only ${bytes.length} bytes, too short for the 8-byte header length`);
   const headerLength = readHeaderLength(bytes);
-  if (headerLength > bytes.length - 8 || headerLength > MAX_HEADER_BYTES) fail(`header length ${headerLength} runs past the end of the ${bytes.length}-byte file (truncated?)`);
+  if (headerLength > MAX_HEADER_BYTES) fail(`header length ${headerLength} is over the 100 MB the format allows`);
+  if (headerLength > bytes.length - 8) fail(`header length ${headerLength} runs past the end of the ${bytes.length}-byte file (truncated?)`);
+  let text = '';
+  try { text = utf8.decode(bytes.subarray(8, 8 + headerLength)); } catch { fail('header is not valid UTF-8'); }
+  if (!text.startsWith('{')) fail('header does not start with "{"');
   let header: unknown;
   try {
-    header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + headerLength)));
+    header = JSON.parse(text);
   } catch (e) {
-    fail(`header is not valid JSON (${e instanceof Error ? e.message : String(e)})`);
+    fail(`header is not valid JSON (${e instanceof Error ? e.message.slice(0, 120) : 'parse error'})`);
   }
   if (typeof header !== 'object' || header === null || Array.isArray(header)) fail('header is not a JSON object');
 
   const dataStart = 8 + headerLength;
   const dataLength = bytes.length - dataStart;
   const entries: [string, HeaderEntry][] = [];
-  for (const [name, value] of Object.entries(header as Record<string, unknown>)) {
-    if (name === '__metadata__') continue;
+  let metadata: Record<string, string> = {};
+  for (const name of Object.keys(header as object)) {
+    const value = (header as Record<string, unknown>)[name];
+    if (LONE_SURROGATE.test(name)) fail(`a tensor name ${preview(name)} holds an unpaired surrogate escape`);
+    if (name === '__metadata__') {
+      if (value === null) continue; // the library reads a null __metadata__ as none
+      if (typeof value !== 'object' || Array.isArray(value)) fail('__metadata__ is not an object');
+      for (const [k, v] of Object.entries(value as object)) {
+        if (typeof v !== 'string' || LONE_SURROGATE.test(k) || LONE_SURROGATE.test(v)) fail(`__metadata__[${preview(k)}] is not a string`);
+      }
+      metadata = value as Record<string, string>;
+      continue;
+    }
     const entry = value as Partial<HeaderEntry>;
-    const type = typeof entry?.dtype === 'string' ? DTYPES[entry.dtype] : undefined;
-    if (!type) fail(`tensor "${name}" has unsupported dtype ${JSON.stringify(entry?.dtype)} (supported: ${Object.keys(DTYPES).join(', ')})`);
+    if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) fail(`tensor ${preview(name)} is not described by an object`);
+    const dtype = entry.dtype;
+    if (typeof dtype !== 'string' || !Object.hasOwn(DTYPES, dtype)) fail(`tensor ${preview(name)} has unsupported dtype ${preview(dtype)} (supported: ${Object.keys(DTYPES).join(', ')})`);
     const shape = entry.shape;
-    if (!Array.isArray(shape) || !shape.every((n) => Number.isSafeInteger(n) && n >= 0)) fail(`tensor "${name}" has an invalid shape ${JSON.stringify(shape)}`);
+    if (!Array.isArray(shape) || shape.length > 64 || !shape.every((n) => Number.isSafeInteger(n) && n >= 0)) fail(`tensor ${preview(name)} has an invalid shape ${preview(shape)}`);
     const offsets = entry.data_offsets;
     if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every((n) => Number.isSafeInteger(n) && n >= 0) || offsets[0] > offsets[1]) {
-      fail(`tensor "${name}" has invalid data_offsets ${JSON.stringify(offsets)}`);
+      fail(`tensor ${preview(name)} has invalid data_offsets ${preview(offsets)}`);
     }
     const [begin, end] = offsets as [number, number];
-    if (end > dataLength) fail(`tensor "${name}" spans bytes ${begin}..${end} but the data section has only ${dataLength} bytes (truncated?)`);
-    const expected = numel(shape as number[]) * BYTES_PER_ELEMENT[type!];
-    if (end - begin !== expected) fail(`tensor "${name}" has ${end - begin} bytes but shape [${shape}] of ${entry.dtype} needs ${expected}`);
+    if (end > dataLength) fail(`tensor ${preview(name)} spans bytes ${begin}..${end} but the data section has only ${dataLength} bytes (truncated?)`);
+    const expected = numel(shape as number[]) * BYTES_PER_ELEMENT[DTYPES[dtype as string]];
+    if (end - begin !== expected) fail(`tensor ${preview(name)} has ${end - begin} bytes but shape [${(shape as number[]).join(', ')}] of ${dtype} needs ${expected}`);
     entries.push([name, entry as HeaderEntry]);
   }
+  // In data order, the tensors must tile the data section: each starts where the previous one ended.
+  const order = [...entries].sort((a, b) => a[1].data_offsets[0] - b[1].data_offsets[0] || a[1].data_offsets[1] - b[1].data_offsets[1]);
+  let covered = 0, previous = '';
+  for (const [name, { data_offsets: [begin, end] }] of order) {
+    if (begin < covered) fail(`tensors ${preview(previous)} and ${preview(name)} overlap`);
+    if (begin > covered) fail(`bytes ${covered}..${begin} of the data section belong to no tensor (before ${preview(name)})`);
+    covered = end;
+    previous = name;
+  }
+  if (covered !== dataLength) fail(`the tensors cover ${covered} bytes but the data section has ${dataLength} (a wrong header length, or bytes belonging to no tensor)`);
+  return { entries, metadata, dataStart };
+}
 
-  // File order is data order; overlapping tensors would alias each other's bytes.
-  entries.sort((a, b) => a[1].data_offsets[0] - b[1].data_offsets[0] || a[1].data_offsets[1] - b[1].data_offsets[1]);
+export function readSafetensors(input: Uint8Array | ArrayBuffer, opts: { maxBytes?: number; budget?: MemoryBudget } = {}): StateDict {
+  const bytes = asBytes(input);
+  const { entries, dataStart } = parseHeader(bytes);
+  const budget = opts.budget ?? new MemoryBudget(opts.maxBytes ?? defaultMaxBytes(bytes.length), bytes.length);
   const sd: StateDict = new Map();
-  let previousEnd = 0;
-  let previousName = '';
   for (const [name, { dtype, shape, data_offsets: [begin, end] }] of entries) {
-    if (begin < previousEnd) fail(`tensors "${previousName}" and "${name}" overlap`);
-    if (end > begin) { previousEnd = end; previousName = name; }
-    const data = decodeElements(bytes.subarray(dataStart + begin, dataStart + end), DTYPES[dtype]);
+    const type = DTYPES[dtype];
+    budget.charge((numel(shape) * (isFloatType(type) ? 4 : 8)), `tensor ${preview(name)}`);
+    const data = decodeElements(bytes.subarray(dataStart + begin, dataStart + end), type);
     sd.set(name, data instanceof Float32Array ? { dtype: 'f32', shape: [...shape], data } : { dtype: 'i64', shape: [...shape], data });
   }
   return sd;
@@ -76,10 +114,7 @@ export function readSafetensors(input: Uint8Array | ArrayBuffer): StateDict {
 
 /** Read only the __metadata__ string map of a safetensors file (empty when absent). */
 export function readSafetensorsMetadata(input: Uint8Array | ArrayBuffer): Record<string, string> {
-  const bytes = asBytes(input);
-  if (!looksLikeSafetensors(bytes)) throw new Error('invalid safetensors file: bad header length or header does not start with "{"');
-  const header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + readHeaderLength(bytes))));
-  return header.__metadata__ ?? {};
+  return parseHeader(asBytes(input)).metadata;
 }
 
 /** Serialise a state dict (float tensors as F32, or F16 with `floats: 'f16'`; I64; in Map order) as safetensors bytes. */

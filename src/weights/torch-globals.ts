@@ -2,11 +2,15 @@
 // Anything not listed here is refused by the unpickler.
 
 import { PyGlobal, type GlobalResolver } from './pickle.ts';
-import type { ElementType } from './dtype.ts';
+import { BYTES_PER_ELEMENT, decodeElements, hostIsLittleEndian, isFloatType, type ElementType } from './dtype.ts';
+import { preview, type MemoryBudget } from './budget.ts';
 import { isHostTensor, numel, type HostTensor } from './tensor.ts';
 
-/** A tensor storage referenced from the pickle; its elements are decoded on first use and shared by all views. */
-export type TorchStorage = { readonly kind: 'torch-storage'; readonly key: string; readonly type: ElementType; elements(): Float32Array | BigInt64Array };
+/** A tensor storage referenced from the pickle: its raw bytes in the archive, decoded by each tensor that views it. */
+export type TorchStorage = {
+  readonly kind: 'torch-storage'; readonly key: string; readonly type: ElementType;
+  readonly raw: Uint8Array; readonly littleEndian: boolean; readonly length: number;
+};
 
 export const isTorchStorage = (x: unknown): x is TorchStorage =>
   typeof x === 'object' && x !== null && (x as TorchStorage).kind === 'torch-storage';
@@ -24,31 +28,53 @@ const DTYPES = [
 
 /** The element type a storage-type marker (e.g. torch.FloatStorage) stands for. */
 export function storageElementType(marker: unknown): ElementType | undefined {
-  return marker instanceof PyGlobal && marker.module === 'torch' ? STORAGE_TYPES[marker.name] : undefined;
+  return marker instanceof PyGlobal && marker.module === 'torch' && Object.hasOwn(STORAGE_TYPES, marker.name) ? STORAGE_TYPES[marker.name] : undefined;
 }
-
-/** Caps how many elements rebuilt tensors may materialise, so stride-0 or repeated views cannot exhaust memory. */
-export type ElementBudget = { remaining: number };
 
 // Broadcast (stride-0) views may legitimately be larger than their storage; cap those separately.
 const MAX_BROADCAST_ELEMENTS = 1 << 24;
 
-export function torchGlobalResolver(budget: ElementBudget): GlobalResolver {
-  const rebuildTensorV2 = new PyGlobal('torch._utils', '_rebuild_tensor_v2', (args) => rebuildTensor(args, budget));
-  const rebuildParameter = (name: string) => new PyGlobal('torch._utils', name, ([data]) => {
+/** The allowed globals; every tensor they build is charged to `budget` before it is allocated. */
+export function torchGlobalResolver(budget: MemoryBudget): GlobalResolver {
+  // Called as Python calls them: with exactly their positional arguments, requires_grad a bool and
+  // only on a floating-point tensor (torch refuses the rest, so a file that has them is corrupt).
+  const rebuildTensorV2 = new PyGlobal('torch._utils', '_rebuild_tensor_v2', (args) => {
+    // (storage, storage_offset, size, stride, requires_grad, backward_hooks[, metadata]): torch ≥ 2.0
+    // adds metadata only when a tensor has some (conjugate/negative bits), which webvit cannot apply.
+    arity('_rebuild_tensor_v2', args, 6, 7);
+    if (args.length === 7 && !(args[6] === null || (args[6] instanceof Map && args[6].size === 0))) {
+      throw new Error(`torch._utils._rebuild_tensor_v2: the tensor carries metadata ${preview(args[6])} (a conjugate or negative view), which webvit does not apply; save the tensors with .resolve_conj().resolve_neg()`);
+    }
+    return requiresGrad('_rebuild_tensor_v2', rebuildTensor(args, budget), args[4]);
+  });
+  const rebuildParameter = (name: string, count: number) => new PyGlobal('torch._utils', name, (args) => {
+    arity(name, args, count, count);
+    const [data] = args;
     if (!isHostTensor(data)) throw new Error(`torch._utils.${name}: expected a tensor as its first argument`);
-    return data;
+    return requiresGrad(name, data, args[1]);
   });
   const allowed = new Map<string, unknown>([
     ['torch._utils._rebuild_tensor_v2', rebuildTensorV2],
-    ['torch._utils._rebuild_tensor', new PyGlobal('torch._utils', '_rebuild_tensor', (args) => rebuildTensor(args, budget))],
-    ['torch._utils._rebuild_parameter', rebuildParameter('_rebuild_parameter')],
-    ['torch._utils._rebuild_parameter_with_state', rebuildParameter('_rebuild_parameter_with_state')],
+    ['torch._utils._rebuild_tensor', new PyGlobal('torch._utils', '_rebuild_tensor', (args) => { arity('_rebuild_tensor', args, 4, 4); return rebuildTensor(args, budget); })],
+    ['torch._utils._rebuild_parameter', rebuildParameter('_rebuild_parameter', 3)],
+    ['torch._utils._rebuild_parameter_with_state', rebuildParameter('_rebuild_parameter_with_state', 4)],
     ['collections.OrderedDict', new PyGlobal('collections', 'OrderedDict', orderedDict)],
   ]);
   for (const name of Object.keys(STORAGE_TYPES)) allowed.set(`torch.${name}`, new PyGlobal('torch', name));
   for (const name of DTYPES) allowed.set(`torch.${name}`, new PyGlobal('torch', name));
   return (module, name) => allowed.get(`${module}.${name}`);
+}
+
+function arity(name: string, args: readonly unknown[], min: number, max: number): void {
+  if (args.length < min || args.length > max) {
+    throw new Error(`torch._utils.${name} is called with ${args.length} arguments, not ${min === max ? min : `${min}–${max}`}; the checkpoint is corrupt`);
+  }
+}
+
+function requiresGrad(name: string, t: HostTensor, flag: unknown): HostTensor {
+  if (typeof flag !== 'boolean') throw new Error(`torch._utils.${name}: requires_grad is ${preview(flag)}, not a bool; the checkpoint is corrupt`);
+  if (flag && t.dtype !== 'f32') throw new Error(`torch._utils.${name}: an integer tensor cannot require gradients; the checkpoint is corrupt`);
+  return t;
 }
 
 function orderedDict(args: readonly unknown[]): Map<unknown, unknown> {
@@ -68,32 +94,44 @@ const isIndex = (x: unknown): x is number => typeof x === 'number' && Number.isS
 
 // _rebuild_tensor_v2(storage, storage_offset, size, stride, requires_grad, backward_hooks, metadata=None)
 // and the legacy _rebuild_tensor(storage, storage_offset, size, stride): a strided view of a storage,
-// copied out contiguously.
-function rebuildTensor(args: readonly unknown[], budget: ElementBudget): HostTensor {
+// decoded into its own contiguous array in one pass.
+function rebuildTensor(args: readonly unknown[], budget: MemoryBudget): HostTensor {
   const [storage, offset, size, stride] = args;
   if (!isTorchStorage(storage)) throw new Error('torch._utils._rebuild_tensor_v2: the first argument is not a tensor storage');
-  const shape = Array.isArray(size) ? [...size] : [];
-  const strides = Array.isArray(stride) ? [...stride] : [];
-  const what = `tensor on storage data/${storage.key}`;
-  if (!isIndex(offset) || !Array.isArray(size) || !shape.every(isIndex) || !Array.isArray(stride) ||
-      strides.length !== shape.length || !strides.every(isIndex)) {
-    throw new Error(`${what} has an invalid offset, size or stride (offset ${String(offset)}, size [${shape}], stride [${strides}]); the checkpoint is corrupt`);
+  const what = `tensor on storage ${preview(`data/${storage.key}`, 40)}`;
+  const ok = isIndex(offset) && Array.isArray(size) && Array.isArray(stride) && size.length === stride.length && size.length <= 64 &&
+    size.every(isIndex) && stride.every(isIndex);
+  if (!ok) {
+    throw new Error(`${what} has an invalid offset, size or stride (offset ${preview(offset)}, size ${preview(size)}, stride ${preview(stride)}); the checkpoint is corrupt`);
   }
-  const elements = storage.elements();
+  const shape = [...size] as number[], strides = [...stride] as number[];
   const count = numel(shape);
+  if (!Number.isSafeInteger(count)) throw new Error(`${what} has a size of more than 2^53 elements; the checkpoint is corrupt`);
   if (count > 0) {
     const last = shape.reduce((acc, n, d) => acc + (n - 1) * strides[d], offset);
-    if (last >= elements.length) {
-      throw new Error(`${what} reads element ${last} but the storage holds only ${elements.length}; the checkpoint is corrupt`);
-    }
+    if (!(last < storage.length)) throw new Error(`${what} reads element ${last} but the storage holds only ${storage.length}; the checkpoint is corrupt`);
   }
-  if (count > elements.length && count > MAX_BROADCAST_ELEMENTS) {
-    throw new Error(`${what} is a broadcast view of ${count} elements over a storage of ${elements.length}; refusing to materialise it`);
+  if (count > storage.length && count > MAX_BROADCAST_ELEMENTS) {
+    throw new Error(`${what} is a broadcast view of ${count} elements over a storage of ${storage.length}; refusing to materialise it`);
   }
-  if (count > budget.remaining) throw new Error(`${what}: the checkpoint's tensors add up to far more elements than its storages hold; refusing to materialise them`);
-  budget.remaining -= count;
-  const data = gatherStrided(elements, offset, shape, strides);
+  const float = isFloatType(storage.type);
+  budget.charge(count * (float ? 4 : 8), what);
+  const data = viewElements(storage, offset, shape, strides, budget, what);
   return data instanceof Float32Array ? { dtype: 'f32', shape, data } : { dtype: 'i64', shape, data };
+}
+
+/** The view's elements, decoded straight from the storage's raw bytes (float types to float32, integers to int64). */
+function viewElements(s: TorchStorage, offset: number, shape: number[], strides: number[], budget: MemoryBudget, what: string): Float32Array | BigInt64Array {
+  const size = BYTES_PER_ELEMENT[s.type], count = numel(shape);
+  if (isContiguous(shape, strides)) return decodeElements(s.raw.subarray(offset * size, (offset + count) * size), s.type, s.littleEndian);
+  // A strided view: gather from the storage's elements, read in place where they are float32 or
+  // int64 in this host's byte order and aligned, else decoded once (a temporary the size of the storage).
+  const inPlace = (s.type === 'f32' || s.type === 'i64') && s.littleEndian === hostIsLittleEndian && (s.raw.byteOffset % size) === 0;
+  if (!inPlace) budget.charge(s.length * (isFloatType(s.type) ? 4 : 8), `decoding the storage of ${what}`);
+  const elements = inPlace
+    ? (s.type === 'f32' ? new Float32Array(s.raw.buffer, s.raw.byteOffset, s.length) : new BigInt64Array(s.raw.buffer, s.raw.byteOffset, s.length))
+    : decodeElements(s.raw, s.type, s.littleEndian);
+  return gatherStrided(elements, offset, shape, strides);
 }
 
 function isContiguous(shape: number[], strides: number[]): boolean {
