@@ -1,5 +1,6 @@
 // Builds the package into dist/ (esbuild, then tsc for the declarations):
 //   dist/webvit.js        the browser entry (src/browser.ts), ES module, everything bundled
+//   dist/demo.js          the demo page's script (demo/app.ts, on the browser entry)
 //   dist/webvit.node.js   the Node entry (src/node.ts); `webgpu` (Dawn's native addon) stays external
 //   dist/cli.js           the `webvit` command (src/cli/main.ts), for Node
 //   dist/types/           .d.ts for both entries
@@ -45,9 +46,10 @@ function embedded(withWorker: boolean): Plugin {
 
 const common = { absWorkingDir: root, bundle: true, format: 'esm' as const, target: 'es2022', sourcemap: true, logLevel: 'warning' as const };
 
-/** The browser bundle alone (what the page, its tests and the Chromium benchmarks load). */
+/** The browser bundle (what its tests and the Chromium benchmarks load) and the demo page's script (dist/demo.js). */
 export async function bundle(): Promise<string> {
   await build({ ...common, entryPoints: ['src/browser.ts'], outfile: BUNDLE, platform: 'browser', plugins: [embedded(true)] });
+  await build({ ...common, entryPoints: ['demo/app.ts'], outfile: 'dist/demo.js', platform: 'browser', plugins: [embedded(true)] });
   return root + BUNDLE;
 }
 

@@ -90,6 +90,11 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
     console.error(`usage: node --import tsx scripts/serve.ts [port]  (got port "${process.argv[2]}")`);
     process.exit(2);
   }
-  const s = await startServer(REPO_ROOT, port);
-  console.log(`serving ${REPO_ROOT} at ${s.url}  (demo: ${s.url}index.html; build dist/ with \`npm run bundle\`)`);
+  // The port asked for, else (taken) any free one.
+  const s = await startServer(REPO_ROOT, port).catch((e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EADDRINUSE') throw e;
+    console.error(`port ${port} is taken; using a free one`);
+    return startServer(REPO_ROOT, 0);
+  });
+  console.log(`webvit demo: ${s.url}  (serving ${REPO_ROOT} on localhost only; Ctrl-C stops it)`);
 }

@@ -6,7 +6,8 @@ import { Model, type ModelMemory } from './model.ts';
 import { modelInfo } from './models/registry.ts';
 import { loadStateDict } from './weights/load.ts';
 import type { StateDict } from './weights/tensor.ts';
-import { IMAGENET, preprocess, type Normalization, type Rgba } from './preprocess.ts';
+import { imagenetPreprocessing, parsePreprocessing, preprocess, type Preprocessing, type Rgba } from './preprocess.ts';
+import { checkpointMetadata } from './weights/load.ts';
 import { defaultResolution } from './models/resolution.ts';
 import imagenetLabels from './labels/imagenet.json' with { type: 'json' };
 
@@ -75,9 +76,14 @@ export class Classifier {
 
   private recovering: Promise<void> | null = null;
 
+  /** The image → input transform: the checkpoint's own (recorded in its metadata), else ImageNet's at `resolution`. */
+  readonly preprocessing: Preprocessing;
+
   constructor(private platform: Platform, private current: Model, readonly resolution: number, classes: number, labels: readonly string[] | undefined,
-    private ownsRuntime: boolean, private normalization: Normalization = IMAGENET) {
+    private ownsRuntime: boolean, preprocessing?: Preprocessing) {
     this.classes = classes;
+    this.preprocessing = preprocessing ?? imagenetPreprocessing(resolution);
+    if (this.preprocessing.crop !== resolution) throw new Error(`the checkpoint's preprocessing crops to ${this.preprocessing.crop}×${this.preprocessing.crop}, not the resolution ${resolution}`);
     if (labels && labels.length !== classes) throw new Error(`${labels.length} labels for a checkpoint with ${classes} classes: give one label per class`);
     this.labels = labels ?? (classes === 1000 ? imagenetLabels : Array.from({ length: classes }, (_, i) => `class ${i}`));
   }
@@ -103,10 +109,15 @@ export class Classifier {
     if (!(Number.isInteger(topK) && topK >= 1)) throw new Error(`topK must be a positive integer, got ${opts.topK}`);
     const res = this.resolution, n = 3 * res * res;
     const input = new Float32Array(list.length * n);
-    for (const [i, img] of list.entries()) input.set(preprocess(await this.platform.decodeImage(img), res, this.normalization), i * n);
+    for (const [i, img] of list.entries()) input.set(await this.input(img), i * n);
     const { logits } = await this.run(input, [list.length, 3, res, res]);
     const out = list.map((_, b) => topClasses(logits.subarray(b * this.classes, (b + 1) * this.classes), topK, this.labels));
     return Array.isArray(images) ? out : out[0];
+  }
+
+  /** One image as the model's input: decoded, then preprocessed (float32 [3, resolution, resolution]). */
+  async input(image: ImageInput): Promise<Float32Array> {
+    return preprocess(await this.platform.decodeImage(image), this.preprocessing);
   }
 
   /** Raw logits [batch, classes] for a float32 NCHW input (default shape: [n, 3, resolution, resolution]). */
@@ -160,10 +171,34 @@ export function topClasses(logits: Float32Array, k: number, labels: readonly str
     .sort((a, b) => b.probability - a.probability || a.index - b.index).slice(0, k);
 }
 
+/** Class names recorded in a checkpoint's metadata (webvit.classes), when they fit its class count. */
+function metadataLabels(meta: Readonly<Record<string, string>>, classes: number): string[] | undefined {
+  const json = meta['webvit.classes'];
+  if (json === undefined) return undefined;
+  let v: unknown;
+  try { v = JSON.parse(json); } catch { v = null; }
+  if (!Array.isArray(v) || v.length !== classes || !v.every((x) => typeof x === 'string')) {
+    throw new Error(`the checkpoint's webvit.classes metadata must be a JSON array of ${classes} strings (one per class)`);
+  }
+  return v;
+}
+
 let warned = false;
 
-export async function loadWith(platform: Platform, name: string, weights: WeightsInput, opts: LoadOptions = {}): Promise<Classifier> {
+/** The checkpoints webvit ships in weights/, by model: what load(name) uses without weights. */
+export const SHIPPED_WEIGHTS: Readonly<Record<string, string>> = { efficientvit_m0: 'efficientvit_m0_fashion_mnist.safetensors' };
+
+/** Where a shipped checkpoint is: weights/ beside the module's folder (src/ or dist/). */
+export function shippedWeights(name: string): URL {
+  if (!Object.hasOwn(SHIPPED_WEIGHTS, name)) {
+    throw new Error(`webvit ships weights for ${Object.keys(SHIPPED_WEIGHTS).join(', ')} only; give ${name} a checkpoint: load('${name}', 'path/or/url.pth')`);
+  }
+  return new URL(`../weights/${SHIPPED_WEIGHTS[name]}`, import.meta.url);
+}
+
+export async function loadWith(platform: Platform, name: string, weightsIn: WeightsInput | undefined, opts: LoadOptions = {}): Promise<Classifier> {
   const info = modelInfo(name);
+  const weights = weightsIn ?? shippedWeights(info.name);
   if (opts.dtype !== undefined && opts.dtype !== 'f32') throw new Error(`dtype "${opts.dtype}" is not supported: weights run as f32 (convert f16 files load as f32)`);
   const progress = opts.onProgress ?? (() => {});
   const bytes = await platform.readWeights(weights, (loaded, total) => progress({ phase: 'read', loaded, total }));
@@ -178,10 +213,15 @@ export async function loadWith(platform: Platform, name: string, weights: Weight
   }
   const model = new Model(runtime, info, sd);
   try {
-    const resolution = opts.resolution ?? defaultResolution(info, sd);
+    const meta = checkpointMetadata(sd);
+    const own = meta['webvit.preprocess'] !== undefined ? parsePreprocessing(meta['webvit.preprocess']) : undefined;
+    const resolution = opts.resolution ?? own?.crop ?? defaultResolution(info, sd);
+    // A checkpoint's own transform holds for its own resolution; another resolution gets ImageNet's scaled rule.
+    const preprocessing = own && own.crop === resolution ? own : undefined;
     // Build the plan now (one image at the model's resolution): its fold, upload and compile are the load's.
     const plan = await model.plan(1, resolution, resolution, 'fused', (phase, loaded, total) => progress({ phase, loaded, total }));
-    return new Classifier(platform, model, resolution, plan.output.shape[1], opts.labels, !opts.device);
+    const classes = plan.output.shape[1];
+    return new Classifier(platform, model, resolution, classes, opts.labels ?? metadataLabels(meta, classes), !opts.device, preprocessing);
   } catch (e) {
     model.destroy();
     if (!opts.device) runtime.gpu.device.destroy();

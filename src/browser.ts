@@ -20,11 +20,11 @@ import { profileModel, type ProfileReport } from './profile/profile.ts';
 import { adapterRoofs, validRoofs, type RoofCache, type Roofs } from './profile/roofs.ts';
 import type { ScheduleName } from './schedule/index.ts';
 
-export { Classifier, topClasses, type Classification, type ImageInput, type LoadOptions, type LoadProgress, type ModelDetails, type WeightsInput } from './api.ts';
+export { Classifier, SHIPPED_WEIGHTS, topClasses, type Classification, type ImageInput, type LoadOptions, type LoadProgress, type ModelDetails, type WeightsInput } from './api.ts';
 export { Runtime } from './runtime.ts';
 export type { Tuning, TuningOverrides } from './tuning.ts';
 export { Model, type InferenceResult, type ModelMemory } from './model.ts';
-export { IMAGENET, type Rgba, type Normalization } from './preprocess.ts';
+export { IMAGENET, type Preprocessing, type Rgba, type Normalization } from './preprocess.ts';
 export { loadStateDict } from './weights/load.ts';
 export { MODELS, modelInfo, type ModelInfo } from './models/registry.ts';
 export type { CompiledGraph, GraphStats } from './graph/executor.ts';
@@ -145,9 +145,10 @@ const platform: Platform = {
 
 /**
  * Loads a model: `name` (e.g. 'efficientvit_m0'), `weights` a checkpoint as upstream saves it
- * (.pth or .safetensors) as bytes, a File/Blob or a URL. Resolves once the model is ready to run.
+ * (.pth or .safetensors) as bytes, a File/Blob or a URL, or none for the weights webvit ships
+ * (efficientvit_m0: trained on Fashion-MNIST, fetched from ../weights/ beside the bundle). Resolves once the model is ready to run.
  */
-export function load(name: string, weights: WeightsInput, options: LoadOptions = {}): Promise<Classifier> {
+export function load(name: string, weights?: WeightsInput, options: LoadOptions = {}): Promise<Classifier> {
   return loadWith(platform, name, weights, options);
 }
 

@@ -14,12 +14,12 @@ import { loadWith, type Classifier, type ImageInput, type LoadOptions, type Plat
 import { decodeImageBytes } from './node-image.ts';
 import type { Rgba } from './preprocess.ts';
 
-export { Classifier, topClasses, type Classification, type ImageInput, type LoadOptions, type LoadProgress, type ModelDetails, type WeightsInput } from './api.ts';
+export { Classifier, SHIPPED_WEIGHTS, topClasses, type Classification, type ImageInput, type LoadOptions, type LoadProgress, type ModelDetails, type WeightsInput } from './api.ts';
 export { Runtime } from './runtime.ts';
 export type { Tuning, TuningOverrides } from './tuning.ts';
 export { Model, type InferenceResult, type ModelMemory } from './model.ts';
 export { MODELS, modelInfo, type ModelInfo } from './models/registry.ts';
-export { preprocess, IMAGENET, type Rgba, type Normalization } from './preprocess.ts';
+export { preprocess, IMAGENET, type Preprocessing, type Rgba, type Normalization } from './preprocess.ts';
 
 /** A runtime on Node's WebGPU (Dawn): the machine's GPU, or SwiftShader on the CPU where there is none. */
 export async function nodeRuntime(opts: NodeGpuOptions & { tuning?: TuningOverrides } = {}): Promise<Runtime> {
@@ -86,8 +86,9 @@ const platform: Platform = {
 
 /**
  * Loads a model: `name` (e.g. 'efficientvit_m0'), `weights` a checkpoint as upstream saves it
- * (.pth or .safetensors) given as a path, a URL or bytes. Resolves once the model is ready to run.
+ * (.pth or .safetensors) given as a path, a URL or bytes, or none for the weights webvit ships
+ * (efficientvit_m0: trained on Fashion-MNIST). Resolves once the model is ready to run.
  */
-export function load(name: string, weights: WeightsInput, options: LoadOptions = {}): Promise<Classifier> {
+export function load(name: string, weights?: WeightsInput, options: LoadOptions = {}): Promise<Classifier> {
   return loadWith(platform, name, weights, options);
 }

@@ -1,5 +1,5 @@
 // Image → model input, the one preprocessing that the CLI, the page and the API share, equal to
-// torchvision's evaluation transform on a PIL image:
+// torchvision's evaluation transform on a PIL image (ImageNet's by default; a checkpoint may carry its own):
 //   Resize(int(res·256/224))  shorter side, bilinear with antialiasing (Pillow's resampling, which is
 //                             what torchvision ≥ 0.13 runs on PIL images)
 //   CenterCrop(res)           top/left = round((size − res) / 2), Python's round (half to even)
@@ -17,6 +17,35 @@ export const IMAGENET: Normalization = { mean: [0.485, 0.456, 0.406], std: [0.22
 
 /** The shorter side before the centre crop: torchvision's int(res · 256 / 224). */
 export const resizeFor = (res: number) => Math.trunc((res * 256) / 224);
+
+/**
+ * A checkpoint's evaluation transform: Resize(resize) → CenterCrop(crop) → ToTensor → Normalize,
+ * with `grey`: the image made grey first (PIL's convert('L')) and repeated in the three channels.
+ */
+export interface Preprocessing extends Normalization {
+  /** the shorter side after the resize */
+  resize: number;
+  /** the centre crop: the model's input size */
+  crop: number;
+  grey?: boolean;
+}
+
+/** ImageNet's evaluation transform at input resolution `res` (upstream checkpoints). */
+export const imagenetPreprocessing = (res: number): Preprocessing => ({ resize: resizeFor(res), crop: res, ...IMAGENET });
+
+/** A Preprocessing from untrusted JSON (a checkpoint's metadata), checked field by field. */
+export function parsePreprocessing(json: string): Preprocessing {
+  let v: unknown;
+  try { v = JSON.parse(json); } catch { throw new Error('the checkpoint\'s preprocessing metadata is not JSON'); }
+  const o = v as Record<string, unknown>;
+  const size = (x: unknown) => typeof x === 'number' && Number.isInteger(x) && x >= 1 && x <= 4096;
+  const triple = (x: unknown) => Array.isArray(x) && x.length === 3 && x.every((n) => typeof n === 'number' && Number.isFinite(n));
+  if (typeof v !== 'object' || v === null || !size(o.resize) || !size(o.crop) || (o.crop as number) > (o.resize as number) ||
+    !triple(o.mean) || !triple(o.std) || !(o.std as number[]).every((n) => n > 0) || (o.grey !== undefined && typeof o.grey !== 'boolean')) {
+    throw new Error('the checkpoint\'s preprocessing metadata must be {"resize": N, "crop": N ≤ resize, "mean": [3 numbers], "std": [3 positive numbers], "grey"?: bool}');
+  }
+  return { resize: o.resize as number, crop: o.crop as number, mean: o.mean as number[], std: o.std as number[], ...(o.grey ? { grey: true } : {}) };
+}
 
 /** Resized size of a w×h image whose shorter side becomes `short` (torchvision's _compute_resized_output_size). */
 export function resizedSize(w: number, h: number, short: number): [number, number] {
@@ -106,12 +135,27 @@ function resizeWindow(img: Rgba, rw: number, rh: number, x0: number, y0: number,
   return out;
 }
 
-/** The model input for one image: float32 CHW [3, res, res]. */
-export function preprocess(img: Rgba, res: number, norm: Normalization = IMAGENET): Float32Array {
-  const { width: W, height: H } = img;
-  if (!(W >= 1 && H >= 1) || img.data.length < W * H * 4) throw new Error(`an image of ${W}×${H} pixels needs ${W * H * 4} RGBA bytes, got ${img.data.length}`);
-  if (!Number.isInteger(res) || res < 1) throw new Error(`the input resolution must be a positive integer, got ${res}`);
-  const [rw, rh] = resizedSize(W, H, resizeFor(res));
+/** PIL's convert('L'): L = (19595 R + 38470 G + 7471 B + 2^15) >> 16, written back to R, G and B. */
+function grey(img: Rgba): Rgba {
+  const { width, height, data } = img, out = new Uint8Array(width * height * 4);
+  for (let i = 0; i < width * height * 4; i += 4) {
+    const l = (data[i] * 19595 + data[i + 1] * 38470 + data[i + 2] * 7471 + 0x8000) >>> 16;
+    out[i] = out[i + 1] = out[i + 2] = l;
+  }
+  return { width, height, data: out };
+}
+
+/**
+ * The model input for one image: float32 CHW [3, crop, crop], by the checkpoint's transform or, given
+ * a resolution, ImageNet's (what upstream checkpoints expect).
+ */
+export function preprocess(image: Rgba, spec: number | Preprocessing): Float32Array {
+  const { width: W, height: H } = image;
+  if (!(W >= 1 && H >= 1) || image.data.length < W * H * 4) throw new Error(`an image of ${W}×${H} pixels needs ${W * H * 4} RGBA bytes, got ${image.data.length}`);
+  if (typeof spec === 'number' && !(Number.isInteger(spec) && spec >= 1)) throw new Error(`the input resolution must be a positive integer, got ${spec}`);
+  const p = typeof spec === 'number' ? imagenetPreprocessing(spec) : spec, res = p.crop, norm = p;
+  const img = p.grey ? grey(image) : image;
+  const [rw, rh] = resizedSize(W, H, p.resize);
   const left = roundHalfEven((rw - res) / 2), top = roundHalfEven((rh - res) / 2);
   const rgb = resizeWindow(img, rw, rh, left, top, res, res);
   const out = new Float32Array(3 * res * res);

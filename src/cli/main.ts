@@ -1,14 +1,13 @@
 // webvit command line: `webvit infer …` runs a model on a checkpoint in Node (Dawn); `webvit profile …`
-// breaks its GPU time down per dispatch, layer and category (fused and unfused); `webvit demo` makes
-// a random-weight checkpoint with the repo's PyTorch script and checks our logits against it.
-import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
-import { execFileSync } from 'node:child_process';
+// breaks its GPU time down per dispatch, layer and category (fused and unfused); `webvit demo` runs
+// the shipped model on the shipped sample images.
+import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import path from 'node:path';
 import { load, nodeRuntime, topClasses, type LoadProgress } from '../node.ts';
 import { Model } from '../model.ts';
-import { MODELS, detectModel, modelInfo } from '../models/registry.ts';
+import { MODELS, detectModel, modelInfo, type ModelInfo } from '../models/registry.ts';
 import { defaultResolution } from '../models/resolution.ts';
 import { loadStateDict } from '../weights/load.ts';
 import { convertCheckpoint } from '../weights/convert.ts';
@@ -21,18 +20,21 @@ import { profileSvg } from '../profile/svg.ts';
 import { chromeTrace } from '../profile/trace.ts';
 import type { TimingMethod } from '../profile/timing.ts';
 import { fileRoofCache } from './roof-cache.ts';
-import { decodeImageBytes } from '../node-image.ts';
-import { preprocess } from '../preprocess.ts';
+import { SHIPPED_WEIGHTS, type Classifier } from '../api.ts';
+import { parsePreprocessing, type Preprocessing } from '../preprocess.ts';
 
 const USAGE = `usage:
-  webvit infer --model NAME --weights FILE [--input RAW.f32 | --image A.{png,jpg} [B.png …]] [--res 224 | --res HxW] [--batch N]
+  webvit infer [--model NAME] [--weights FILE] [--input RAW.f32 | --image A.{png,jpg} [B.png …]] [--res 224 | --res HxW] [--batch N]
                [--schedule fused|unfused|fused-ffn] [--output LOGITS.f32]
   webvit profile --model NAME [--weights FILE] [--res N] [--batch N] [--schedule fused|unfused|fused-ffn|both] [--runs 7]
                [--json OUT.json] [--svg OUT.svg] [--trace OUT.json] [--method timestamp-per-pass|wall-clock] [--refresh-roofs]
-  webvit convert IN.pth OUT.safetensors [--model NAME] [--dtype f32|f16]   (BatchNorms folded; f16 halves the file)
-  webvit demo    (random-weight efficientvit_m0 made by PyTorch, checked against PyTorch's logits)
+  webvit convert IN.pth OUT.safetensors [--model NAME] [--dtype f32|f16] [--meta IN.json]   (BatchNorms folded; f16 halves the file;
+               --meta: class names and preprocessing to record, as scripts/train writes them)
+  webvit demo    (the shipped efficientvit_m0 on the shipped sample images)
 models: ${Object.keys(MODELS).join(', ')}
-infer: --input is raw little-endian float32 NCHW [batch, 3, res, res]; without --input or --image a fixed random input is used.
+infer: without --model/--weights, efficientvit_m0 with the weights webvit ships (trained on Fashion-MNIST); images are
+  preprocessed as the checkpoint says (its metadata) or as ImageNet's evaluation transform, and run as one batch.
+  --input is raw little-endian float32 NCHW [batch, 3, res, res]; without --input or --image a fixed random input is used.
 schedules: fused (inference), unfused (one dispatch per PyTorch eager op), fused-ffn (fused, each FFN one kernel).
 profile: without --weights a seeded random checkpoint is used (GPU time does not depend on the values); the adapter's
   roofs are measured once and cached (--refresh-roofs measures them again).`;
@@ -57,7 +59,7 @@ function positive(v: string | undefined, name: string, dflt: number): number {
 }
 
 /** The input: raw float32, or images preprocessed and stacked (one per image, else the first repeated), or a fixed random one. */
-function loadInput(flags: InferFlags, images: string[], batch: number, h: number, w: number): Float32Array {
+async function loadInput(flags: InferFlags, images: string[], batch: number, h: number, w: number, model: Classifier): Promise<Float32Array> {
   const n = batch * 3 * h * w;
   if (flags.input && images.length) throw new Error('give either --input or --image, not both');
   if (flags.input) {
@@ -66,9 +68,9 @@ function loadInput(flags: InferFlags, images: string[], batch: number, h: number
     return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
   }
   if (images.length) {
-    if (h !== w) throw new Error('--image needs a square --res (images are centre-cropped to res×res)');
+    if (h !== w || h !== model.resolution) throw new Error(`--image needs --res ${model.resolution}: the checkpoint's images are centre-cropped to ${model.resolution}×${model.resolution}`);
     const out = new Float32Array(n);
-    for (let i = 0; i < batch; i++) out.set(preprocess(decodeImageBytes(readFile(images[i % images.length], 'image'), images[i % images.length]), h), (i * n) / batch);
+    for (let i = 0; i < batch; i++) out.set(await model.input(images[i % images.length]), (i * n) / batch);
     return out;
   }
   let s = 12345;
@@ -89,18 +91,23 @@ function progressBar(): ((p: LoadProgress) => void) | undefined {
   };
 }
 
-interface InferFlags { model: string; weights: string; input?: string; res?: string; batch?: string; output?: string; schedule?: string }
+interface InferFlags { model?: string; weights?: string; input?: string; res?: string; batch?: string; output?: string; schedule?: string }
 
 async function infer(flags: InferFlags, images: string[] = [], input: Float32Array | null = null): Promise<Float32Array> {
-  const [h, w] = parseRes(flags.res), batch = positive(flags.batch, 'batch', Math.max(1, images.length));
+  const name = flags.model ?? 'efficientvit_m0';
+  if (!flags.weights && !Object.hasOwn(SHIPPED_WEIGHTS, name)) throw new Error(`infer --model ${name} needs --weights (webvit ships weights for ${Object.keys(SHIPPED_WEIGHTS).join(', ')})`);
+  const batch = positive(flags.batch, 'batch', Math.max(1, images.length));
   const schedule = (flags.schedule ?? 'fused') as ScheduleName;
   scheduleNamed(schedule);
-  const x = input ?? loadInput(flags, images, batch, h, w);
   const bar = progressBar();
   let t = performance.now();
-  const model = await load(flags.model, flags.weights, { resolution: h === w ? h : undefined, onProgress: bar });
+  const asked = flags.res === undefined ? undefined : parseRes(flags.res);
+  const model = await load(name, flags.weights, { resolution: asked && asked[0] === asked[1] ? asked[0] : undefined, onProgress: bar });
   if (bar) process.stderr.write('\r\x1b[K');
+  if (!flags.weights) console.log(`${name}: the weights webvit ships (${SHIPPED_WEIGHTS[name]}, ${model.classes} classes: ${model.labels.slice(0, 3).join(', ')}, …)`);
+  const [h, w] = asked ?? [model.resolution, model.resolution];
   try {
+    const x = input ?? await loadInput(flags, images, batch, h, w, model);
     const plan = await model.model.plan(batch, h, w, schedule);
     const buildMs = performance.now() - t;
     t = performance.now();
@@ -108,11 +115,11 @@ async function infer(flags: InferFlags, images: string[] = [], input: Float32Arr
     const runMs = performance.now() - t;
     for (let b = 0; b < batch; b++) {
       const top = topClasses(logits.subarray(b * classes, (b + 1) * classes), 5, model.labels);
-      const name = images.length ? ` ${images[b % images.length]}` : '';
-      console.log(`image ${b}${name}: top-5 ${top.map((c) => `${c.index} ${c.label} (${(100 * c.probability).toFixed(2)}%, logit ${logits[b * classes + c.index].toFixed(4)})`).join(', ')}`);
+      const file = images.length ? ` ${images[b % images.length]}` : '';
+      console.log(`image ${b}${file}: top-5 ${top.map((c) => `${c.index} ${c.label} (${(100 * c.probability).toFixed(2)}%, logit ${logits[b * classes + c.index].toFixed(4)})`).join(', ')}`);
     }
     const s = plan.stats, d = model.details();
-    console.log(`${flags.model} ${batch}×3×${h}×${w} (${schedule}) on ${d.adapter.vendor || 'unknown'} ${d.adapter.architecture}${d.fallback ? ' (a CPU fallback: slow)' : ''}: ` +
+    console.log(`${name} ${batch}×3×${h}×${w} (${schedule}) on ${d.adapter.vendor || 'unknown'} ${d.adapter.architecture}${d.fallback ? ' (a CPU fallback: slow)' : ''}: ` +
       `inference ${runMs.toFixed(1)} ms (load and build ${buildMs.toFixed(0)} ms, ${s.pipelines} pipelines)`);
     console.log(`per inference: ${s.dispatches} dispatches, ${s.buffers} GPU buffers (${(s.activationBytes / 2 ** 20).toFixed(2)} MiB activations, ` +
       `${(s.weightBytes / 2 ** 20).toFixed(2)} MiB weights), 1 submit; GPU memory now ${(d.memory.total / 2 ** 20).toFixed(2)} MiB, peak ${(d.memory.peak / 2 ** 20).toFixed(2)} MiB`);
@@ -123,15 +130,27 @@ async function infer(flags: InferFlags, images: string[] = [], input: Float32Arr
   }
 }
 
-async function convert(input: string, output: string, flags: { model?: string; dtype?: string }): Promise<void> {
+/** Class names and preprocessing from a training sidecar (scripts/train writes OUT.json beside the checkpoint). */
+function readMeta(file: string): { classes?: string[]; preprocess?: Preprocessing } {
+  let v: { classes?: unknown; preprocess?: unknown };
+  try { v = JSON.parse(new TextDecoder().decode(readFile(file, 'metadata'))); } catch (e) { throw new Error(`${file} is not JSON: ${(e as Error).message}`); }
+  const classes = v.classes;
+  if (classes !== undefined && !(Array.isArray(classes) && classes.every((c) => typeof c === 'string'))) throw new Error(`${file}: "classes" must be an array of strings`);
+  return { classes: classes as string[] | undefined, preprocess: v.preprocess === undefined ? undefined : parsePreprocessing(JSON.stringify(v.preprocess)) };
+}
+
+async function convert(input: string, output: string, flags: { model?: string; dtype?: string; meta?: string }): Promise<void> {
   const dtype = flags.dtype ?? 'f32';
   if (dtype !== 'f32' && dtype !== 'f16') throw new Error(`--dtype must be f32 or f16, got "${dtype}"`);
   const bytes = readFile(input, 'checkpoint');
   const sd = loadStateDict(bytes);
-  const info = flags.model ? modelInfo(flags.model) : detectModel(sd, (i) => defaultResolution(i, sd));
-  const resolution = defaultResolution(info, sd);
+  const meta = flags.meta ? readMeta(flags.meta) : {};
+  // The resolution: what the training record's preprocessing crops to, else what the tensors say.
+  const resolutionOf = (i: ModelInfo) => meta.preprocess?.crop ?? defaultResolution(i, sd);
+  const info = flags.model ? modelInfo(flags.model) : detectModel(sd, resolutionOf);
+  const resolution = resolutionOf(info);
   info.build(sd, { batch: 1, height: resolution, width: resolution }); // the checkpoint must fit the model (one error listing what does not)
-  const out = convertCheckpoint(info, sd, { dtype, resolution, source: path.basename(input) });
+  const out = convertCheckpoint(info, sd, { dtype, resolution, source: path.basename(input), ...meta });
   writeFileSync(output, out);
   console.log(`${input} (${info.name}, made for ${resolution}×${resolution}): ${(bytes.length / 2 ** 20).toFixed(2)} MiB → ${output}: ${(out.length / 2 ** 20).toFixed(2)} MiB, ` +
     `BatchNorms folded, ${dtype} weights`);
@@ -171,23 +190,23 @@ async function profile(flags: ProfileFlags): Promise<void> {
 }
 
 async function demo(): Promise<void> {
-  const dir = fileURLToPath(new URL('../../weights/demo/', import.meta.url));
-  const base = `${dir}efficientvit_m0_r224_b1_s0`;
-  if (!existsSync(`${base}.logits.f32`)) {
-    mkdirSync(dir, { recursive: true });
-    console.log('demo: making a random-weight efficientvit_m0 checkpoint with PyTorch (scripts/golden/make_golden.py)…');
-    const py = process.env.WEBVIT_PYTHON ?? '/usr/bin/python3';
-    execFileSync(py, [fileURLToPath(new URL('../../scripts/golden/make_golden.py', import.meta.url)), '--out', dir, '--cases', 'efficientvit_m0:224:1'], { stdio: 'inherit' });
+  // The shipped model on the shipped sample images (one Fashion-MNIST test image per class), as one batch.
+  const dir = fileURLToPath(new URL('../../demo/samples/', import.meta.url));
+  const samples = JSON.parse(readFileSync(path.join(dir, 'samples.json'), 'utf8')) as { file: string; label: string }[];
+  const model = await load('efficientvit_m0', undefined, { onProgress: progressBar() });
+  if (process.stderr.isTTY) process.stderr.write('\r\x1b[K');
+  try {
+    const tops = await model.classify(samples.map((s) => path.join(dir, s.file)), { topK: 3 });
+    let right = 0;
+    tops.forEach((top, i) => {
+      right += top[0].label === samples[i].label ? 1 : 0;
+      console.log(`${samples[i].file.padEnd(24)} ${top[0].label === samples[i].label ? 'right' : 'WRONG'}  ${top.map((c) => `${c.label} ${(100 * c.probability).toFixed(1)}%`).join(', ')}`);
+    });
+    console.log(`${right} of ${samples.length} right (efficientvit_m0, the weights webvit ships: ${SHIPPED_WEIGHTS.efficientvit_m0})`);
+    console.log('your own: webvit infer --model efficientvit_m0 --weights efficientvit_m0.pth --image photo.jpg; the page: npm start');
+  } finally {
+    model.dispose();
   }
-  const f = (p: string) => { const b = readFileSync(p); return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength)); };
-  console.log(`demo: webvit infer --model efficientvit_m0 --weights ${base}.pth --input ${base}.input.f32`);
-  const logits = await infer({ model: 'efficientvit_m0', weights: `${base}.pth` }, [], f(`${base}.input.f32`));
-  const want = f(`${base}.logits.f32`);
-  let d = 0, mx = 0;
-  want.forEach((v, i) => { d = Math.max(d, Math.abs(v - logits[i])); mx = Math.max(mx, Math.abs(v)); });
-  console.log(`PyTorch's logits for the same checkpoint and input: max|Δ| = ${d.toExponential(2)} (tolerance ${(1e-4 * Math.max(1, mx)).toExponential(2)}) ${d <= 1e-4 * Math.max(1, mx) ? 'OK' : 'MISMATCH'}`);
-  console.log('real weights: webvit infer --model efficientvit_m0 --weights efficientvit_m0.pth --image photo.jpg');
-  console.log('where the time goes: webvit profile --model efficientvit_m0 --svg profile.svg');
 }
 
 const str = { type: 'string' } as const;
@@ -196,11 +215,11 @@ async function main(argv: string[]): Promise<void> {
   const [cmd, ...rest] = argv;
   if (cmd === 'infer') {
     const { values, positionals } = parseArgs({ args: rest, strict: true, allowPositionals: true, options: { model: str, weights: str, input: str, image: str, res: str, batch: str, output: str, schedule: str } });
-    if (!values.model || !values.weights) throw new Error('infer needs --model and --weights');
+    if (values.weights && !values.model) throw new Error('infer --weights needs --model NAME');
     if (positionals.length && !values.image) throw new Error(`unexpected argument "${positionals[0]}" (images follow --image: --image a.png b.png)`);
     await infer(values as InferFlags, values.image ? [values.image, ...positionals] : []);
   } else if (cmd === 'convert') {
-    const { values, positionals } = parseArgs({ args: rest, strict: true, allowPositionals: true, options: { model: str, dtype: str } });
+    const { values, positionals } = parseArgs({ args: rest, strict: true, allowPositionals: true, options: { model: str, dtype: str, meta: str } });
     if (positionals.length !== 2) throw new Error('convert needs IN.pth OUT.safetensors');
     await convert(positionals[0], positionals[1], values);
   } else if (cmd === 'profile') {

@@ -1,9 +1,11 @@
 // `webvit convert`: an upstream checkpoint → safetensors with every BatchNorm folded into the layer
 // next to it (f32, or f16 for half the bytes), upstream's key names otherwise kept, and what was done
-// recorded in the metadata (webvit.model, webvit.folded, webvit.resolution, webvit.dtype, webvit.source).
+// recorded in the metadata (webvit.model, webvit.folded, webvit.resolution, webvit.dtype, webvit.source,
+// and where given webvit.classes and webvit.preprocess).
 // Loading it skips the pickle VM and the folding; the models read the folded layers (ck.folded).
 import { batchNormScaleShift, foldBatchNorm, foldInputAffine, type BatchNormParams } from './fold.ts';
 import { writeSafetensors } from './safetensors.ts';
+import type { Preprocessing } from '../preprocess.ts';
 import { f32, type HostTensor, type StateDict } from './tensor.ts';
 import type { ModelInfo } from '../models/registry.ts';
 
@@ -65,7 +67,13 @@ export function foldCheckpoint(info: ModelInfo, sd: StateDict): StateDict {
   return out;
 }
 
-export interface ConvertOptions { dtype?: 'f32' | 'f16'; resolution: number; source?: string }
+export interface ConvertOptions {
+  dtype?: 'f32' | 'f16'; resolution: number; source?: string;
+  /** class names, recorded as webvit.classes (a JSON array) */
+  classes?: readonly string[];
+  /** the checkpoint's evaluation transform, recorded as webvit.preprocess (JSON), when it is not ImageNet's */
+  preprocess?: Preprocessing;
+}
 
 /** Safetensors bytes of the folded checkpoint, with what was done in the metadata. */
 export function convertCheckpoint(info: ModelInfo, sd: StateDict, opts: ConvertOptions): Uint8Array {
@@ -77,5 +85,7 @@ export function convertCheckpoint(info: ModelInfo, sd: StateDict, opts: ConvertO
     'webvit.resolution': String(opts.resolution),
     'webvit.dtype': dtype,
     ...(opts.source ? { 'webvit.source': opts.source } : {}),
+    ...(opts.classes ? { 'webvit.classes': JSON.stringify(opts.classes) } : {}),
+    ...(opts.preprocess ? { 'webvit.preprocess': JSON.stringify(opts.preprocess) } : {}),
   }, dtype);
 }

@@ -1,4 +1,4 @@
-// Opens the demo page (index.html) in headless Chromium with WebGPU: bundles dist/webvit.js, serves
+// Opens a test page (test/pages/run-case.html) in headless Chromium with WebGPU: bundles dist/webvit.js, serves
 // the repo root on localhost, launches Debian's /usr/bin/chromium through playwright-core. WebGPU
 // runs on SwiftShader (CPU) on machines without a GPU. Shared by test/browser.test.ts and
 // bench/run.ts.
@@ -14,7 +14,7 @@ const ARGS = ['--no-sandbox', '--enable-unsafe-webgpu', '--disable-background-ne
 
 export interface DemoPage { page: Page; browser: Browser; server: StaticServer; url: string; close(): Promise<void> }
 
-/** What window.webvit.runCase/runUrls returns (see index.html). */
+/** What window.webvit.runCase/runUrls returns (see test/pages/run-case.html). */
 export interface PageRun {
   logits: number[]; classes: number; buildMs: number;
   /** wall ms per run (upload, submit, readback) */ times: number[];
@@ -26,7 +26,7 @@ export interface PageRun {
 
 /** `profiling` adds --enable-webgpu-developer-features (unquantised timestamps, timestamps inside passes) for benchmarks and the profiler. */
 export async function openDemo(opts: { profiling?: boolean } = {}): Promise<DemoPage> {
-  return openPage('index.html', opts);
+  return openPage('test/pages/run-case.html', opts);
 }
 
 /** Headless Chromium with WebGPU; `profiling` adds --enable-webgpu-developer-features, `extraArgs` more flags. */
