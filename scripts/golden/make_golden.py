@@ -11,7 +11,7 @@ reused for every batch size):
 Each case spec is MODEL:RES:BATCH[:SEED] (SEED defaults to --seed).
 
 Writes, with NAME = {model}_r{res}_b{batch}_s{seed} (+ "_dist" when --distillation):
-  NAME.pth          EfficientViT: torch.save({'model': state_dict}); EdgeViT: bare state_dict (as upstream)
+  NAME.pth          EfficientViT, DeiT: torch.save({'model': state_dict}); EdgeViT: bare state_dict (as upstream)
   NAME.input.f32    float32 NCHW little-endian, N(0,1)
   NAME.logits.f32   float32 [batch, 1000]
   NAME.json         model, res, batch, seed, input_shape, logits_shape, logits_absmax, params, ...
@@ -37,10 +37,11 @@ import torch.nn as nn
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
+import deit  # noqa: E402
 import edgevit  # noqa: E402
 import efficientvit  # noqa: E402
 
-MODELS = list(efficientvit.CONFIGS) + list(edgevit.CONFIGS)
+MODELS = list(efficientvit.CONFIGS) + list(edgevit.CONFIGS) + list(deit.CONFIGS)
 
 
 def build(model, res, distillation):
@@ -52,6 +53,10 @@ def build(model, res, distillation):
         if distillation:
             raise ValueError("--distillation is EfficientViT only")
         return edgevit.build(model)
+    if model in deit.CONFIGS:
+        if distillation or isinstance(res, str):
+            raise ValueError("DeiT cases are square, without distillation")
+        return deit.build(model, img_size=res)
     raise ValueError(f"unknown model {model!r}; one of {MODELS}")
 
 
@@ -119,6 +124,9 @@ def randomize(model, seed):
             normal_(mod.bias, 0.1)
         elif isinstance(mod, efficientvit.CascadedGroupAttention):
             normal_(mod.attention_biases, 0.5)
+        elif isinstance(mod, deit.VisionTransformer):
+            normal_(mod.cls_token, 0.5)
+            normal_(mod.pos_embed, 0.5)
     return model
 
 
@@ -145,7 +153,7 @@ def write_f32(path, t):
 
 def save_checkpoint(model_name, model, path):
     sd = model.state_dict()
-    if model_name in efficientvit.CONFIGS:
+    if model_name in efficientvit.CONFIGS or model_name in deit.CONFIGS:
         torch.save({"model": sd}, path)
     else:
         torch.save(sd, path)
@@ -198,7 +206,7 @@ def run_cases(cases, out, distillation=False, activations=False, verbose=True, o
                 "logits_absmax": float(y.abs().max()), "params": params,
                 "distillation": bool(distillation),
                 "checkpoint": os.path.basename(pth),
-                "checkpoint_layout": "{'model': state_dict}" if model_name in efficientvit.CONFIGS else "state_dict",
+                "checkpoint_layout": "{'model': state_dict}" if model_name in efficientvit.CONFIGS or model_name in deit.CONFIGS else "state_dict",
                 "torch": torch.__version__,
             }
             if activations:

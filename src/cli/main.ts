@@ -153,7 +153,7 @@ async function convert(input: string, output: string, flags: { model?: string; d
   const out = convertCheckpoint(info, sd, { dtype, resolution, source: path.basename(input), ...meta });
   writeFileSync(output, out);
   console.log(`${input} (${info.name}, made for ${resolution}×${resolution}): ${(bytes.length / 2 ** 20).toFixed(2)} MiB → ${output}: ${(out.length / 2 ** 20).toFixed(2)} MiB, ` +
-    `BatchNorms folded, ${dtype} weights`);
+    `${info.family === 'deit' ? 'no BatchNorms to fold' : 'BatchNorms folded'}, ${dtype} weights`);
 }
 
 interface ProfileFlags { model?: string; weights?: string; res?: string; batch?: string; schedule?: string; runs?: string; json?: string; svg?: string; trace?: string; method?: string; 'refresh-roofs'?: boolean }

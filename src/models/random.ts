@@ -5,6 +5,7 @@
 import { f32, type HostTensor, type StateDict } from '../weights/tensor.ts';
 import { EFFICIENTVIT_CONFIGS, seReducedChannels, stageResolutions, windowIdxs } from './efficientvit-config.ts';
 import { EDGEVIT_CONFIGS } from './edgevit-config.ts';
+import { DEIT_CONFIGS } from './deit.ts';
 
 class Rng {
   constructor(private s: number) {}
@@ -41,6 +42,7 @@ class Maker {
 export function randomStateDict(model: string, res = 224, seed = 0, classes = 1000): StateDict {
   if (Object.hasOwn(EFFICIENTVIT_CONFIGS, model)) return efficientvit(model, res, seed, classes);
   if (Object.hasOwn(EDGEVIT_CONFIGS, model)) return edgevit(model, seed, classes);
+  if (Object.hasOwn(DEIT_CONFIGS, model)) return deit(model, res, seed, classes);
   throw new Error(`no random checkpoint for unknown model "${model}"`);
 }
 
@@ -107,5 +109,21 @@ function edgevit(model: string, seed: number, classes: number): StateDict {
   }
   const C = cfg.embedDim[3];
   m.bn('norm', C); convB('head', [classes, C]);
+  return m.sd;
+}
+
+function deit(model: string, res: number, seed: number, classes: number): StateDict {
+  const cfg = DEIT_CONFIGS[model], m = new Maker(seed), C = cfg.dim, hid = C * cfg.mlpRatio;
+  const T = 1 + (res / cfg.patch) ** 2;
+  const lin = (p: string, out: number, inp: number, gain = 1) => { m.w(`${p}.weight`, [out, inp], gain); m.b(`${p}.bias`, out); };
+  m.t('cls_token', [1, 1, C], (u) => 0.5 * u);
+  m.t('pos_embed', [1, T, C], (u) => 0.5 * u);
+  m.w('patch_embed.proj.weight', [C, 3, cfg.patch, cfg.patch]); m.b('patch_embed.proj.bias', C);
+  for (let i = 0; i < cfg.depth; i++) {
+    const b = `blocks.${i}`;
+    m.ln(`${b}.norm1`, C); lin(`${b}.attn.qkv`, 3 * C, C); lin(`${b}.attn.proj`, C, C, 0.2);
+    m.ln(`${b}.norm2`, C); lin(`${b}.mlp.fc1`, hid, C); lin(`${b}.mlp.fc2`, C, hid, 0.2);
+  }
+  m.ln('norm', C); lin('head', classes, C);
   return m.sd;
 }

@@ -12,13 +12,15 @@ import { patchEmbed } from '../ops/patch-embed.ts';
 import { lnQkv } from '../ops/ln-qkv.ts';
 import { attention } from '../ops/attention.ts';
 import { localPropProj } from '../ops/local-prop-proj.ts';
+import { layerNorm } from '../ops/layer-norm.ts';
+import { output, slice } from '../ops/views.ts';
 import { poolLinear } from '../ops/pool-linear.ts';
 import { batchNormScaleShift, foldBatchNorm, foldBatchNormIntoLinearInput, foldInputAffine } from '../weights/fold.ts';
 import { convKernel, emitPost, emitPre, isDepthwise, isPointwise, type Epilogue } from './eager.ts';
 import { windowProj } from './window-attention.ts';
 import {
   Schedule, postOp, preModule, preOp,
-  type ClassifierLayer, type ConvLayer, type FfnLayer, type PatchEmbedLayer, type Post, type SparseAttentionLayer, type SqueezeExciteLayer, type WindowAttentionLayer,
+  type ClassifierLayer, type ConvLayer, type FfnLayer, type PatchEmbedLayer, type Post, type SparseAttentionLayer, type SqueezeExciteLayer, type WindowAttentionLayer, type TokenClassifierLayer, classTokenHead, tokenView,
 } from './layers.ts';
 
 export class FusedSchedule extends Schedule {
@@ -93,6 +95,14 @@ export class FusedSchedule extends Schedule {
     const o = g.within({ module: at, ops: ['bmm', 'mul', '_softmax', 'bmm', ...(a.heads > 1 ? ['clone'] : [])] }, () => attention(g, `${at}.attn`, qkv, a.heads));
     const ops = [...(a.localProp ? ['convolution', 'native_layer_norm'] : []), 'addmm', 'add'];
     return g.within({ module: a.module, ops }, () => localPropProj(g, a.proj.module, o, a.sr, a.localProp, a.norm, a.proj, x));
+  }
+
+  /** Only the class token's row is normalised: the other tokens' norm is never read. */
+  tokenClassifier(x: Tensor, c: TokenClassifierLayer): Tensor {
+    const g = this.g, [B, C, , T] = x.shape;
+    const row = output(g, `${c.norm.module}.out`, [B, 1, C]);
+    g.within({ module: c.norm.module, ops: ['native_layer_norm'] }, () => layerNorm(g, c.norm.module, slice(tokenView(x), 1, T - 1, 1), c.norm.gamma, c.norm.beta, c.norm.eps, row));
+    return classTokenHead(g, row, c.head);
   }
 
   classifier(x: Tensor, c: ClassifierLayer): Tensor {

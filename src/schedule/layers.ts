@@ -5,8 +5,13 @@
 // UnfusedSchedule to one dispatch per PyTorch eager op. A third schedule overrides only the layers
 // it lowers differently (see FusedSchedule for the pattern).
 import type { GraphBuilder } from '../graph/builder.ts';
-import type { Tensor } from '../graph/ir.ts';
+import { viewOf, type Tensor, type View } from '../graph/ir.ts';
 import type { BatchNormParams } from '../weights/fold.ts';
+import { copy } from '../ops/copy.ts';
+import { binary } from '../ops/elementwise.ts';
+import { layerNorm } from '../ops/layer-norm.ts';
+import { matmul } from '../ops/matmul.ts';
+import { flattenPlanes, output, permute, slice } from '../ops/views.ts';
 
 /** A PyTorch Conv2d's weight [cout, cin/groups, k, k] and optional bias, with its hyper-parameters. */
 export interface ConvWeights {
@@ -106,6 +111,23 @@ export interface ClassifierLayer {
   dist?: { bn?: BatchNorm; linear: Linear };
 }
 
+/**
+ * ViT's embedding (DeiT): cat(cls_token, patches) + pos_embed. The tokens are stored as a
+ * [B, C, 1, N + 1] map with the class token LAST (token N): every later op works per token or over
+ * all tokens alike, so the order is free, and the patches stay where the conv wrote them.
+ */
+export interface ClassTokenLayer {
+  /** the module whose forward runs the cat and the add ('' for the model's own forward) */
+  module: string;
+  /** [C] */
+  cls: Float32Array;
+  /** [(1 + N) · C], token-major as stored ([1, 1 + N, C], the class token's first) */
+  pos: Float32Array;
+}
+
+/** ViT's head: LayerNorm over every token, the class token (x[:, 0]), a linear. */
+export interface TokenClassifierLayer { norm: LayerNorm; head: Linear }
+
 export abstract class Schedule {
   constructor(readonly g: GraphBuilder) {}
 
@@ -125,6 +147,41 @@ export abstract class Schedule {
   abstract patchEmbed(x: Tensor, p: PatchEmbedLayer): Tensor;
   abstract sparseAttention(x: Tensor, a: SparseAttentionLayer): Tensor;
   abstract classifier(x: Tensor, c: ClassifierLayer): Tensor;
+
+  /** As eager runs it in both schedules: the cat (here the patches, zero-padded by the class token's slot) and the add. */
+  classToken(x: Tensor, l: ClassTokenLayer): Tensor {
+    const g = this.g, [B, C, H, W] = x.shape, N = H * W, T = N + 1;
+    if (l.cls.length !== C || l.pos.length !== T * C) throw new Error(`class token: cls_token has ${l.cls.length} values and pos_embed ${l.pos.length}; ${C} channels and ${T} tokens need ${C} and ${T * C}`);
+    const cat = g.tensor('embed.cat', [B, C, 1, T]);
+    g.within({ module: l.module, ops: ['cat'] }, () => copy(g, 'embed.cat', flattenPlanes(x), { out: flattenPlanes(cat), shape: [B, C, T] }));
+    // pos_embed as a [C, T] table in the token order used here, cls_token added at its token.
+    const table = new Float32Array(C * T);
+    for (let c = 0; c < C; c++) {
+      for (let t = 0; t < N; t++) table[c * T + t] = l.pos[(t + 1) * C + c];
+      table[c * T + N] = l.cls[c] + l.pos[c];
+    }
+    const pos = { weight: g.weight('embed.pos_embed', table), offset: 0, shape: [1, C, 1, T], strides: [0, T, 0, 1] };
+    return g.within({ module: l.module, ops: ['add'] }, () => binary(g, 'embed.pos', viewOf(cat), 'add', pos).tensor);
+  }
+
+  /** LayerNorm over every token (token-major, as eager writes it), then the class token's row through the head. */
+  tokenClassifier(x: Tensor, c: TokenClassifierLayer): Tensor {
+    const g = this.g, [B, , , T] = x.shape;
+    const rows = output(g, `${c.norm.module}.out`, [B, T, x.shape[1]]);
+    g.within({ module: c.norm.module, ops: ['native_layer_norm'] }, () => layerNorm(g, c.norm.module, tokenView(x), c.norm.gamma, c.norm.beta, c.norm.eps, rows));
+    return classTokenHead(g, slice(rows, 1, T - 1, 1), c.head);
+  }
+}
+
+/** [B, C, 1, T] tokens as a [B, T, C] view. */
+export const tokenView = (t: Tensor): View => permute(flattenPlanes(t), [0, 2, 1]);
+
+/** head(row): a [B, 1, C] view of the class token's normalised row through the Linear → [B, classes]. */
+export function classTokenHead(g: GraphBuilder, row: View, head: Linear): Tensor {
+  const [B, , C] = row.shape, O = head.bias.length;
+  const a = { ...row, shape: [B, C], strides: [row.strides[0], row.strides[2]] };
+  const w = { weight: g.weight(`${head.module}.weight`, head.weight), offset: 0, shape: [C, O], strides: [1, C] };
+  return g.within({ module: head.module, ops: ['addmm'] }, () => matmul(g, head.module, a, w, { bias: { data: head.bias, along: 'n' } })).tensor;
 }
 
 /** The aten op each pre/post op runs as. */

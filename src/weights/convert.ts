@@ -56,7 +56,7 @@ export function foldCheckpoint(info: ModelInfo, sd: StateDict): StateDict {
       if (m && sd.has(`${m[1]}.c.weight`)) foldAfter(`${m[1]}.c`, `${m[1]}.bn`);
     }
     for (const h of ['head', 'head_dist']) if (sd.has(`${h}.bn.weight`)) foldBefore(`${h}.bn`, `${h}.l`);
-  } else {
+  } else if (info.family === 'edgevit') {
     for (const key of sd.keys()) {
       const m = /^(.*\.LocalAgg)\.norm1\.running_var$/.exec(key);
       if (m) { foldBefore(`${m[1]}.norm1`, `${m[1]}.conv1`); foldBefore(`${m[1]}.norm2`, `${m[1]}.mlp.fc1`); }
