@@ -1,6 +1,6 @@
 // Regenerates the profiles the README shows: `webvit profile` of each model (both schedules, 9 runs),
 // its table, JSON and Figure-2 SVG written to bench/profiles/. Run with nothing else on the machine:
-//   node --import tsx bench/profiles.ts [model …]     (default: efficientvit_m4 edgevit_xs deit_tiny_patch16_224)
+//   node --import tsx bench/profiles.ts [model …]     (default: efficientvit_m4 edgevit_xs deit_tiny_patch16_224 swin_tiny_patch4_window7_224)
 //   node --import tsx bench/profiles.ts --render      (redraw the SVGs from the saved JSON, no measuring)
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -11,7 +11,7 @@ const bin = fileURLToPath(new URL('../bin/webvit.js', import.meta.url));
 const dir = fileURLToPath(new URL('./profiles/', import.meta.url));
 const args = process.argv.slice(2), render = args.includes('--render');
 const named = args.filter((a) => !a.startsWith('--'));
-const models = named.length ? named : ['efficientvit_m4', 'edgevit_xs', 'deit_tiny_patch16_224'];
+const models = named.length ? named : ['efficientvit_m4', 'edgevit_xs', 'deit_tiny_patch16_224', 'swin_tiny_patch4_window7_224'];
 for (const m of models) {
   if (render) {
     writeFileSync(`${dir}${m}.svg`, profileSvg(JSON.parse(readFileSync(`${dir}${m}.json`, 'utf8'))));

@@ -13,9 +13,9 @@ const runs = new Map<string, PageRun>();
 before(async () => { if (!skip) demo = await openDemo(); });
 after(async () => { await demo?.close(); });
 
-// SwiftShader compiles pipelines for each new shape (seconds each), so four cases only: the default
-// shape, batch 2 at a resolution whose maps need padding, EdgeViT-XXS, and DeiT-Tiny at batch 2.
-for (const spec of ['efficientvit_m0:224:1', 'efficientvit_m0:192:2', 'edgevit_xxs:224:1', 'deit_tiny_patch16_224:224:2']) {
+// SwiftShader compiles pipelines for each new shape (seconds each), so five cases only: the default
+// shape, batch 2 at a resolution whose maps need padding, EdgeViT-XXS, DeiT-Tiny and Swin-T at batch 2.
+for (const spec of ['efficientvit_m0:224:1', 'efficientvit_m0:192:2', 'edgevit_xxs:224:1', 'deit_tiny_patch16_224:224:2', 'swin_tiny_patch4_window7_224:224:2']) {
   test(`in Chromium, matches PyTorch: ${spec}`, { skip, timeout: 150_000 }, async () => {
     const [c] = goldenCases([spec]);
     const r = await runInPage(demo!, c.model, c.pth, c.input, c.batch, c.height);

@@ -1,5 +1,5 @@
 // The unfused schedule (one dispatch per eager op, BatchNorms not folded) gives PyTorch's logits,
-// and the fused schedule's, for all ten models; for EfficientViT also batch 2 at a resolution
+// and the fused schedule's, for all eleven models; for EfficientViT also batch 2 at a resolution
 // whose windows need padding and a checkpoint with a distillation head, for EdgeViT batch 2.
 // The third schedule (fused-ffn: the fused one with each FFN in one kernel) too, for two models.
 import { test } from 'node:test';

@@ -3,7 +3,7 @@
 kernel, in order, with the innermost nn.Module that ran it and the op's output shape, in the format
 of test/fixtures/eager-ops/*.tsv. Views and allocations (no kernel) are left out.
 
-  /usr/bin/python3 scripts/golden/eager_ops.py deit_tiny_patch16_224 > test/fixtures/eager-ops/deit_tiny_patch16_224.tsv
+  /usr/bin/python3 scripts/golden/eager_ops.py MODEL > test/fixtures/eager-ops/MODEL.tsv   (deit_tiny_patch16_224, swin_tiny_patch4_window7_224)
 
 (The EfficientViT and EdgeViT fixtures were traced from the upstream code the same way.)
 """
@@ -14,10 +14,11 @@ from torch.utils._python_dispatch import TorchDispatchMode
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import deit  # noqa: E402
+import swin  # noqa: E402
 
 # ATen ops that only make views or allocate: no kernel runs.
 NO_KERNEL = {'view', '_unsafe_view', 't', 'transpose', 'permute', 'expand', 'select', 'slice', 'unbind', 'split',
-             'unsqueeze', 'squeeze', 'alias', 'detach', 'as_strided', '_reshape_alias', 'empty', 'empty_strided'}
+             'unsqueeze', 'squeeze', 'alias', 'detach', 'as_strided', 'as_strided_', '_reshape_alias', 'empty', 'empty_strided'}
 
 
 class Trace(TorchDispatchMode):
@@ -37,7 +38,7 @@ class Trace(TorchDispatchMode):
 
 def main():
     name = sys.argv[1]
-    model = deit.build(name)
+    model = (deit if name in deit.CONFIGS else swin).build(name)
     stack = ['']
     for mod_name, mod in model.named_modules():
         if mod_name:

@@ -11,7 +11,7 @@ reused for every batch size):
 Each case spec is MODEL:RES:BATCH[:SEED] (SEED defaults to --seed).
 
 Writes, with NAME = {model}_r{res}_b{batch}_s{seed} (+ "_dist" when --distillation):
-  NAME.pth          EfficientViT, DeiT: torch.save({'model': state_dict}); EdgeViT: bare state_dict (as upstream)
+  NAME.pth          EfficientViT, DeiT, Swin: torch.save({'model': state_dict}); EdgeViT: bare state_dict (as upstream)
   NAME.input.f32    float32 NCHW little-endian, N(0,1)
   NAME.logits.f32   float32 [batch, 1000]
   NAME.json         model, res, batch, seed, input_shape, logits_shape, logits_absmax, params, ...
@@ -40,8 +40,9 @@ sys.path.insert(0, HERE)
 import deit  # noqa: E402
 import edgevit  # noqa: E402
 import efficientvit  # noqa: E402
+import swin  # noqa: E402
 
-MODELS = list(efficientvit.CONFIGS) + list(edgevit.CONFIGS) + list(deit.CONFIGS)
+MODELS = list(efficientvit.CONFIGS) + list(edgevit.CONFIGS) + list(deit.CONFIGS) + list(swin.CONFIGS)
 
 
 def build(model, res, distillation):
@@ -57,6 +58,10 @@ def build(model, res, distillation):
         if distillation or isinstance(res, str):
             raise ValueError("DeiT cases are square, without distillation")
         return deit.build(model, img_size=res)
+    if model in swin.CONFIGS:
+        if distillation or isinstance(res, str):
+            raise ValueError("Swin cases are square, without distillation")
+        return swin.build(model, img_size=res)
     raise ValueError(f"unknown model {model!r}; one of {MODELS}")
 
 
@@ -124,6 +129,8 @@ def randomize(model, seed):
             normal_(mod.bias, 0.1)
         elif isinstance(mod, efficientvit.CascadedGroupAttention):
             normal_(mod.attention_biases, 0.5)
+        elif isinstance(mod, swin.WindowAttention):
+            normal_(mod.relative_position_bias_table, 0.5)
         elif isinstance(mod, deit.VisionTransformer):
             normal_(mod.cls_token, 0.5)
             normal_(mod.pos_embed, 0.5)
@@ -153,7 +160,7 @@ def write_f32(path, t):
 
 def save_checkpoint(model_name, model, path):
     sd = model.state_dict()
-    if model_name in efficientvit.CONFIGS or model_name in deit.CONFIGS:
+    if model_name in efficientvit.CONFIGS or model_name in deit.CONFIGS or model_name in swin.CONFIGS:
         torch.save({"model": sd}, path)
     else:
         torch.save(sd, path)
@@ -206,7 +213,7 @@ def run_cases(cases, out, distillation=False, activations=False, verbose=True, o
                 "logits_absmax": float(y.abs().max()), "params": params,
                 "distillation": bool(distillation),
                 "checkpoint": os.path.basename(pth),
-                "checkpoint_layout": "{'model': state_dict}" if model_name in efficientvit.CONFIGS or model_name in deit.CONFIGS else "state_dict",
+                "checkpoint_layout": "{'model': state_dict}" if model_name in efficientvit.CONFIGS or model_name in deit.CONFIGS or model_name in swin.CONFIGS else "state_dict",
                 "torch": torch.__version__,
             }
             if activations:

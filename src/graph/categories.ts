@@ -1,7 +1,7 @@
 // PyTorch eager ops → the EfficientViT paper's Figure 2 categories. The mapping follows the paper's
 // wording: matrix multiplication is every convolution (dense, depthwise and transposed) and every
 // matmul; normalization is BatchNorm and LayerNorm; reshape is a copy made to change the layout
-// (`clone` of a permuted or transposed view); copy is a copy that keeps the layout (cat, padding,
+// (`clone` of a permuted or transposed view, Swin's cyclic `roll`); copy is a copy that keeps the layout (cat, padding,
 // the attention-bias gather; a cropped `contiguous()` is a `clone` whose node says copy); addition is `add` (residuals, biases added
 // by their own kernel, attention biases); everything else (activations, scaling, softmax, pooling,
 // means) is "other". A fused dispatch takes the category of the first matmul-category op it
@@ -11,7 +11,7 @@ import type { Category } from './ir.ts';
 const OPS: Record<string, Category> = {
   convolution: 'matmul', bmm: 'matmul', addmm: 'matmul', mm: 'matmul',
   native_batch_norm: 'norm', native_layer_norm: 'norm',
-  clone: 'reshape',
+  clone: 'reshape', roll: 'reshape',
   cat: 'copy', constant_pad_nd: 'copy', index: 'copy',
   add: 'add',
   relu: 'other', relu_: 'other', div: 'other', gelu: 'other', sigmoid: 'other', mul: 'other', _softmax: 'other', mean: 'other', avg_pool2d: 'other',

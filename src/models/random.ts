@@ -6,6 +6,7 @@ import { f32, type HostTensor, type StateDict } from '../weights/tensor.ts';
 import { EFFICIENTVIT_CONFIGS, seReducedChannels, stageResolutions, windowIdxs } from './efficientvit-config.ts';
 import { EDGEVIT_CONFIGS } from './edgevit-config.ts';
 import { DEIT_CONFIGS } from './deit.ts';
+import { SWIN_CONFIGS } from './swin.ts';
 
 class Rng {
   constructor(private s: number) {}
@@ -43,6 +44,7 @@ export function randomStateDict(model: string, res = 224, seed = 0, classes = 10
   if (Object.hasOwn(EFFICIENTVIT_CONFIGS, model)) return efficientvit(model, res, seed, classes);
   if (Object.hasOwn(EDGEVIT_CONFIGS, model)) return edgevit(model, seed, classes);
   if (Object.hasOwn(DEIT_CONFIGS, model)) return deit(model, res, seed, classes);
+  if (Object.hasOwn(SWIN_CONFIGS, model)) return swin(model, seed, classes);
   throw new Error(`no random checkpoint for unknown model "${model}"`);
 }
 
@@ -125,5 +127,24 @@ function deit(model: string, res: number, seed: number, classes: number): StateD
     m.ln(`${b}.norm2`, C); lin(`${b}.mlp.fc1`, hid, C); lin(`${b}.mlp.fc2`, C, hid, 0.2);
   }
   m.ln('norm', C); lin('head', classes, C);
+  return m.sd;
+}
+
+/** timm ≥ 0.9's layout (no buffers: webvit rebuilds the index and masks for any input size). */
+function swin(model: string, seed: number, classes: number): StateDict {
+  const cfg = SWIN_CONFIGS[model], m = new Maker(seed), T = (2 * cfg.window - 1) ** 2;
+  const lin = (p: string, out: number, inp: number, gain = 1, bias = true) => { m.w(`${p}.weight`, [out, inp], gain); if (bias) m.b(`${p}.bias`, out); };
+  let C = cfg.embedDim;
+  m.w('patch_embed.proj.weight', [C, 3, 4, 4]); m.b('patch_embed.proj.bias', C); m.ln('patch_embed.norm', C);
+  cfg.depths.forEach((depth, i) => {
+    if (i > 0) { m.ln(`layers.${i}.downsample.norm`, 4 * C); lin(`layers.${i}.downsample.reduction`, 2 * C, 4 * C, 1, false); C *= 2; }
+    for (let j = 0; j < depth; j++) {
+      const b = `layers.${i}.blocks.${j}`;
+      m.ln(`${b}.norm1`, C); m.t(`${b}.attn.relative_position_bias_table`, [T, cfg.heads[i]], (u) => 0.5 * u);
+      lin(`${b}.attn.qkv`, 3 * C, C); lin(`${b}.attn.proj`, C, C, 0.2);
+      m.ln(`${b}.norm2`, C); lin(`${b}.mlp.fc1`, 4 * C, C); lin(`${b}.mlp.fc2`, C, 4 * C, 0.2);
+    }
+  });
+  m.ln('norm', C); lin('head.fc', classes, C);
   return m.sd;
 }

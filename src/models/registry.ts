@@ -9,10 +9,11 @@ import { EFFICIENTVIT_CONFIGS } from './efficientvit-config.ts';
 import { buildEdgeViT, edgevitConfig } from './edgevit.ts';
 import { EDGEVIT_CONFIGS } from './edgevit-config.ts';
 import { buildDeiT, DEIT_CONFIGS } from './deit.ts';
+import { buildSwin, SWIN_CONFIGS } from './swin.ts';
 
 export interface ModelInfo {
   name: string;
-  family: 'efficientvit' | 'edgevit' | 'deit';
+  family: 'efficientvit' | 'edgevit' | 'deit' | 'swin';
   defaultResolution: number;
   /** the graph for this input shape, lowered by `schedule` (default fused), its weights in `weights` if given (a pool shared by a model's plans) */
   build(sd: StateDict, input: InputSpec, schedule?: ScheduleName, weights?: WeightPool, tuning?: Tuning): GraphBuilder;
@@ -30,6 +31,10 @@ export const MODELS: Record<string, ModelInfo> = {
   ...Object.fromEntries(Object.keys(DEIT_CONFIGS).map((name) => [name, {
     name, family: 'deit' as const, defaultResolution: 224,
     build: (sd: StateDict, input: InputSpec, schedule: ScheduleName = 'fused', weights?: WeightPool, tuning?: Tuning) => buildDeiT(sd, DEIT_CONFIGS[name], input, SCHEDULES[schedule], weights, tuning),
+  }])),
+  ...Object.fromEntries(Object.keys(SWIN_CONFIGS).map((name) => [name, {
+    name, family: 'swin' as const, defaultResolution: 224,
+    build: (sd: StateDict, input: InputSpec, schedule: ScheduleName = 'fused', weights?: WeightPool, tuning?: Tuning) => buildSwin(sd, SWIN_CONFIGS[name], input, SCHEDULES[schedule], weights, tuning),
   }])),
 };
 

@@ -7,6 +7,7 @@ import { checkpointMetadata } from '../weights/load.ts';
 import type { ModelInfo } from './registry.ts';
 import { EFFICIENTVIT_CONFIGS, stageResolutions } from './efficientvit-config.ts';
 import { DEIT_CONFIGS, deitResolution } from './deit.ts';
+import { SWIN_CONFIGS, swinResolution } from './swin.ts';
 
 /** Resolutions upstream trains and fine-tunes at, in order of preference when several fit. */
 const CANDIDATES = [224, 192, 256, 288, 320, 384, 512];
@@ -15,6 +16,7 @@ export function defaultResolution(info: ModelInfo, sd: StateDict): number {
   const recorded = Number(checkpointMetadata(sd)['webvit.resolution']);
   if (Number.isInteger(recorded) && recorded >= 32) return recorded;
   if (info.family === 'deit') return deitResolution(DEIT_CONFIGS[info.name], sd) ?? info.defaultResolution;
+  if (info.family === 'swin') return swinResolution(SWIN_CONFIGS[info.name], sd) ?? info.defaultResolution;
   if (info.family !== 'efficientvit') return info.defaultResolution;
   const cfg = EFFICIENTVIT_CONFIGS[info.name];
   const last = `blocks3.${3 + cfg.depth[2] - 1}.mixer.m.attn.attention_biases`;

@@ -3,7 +3,9 @@ import type { GraphBuilder } from '../graph/builder.ts';
 import type { Tensor } from '../graph/ir.ts';
 import { expectLength } from './common.ts';
 
-const MAX_C = 512, WG = 64;
+/** The most channels the kernel takes (its workgroup array); wider heads run as a mean and a matmul. */
+export const POOL_LINEAR_MAX_C = 512;
+const MAX_C = POOL_LINEAR_MAX_C, WG = 64;
 
 export function poolLinear(g: GraphBuilder, name: string, x: Tensor, w: Float32Array, bias: Float32Array, o: number): Tensor {
   const [B, C, H, W] = x.shape;

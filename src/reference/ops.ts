@@ -7,4 +7,5 @@ export {
   type CascadedAttentionParams, type ConvWeights,
 } from './attention.ts';
 export { squeezeExcite } from './squeeze-excite.ts';
+export { roll, shiftedWindowAttention } from './swin.ts';
 export { foldBatchNorm } from './fold.ts';

@@ -49,7 +49,7 @@ export function emitBatchNorm(g: GraphBuilder, x: Tensor, bn: BatchNorm): Tensor
 export function emitConv(g: GraphBuilder, x: Tensor, c: ConvLayer): Tensor {
   const { conv, module } = c;
   const zeros = new Float32Array(conv.cout);
-  const kind = c.eager ?? 'convolution';
+  const kind = c.eager ?? 'convolution'; // 'mm': a Linear without a bias, on contiguous tokens
   if (kind === 'bmm') {
     // A Linear on a non-contiguous token view: bmm without the bias, then the bias added over the tokens.
     const y = as(g, module, 'bmm', () => pointwise(g, `${module}.bmm`, x, conv.weight, zeros, conv.cout));

@@ -12,15 +12,18 @@ import { patchEmbed } from '../ops/patch-embed.ts';
 import { lnQkv } from '../ops/ln-qkv.ts';
 import { attention } from '../ops/attention.ts';
 import { localPropProj } from '../ops/local-prop-proj.ts';
+import { gatherRelativeBias, shiftedWindowAttention } from '../ops/shifted-window-attention.ts';
 import { layerNorm } from '../ops/layer-norm.ts';
 import { output, slice } from '../ops/views.ts';
-import { poolLinear } from '../ops/pool-linear.ts';
+import { poolLinear, POOL_LINEAR_MAX_C } from '../ops/pool-linear.ts';
+import { meanHW } from '../ops/mean.ts';
+import { matmul } from '../ops/matmul.ts';
 import { batchNormScaleShift, foldBatchNorm, foldBatchNormIntoLinearInput, foldInputAffine } from '../weights/fold.ts';
 import { convKernel, emitPost, emitPre, isDepthwise, isPointwise, type Epilogue } from './eager.ts';
 import { windowProj } from './window-attention.ts';
 import {
   Schedule, postOp, preModule, preOp,
-  type ClassifierLayer, type ConvLayer, type FfnLayer, type PatchEmbedLayer, type Post, type SparseAttentionLayer, type SqueezeExciteLayer, type WindowAttentionLayer, type TokenClassifierLayer, classTokenHead, tokenView,
+  type ClassifierLayer, type ConvLayer, type FfnLayer, type PatchEmbedLayer, type Post, type SparseAttentionLayer, type SqueezeExciteLayer, type WindowAttentionLayer, type TokenClassifierLayer, type ShiftedWindowAttentionLayer, classTokenHead, tokenView,
 } from './layers.ts';
 
 export class FusedSchedule extends Schedule {
@@ -84,7 +87,7 @@ export class FusedSchedule extends Schedule {
 
   patchEmbed(x: Tensor, p: PatchEmbedLayer): Tensor {
     const { conv, ln } = p;
-    return this.g.within({ module: p.module, ops: ['convolution', 'native_layer_norm', 'clone'] }, () =>
+    return this.g.within({ module: p.module, ops: ['convolution', 'native_layer_norm', ...(p.relayout === false ? [] : ['clone'])] }, () =>
       patchEmbed(this.g, p.module, x, conv.weight, conv.bias ?? new Float32Array(conv.cout), conv.k, ln));
   }
 
@@ -95,6 +98,18 @@ export class FusedSchedule extends Schedule {
     const o = g.within({ module: at, ops: ['bmm', 'mul', '_softmax', 'bmm', ...(a.heads > 1 ? ['clone'] : [])] }, () => attention(g, `${at}.attn`, qkv, a.heads));
     const ops = [...(a.localProp ? ['convolution', 'native_layer_norm'] : []), 'addmm', 'add'];
     return g.within({ module: a.module, ops }, () => localPropProj(g, a.proj.module, o, a.sr, a.localProp, a.norm, a.proj, x));
+  }
+
+  /** LN fused into qkv (per token: the shift and windows do not matter there); the windows, shift, bias and mask by indexing in one attention kernel; proj with the residual. */
+  shiftedWindowAttention(x: Tensor, a: ShiftedWindowAttentionLayer): Tensor {
+    const g = this.g, at = `${a.module}.attn`;
+    const qkv = g.within({ module: commonModule([a.norm1.module, a.qkv.module]), ops: ['native_layer_norm', 'addmm'] }, () =>
+      lnQkv(g, a.qkv.module, x, 1, a.norm1, a.qkv.weight, a.qkv.bias));
+    const ops = [...(a.shift ? ['roll'] : []), 'mul', 'bmm', 'add', ...(a.shift ? ['add'] : []), '_softmax', 'bmm', 'clone'];
+    const o = g.within({ module: at, ops }, () => shiftedWindowAttention(g, `${at}.attn`, qkv, {
+      heads: a.heads, window: a.window, shift: a.shift, bias: gatherRelativeBias(a.table, a.heads, a.window),
+    }));
+    return g.within({ module: a.module, ops: ['addmm', 'add'] }, () => localPropProj(g, a.proj.module, o, 1, null, null, a.proj, x));
   }
 
   /** Only the class token's row is normalised: the other tokens' norm is never read. */
@@ -123,7 +138,15 @@ export class FusedSchedule extends Schedule {
     const heads = [c.head, ...(c.dist ? [c.dist] : [])];
     const ops = [...(c.preBN ? ['native_batch_norm'] : []), 'mean', ...heads.flatMap((h) => [...(h.bn ? ['native_batch_norm'] : []), 'addmm']), ...(c.dist ? ['add', 'div'] : [])];
     if (head.weight.length !== head.classes * C) throw new Error(`head: weight has ${head.weight.length} values, expected ${head.classes}×${C}`);
-    return this.g.within({ module: '', ops }, () => poolLinear(this.g, 'head', x, head.weight, head.bias, head.classes));
+    // A LayerNorm before the pool (Swin) normalises each token: it does not commute with the mean, so it runs first.
+    const t = c.preLN ? emitPre(this.g, x, { kind: 'ln', ln: c.preLN }) : x;
+    if (C > POOL_LINEAR_MAX_C) {
+      // Wider than the one-kernel head takes (Swin-T's 768): the mean, then the (folded) head as a matmul.
+      const g = this.g, m = g.within({ module: c.poolModule ?? '', ops: ['mean'] }, () => meanHW(g, 'mean', t));
+      const w = { weight: g.weight('head.weight', head.weight), offset: 0, shape: [C, head.classes], strides: [1, C] };
+      return g.within({ module: c.head.linear.module, ops: ['addmm'] }, () => matmul(g, 'head', m, w, { bias: { data: head.bias, along: 'n' } })).tensor;
+    }
+    return this.g.within({ module: c.poolModule ?? '', ops }, () => poolLinear(this.g, 'head', t, head.weight, head.bias, head.classes));
   }
 }
 

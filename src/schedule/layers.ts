@@ -47,7 +47,7 @@ export interface ConvLayer {
    * How eager runs the product: a convolution; a Linear on contiguous tokens (addmm); a Linear on a
    * non-contiguous token view (bmm, then its bias added by its own kernel). Default convolution.
    */
-  eager?: 'convolution' | 'addmm' | 'bmm';
+  eager?: 'convolution' | 'addmm' | 'bmm' | 'mm';
 }
 
 /** Residual(FFN): x + fc2(act(fc1(pre(x)))), fc1/fc2 1×1 convs (or linears on tokens) with optional BatchNorms. */
@@ -87,8 +87,11 @@ export interface WindowAttentionLayer {
 /** A conv and the BatchNorm after it, if any (Conv2d_BN). */
 export type ConvBN = Pick<ConvLayer, 'module' | 'conv' | 'bn'>;
 
-/** EdgeViT's patch embedding: conv (kernel = stride) then LayerNorm over channels. */
-export interface PatchEmbedLayer { module: string; conv: ConvWeights; ln: LayerNorm }
+/**
+ * A patch embedding: conv (kernel = stride) then LayerNorm over channels. EdgeViT's upstream reshapes
+ * the tokens back to a map (a clone, `relayout`, the default); Swin's keeps them as tokens.
+ */
+export interface PatchEmbedLayer { module: string; conv: ConvWeights; ln: LayerNorm; relayout?: boolean }
 
 /** EdgeViT's x + proj(GlobalSparseAttn(LN(x))) (the SelfAttn's attention half). */
 export interface SparseAttentionLayer {
@@ -104,9 +107,16 @@ export interface SparseAttentionLayer {
   proj: Linear;
 }
 
-/** Global mean pool and a linear head, with an optional BatchNorm before the pool (EdgeViT) or after it (EfficientViT's BN_Linear), and an optional distillation head averaged in. */
+/**
+ * Global mean pool and a linear head, with an optional BatchNorm before the pool (EdgeViT) or after it
+ * (EfficientViT's BN_Linear) or a LayerNorm over each token before it (Swin), and an optional
+ * distillation head averaged in.
+ */
 export interface ClassifierLayer {
   preBN?: BatchNorm;
+  preLN?: LayerNorm;
+  /** the module that runs the mean ('' by default; Swin's `avgpool`) */
+  poolModule?: string;
   head: { bn?: BatchNorm; linear: Linear };
   dist?: { bn?: BatchNorm; linear: Linear };
 }
@@ -123,6 +133,21 @@ export interface ClassTokenLayer {
   cls: Float32Array;
   /** [(1 + N) · C], token-major as stored ([1, 1 + N, C], the class token's first) */
   pos: Float32Array;
+}
+
+/** Swin's block's attention half: x + proj(attention over the windows of LN(x) rolled by −shift), rolled back. */
+export interface ShiftedWindowAttentionLayer {
+  /** the block (its residual add, the roll and window copies); the attention is `${module}.attn` */
+  module: string;
+  norm1: LayerNorm;
+  heads: number;
+  window: number;
+  /** the cyclic shift (0: plain windows) */
+  shift: number;
+  qkv: Linear;
+  proj: Linear;
+  /** the relative position bias table [(2·window − 1)², heads], as stored */
+  table: Float32Array;
 }
 
 /** ViT's head: LayerNorm over every token, the class token (x[:, 0]), a linear. */
@@ -147,6 +172,24 @@ export abstract class Schedule {
   abstract patchEmbed(x: Tensor, p: PatchEmbedLayer): Tensor;
   abstract sparseAttention(x: Tensor, a: SparseAttentionLayer): Tensor;
   abstract classifier(x: Tensor, c: ClassifierLayer): Tensor;
+  abstract shiftedWindowAttention(x: Tensor, a: ShiftedWindowAttentionLayer): Tensor;
+
+  /**
+   * Swin's PatchMerging cat, as eager runs it in both schedules: the 2×2 sub-grids x0 = [0::2, 0::2],
+   * x1 = [1::2, 0::2], x2 = [0::2, 1::2], x3 = [1::2, 1::2] of a [B, C, H, W] map as the 4C channels
+   * of a [B, 4C, H/2, W/2] map (one strided copy).
+   */
+  patchMerge(x: Tensor, module: string): Tensor {
+    const g = this.g, [B, C, H, W] = x.shape;
+    if (H % 2 || W % 2) throw new Error(`${module}: a ${H}×${W} map does not merge 2×2`);
+    const y = g.tensor(`${module}.cat`, [B, 4 * C, H / 2, W / 2]);
+    const xv = viewOf(x), yv = viewOf(y);
+    // dims (b, w-offset, h-offset, c, i, j): channel block k = 2·w-offset + h-offset.
+    const src = { ...xv, shape: [B, 2, 2, C, H / 2, W / 2], strides: [xv.strides[0], 1, W, xv.strides[1], 2 * W, 2] };
+    const dst = { ...yv, shape: [B, 2, 2, C, H / 2, W / 2], strides: [yv.strides[0], 2 * C * yv.strides[1], C * yv.strides[1], yv.strides[1], W / 2, 1] };
+    g.within({ module, ops: ['cat'] }, () => copy(g, `${module}.cat`, src, { out: dst }));
+    return y;
+  }
 
   /** As eager runs it in both schedules: the cat (here the patches, zero-padded by the class token's slot) and the add. */
   classToken(x: Tensor, l: ClassTokenLayer): Tensor {
