@@ -14,7 +14,8 @@ VisionTransformer (keys mapped there).
 """
 import torch
 import torch.nn as nn
-import torch.nn.functional as F
+
+from edgevit import Mlp  # the same fc1 → GELU → fc2 (timm's Mlp, and the keys mlp.fc1 / mlp.fc2)
 
 __all__ = ["VisionTransformer", "CONFIGS", "build"]
 
@@ -47,17 +48,6 @@ class Attention(nn.Module):
         attn = attn.softmax(dim=-1)
         x = (attn @ v).transpose(1, 2).reshape(B, N, C)
         return self.proj(x)
-
-
-class Mlp(nn.Module):
-    def __init__(self, dim, hidden):
-        super().__init__()
-        self.fc1 = nn.Linear(dim, hidden)
-        self.act = nn.GELU()
-        self.fc2 = nn.Linear(hidden, dim)
-
-    def forward(self, x):
-        return self.fc2(self.act(self.fc1(x)))
 
 
 class Block(nn.Module):

@@ -19,7 +19,8 @@ test/swin-torchvision.test.ts checks this definition once against torchvision's 
 """
 import torch
 import torch.nn as nn
-import torch.nn.functional as F
+
+from edgevit import Mlp  # the same fc1 → GELU → fc2 (timm's Mlp, and the keys mlp.fc1 / mlp.fc2)
 
 __all__ = ["SwinTransformer", "CONFIGS", "build"]
 
@@ -73,17 +74,6 @@ class WindowAttention(nn.Module):
         attn = attn.softmax(dim=-1)
         x = (attn @ v).transpose(1, 2).reshape(B_, N, C)
         return self.proj(x)
-
-
-class Mlp(nn.Module):
-    def __init__(self, dim, hidden):
-        super().__init__()
-        self.fc1 = nn.Linear(dim, hidden)
-        self.act = nn.GELU()
-        self.fc2 = nn.Linear(hidden, dim)
-
-    def forward(self, x):
-        return self.fc2(self.act(self.fc1(x)))
 
 
 class SwinTransformerBlock(nn.Module):
