@@ -24,7 +24,7 @@ export function shiftedWindowAttention(g: GraphBuilder, name: string, qkv: Tenso
   if (N > MAX_WINDOW_TOKENS) throw new Error(`${name}: ${ws}×${ws} windows have ${N} tokens; the kernel takes at most ${MAX_WINDOW_TOKENS}`);
   if (!(shift >= 0 && shift < ws)) throw new Error(`${name}: shift ${shift} must be in [0, ${ws})`);
   if (s.bias.length !== heads * N * N) throw new Error(`${name}: bias has ${s.bias.length} values, expected ${heads}×${N}×${N}`);
-  const d = C / heads, nWw = W / ws, nW = (H / ws) * nWw, QT = Math.ceil(N / 4), count = B * nW * heads * QT;
+  const d = C / heads, nWw = W / ws, nW = (H / ws) * nWw, QT = Math.ceil(N / 8), count = B * nW * heads * QT;
   if (d > MAX_WINDOW_TOKENS) throw new Error(`${name}: ${d} channels per head; the kernel takes at most ${MAX_WINDOW_TOKENS}`);
   const y = g.tensor(name, [B, C, H, W]);
   g.node({
