@@ -36,9 +36,10 @@ def window_partition(x, ws):
 
 
 def window_reverse(windows, ws, H, W):
-    B = int(windows.shape[0] / (H * W / ws / ws))
-    x = windows.view(B, H // ws, W // ws, ws, ws, -1)
-    return x.permute(0, 1, 3, 2, 4, 5).contiguous().view(B, H, W, -1)
+    # upstream computes B = int(windows.shape[0] / (H * W / ws / ws)); -1 is the same view and keeps
+    # the batch dimension dynamic when the model is exported to ONNX for the benchmarks' peers.
+    x = windows.view(-1, H // ws, W // ws, ws, ws, windows.shape[-1])
+    return x.permute(0, 1, 3, 2, 4, 5).contiguous().view(-1, H, W, windows.shape[-1])
 
 
 def relative_position_index(ws):
