@@ -2,7 +2,7 @@
 // (samples, files, drops, pastes, webcam), measure its speed and profile it. Uses only the public
 // browser API (src/browser.ts), bundled to dist/demo.js by scripts/build.ts.
 import {
-  load, profile, profileSvg, chromeTrace, MODELS, SHIPPED_WEIGHTS,
+  load, profile, profileSvg, chromeTrace, topClasses, MODELS, SHIPPED_WEIGHTS,
   type Classifier, type Classification, type ImageInput, type LoadProgress, type ProfileReport, type WeightsInput,
 } from '../src/browser.ts';
 
@@ -177,19 +177,11 @@ async function classify(images: { input: ImageInput; name: string }[]): Promise<
   out.textContent = '';
   images.forEach((img, b) => {
     const row = logits.subarray(b * c.classes, (b + 1) * c.classes);
-    const view = resultView(img.name, inputs[b], topOf(row, c), c);
+    const view = resultView(img.name, inputs[b], topClasses(row, Math.min(5, c.classes), c.labels), c);
     view.dataset.logits = JSON.stringify(Array.from(row)); // the raw numbers, for whoever inspects the page
     out.append(view);
   });
   document.body.dataset.classified = String(Number(document.body.dataset.classified ?? 0) + 1);
-}
-
-/** Softmax and top 5, as Classifier.classify computes them. */
-function topOf(logits: Float32Array, c: Classifier): Classification[] {
-  const max = Math.max(...logits);
-  const e = Array.from(logits, (v) => Math.exp(v - max)), sum = e.reduce((a, b) => a + b, 0);
-  return e.map((v, index) => ({ index, label: c.labels[index], probability: v / sum }))
-    .sort((a, b) => b.probability - a.probability || a.index - b.index).slice(0, Math.min(5, c.classes));
 }
 
 const imageFiles = (files: Iterable<File>) => [...files].filter((f) => f.type.startsWith('image/')).map((f) => ({ input: f as ImageInput, name: f.name }));

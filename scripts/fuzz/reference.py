@@ -80,6 +80,15 @@ def check_restricted():
     sys.exit('reference.py: torch.load did not use the restricted unpickler')
 
 
+def nonempty_unprefixed(sd):
+    """webvit's stripDataParallelPrefix, after refusing an empty state dict."""
+    if not sd:
+        raise ValueError('no tensors')
+    if all(k.startswith('module.') for k in sd):
+        sd = {k[len('module.'):]: v for k, v in sd.items()}
+    return sd
+
+
 def state_dict_of(obj):
     """webvit's stateDictFromPickled + stripDataParallelPrefix."""
     if not isinstance(obj, dict):
@@ -91,11 +100,7 @@ def state_dict_of(obj):
         if not isinstance(k, str) or not isinstance(v, torch.Tensor):
             raise ValueError('not a state dict')
         sd[k] = v
-    if not sd:
-        raise ValueError('no tensors')
-    if all(k.startswith('module.') for k in sd):
-        sd = {k[len('module.'):]: v for k, v in sd.items()}
-    return sd
+    return nonempty_unprefixed(sd)
 
 
 def as_numpy(t):
@@ -195,11 +200,7 @@ def run(kind, b):
     if kind == 'p':
         return state_dict_of(torch.load(io.BytesIO(b), map_location='cpu', pickle_module=restricted_pickle))
     sd = st_load(b) if st_load else safetensors_rules(b)
-    if not sd:
-        raise ValueError('no tensors')
-    if all(k.startswith('module.') for k in sd):
-        sd = {k[len('module.'):]: v for k, v in sd.items()}
-    return sd
+    return nonempty_unprefixed(sd)
 
 
 class Timeout(Exception):
