@@ -29,10 +29,11 @@ struct Params {
   write_win: u32, // attend: 1 = also write the head's window output to win, for the next head (a param, not an override: one pipeline for every head)
 }
 
+#include "weights.wgsl"
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> x: array<f32>;               // (B, C, PS)
 @group(0) @binding(2) var<storage, read> prev: array<f32>;            // (B·winY·winX, d, N) when HAS_PREV
-@group(0) @binding(3) var<storage, read> wqkv: array<vec4<f32>>;      // (d, QS): transposed, zero padded
+@group(0) @binding(3) var<storage, read> wqkv: array<wvec4>;           // (d, QS): transposed, zero padded
 @group(0) @binding(4) var<storage, read> bqkv: array<vec4<f32>>;      // (QS)
 @group(0) @binding(5) var<storage, read> wdw: array<vec4<f32>>;       // (ks·ks, 16): transposed, pre-scaled by key_dim^-0.5
 @group(0) @binding(6) var<storage, read> bdw: array<vec4<f32>>;       // (16): pre-scaled likewise
@@ -112,7 +113,7 @@ fn qkv_main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgrou
     let f0 = feat(xp, pp, t0); let f1 = feat(xp, pp, t1); let f2 = feat(xp, pp, t2); let f3 = feat(xp, pp, t3);
     let f4 = feat(xp, pp, t4); let f5 = feat(xp, pp, t5); let f6 = feat(xp, pp, t6); let f7 = feat(xp, pp, t7);
     let wi = c * S + j4;
-    let w0 = wqkv[wi]; let w1 = wqkv[wi + 1u]; let w2 = wqkv[wi + 2u]; let w3 = wqkv[wi + 3u];
+    let w0 = wload(wqkv[wi]); let w1 = wload(wqkv[wi + 1u]); let w2 = wload(wqkv[wi + 2u]); let w3 = wload(wqkv[wi + 3u]);
     a0_0 = fma(w0, vec4(f0), a0_0); a0_1 = fma(w1, vec4(f0), a0_1); a0_2 = fma(w2, vec4(f0), a0_2); a0_3 = fma(w3, vec4(f0), a0_3);
     a1_0 = fma(w0, vec4(f1), a1_0); a1_1 = fma(w1, vec4(f1), a1_1); a1_2 = fma(w2, vec4(f1), a1_2); a1_3 = fma(w3, vec4(f1), a1_3);
     a2_0 = fma(w0, vec4(f2), a2_0); a2_1 = fma(w1, vec4(f2), a2_1); a2_2 = fma(w2, vec4(f2), a2_2); a2_3 = fma(w3, vec4(f2), a2_3);

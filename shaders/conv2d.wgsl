@@ -22,9 +22,10 @@ struct Params {
   relu: u32,   // 1: ReLU on the output (a param, not an override: one pipeline serves the whole stem)
 }
 
+#include "weights.wgsl"
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> x: array<f32>;          // (B, Cin, PSin)
-@group(0) @binding(2) var<storage, read> w: array<vec4<f32>>;    // main: (Cin·KH·KW, ceil16(Cout)); s2k3: (tilesC, Cin, 3, 3, 16), with ROWS2 a tile's 8 channels twice
+@group(0) @binding(2) var<storage, read> w: array<wvec4>;        // main: (Cin·KH·KW, ceil16(Cout)); s2k3: (tilesC, Cin, 3, 3, 16), with ROWS2 a tile's 8 channels twice
 @group(0) @binding(3) var<storage, read> bias: array<vec4<f32>>; // (tilesC · 16): as w's channels
 @group(0) @binding(4) var<storage, read_write> y: array<f32>;    // (B, Cout, PSout)
 
@@ -115,9 +116,9 @@ fn s2k3(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
         let s24 = edge(rb2, ix0 + 24, rok2); let s25 = edge(rb2, ix0 + 25, rok2); let s26 = edge(rb2, ix0 + 26, rok2); let s27 = edge(rb2, ix0 + 27, rok2);
         let s28 = edge(rb2, ix0 + 28, rok2); let s29 = edge(rb2, ix0 + 29, rok2); let s30 = edge(rb2, ix0 + 30, rok2); let s31 = edge(rb2, ix0 + 31, rok2);
         let s32 = edge(rb2, ix0 + 32, rok2);
-        let w00 = w[wi + 0u]; let w01 = w[wi + 1u]; let w02 = w[wi + 2u]; let w03 = w[wi + 3u];
-        let w10 = w[wi + 4u]; let w11 = w[wi + 5u]; let w12 = w[wi + 6u]; let w13 = w[wi + 7u];
-        let w20 = w[wi + 8u]; let w21 = w[wi + 9u]; let w22 = w[wi + 10u]; let w23 = w[wi + 11u];
+        let w00 = wload(w[wi + 0u]); let w01 = wload(w[wi + 1u]); let w02 = wload(w[wi + 2u]); let w03 = wload(w[wi + 3u]);
+        let w10 = wload(w[wi + 4u]); let w11 = wload(w[wi + 5u]); let w12 = wload(w[wi + 6u]); let w13 = wload(w[wi + 7u]);
+        let w20 = wload(w[wi + 8u]); let w21 = wload(w[wi + 9u]); let w22 = wload(w[wi + 10u]); let w23 = wload(w[wi + 11u]);
         a0_0 = fma(w00, vec4(v0), a0_0); a0_1 = fma(w01, vec4(v0), a0_1); a0_2 = fma(w02, vec4(s0), a0_2); a0_3 = fma(w03, vec4(s0), a0_3);
         a1_0 = fma(w00, vec4(v2), a1_0); a1_1 = fma(w01, vec4(v2), a1_1); a1_2 = fma(w02, vec4(s2), a1_2); a1_3 = fma(w03, vec4(s2), a1_3);
         a2_0 = fma(w00, vec4(v4), a2_0); a2_1 = fma(w01, vec4(v4), a2_1); a2_2 = fma(w02, vec4(s4), a2_2); a2_3 = fma(w03, vec4(s4), a2_3);
@@ -188,9 +189,9 @@ fn s2k3(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
         let v24 = edge(rb, ix0 + 24, rok); let v25 = edge(rb, ix0 + 25, rok); let v26 = edge(rb, ix0 + 26, rok); let v27 = edge(rb, ix0 + 27, rok);
         let v28 = edge(rb, ix0 + 28, rok); let v29 = edge(rb, ix0 + 29, rok); let v30 = edge(rb, ix0 + 30, rok); let v31 = edge(rb, ix0 + 31, rok);
         let v32 = edge(rb, ix0 + 32, rok);
-        let w00 = w[wi + 0u]; let w01 = w[wi + 1u]; let w02 = w[wi + 2u]; let w03 = w[wi + 3u];
-        let w10 = w[wi + 4u]; let w11 = w[wi + 5u]; let w12 = w[wi + 6u]; let w13 = w[wi + 7u];
-        let w20 = w[wi + 8u]; let w21 = w[wi + 9u]; let w22 = w[wi + 10u]; let w23 = w[wi + 11u];
+        let w00 = wload(w[wi + 0u]); let w01 = wload(w[wi + 1u]); let w02 = wload(w[wi + 2u]); let w03 = wload(w[wi + 3u]);
+        let w10 = wload(w[wi + 4u]); let w11 = wload(w[wi + 5u]); let w12 = wload(w[wi + 6u]); let w13 = wload(w[wi + 7u]);
+        let w20 = wload(w[wi + 8u]); let w21 = wload(w[wi + 9u]); let w22 = wload(w[wi + 10u]); let w23 = wload(w[wi + 11u]);
         a0_0 = fma(w00, vec4(v0), a0_0); a0_1 = fma(w01, vec4(v0), a0_1); a0_2 = fma(w02, vec4(v0), a0_2); a0_3 = fma(w03, vec4(v0), a0_3);
         a1_0 = fma(w00, vec4(v2), a1_0); a1_1 = fma(w01, vec4(v2), a1_1); a1_2 = fma(w02, vec4(v2), a1_2); a1_3 = fma(w03, vec4(v2), a1_3);
         a2_0 = fma(w00, vec4(v4), a2_0); a2_1 = fma(w01, vec4(v4), a2_1); a2_2 = fma(w02, vec4(v4), a2_2); a2_3 = fma(w03, vec4(v4), a2_3);
@@ -254,9 +255,9 @@ fn s2k3(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
         let v24 = edge(rb, ix0 + 24, rok); let v25 = edge(rb, ix0 + 25, rok); let v26 = edge(rb, ix0 + 26, rok); let v27 = edge(rb, ix0 + 27, rok);
         let v28 = edge(rb, ix0 + 28, rok); let v29 = edge(rb, ix0 + 29, rok); let v30 = edge(rb, ix0 + 30, rok); let v31 = edge(rb, ix0 + 31, rok);
         let v32 = edge(rb, ix0 + 32, rok);
-        let w00 = w[wi + 0u]; let w01 = w[wi + 1u]; let w02 = w[wi + 2u]; let w03 = w[wi + 3u];
-        let w10 = w[wi + 4u]; let w11 = w[wi + 5u]; let w12 = w[wi + 6u]; let w13 = w[wi + 7u];
-        let w20 = w[wi + 8u]; let w21 = w[wi + 9u]; let w22 = w[wi + 10u]; let w23 = w[wi + 11u];
+        let w00 = wload(w[wi + 0u]); let w01 = wload(w[wi + 1u]); let w02 = wload(w[wi + 2u]); let w03 = wload(w[wi + 3u]);
+        let w10 = wload(w[wi + 4u]); let w11 = wload(w[wi + 5u]); let w12 = wload(w[wi + 6u]); let w13 = wload(w[wi + 7u]);
+        let w20 = wload(w[wi + 8u]); let w21 = wload(w[wi + 9u]); let w22 = wload(w[wi + 10u]); let w23 = wload(w[wi + 11u]);
         a0_0 = fma(w00, vec4(v0), a0_0); a0_1 = fma(w01, vec4(v0), a0_1); a0_2 = fma(w02, vec4(v0), a0_2); a0_3 = fma(w03, vec4(v0), a0_3);
         a1_0 = fma(w00, vec4(v2), a1_0); a1_1 = fma(w01, vec4(v2), a1_1); a1_2 = fma(w02, vec4(v2), a1_2); a1_3 = fma(w03, vec4(v2), a1_3);
         a2_0 = fma(w00, vec4(v4), a2_0); a2_1 = fma(w01, vec4(v4), a2_1); a2_2 = fma(w02, vec4(v4), a2_2); a2_3 = fma(w03, vec4(v4), a2_3);
@@ -320,9 +321,9 @@ fn s2k3(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
         let v24 = edge(rb, ix0 + 24, rok); let v25 = edge(rb, ix0 + 25, rok); let v26 = edge(rb, ix0 + 26, rok); let v27 = edge(rb, ix0 + 27, rok);
         let v28 = edge(rb, ix0 + 28, rok); let v29 = edge(rb, ix0 + 29, rok); let v30 = edge(rb, ix0 + 30, rok); let v31 = edge(rb, ix0 + 31, rok);
         let v32 = edge(rb, ix0 + 32, rok);
-        let w00 = w[wi + 0u]; let w01 = w[wi + 1u]; let w02 = w[wi + 2u]; let w03 = w[wi + 3u];
-        let w10 = w[wi + 4u]; let w11 = w[wi + 5u]; let w12 = w[wi + 6u]; let w13 = w[wi + 7u];
-        let w20 = w[wi + 8u]; let w21 = w[wi + 9u]; let w22 = w[wi + 10u]; let w23 = w[wi + 11u];
+        let w00 = wload(w[wi + 0u]); let w01 = wload(w[wi + 1u]); let w02 = wload(w[wi + 2u]); let w03 = wload(w[wi + 3u]);
+        let w10 = wload(w[wi + 4u]); let w11 = wload(w[wi + 5u]); let w12 = wload(w[wi + 6u]); let w13 = wload(w[wi + 7u]);
+        let w20 = wload(w[wi + 8u]); let w21 = wload(w[wi + 9u]); let w22 = wload(w[wi + 10u]); let w23 = wload(w[wi + 11u]);
         a0_0 = fma(w00, vec4(v0), a0_0); a0_1 = fma(w01, vec4(v0), a0_1); a0_2 = fma(w02, vec4(v0), a0_2); a0_3 = fma(w03, vec4(v0), a0_3);
         a1_0 = fma(w00, vec4(v2), a1_0); a1_1 = fma(w01, vec4(v2), a1_1); a1_2 = fma(w02, vec4(v2), a1_2); a1_3 = fma(w03, vec4(v2), a1_3);
         a2_0 = fma(w00, vec4(v4), a2_0); a2_1 = fma(w01, vec4(v4), a2_1); a2_2 = fma(w02, vec4(v4), a2_2); a2_3 = fma(w03, vec4(v4), a2_3);
@@ -425,7 +426,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
       let iy = i32(oy) * s - i32(p.pad) + i32(ky);
       for (var kx = 0u; kx < p.KW; kx++) {
         let wi = ((ci * p.KH + ky) * p.KW + kx) * cq + tc * 4u;
-        let w0 = w[wi]; let w1 = w[wi + 1u]; let w2 = w[wi + 2u]; let w3 = w[wi + 3u];
+        let w0 = wload(w[wi]); let w1 = wload(w[wi + 1u]); let w2 = wload(w[wi + 2u]); let w3 = wload(w[wi + 3u]);
         let ix = ix0 + i32(kx);
         let v0 = pixel(base, iy, ix);         let v1 = pixel(base, iy, ix + s);
         let v2 = pixel(base, iy, ix + 2 * s); let v3 = pixel(base, iy, ix + 3 * s);

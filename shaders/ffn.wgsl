@@ -21,11 +21,12 @@ struct Params {
   count: u32,  // B · tilesP: workgroups with work
 }
 
+#include "weights.wgsl"
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> x: array<vec4<f32>>;       // (B, C, PS)
-@group(0) @binding(2) var<storage, read> w1: array<vec4<f32>>;      // (HD/16, CS/4, 16): w1[16t+i, 4j..4j+3] at (t·CS/4 + j)·16 + i
+@group(0) @binding(2) var<storage, read> w1: array<wvec4>;           // (HD/16, CS/4, 16): w1[16t+i, 4j..4j+3] at (t·CS/4 + j)·16 + i
 @group(0) @binding(3) var<storage, read> b1: array<vec4<f32>>;      // (HD)
-@group(0) @binding(4) var<storage, read> w2: array<vec4<f32>>;      // (ceil16(C)/16, HD/4, 16): w2[16t+i, 4j..4j+3] at (t·HD/4 + j)·16 + i
+@group(0) @binding(4) var<storage, read> w2: array<wvec4>;           // (ceil16(C)/16, HD/4, 16): w2[16t+i, 4j..4j+3] at (t·HD/4 + j)·16 + i
 @group(0) @binding(5) var<storage, read> b2: array<vec4<f32>>;      // (ceil16(C))
 @group(0) @binding(6) var<storage, read_write> y: array<vec4<f32>>; // (B, C, PS)
 
@@ -112,13 +113,13 @@ fn hrow(o: u32) -> array<vec4<f32>, 4> {
 }
 
 fn w1tile(i: u32) -> array<vec4<f32>, 16> {
-  return array<vec4<f32>, 16>(w1[i], w1[i + 1u], w1[i + 2u], w1[i + 3u], w1[i + 4u], w1[i + 5u], w1[i + 6u], w1[i + 7u],
-                              w1[i + 8u], w1[i + 9u], w1[i + 10u], w1[i + 11u], w1[i + 12u], w1[i + 13u], w1[i + 14u], w1[i + 15u]);
+  return array<vec4<f32>, 16>(wload(w1[i]), wload(w1[i + 1u]), wload(w1[i + 2u]), wload(w1[i + 3u]), wload(w1[i + 4u]), wload(w1[i + 5u]), wload(w1[i + 6u]), wload(w1[i + 7u]),
+                              wload(w1[i + 8u]), wload(w1[i + 9u]), wload(w1[i + 10u]), wload(w1[i + 11u]), wload(w1[i + 12u]), wload(w1[i + 13u]), wload(w1[i + 14u]), wload(w1[i + 15u]));
 }
 
 fn w2tile(i: u32) -> array<vec4<f32>, 16> {
-  return array<vec4<f32>, 16>(w2[i], w2[i + 1u], w2[i + 2u], w2[i + 3u], w2[i + 4u], w2[i + 5u], w2[i + 6u], w2[i + 7u],
-                              w2[i + 8u], w2[i + 9u], w2[i + 10u], w2[i + 11u], w2[i + 12u], w2[i + 13u], w2[i + 14u], w2[i + 15u]);
+  return array<vec4<f32>, 16>(wload(w2[i]), wload(w2[i + 1u]), wload(w2[i + 2u]), wload(w2[i + 3u]), wload(w2[i + 4u]), wload(w2[i + 5u]), wload(w2[i + 6u]), wload(w2[i + 7u]),
+                              wload(w2[i + 8u]), wload(w2[i + 9u]), wload(w2[i + 10u]), wload(w2[i + 11u]), wload(w2[i + 12u]), wload(w2[i + 13u]), wload(w2[i + 14u]), wload(w2[i + 15u]));
 }
 
 // The hidden row at offset o of the scratch from one accumulator row (quads v0..v3), with bias and ReLU.

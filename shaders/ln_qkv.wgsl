@@ -25,9 +25,10 @@ struct Params {
   eps: f32,
 }
 
+#include "weights.wgsl"
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> x: array<f32>;             // (B, C, PS)
-@group(0) @binding(2) var<storage, read> w: array<vec4<f32>>;       // (tilesM, CS/4, 16): w[16t+i, 4j..4j+3] at (t·CS/4 + j)·16 + i, zero padded
+@group(0) @binding(2) var<storage, read> w: array<wvec4>;           // (tilesM, CS/4, 16): w[16t+i, 4j..4j+3] at (t·CS/4 + j)·16 + i, zero padded
 @group(0) @binding(3) var<storage, read> bias: array<vec4<f32>>;    // (tilesM·16)
 @group(0) @binding(4) var<storage, read_write> y: array<vec4<f32>>; // (B, M, PSo)
 

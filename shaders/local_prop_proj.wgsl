@@ -32,11 +32,12 @@ struct Params {
   eps: f32,
 }
 
+#include "weights.wgsl"
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> o: array<f32>;            // (B, C, PSo)
 @group(0) @binding(2) var<storage, read> lw: array<f32>;           // (C, SR, SR) LocalProp weight, read when SR > 1
 @group(0) @binding(3) var<storage, read> lb: array<f32>;           // (C) LocalProp bias, read when SR > 1
-@group(0) @binding(4) var<storage, read> w: array<vec4<f32>>;     // (NCB, CS/4, 16): w[16t+i, 4j..4j+3] at (t·CS/4 + j)·16 + i
+@group(0) @binding(4) var<storage, read> w: array<wvec4>;         // (NCB, CS/4, 16): w[16t+i, 4j..4j+3] at (t·CS/4 + j)·16 + i
 @group(0) @binding(5) var<storage, read> bp: array<vec4<f32>>;     // (NCB·16)
 @group(0) @binding(6) var<storage, read> res: array<f32>;          // (B, C, PS)
 @group(0) @binding(7) var<storage, read_write> y: array<f32>;      // (B, C, PS)

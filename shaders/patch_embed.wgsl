@@ -26,9 +26,10 @@ struct Params {
   eps: f32,
 }
 
+#include "weights.wgsl"
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> x: array<f32>;             // (B, Cin, PSin)
-@group(0) @binding(2) var<storage, read> w: array<vec4<f32>>;       // (NCB, ceil4(taps)/4, 16): w[16t+i, 4j..4j+3] at (t·ceil4(taps)/4 + j)·16 + i
+@group(0) @binding(2) var<storage, read> w: array<wvec4>;           // (NCB, ceil4(taps)/4, 16): w[16t+i, 4j..4j+3] at (t·ceil4(taps)/4 + j)·16 + i
 @group(0) @binding(3) var<storage, read> bias: array<vec4<f32>>;    // (NCB·16)
 @group(0) @binding(4) var<storage, read> gamma: array<vec4<f32>>;   // (NCB·16)
 @group(0) @binding(5) var<storage, read> beta: array<vec4<f32>>;    // (NCB·16)

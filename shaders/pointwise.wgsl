@@ -20,9 +20,10 @@ struct Params {
   count: u32,  // B · tilesM · tilesP
 }
 
+#include "weights.wgsl"
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> x: array<vec4<f32>>;      // (B, K, PS)
-@group(0) @binding(2) var<storage, read> w: array<vec4<f32>>;      // (tilesM, KS/4, 16): w[16t+i, 4j..4j+3] at (t·KS/4 + j)·16 + i, zero padded
+@group(0) @binding(2) var<storage, read> w: array<wvec4>;          // (tilesM, KS/4, 16): w[16t+i, 4j..4j+3] at (t·KS/4 + j)·16 + i, zero padded
 @group(0) @binding(3) var<storage, read> bias: array<vec4<f32>>;   // (ceil16(M))
 @group(0) @binding(4) var<storage, read> res: array<vec4<f32>>;    // (B, M, PS), read when HAS_RES
 @group(0) @binding(5) var<storage, read> scale: array<vec4<f32>>;  // (B, KS), read when HAS_SCALE

@@ -2,9 +2,10 @@
 // channel means of its image in workgroup memory, then each invocation computes 4 outputs.
 struct Params { C: u32, HW: u32, PS: u32, O: u32, CS4: u32, OS: u32, groupsO: u32 }
 
+#include "weights.wgsl"
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> x: array<f32>;           // (B, C, PS)
-@group(0) @binding(2) var<storage, read> w: array<vec4<f32>>;     // (ceil4(O), CS4·4): rows zero padded
+@group(0) @binding(2) var<storage, read> w: array<wvec4>;         // (ceil4(O), CS4·4): rows zero padded
 @group(0) @binding(3) var<storage, read> bias: array<f32>;        // (O)
 @group(0) @binding(4) var<storage, read_write> y: array<f32>;     // (B, OS)
 
@@ -35,8 +36,8 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
   var acc = vec4<f32>(0.0);
   for (var c4 = 0u; c4 < p.CS4; c4++) {
     let m = mean[c4];
-    acc += vec4<f32>(dot(w[o0 * p.CS4 + c4], m), dot(w[(o0 + 1u) * p.CS4 + c4], m),
-                     dot(w[(o0 + 2u) * p.CS4 + c4], m), dot(w[(o0 + 3u) * p.CS4 + c4], m));
+    acc += vec4<f32>(dot(wload(w[o0 * p.CS4 + c4]), m), dot(wload(w[(o0 + 1u) * p.CS4 + c4]), m),
+                     dot(wload(w[(o0 + 2u) * p.CS4 + c4]), m), dot(wload(w[(o0 + 3u) * p.CS4 + c4]), m));
   }
   for (var j = 0u; j < 4u; j++) {
     if (o0 + j < p.O) { y[b * p.OS + o0 + j] = acc[j] + bias[o0 + j]; }

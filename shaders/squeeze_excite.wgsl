@@ -11,11 +11,12 @@ struct Params {
   count: u32, // invocations: B · C4 / 4 (mean, fc2), B · R4 / 4 (fc1)
 }
 
+#include "weights.wgsl"
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> x: array<vec4<f32>>;          // (B, C, PS)
-@group(0) @binding(2) var<storage, read> w1: array<vec4<f32>>;         // (C, R4): fc1 transposed, zero padded
+@group(0) @binding(2) var<storage, read> w1: array<wvec4>;              // (C, R4): fc1 transposed, zero padded
 @group(0) @binding(3) var<storage, read> b1: array<vec4<f32>>;         // (R4)
-@group(0) @binding(4) var<storage, read> w2: array<vec4<f32>>;         // (R, C4): fc2 transposed, zero padded
+@group(0) @binding(4) var<storage, read> w2: array<wvec4>;              // (R, C4): fc2 transposed, zero padded
 @group(0) @binding(5) var<storage, read> b2: array<vec4<f32>>;         // (C4)
 @group(0) @binding(6) var<storage, read_write> s: array<vec4<f32>>;    // (B, CS): CS = C4
 @group(0) @binding(7) var<storage, read_write> tmp: array<f32>;        // (B, C4 + R4) scratch: means, then hidden
@@ -56,7 +57,7 @@ fn fc1(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) n
   let r4 = id % (p.R4 / 4u);
   let means = b * (p.C4 + p.R4);
   var acc = b1[r4];
-  for (var c = 0u; c < p.C; c++) { acc = fma(w1[c * (p.R4 / 4u) + r4], vec4(tmp[means + c]), acc); }
+  for (var c = 0u; c < p.C; c++) { acc = fma(wload(w1[c * (p.R4 / 4u) + r4]), vec4(tmp[means + c]), acc); }
   let h = max(acc, vec4(0.0));
   let o = means + p.C4 + r4 * 4u;
   tmp[o] = h.x; tmp[o + 1u] = h.y; tmp[o + 2u] = h.z; tmp[o + 3u] = h.w;
@@ -70,6 +71,6 @@ fn fc2(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) n
   let c4 = id % (p.C4 / 4u);
   let hidden = b * (p.C4 + p.R4) + p.C4;
   var acc = b2[c4];
-  for (var r = 0u; r < p.R; r++) { acc = fma(w2[r * (p.C4 / 4u) + c4], vec4(tmp[hidden + r]), acc); }
+  for (var r = 0u; r < p.R; r++) { acc = fma(wload(w2[r * (p.C4 / 4u) + c4]), vec4(tmp[hidden + r]), acc); }
   s[b * (p.CS / 4u) + c4] = 1.0 / (1.0 + exp(-acc));
 }

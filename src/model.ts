@@ -11,6 +11,7 @@ import { fromPadded, toPadded } from './graph/layout.ts';
 import { loadStateDict } from './weights/load.ts';
 import type { StateDict } from './weights/tensor.ts';
 import { modelInfo, type ModelInfo } from './models/registry.ts';
+import type { WeightFormat } from './gpu/pipelines.ts';
 import { scheduleNamed, type ScheduleName } from './schedule/index.ts';
 
 export interface InferenceResult { logits: Float32Array; batch: number; classes: number }
@@ -29,20 +30,35 @@ export interface ModelMemory {
 /** Building a plan: 'fold' is the graph (BatchNorm folding, weight layout), then upload and compile. */
 export type PlanProgress = (phase: 'fold' | 'upload' | 'compile', loaded: number, total: number) => void;
 
+export interface ModelOptions {
+  /**
+   * How the matrix weights (convolutions, linears) sit on the GPU: 'f32', or 'f16' (IEEE half: half
+   * the memory and weight bandwidth; read as f16 where the adapter has shader-f16, else as packed
+   * pairs; every product and sum stays f32). Default 'f32'.
+   */
+  dtype?: 'f32' | 'f16';
+}
+
 export class Model {
   private plans = new Map<string, Promise<CompiledGraph>>();
   private built = new Map<string, CompiledGraph>();
   private pools = new Map<ScheduleName, WeightPool>();
   private peak = 0;
-  constructor(readonly runtime: Runtime, readonly info: ModelInfo, private sd: StateDict) {}
+  /** how the kernels read the matrix weights on this runtime's adapter */
+  readonly weightFormat: WeightFormat;
+  constructor(readonly runtime: Runtime, readonly info: ModelInfo, private sd: StateDict, readonly options: ModelOptions = {}) {
+    const dtype = options.dtype ?? 'f32';
+    if (dtype !== 'f32' && dtype !== 'f16') throw new Error(`dtype "${String(dtype)}" is not one of 'f32', 'f16'`);
+    this.weightFormat = dtype === 'f32' ? 'f32' : runtime.gpu.hasF16 ? 'f16' : 'f16-packed';
+  }
 
   /** The same checkpoint on another runtime (e.g. a new device after this one was lost): its plans are built again there. */
   on(runtime: Runtime): Model {
-    return new Model(runtime, this.info, this.sd);
+    return new Model(runtime, this.info, this.sd, this.options);
   }
 
-  static fromBytes(runtime: Runtime, name: string, bytes: Uint8Array | ArrayBuffer): Model {
-    return new Model(runtime, modelInfo(name), loadStateDict(bytes));
+  static fromBytes(runtime: Runtime, name: string, bytes: Uint8Array | ArrayBuffer, options?: ModelOptions): Model {
+    return new Model(runtime, modelInfo(name), loadStateDict(bytes), options);
   }
 
   /** Compiles (or reuses) the plan for this input shape and schedule (fused: inference; unfused: one dispatch per eager op). */
@@ -59,7 +75,7 @@ export class Model {
   }
 
   private async build(batch: number, height: number, width: number, schedule: ScheduleName, key: string, onProgress?: PlanProgress): Promise<CompiledGraph> {
-    const pool = this.pools.get(schedule) ?? new WeightPool();
+    const pool = this.pools.get(schedule) ?? new WeightPool(this.weightFormat);
     this.pools.set(schedule, pool);
     onProgress?.('fold', 0, 1);
     const tuning = this.runtime.tuning;
@@ -71,7 +87,7 @@ export class Model {
     } catch (e) {
       // A shape whose graph needs weights the shared pool lacks gets weights of its own.
       if (!(e instanceof WeightPoolMiss)) throw e;
-      g = this.info.build(this.sd, { batch, height, width }, lowering, undefined, tuning);
+      g = this.info.build(this.sd, { batch, height, width }, lowering, new WeightPool(this.weightFormat, true), tuning);
     }
     onProgress?.('fold', 1, 1);
     checkDeviceLimits(g, this.runtime.gpu.device.limits, batch, height, width);

@@ -11,7 +11,7 @@ import type { Gpu } from '../src/gpu/device.ts';
 
 const fakeGpu = (fallback: boolean, info = { vendor: 'acme', architecture: 'x', device: 'y', description: 'z' }): Gpu => ({
   device: { limits: { maxComputeInvocationsPerWorkgroup: 256 } } as GPUDevice,
-  adapterInfo: info, hasTimestamps: true, isFallback: fallback, lost: null, pollsWhileWaiting: true, sleepBeforeReadback: false,
+  adapterInfo: info, hasTimestamps: true, hasF16: false, isFallback: fallback, lost: null, pollsWhileWaiting: true, sleepBeforeReadback: false,
 });
 
 test('defaults: a CPU adapter gets the values measured on one (workers = its threads), a GPU wide workgroups and the one-kernel FFN', () => {

@@ -8,6 +8,8 @@ export interface Gpu {
   device: GPUDevice;
   adapterInfo: { vendor: string; architecture: string; device: string; description: string };
   hasTimestamps: boolean;
+  /** the device has shader-f16: kernels may read half-precision weights as f16 */
+  hasF16: boolean;
   /** a software (CPU) adapter: the browser's fallback adapter, or a CPU Vulkan driver such as SwiftShader */
   isFallback: boolean;
   /** Set when the device is lost; every later use throws with this reason. */
@@ -29,10 +31,11 @@ export async function openDevice(gpu: GPU, keepAlive?: unknown, pollsWhileWaitin
   const hasTimestamps = adapter.features.has('timestamp-query');
   // Timestamps between dispatches of one pass (Chromium with --enable-webgpu-developer-features): the profiler's best method.
   const inside = adapter.features.has(INSIDE_PASSES);
+  const hasF16 = adapter.features.has('shader-f16');
   const a = adapter.limits;
   // Ask for what the adapter can do: big models need more than the default 128 MiB bindings.
   const device = await adapter.requestDevice({
-    requiredFeatures: [...(hasTimestamps ? ['timestamp-query'] : []), ...(inside ? [INSIDE_PASSES] : [])] as GPUFeatureName[],
+    requiredFeatures: [...(hasTimestamps ? ['timestamp-query'] : []), ...(inside ? [INSIDE_PASSES] : []), ...(hasF16 ? ['shader-f16'] : [])] as GPUFeatureName[],
     requiredLimits: {
       maxStorageBufferBindingSize: a.maxStorageBufferBindingSize,
       maxBufferSize: a.maxBufferSize,
@@ -47,6 +50,7 @@ export async function openDevice(gpu: GPU, keepAlive?: unknown, pollsWhileWaitin
     device,
     adapterInfo: { vendor: info.vendor ?? '', architecture: info.architecture ?? '', device: info.device ?? '', description: info.description ?? '' },
     hasTimestamps,
+    hasF16,
     isFallback: Boolean((info as { isFallbackAdapter?: boolean }).isFallbackAdapter ?? (adapter as { isFallbackAdapter?: boolean }).isFallbackAdapter)
       || /swiftshader|llvmpipe|lavapipe|warp/i.test(`${info.architecture} ${info.device} ${info.description}`),
     lost: null,

@@ -6,11 +6,22 @@ import type { Gpu } from './device.ts';
 
 export type Overrides = Record<string, number | boolean>;
 
-export interface KernelRef { file: string; entry: string; overrides?: Overrides }
+/**
+ * How a kernel reads its matrix weights (its `array<wvec4>` bindings, see shaders/include/weights.wgsl):
+ * float32; IEEE half as vec4<f16> (adapters with shader-f16); or the same half bytes read as
+ * vec2<u32> and unpacked (any adapter).
+ */
+export type WeightFormat = 'f32' | 'f16' | 'f16-packed';
+
+const WEIGHT_INCLUDE: Record<WeightFormat, string> = { f32: 'weights.wgsl', f16: 'weights_f16.wgsl', 'f16-packed': 'weights_f16_packed.wgsl' };
+
+/** `weights`: the form of the kernel's matrix weights (default f32). */
+export interface KernelRef { file: string; entry: string; overrides?: Overrides; weights?: WeightFormat }
 
 export function pipelineKey(k: KernelRef): string {
   const o = Object.entries(k.overrides ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return `${k.file}:${k.entry}` + (o.length ? `{${o.map(([n, v]) => `${n}=${Number(v)}`).join(',')}}` : '');
+  const w = k.weights && k.weights !== 'f32' ? `[${k.weights}]` : '';
+  return `${k.file}:${k.entry}${w}` + (o.length ? `{${o.map(([n, v]) => `${n}=${Number(v)}`).join(',')}}` : '');
 }
 
 export interface CompiledKernel { key: string; info: KernelInfo; pipeline: GPUComputePipeline; layout: GPUBindGroupLayout }
@@ -22,17 +33,29 @@ export class PipelineCache {
 
   constructor(private gpu: Gpu, private load: ShaderLoader) {}
 
-  shader(file: string): Promise<ShaderFile> {
-    let f = this.files.get(file);
+  /**
+   * A shader file with its includes resolved, the matrix-weight helpers in the given format
+   * (half needs `enable f16;`, put on the first line so that line numbers stay the file's).
+   */
+  shader(file: string, weights: WeightFormat = 'f32'): Promise<ShaderFile> {
+    const key = `${file}[${weights}]`;
+    let f = this.files.get(key);
     if (!f) {
-      f = this.load(file).then((code) => resolveIncludes(file, code, this.load)).then((code) => reflectShader(file, code));
-      this.files.set(file, f);
+      const load: ShaderLoader = (name) => this.load(name === `include/${WEIGHT_INCLUDE.f32}` ? `include/${WEIGHT_INCLUDE[weights]}` : name);
+      f = this.load(file).then((code) => resolveIncludes(file, code, load)).then((code) => {
+        const shader = reflectShader(file, weights === 'f16' ? `enable f16; ${code}` : code);
+        if (weights !== 'f32' && [...shader.kernels.values()].every((k) => k.weightBindings.length === 0)) {
+          throw new Error(`shaders/${file} reads no matrix weights (no array<wvec4> binding), so it has no ${weights} form`);
+        }
+        return shader;
+      });
+      this.files.set(key, f);
     }
     return f;
   }
 
   async info(k: KernelRef): Promise<KernelInfo> {
-    const info = (await this.shader(k.file)).kernels.get(k.entry);
+    const info = (await this.shader(k.file, k.weights)).kernels.get(k.entry);
     if (!info) throw new Error(`shaders/${k.file} has no compute entry point "${k.entry}"`);
     return info;
   }
@@ -51,16 +74,17 @@ export class PipelineCache {
   get size(): number { return this.pipelines.size; }
 
   private async compile(k: KernelRef, key: string): Promise<CompiledKernel> {
-    const file = await this.shader(k.file);
+    const file = await this.shader(k.file, k.weights);
     const info = await this.info(k);
     for (const name of Object.keys(k.overrides ?? {})) {
       if (!info.overrides.includes(name)) throw new Error(`${key}: the kernel has no override "${name}" (it has: ${info.overrides.join(', ') || 'none'})`);
     }
     const d = this.gpu.device;
-    let module = this.modules.get(k.file);
+    const moduleKey = `${k.file}[${k.weights ?? 'f32'}]`;
+    let module = this.modules.get(moduleKey);
     if (!module) {
-      module = d.createShaderModule({ label: k.file, code: file.code });
-      this.modules.set(k.file, module);
+      module = d.createShaderModule({ label: moduleKey, code: file.code });
+      this.modules.set(moduleKey, module);
     }
     const layout = d.createBindGroupLayout({
       label: key,

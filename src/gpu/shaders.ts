@@ -35,6 +35,8 @@ export interface KernelInfo {
   /** the uniform struct bound at @binding(0), if any */
   params: ParamsLayout | null;
   overrides: string[];
+  /** the bindings declared `array<wvec4>`: matrix weights, in the form the file was resolved with (f32 or half) */
+  weightBindings: string[];
 }
 
 export interface ShaderFile { file: string; code: string; kernels: Map<string, KernelInfo> }
@@ -45,6 +47,7 @@ export function reflectShader(file: string, code: string): ShaderFile {
     throw new Error(`cannot parse shaders/${file}: ${(e as Error).message}`);
   }
   const kernels = new Map<string, KernelInfo>();
+  const matrixWeights = new Set([...code.matchAll(/var<storage,\s*read>\s+(\w+)\s*:\s*array<wvec4>/g)].map((m) => m[1]));
   for (const fn of r.entry.compute) {
     const bindings: BindingInfo[] = [];
     let params: ParamsLayout | null = null;
@@ -60,7 +63,10 @@ export function reflectShader(file: string, code: string): ShaderFile {
       }
     }
     bindings.sort((a, b) => a.binding - b.binding);
-    kernels.set(fn.name, { file, entry: fn.name, bindings, params, overrides: r.overrides.map((o: { name: string }) => o.name) });
+    kernels.set(fn.name, {
+      file, entry: fn.name, bindings, params, overrides: r.overrides.map((o: { name: string }) => o.name),
+      weightBindings: bindings.filter((b) => matrixWeights.has(b.name)).map((b) => b.name),
+    });
   }
   if (kernels.size === 0) throw new Error(`shaders/${file} has no @compute entry point`);
   return { file, code, kernels };

@@ -3,6 +3,7 @@ import { planeStride, roundUp, type Binding, type Category, type Node, type Tens
 import { categoryOf } from './categories.ts';
 import { WeightPool } from './weights.ts';
 import { CPU_TUNING, type Tuning } from '../tuning.ts';
+import type { KernelRef } from '../gpu/pipelines.ts';
 
 /** Thrown when a graph needs a weight that a shared, already uploaded pool does not hold: build it again with a pool of its own. */
 export class WeightPoolMiss extends Error {}
@@ -32,7 +33,7 @@ export class GraphBuilder {
    */
   constructor(weights?: WeightPool, readonly tuning: Tuning = CPU_TUNING) {
     this.weights = weights ?? new WeightPool();
-    this.ownsWeights = !weights;
+    this.ownsWeights = !weights || weights.perGraph;
   }
   readonly inputs: Tensor[] = [];
   output!: Tensor;
@@ -54,13 +55,29 @@ export class GraphBuilder {
    * identifies the weight across graphs (a shared pool hands the same range to every input shape),
    * so it must be unique within a graph.
    */
-  weight(name: string, data: Float32Array, paddedLength = data.length): WeightRef {
+  weight(name: string, data: Float32Array, paddedLength = data.length, matrix = false): WeightRef {
     if (paddedLength < data.length) throw new Error(`weight ${name}: padded length ${paddedLength} < ${data.length}`);
     if (this.weightNames.has(name)) throw new Error(`two weights of one graph are both named ${name}: weight names must be unique`);
     this.weightNames.add(name);
-    const ref = this.weights.get(name, data, paddedLength);
+    const ref = this.weights.get(name, data, paddedLength, matrix);
     if (!ref) throw new WeightPoolMiss(`weight ${name} is not in the shared pool`);
     return ref;
+  }
+
+  /**
+   * A matrix weight, for a kernel's `array<wvec4>` binding: stored in the pool's format (float32 or
+   * half). The node must name its kernel through `kernel()` so that the kernel reads that format.
+   */
+  matrixWeight(name: string, data: Float32Array, paddedLength = data.length): WeightRef {
+    return this.weight(name, data, paddedLength, true);
+  }
+
+  /** Bytes per value of a matrix weight in this graph's pool (4, or 2 for half): for the op builders' byte counts. */
+  get matrixBytes(): number { return this.weights.format === 'f32' ? 4 : 2; }
+
+  /** A kernel that binds matrix weights, in the form that reads this graph's (float32 or half). */
+  kernel(k: KernelRef): KernelRef {
+    return this.weights.format === 'f32' ? k : { ...k, weights: this.weights.format };
   }
 
   /** Weight matrix [rows, cols] stored with rows padded to `rowMultiple` and each row to `colMultiple` floats. */
@@ -68,7 +85,7 @@ export class GraphBuilder {
     const stride = roundUp(cols, colMultiple);
     const out = new Float32Array(roundUp(rows, rowMultiple) * stride);
     for (let r = 0; r < rows; r++) out.set(data.subarray(r * cols, (r + 1) * cols), r * stride);
-    return { ref: this.weight(name, out), stride };
+    return { ref: this.matrixWeight(name, out), stride };
   }
 
   /** A graph input, uploaded before each run. */

@@ -141,6 +141,7 @@ export async function compileGraph(gpu: Gpu, cache: PipelineCache, g: GraphBuild
 
     const steps: Step[] = g.nodes.map((node, i) => {
       const k = kernels[i];
+      checkWeightForms(node, k);
       const entries: GPUBindGroupEntry[] = k.info.bindings.map((b) => {
         if (b.kind === 'uniform') {
           packParams(k.info.params!, node.params, view, i * slotBytes, `${node.name} (${k.key})`);
@@ -149,7 +150,7 @@ export async function compileGraph(gpu: Gpu, cache: PipelineCache, g: GraphBuild
         const bound = node.bind[b.name];
         if (!bound) throw new Error(`${node.name}: kernel ${k.key} binding "${b.name}" is not bound`);
         if ('tensor' in bound) return { binding: b.binding, resource: { buffer: bufferOf(bound.tensor), offset: 0, size: bound.tensor.size * 4 } };
-        if ('weight' in bound) return { binding: b.binding, resource: { buffer: weights, offset: bound.weight.offset * 4, size: bound.weight.size * 4 } };
+        if ('weight' in bound) return { binding: b.binding, resource: { buffer: weights, offset: bound.weight.byteOffset, size: bound.weight.byteLength } };
         return { binding: b.binding, resource: { buffer: b.kind === 'read' ? emptyRead : emptyWrite } };
       });
       for (const name of Object.keys(node.bind)) {
@@ -170,6 +171,23 @@ export async function compileGraph(gpu: Gpu, cache: PipelineCache, g: GraphBuild
     };
     return new CompiledGraph(gpu, steps, g.inputs, g.output, inputBuffers, outputBuffer, staging, owned, stats, g.ownsWeights, g.weights);
   });
+}
+
+/**
+ * A kernel reads its matrix weights (`array<wvec4>` bindings) in one form: each must be bound to a
+ * weight stored that way (half for a half kernel), and every other weight binding to float32.
+ */
+function checkWeightForms(node: Node, k: CompiledKernel): void {
+  const form = node.kernel.weights ?? 'f32';
+  if (form !== 'f32' && k.info.weightBindings.length === 0) throw new Error(`${node.name}: kernel ${k.key} has no matrix-weight binding to read as ${form}`);
+  for (const [name, bound] of Object.entries(node.bind)) {
+    const matrix = k.info.weightBindings.includes(name);
+    const want = matrix && form !== 'f32' ? 'f16' : 'f32';
+    if ('weight' in bound && bound.weight.dtype !== want) {
+      throw new Error(`${node.name}: weight ${bound.weight.name} is stored as ${bound.weight.dtype}, but kernel ${k.key} reads ${name} as ${want}`);
+    }
+    if ('tensor' in bound && matrix && form !== 'f32') throw new Error(`${node.name}: kernel ${k.key} reads ${name} as half weights, but a tensor is bound to it`);
+  }
 }
 
 function tensorLifetimes(g: GraphBuilder, infos: KernelInfo[]): Lifetime[] {

@@ -23,7 +23,8 @@ export interface Tensor {
 /** A strided window onto a tensor's storage, for the primitive kernels: element i is at offset + Σ i_d·strides[d]. */
 export interface View { tensor: Tensor; offset: number; shape: number[]; strides: number[] }
 
-export interface WeightRef { name: string; offset: number; size: number }
+/** A range of the model's weight buffer: float32, or IEEE half for matrix weights of a half pool (see weights.ts). */
+export interface WeightRef { name: string; byteOffset: number; byteLength: number; dtype: 'f32' | 'f16' }
 
 export type Binding = { tensor: Tensor } | { weight: WeightRef } | { empty: true };
 

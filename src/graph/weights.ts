@@ -3,32 +3,52 @@
 // graphs (other shapes) get the same ranges back without copying anything, and the CPU copy is let
 // go once uploaded. Weights are 256-byte aligned so each range can be bound on its own
 // (minStorageBufferOffsetAlignment).
+//
+// The pool's format says how the matrix weights (the big ones, read by kernels through
+// shaders/include/weights.wgsl) are stored: float32, or IEEE half (half the memory and bandwidth;
+// 'f16' kernels read it as vec4<f16>, 'f16-packed' ones as pairs of halves in u32s: the same bytes).
+// Other weights (biases, norms, tables) stay float32.
 import { roundUp, type WeightRef } from './ir.ts';
+import type { WeightFormat } from '../gpu/pipelines.ts';
+import { toHalves } from '../weights/dtype.ts';
 
-const ALIGN_FLOATS = 64;
+const ALIGN_BYTES = 256;
 
 export class WeightPool {
   private refs = new Map<string, WeightRef>();
-  private pending: { offset: number; data: Float32Array }[] = [];
-  private floats = 0;
+  private pending: { byteOffset: number; data: Float32Array | Uint16Array }[] = [];
+  private used = 0;
   private buffer: GPUBuffer | null = null;
+
+  /**
+   * `format`: how matrix weights are stored; `perGraph`: the pool serves one graph only (a shape whose
+   * graph needs weights the shared pool lacks), which frees it with its plan.
+   */
+  constructor(readonly format: WeightFormat = 'f32', readonly perGraph = false) {}
+
   /** once uploaded the layout is fixed: a graph that needs other weights gets a pool of its own */
   get frozen(): boolean { return this.buffer !== null; }
-  get bytes(): number { return Math.max(this.floats, 4) * 4; }
+  get bytes(): number { return Math.max(this.used, 16); }
 
-  /** The range for `name`, laid out on first use (`data` zero-padded to `paddedLength` floats), or null when frozen without it. */
-  get(name: string, data: Float32Array, paddedLength: number): WeightRef | null {
-    const size = roundUp(Math.max(paddedLength, 4), 4);
+  /**
+   * The range for `name`, laid out on first use (`data` zero-padded to `paddedLength` values; a
+   * `matrix` weight in the pool's format, others float32), or null when frozen without it.
+   */
+  get(name: string, data: Float32Array, paddedLength: number, matrix = false): WeightRef | null {
+    const length = roundUp(Math.max(paddedLength, 4), 4);
+    const dtype = matrix && this.format !== 'f32' ? 'f16' : 'f32';
+    const byteLength = length * (dtype === 'f16' ? 2 : 4);
     const have = this.refs.get(name);
-    if (have) return have.size === size ? have : null;
+    if (have) return have.byteLength === byteLength && have.dtype === dtype ? have : null;
     if (this.frozen) return null;
     for (let i = 0; i < data.length; i++) {
       if (!Number.isFinite(data[i])) throw new Error(`weight ${name} has a non-finite value (${data[i]}) at index ${i}: the checkpoint is corrupt or was trained into NaN`);
     }
-    const ref = { name, offset: this.floats, size };
+    if (dtype === 'f16') checkHalfRange(name, data);
+    const ref: WeightRef = { name, byteOffset: this.used, byteLength, dtype };
     this.refs.set(name, ref);
-    this.pending.push({ offset: this.floats, data });
-    this.floats = roundUp(this.floats + size, ALIGN_FLOATS);
+    this.pending.push({ byteOffset: this.used, data: dtype === 'f16' ? toHalves(data) : data });
+    this.used = roundUp(this.used + byteLength, ALIGN_BYTES);
     return ref;
   }
 
@@ -39,7 +59,8 @@ export class WeightPool {
     const buffer = device.createBuffer({ label: `${label}:weights`, size: total, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST });
     let loaded = 0;
     for (const c of this.pending) {
-      device.queue.writeBuffer(buffer, c.offset * 4, c.data.buffer as ArrayBuffer, c.data.byteOffset, c.data.byteLength);
+      // writeBuffer needs a multiple of 4 bytes: half weights are padded to 4 values, so they are.
+      device.queue.writeBuffer(buffer, c.byteOffset, c.data.buffer as ArrayBuffer, c.data.byteOffset, c.data.byteLength);
       loaded += c.data.byteLength;
       onProgress?.(loaded, total);
     }
@@ -50,4 +71,13 @@ export class WeightPool {
   }
 
   destroy(): void { this.buffer?.destroy(); this.buffer = null; }
+}
+
+/** IEEE half overflows past 65504: such a weight cannot be stored as half without turning into infinity. */
+function checkHalfRange(name: string, data: Float32Array): void {
+  for (let i = 0; i < data.length; i++) {
+    if (Math.abs(data[i]) > 65504) {
+      throw new Error(`weight ${name} holds ${data[i]} at index ${i}, beyond half precision's range (±65504): load this model with dtype 'f32'`);
+    }
+  }
 }

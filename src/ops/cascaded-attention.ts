@@ -63,17 +63,17 @@ export function cascadedAttention(g: GraphBuilder, name: string, x: Tensor, w: C
       name: `${name}.head${i}.qkv`,
       module: commonModule([`${name}.qkvs.${i}`, ...(i > 0 ? [name] : layout.length ? [name.slice(0, name.lastIndexOf('.'))] : [])]),
       ops: [...layout, 'convolution', 'native_batch_norm'],
-      kernel: { file: 'cascaded_attention.wgsl', entry: 'qkv_main', overrides: { WG, HAS_PREV: prev !== null } },
+      kernel: g.kernel({ file: 'cascaded_attention.wgsl', entry: 'qkv_main', overrides: { WG, HAS_PREV: prev !== null } }),
       bind: {
         x: { tensor: x }, prev: prevBinding, qkv: { tensor: scratch },
-        wqkv: { weight: g.weight(`${name}.qkvs.${i}.weight`, wqT) }, bqkv: { weight: g.weight(`${name}.qkvs.${i}.bias`, bq, QS) },
+        wqkv: { weight: g.matrixWeight(`${name}.qkvs.${i}.weight`, wqT) }, bqkv: { weight: g.weight(`${name}.qkvs.${i}.bias`, bq, QS) },
       },
       params: { ...params, count: qkvCount, write_win: 0 },
       workgroups: grid1d(qkvCount, WG),
       flops: 2 * windows * N * (2 * KEY_DIM + d) * d,
       // Reads the head's input channels (pixels inside the image), the previous head's window output, the
       // transposed weights and bias; writes the window tokens' q, k, v to the scratch.
-      bytesRead: 4 * (B * d * H * W + (prev ? windows * d * N : 0) + d * QS + QS),
+      bytesRead: 4 * (B * d * H * W + (prev ? windows * d * N : 0) + QS) + g.matrixBytes * d * QS,
       bytesWritten: 4 * windows * N * QS,
     });
     g.node({

@@ -38,13 +38,13 @@ export function conv2d(g: GraphBuilder, name: string, x: Tensor, w: Float32Array
   const wg = fast ? g.tuning.conv2d.s2k3Wg : g.tuning.conv2d.wg;
   g.node({
     name,
-    kernel: { file: 'conv2d.wgsl', entry: fast ? 's2k3' : 'main', overrides: fast ? { WG: wg, ROWS2: rows2 } : { WG: wg } },
-    bind: { x: { tensor: x }, w: { weight: g.weight(`${name}.weight`, packed) }, bias: { weight: g.weight(`${name}.bias`, packedBias) }, y: { tensor: y } },
+    kernel: g.kernel({ file: 'conv2d.wgsl', entry: fast ? 's2k3' : 'main', overrides: fast ? { WG: wg, ROWS2: rows2 } : { WG: wg } }),
+    bind: { x: { tensor: x }, w: { weight: g.matrixWeight(`${name}.weight`, packed) }, bias: { weight: g.weight(`${name}.bias`, packedBias) }, y: { tensor: y } },
     params: { Cin, H, W, PSin: x.planeStride, Cout: cout, Ho, Wo, PSout: y.planeStride, KH: k, KW: k, stride, pad, tilesX, tilesY, tilesC, count, relu: spec.relu ? 1 : 0 },
     workgroups: grid1d(count, wg),
     flops: 2 * B * cout * Ho * Wo * Cin * k * k,
     // Reads every input pixel, the packed weights and bias (padded to 16-channel slots); writes the output pixels.
-    bytesRead: 4 * (B * Cin * H * W + packed.length + packedBias.length),
+    bytesRead: 4 * (B * Cin * H * W + packedBias.length) + g.matrixBytes * packed.length,
     bytesWritten: 4 * B * cout * Ho * Wo,
   });
   return y;

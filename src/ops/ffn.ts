@@ -55,12 +55,12 @@ export function ffn(g: GraphBuilder, name: string, x: Tensor, w1: Float32Array, 
   const w1t = tileWeights(w1, hidden, C), w2t = tileWeights(w2, C, hidden, t.hd);
   g.node({
     name,
-    kernel: { file: 'ffn.wgsl', entry: 'main', overrides: { WG: t.wg, PQ: t.pq, HD: t.hd } },
+    kernel: g.kernel({ file: 'ffn.wgsl', entry: 'main', overrides: { WG: t.wg, PQ: t.pq, HD: t.hd } }),
     bind: {
       x: { tensor: x }, y: { tensor: y }, h: { tensor: hiddenScratch },
-      w1: { weight: g.weight(`${name}.w1`, w1t) },
+      w1: { weight: g.matrixWeight(`${name}.w1`, w1t) },
       b1: { weight: g.weight(`${name}.b1`, b1, t.hd) },
-      w2: { weight: g.weight(`${name}.w2`, w2t) },
+      w2: { weight: g.matrixWeight(`${name}.w2`, w2t) },
       b2: { weight: g.weight(`${name}.b2`, b2, roundUp(C, TILE_M)) },
     },
     params: { C, CS: roundUp(C, 4), PS, tilesP: t.tilesP, count },
@@ -68,7 +68,7 @@ export function ffn(g: GraphBuilder, name: string, x: Tensor, w1: Float32Array, 
     flops: 4 * B * C * hidden * H * W,
     // Reads x (also as the residual), both tiled weight matrices and biases; the hidden tile goes through
     // the scratch (written, read back); writes y.
-    bytesRead: 4 * (x.size + w1t.length + t.hd + w2t.length + roundUp(C, TILE_M) + hiddenScratch.size),
+    bytesRead: 4 * (x.size + t.hd + roundUp(C, TILE_M) + hiddenScratch.size) + g.matrixBytes * (w1t.length + w2t.length),
     bytesWritten: 4 * (y.size + hiddenScratch.size),
   });
   return y;

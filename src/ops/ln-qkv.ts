@@ -35,17 +35,17 @@ export function lnQkv(g: GraphBuilder, name: string, x: Tensor, sr: number, ln: 
   const tilesM = Math.ceil(M / TILE_M), tilesN = Math.ceil(N / TILE_N);
   g.node({
     name,
-    kernel: { file: 'ln_qkv.wgsl', entry: 'main' },
+    kernel: g.kernel({ file: 'ln_qkv.wgsl', entry: 'main' }),
     bind: {
       x: { tensor: x }, y: { tensor: y },
-      w: { weight: g.weight(`${name}.weight`, tileRows(weight, M, C)) },
+      w: { weight: g.matrixWeight(`${name}.weight`, tileRows(weight, M, C)) },
       bias: { weight: g.weight(`${name}.bias`, bias, tilesM * TILE_M) },
     },
     params: { C, CS: roundUp(C, 4), W, PS: x.planeStride, sr, w: wd, N, PSo: y.planeStride, M, tilesM, eps: ln.eps },
     workgroups: [tilesN, Math.ceil(tilesM / WG), B],
     flops: 2 * B * N * M * C + 6 * B * N * C,
     // Reads the delegate pixels only, the tiled weights and bias; writes y's padded planes (the tail repeats the last token).
-    bytesRead: 4 * (B * N * C + tilesM * TILE_M * (roundUp(C, 4) + 1)),
+    bytesRead: 4 * (B * N * C + tilesM * TILE_M) + g.matrixBytes * tilesM * TILE_M * roundUp(C, 4),
     bytesWritten: 4 * y.size,
   });
   return y;

@@ -56,22 +56,22 @@ export function localPropProj(g: GraphBuilder, name: string, o: Tensor, sr: numb
   const count = B * t.groups;
   g.node({
     name,
-    kernel: {
+    kernel: g.kernel({
       file: 'local_prop_proj.wgsl', entry: 'main',
       overrides: { SR: sr, FAST: [1, 2, 4].includes(sr) && W >= 4, TW: tw, LN: !!ln, NCB: t.ncb, WG: t.wg },
-    },
+    }),
     bind: {
       o: { tensor: o }, res: { tensor: residual }, y: { tensor: y },
       lw: lp ? { weight: g.weight(`${name}.local_prop.weight`, lp.weight) } : { empty: true },
       lb: lp ? { weight: g.weight(`${name}.local_prop.bias`, lp.bias) } : { empty: true },
-      w: { weight: g.weight(`${name}.weight`, tileWeights(folded.weight, C, C)) },
+      w: { weight: g.matrixWeight(`${name}.weight`, tileWeights(folded.weight, C, C)) },
       bp: { weight: g.weight(`${name}.bias`, folded.bias, roundUp(C, TILE_M)) },
     },
     params: { C, CS: roundUp(C, 4), h, w, PSo: o.planeStride, H, W, PS: y.planeStride, tilesX, tilesP, groups: t.groups, count, eps: ln?.eps ?? 1 },
     workgroups: grid1d(count, 1),
     flops: 2 * B * C * C * H * W + (ln ? 8 : 3) * B * C * H * W,
     // Reads the delegate map o, LocalProp's taps and bias, the residual, the tiled proj weights and bias; writes y.
-    bytesRead: 4 * (B * C * h * w + (lp ? C * sr * sr + C : 0) + B * C * H * W + t.ncb * TILE_M * (roundUp(C, 4) + 1)),
+    bytesRead: 4 * (B * C * h * w + (lp ? C * sr * sr + C : 0) + B * C * H * W + t.ncb * TILE_M) + g.matrixBytes * t.ncb * TILE_M * roundUp(C, 4),
     bytesWritten: 4 * B * C * H * W,
   });
   return y;

@@ -54,11 +54,11 @@ export function patchEmbed(g: GraphBuilder, name: string, x: Tensor, w: Float32A
   const count = B * t.groups;
   g.node({
     name,
-    kernel: { file: 'patch_embed.wgsl', entry: 'main', overrides: { KS: k, NCB: t.ncb, WG: t.wg, LN: !!ln } },
+    kernel: g.kernel({ file: 'patch_embed.wgsl', entry: 'main', overrides: { KS: k, NCB: t.ncb, WG: t.wg, LN: !!ln } }),
     bind: {
       x: { tensor: x }, y: { tensor: y },
       // w [Cout, Cin, k, k] is already [Cout, taps] row-major with tap = (ci·k + ky)·k + kx.
-      w: { weight: g.weight(`${name}.weight`, tileWeights(w, Cout, taps)) },
+      w: { weight: g.matrixWeight(`${name}.weight`, tileWeights(w, Cout, taps)) },
       bias: { weight: g.weight(`${name}.bias`, bias, cpad) },
       gamma: { weight: g.weight(`${name}.gamma`, gamma, cpad) },
       beta: { weight: g.weight(`${name}.beta`, beta, cpad) },
@@ -67,7 +67,7 @@ export function patchEmbed(g: GraphBuilder, name: string, x: Tensor, w: Float32A
     workgroups: grid1d(count, 1),
     flops: 2 * B * Cout * taps * P + (ln ? 8 * B * Cout * P : 0),
     // Reads the input pixels under the patches, the tiled weights and the padded bias, γ, β; writes y's pixels.
-    bytesRead: 4 * (B * Cin * Ho * k * Wo * k + t.ncb * PE_TILE_C * (taps + 3)),
+    bytesRead: 4 * (B * Cin * Ho * k * Wo * k + t.ncb * PE_TILE_C * 3) + g.matrixBytes * t.ncb * PE_TILE_C * taps,
     bytesWritten: 4 * B * Cout * P,
   });
   return y;

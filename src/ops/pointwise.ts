@@ -61,7 +61,7 @@ export function pointwise(g: GraphBuilder, name: string, x: Tensor, w: Float32Ar
   if (opts.scale) expectShape(name, opts.scale, [B, K]);
   if (opts.ln) { expectLength(name, 'LayerNorm weight', opts.ln.gamma, K); expectLength(name, 'LayerNorm bias', opts.ln.beta, K); }
   const folded = opts.ln ? foldLayerNormInput(w, bias, opts.ln.gamma, opts.ln.beta, m, K) : null;
-  const ref = g.weight(`${name}.weight`, tileWeights(folded?.weight ?? w, m, K));
+  const ref = g.matrixWeight(`${name}.weight`, tileWeights(folded?.weight ?? w, m, K));
   const b = g.weight(`${name}.bias`, folded?.bias ?? bias, roundUp(m, TILE_M));
   const rsum = folded ? g.weight(`${name}.rowsum`, folded.rowSum, roundUp(m, TILE_M)) : null;
   const PS = x.planeStride;
@@ -73,13 +73,13 @@ export function pointwise(g: GraphBuilder, name: string, x: Tensor, w: Float32Ar
   if (wg % 4 !== 0) throw new Error(`${name}: workgroup size ${wg} must be a multiple of 4 (GPUs and SwiftShader run 4 lanes at a time)`);
   g.node({
     name,
-    kernel: {
+    kernel: g.kernel({
       file: 'pointwise.wgsl', entry: 'main',
       overrides: {
         WG: wg, RELU_IN: !!opts.reluIn, RELU_OUT: !!opts.reluOut, GELU_OUT: !!opts.geluOut, HAS_RES: !!opts.residual, HAS_SCALE: !!opts.scale,
         ...(opts.ln ? { LN_IN: true, LN_EPS: opts.ln.eps } : {}),
       },
-    },
+    }),
     bind: {
       x: { tensor: x }, w: { weight: ref }, bias: { weight: b }, y: { tensor: y },
       res: opts.residual ? { tensor: opts.residual } : { empty: true },
@@ -90,7 +90,7 @@ export function pointwise(g: GraphBuilder, name: string, x: Tensor, w: Float32Ar
     workgroups: grid1d(count, wg),
     flops: 2 * B * m * K * H * W,
     // Reads: x's padded planes, the tiled weights and bias (and rowsum with LN), the residual and the gate, each once; writes y.
-    bytesRead: 4 * (x.size + tilesM * TILE_M * (roundUp(K, 4) + 1 + (rsum ? 1 : 0)) + (opts.residual ? y.size : 0) + (opts.scale ? opts.scale.size : 0)),
+    bytesRead: 4 * (x.size + tilesM * TILE_M * (1 + (rsum ? 1 : 0)) + (opts.residual ? y.size : 0) + (opts.scale ? opts.scale.size : 0)) + g.matrixBytes * tilesM * TILE_M * roundUp(K, 4),
     bytesWritten: 4 * y.size,
   });
   return y;

@@ -17,13 +17,13 @@ export function poolLinear(g: GraphBuilder, name: string, x: Tensor, w: Float32A
   const groupsO = Math.ceil(o / (4 * WG));
   g.node({
     name,
-    kernel: { file: 'pool_linear.wgsl', entry: 'main', overrides: { WG } },
+    kernel: g.kernel({ file: 'pool_linear.wgsl', entry: 'main', overrides: { WG } }),
     bind: { x: { tensor: x }, w: { weight: ref }, bias: { weight: g.weight(`${name}.bias`, bias) }, y: { tensor: y } },
     params: { C, HW: H * W, PS: x.planeStride, O: o, CS4: stride / 4, OS: y.planeStride, groupsO },
     workgroups: [B * groupsO, 1, 1],
     flops: B * (C * H * W + 2 * o * C),
     // Reads x's pixels, the padded weight rows and bias; writes the logits.
-    bytesRead: 4 * (B * C * H * W + Math.ceil(o / 4) * 4 * stride + o),
+    bytesRead: 4 * (B * C * H * W + o) + g.matrixBytes * Math.ceil(o / 4) * 4 * stride,
     bytesWritten: 4 * B * o,
   });
   return y;

@@ -18,8 +18,8 @@ export function squeezeExciteGate(g: GraphBuilder, name: string, x: Tensor, w1: 
   const w1T = new Float32Array(C * R4), w2T = new Float32Array(r * C4);
   for (let i = 0; i < r; i++) for (let c = 0; c < C; c++) { w1T[c * R4 + i] = w1[i * C + c]; w2T[i * C4 + c] = w2[c * r + i]; }
   const weights = {
-    w1: { weight: g.weight(`${name}.fc1.weight`, w1T) }, b1: { weight: g.weight(`${name}.fc1.bias`, b1, R4) },
-    w2: { weight: g.weight(`${name}.fc2.weight`, w2T) }, b2: { weight: g.weight(`${name}.fc2.bias`, b2, C4) },
+    w1: { weight: g.matrixWeight(`${name}.fc1.weight`, w1T) }, b1: { weight: g.weight(`${name}.fc1.bias`, b1, R4) },
+    w2: { weight: g.matrixWeight(`${name}.fc2.weight`, w2T) }, b2: { weight: g.weight(`${name}.fc2.bias`, b2, C4) },
   };
   const params = { C, R: r, HW: H * W, PS: x.planeStride, CS: s.planeStride, C4, R4 };
   type Bind = Record<string, { tensor: Tensor } | { weight: ReturnType<GraphBuilder['weight']> }>;
@@ -27,18 +27,19 @@ export function squeezeExciteGate(g: GraphBuilder, name: string, x: Tensor, w1: 
     const count = B * outputs / 4;
     g.node({
       name: `${name}.${entry}`, module, ops,
-      kernel: { file: 'squeeze_excite.wgsl', entry, overrides: { WG } },
+      kernel: entry === 'mean' ? { file: 'squeeze_excite.wgsl', entry, overrides: { WG } } : g.kernel({ file: 'squeeze_excite.wgsl', entry, overrides: { WG } }),
       bind,
       params: { ...params, count },
       workgroups: grid1d(count, WG),
       flops, bytesRead: 4 * read, bytesWritten: 4 * written,
     });
   };
-  // Bytes: the means read x's pixels and write B·C4 floats of tmp; fc1 reads them and its transposed
-  // weights and writes B·R4; fc2 reads those and its weights and writes the B·C4 gates.
+  // Bytes (in floats; the weights in the pool's format): the means read x's pixels and write B·C4 floats
+  // of tmp; fc1 reads them and its transposed weights and writes B·R4; fc2 reads those and its weights
+  // and writes the B·C4 gates.
   step('mean', name, ['mean'], C4, B * C * H * W, B * C * H * W, B * C4, { x: { tensor: x }, tmp: { tensor: tmp } });
   // fc1 + ReLU and fc2 + sigmoid span se.fc1/se.act and se.fc2/se.gate: the module holding them is se.
-  step('fc1', name, ['convolution', 'relu'], R4, 2 * B * C * r + B * r, B * C4 + C * R4 + R4, B * R4, { w1: weights.w1, b1: weights.b1, tmp: { tensor: tmp } });
-  step('fc2', name, ['convolution', 'sigmoid'], C4, 2 * B * C * r + 4 * B * C, B * R4 + r * C4 + C4, B * C4, { w2: weights.w2, b2: weights.b2, s: { tensor: s }, tmp: { tensor: tmp } });
+  step('fc1', name, ['convolution', 'relu'], R4, 2 * B * C * r + B * r, B * C4 + R4 + (C * R4 * g.matrixBytes) / 4, B * R4, { w1: weights.w1, b1: weights.b1, tmp: { tensor: tmp } });
+  step('fc2', name, ['convolution', 'sigmoid'], C4, 2 * B * C * r + 4 * B * C, B * R4 + C4 + (r * C4 * g.matrixBytes) / 4, B * C4, { w2: weights.w2, b2: weights.b2, s: { tensor: s }, tmp: { tensor: tmp } });
   return s;
 }

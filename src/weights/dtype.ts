@@ -28,8 +28,11 @@ function halfToFloatTable(): Float32Array {
 }
 
 /** float32 → IEEE half bits, rounded to nearest even (overflow → ±Inf, tiny → subnormal or 0). */
+const scratchF = new Float32Array(1), scratchU = new Uint32Array(scratchF.buffer);
+
 export function floatToHalf(v: number): number {
-  const f = new Float32Array([v]), u = new Uint32Array(f.buffer)[0];
+  scratchF[0] = v;
+  const u = scratchU[0];
   const sign = (u >>> 16) & 0x8000, exp = (u >>> 23) & 0xff, man = u & 0x7fffff;
   if (exp === 0xff) return sign | 0x7c00 | (man ? 0x200 : 0); // Inf, NaN
   const e = exp - 127 + 15;
@@ -42,6 +45,14 @@ export function floatToHalf(v: number): number {
   }
   const half = (e << 10) | (man >>> 13), rest = man & 0x1fff;
   return sign | (half + (rest > 0x1000 || (rest === 0x1000 && half & 1) ? 1 : 0)); // a carry rounds up into the exponent, as it should
+}
+
+/** float32 values as little-endian IEEE half (2 bytes each), rounded to nearest even. */
+export function toHalves(src: Float32Array): Uint16Array {
+  const out = new Uint16Array(src.length);
+  for (let i = 0; i < src.length; i++) out[i] = floatToHalf(src[i]);
+  if (!hostIsLittleEndian) for (let i = 0; i < out.length; i++) out[i] = ((out[i] & 0xff) << 8) | (out[i] >>> 8);
+  return out;
 }
 
 /**

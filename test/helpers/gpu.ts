@@ -5,6 +5,8 @@ import type { Runtime } from '../../src/runtime.ts';
 import { GraphBuilder } from '../../src/graph/builder.ts';
 import { fromPadded, toPadded } from '../../src/graph/layout.ts';
 import type { Tensor } from '../../src/graph/ir.ts';
+import { WeightPool } from '../../src/graph/weights.ts';
+import type { WeightFormat } from '../../src/gpu/pipelines.ts';
 
 let rt: Promise<Runtime> | null = null;
 export function runtime(): Promise<Runtime> {
@@ -12,10 +14,11 @@ export function runtime(): Promise<Runtime> {
   return rt;
 }
 
-/** Builds a graph with `build`, runs it on the given inputs (plain NCHW arrays) and returns the plain output. */
-export async function runGraph(inputs: { shape: number[]; data: Float32Array }[], build: (g: GraphBuilder, xs: Tensor[]) => Tensor): Promise<Float32Array> {
+/** Builds a graph with `build` (matrix weights in `opts.weights`' format, default f32), runs it on the given inputs (plain NCHW arrays) and returns the plain output. */
+export async function runGraph(inputs: { shape: number[]; data: Float32Array }[], build: (g: GraphBuilder, xs: Tensor[]) => Tensor,
+  opts: { weights?: WeightFormat } = {}): Promise<Float32Array> {
   const r = await runtime();
-  const g = new GraphBuilder();
+  const g = new GraphBuilder(opts.weights ? new WeightPool(opts.weights, true) : undefined);
   const xs = inputs.map((x, i) => g.input(`x${i}`, x.shape));
   g.output = build(g, xs);
   const compiled = await r.compile(g, 'test');
