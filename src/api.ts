@@ -9,6 +9,8 @@ import type { StateDict } from './weights/tensor.ts';
 import { imagenetPreprocessing, parsePreprocessing, preprocess, type Preprocessing, type Rgba } from './preprocess.ts';
 import { checkpointMetadata } from './weights/load.ts';
 import { defaultResolution } from './models/resolution.ts';
+import { allHalfExact } from './weights/dtype.ts';
+import type { WeightFormat } from './gpu/pipelines.ts';
 import imagenetLabels from './labels/imagenet.json' with { type: 'json' };
 
 /** Checkpoint bytes, a File/Blob, a URL, or (Node) a file path. */
@@ -37,8 +39,14 @@ export interface LoadOptions {
   labels?: readonly string[];
   /** the input resolution (default: the one the checkpoint was made for where it says, else 224) */
   resolution?: number;
-  /** weights on the GPU: only float32 for now */
-  dtype?: 'f32';
+  /**
+   * How the matrix weights (convolutions, linears) sit on the GPU. 'f16': IEEE half, half the memory
+   * and weight bandwidth (read as f16 where the adapter has shader-f16, else as packed pairs; products
+   * and sums stay f32; logits within about 1e-3 of float32's). 'f32': float32. 'auto' (default): f16
+   * when the adapter has shader-f16 and the checkpoint's weights are all halves already (a file saved
+   * in f16, such as `webvit convert --dtype f16`'s), so nothing is lost; else f32.
+   */
+  dtype?: 'f32' | 'f16' | 'auto';
   /**
    * memory reading the checkpoint may take beyond the file itself, in bytes (default 3 × the file
    * + 1 MiB, what a well-formed checkpoint needs): a corrupt or hostile file stops there with an error
@@ -55,6 +63,8 @@ export interface ModelDetails {
   adapter: { vendor: string; architecture: string; device: string; description: string };
   /** a software (CPU) adapter: inference works, slowly */
   fallback: boolean;
+  /** how the kernels read the matrix weights: f32, f16 (shader-f16) or f16-packed (halves in u32s) */
+  weights: WeightFormat;
   memory: ModelMemory;
 }
 
@@ -95,7 +105,10 @@ export class Classifier {
 
   details(): ModelDetails {
     const gpu = this.current.runtime.gpu;
-    return { name: this.name, classes: this.classes, resolution: this.resolution, adapter: gpu.adapterInfo, fallback: gpu.isFallback, memory: this.current.memory() };
+    return {
+      name: this.name, classes: this.classes, resolution: this.resolution, adapter: gpu.adapterInfo, fallback: gpu.isFallback,
+      weights: this.current.weightFormat, memory: this.current.memory(),
+    };
   }
 
   /** The top `topK` classes of one image, or of each of several (run as one batch). */
@@ -183,6 +196,17 @@ function metadataLabels(meta: Readonly<Record<string, string>>, classes: number)
   return v;
 }
 
+/** Every float tensor of the checkpoint holds exact halves (it was stored as f16). */
+function weightsAreHalves(sd: StateDict): boolean {
+  let any = false;
+  for (const t of sd.values()) {
+    if (t.dtype !== 'f32') continue;
+    if (!allHalfExact(t.data)) return false;
+    any = true;
+  }
+  return any;
+}
+
 let warned = false;
 
 /** The checkpoints webvit ships in weights/, by model: what load(name) uses without weights. */
@@ -199,7 +223,8 @@ export function shippedWeights(name: string): URL {
 export async function loadWith(platform: Platform, name: string, weightsIn: WeightsInput | undefined, opts: LoadOptions = {}): Promise<Classifier> {
   const info = modelInfo(name);
   const weights = weightsIn ?? shippedWeights(info.name);
-  if (opts.dtype !== undefined && opts.dtype !== 'f32') throw new Error(`dtype "${opts.dtype}" is not supported: weights run as f32 (convert f16 files load as f32)`);
+  const dtype = opts.dtype ?? 'auto';
+  if (dtype !== 'f32' && dtype !== 'f16' && dtype !== 'auto') throw new Error(`dtype "${String(dtype)}" is not one of 'f32', 'f16', 'auto'`);
   const progress = opts.onProgress ?? (() => {});
   const bytes = await platform.readWeights(weights, (loaded, total) => progress({ phase: 'read', loaded, total }));
   progress({ phase: 'parse', loaded: 0, total: bytes.length });
@@ -211,7 +236,8 @@ export async function loadWith(platform: Platform, name: string, weightsIn: Weig
     const a = runtime.gpu.adapterInfo;
     platform.warnFallback(`webvit: the WebGPU adapter is a CPU fallback (${a.vendor} ${a.architecture}): inference works, slowly`);
   }
-  const model = new Model(runtime, info, sd);
+  const half = dtype === 'f16' || (dtype === 'auto' && runtime.gpu.hasF16 && weightsAreHalves(sd));
+  const model = new Model(runtime, info, sd, { dtype: half ? 'f16' : 'f32' });
   try {
     const meta = checkpointMetadata(sd);
     const own = meta['webvit.preprocess'] !== undefined ? parsePreprocessing(meta['webvit.preprocess']) : undefined;

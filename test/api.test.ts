@@ -63,7 +63,7 @@ test('a checkpoint with another class count gets the caller\'s labels, or "class
   assert.ok(top.every((t) => labels[t.index] === t.label));
   named.dispose();
   await assert.rejects(load('efficientvit_m0', bytes, { device: rt, labels: ['a', 'b'] }), /2 labels for a checkpoint with 10 classes/);
-  await assert.rejects(load('efficientvit_m0', bytes, { device: rt, dtype: 'f16' as 'f32' }), /dtype "f16" is not supported/);
+  await assert.rejects(load('efficientvit_m0', bytes, { device: rt, dtype: 'bf16' as 'f32' }), /dtype "bf16" is not one of 'f32', 'f16', 'auto'/);
 });
 
 test('progress: read, parse, fold, upload, compile, in order, each reaching its total', async () => {

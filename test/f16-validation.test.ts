@@ -13,6 +13,9 @@ import { Runtime } from '../src/runtime.ts';
 import { Model } from '../src/model.ts';
 import { MODELS } from '../src/models/registry.ts';
 import { randomStateDict } from '../src/models/random.ts';
+import { writeSafetensors } from '../src/weights/safetensors.ts';
+import { load, type LoadOptions } from '../src/node.ts';
+import { runtime } from './helpers/gpu.ts';
 
 async function nullRuntime(): Promise<Runtime> {
   const webgpu = await import('webgpu');
@@ -45,4 +48,34 @@ test('every model builds, validates and dispatches with shader-f16 weights (Dawn
     rt.gpu.device.destroy();
   }
   assert.ok(kernels > 0);
+});
+
+test("dtype 'auto' keeps an f16 checkpoint in f16 where the adapter has shader-f16, and an f32 one in f32", async () => {
+  const rt = await nullRuntime();
+  const f32File = writeSafetensors(randomStateDict('efficientvit_m0'));
+  try {
+    const cases: [Uint8Array | undefined, LoadOptions['dtype'], string][] = [
+      [undefined, undefined, 'f16'], // the shipped checkpoint is stored in f16
+      [undefined, 'f32', 'f32'],
+      [f32File, undefined, 'f32'],
+      [f32File, 'f16', 'f16'],
+    ];
+    for (const [weights, dtype, want] of cases) {
+      const model = await load('efficientvit_m0', weights, { device: rt, dtype });
+      assert.equal(model.details().weights, want, `${weights ? 'an f32 file' : 'the shipped f16 file'}, dtype ${dtype ?? 'auto'}`);
+      model.dispose();
+    }
+  } finally {
+    rt.gpu.device.destroy();
+  }
+});
+
+test("on this runtime's adapter: dtype 'auto' gives f16 only with shader-f16; 'f16' reads halves (packed without it)", async () => {
+  const rt = await runtime();
+  const f16 = rt.gpu.hasF16;
+  for (const [dtype, want] of [[undefined, f16 ? 'f16' : 'f32'], ['f16', f16 ? 'f16' : 'f16-packed']] as const) {
+    const model = await load('efficientvit_m0', undefined, { device: rt, dtype });
+    assert.equal(model.details().weights, want);
+    model.dispose();
+  }
 });

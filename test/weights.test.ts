@@ -14,6 +14,7 @@ import { unpickle } from '../src/weights/pickle.ts';
 import { readSafetensors, readSafetensorsMetadata, writeSafetensors } from '../src/weights/safetensors.ts';
 import { foldBatchNorm, foldBatchNormIntoLinearInput, foldInputAffine } from '../src/weights/fold.ts';
 import type { HostTensor, StateDict } from '../src/weights/tensor.ts';
+import { allHalfExact, toHalves } from '../src/weights/dtype.ts';
 
 type Expected = Record<string, Record<string, { dtype: 'f32' | 'i64'; shape: number[]; values: (number | string)[] }>>;
 const fixtures = fixtureDir;
@@ -252,4 +253,12 @@ test('reference checkpoints in ../shared/refcases load (skipped when absent)', (
       .reduce((n, [, v]) => n + v.data.length, 0);
     assert.equal(params, meta.params, `${model} parameter count`);
   }
+});
+
+test('half precision: toHalves rounds to nearest even, allHalfExact tells halves from other floats', () => {
+  // 1 + 2^-11 is halfway between halves 1 and 1 + 2^-10: ties go to the even one (1).
+  assert.deepEqual(Array.from(toHalves(new Float32Array([0, -0, 1, 1 + 2 ** -11, 1 + 3 * 2 ** -11, 65504, 1e6, 2 ** -24, -(2 ** -15)]))),
+    [0x0000, 0x8000, 0x3c00, 0x3c00, 0x3c02, 0x7bff, 0x7c00, 0x0001, 0x8200]);
+  for (const v of [0, -0, 1, -2.5, 65504, 2 ** -14, 2 ** -24, 3 * 2 ** -20, 1 + 2 ** -10]) assert.ok(allHalfExact(new Float32Array([v])), `${v} is a half`);
+  for (const v of [1 / 3, 65520, 1e-8, 2 ** -25, 1 + 2 ** -11, 3 * 2 ** -25]) assert.ok(!allHalfExact(new Float32Array([v])), `${v} is not a half`);
 });

@@ -25,8 +25,8 @@ import { parsePreprocessing, type Preprocessing } from '../preprocess.ts';
 
 const USAGE = `usage:
   webvit infer [--model NAME] [--weights FILE] [--input RAW.f32 | --image A.{png,jpg} [B.png …]] [--res 224 | --res HxW] [--batch N]
-               [--schedule fused|unfused|fused-ffn] [--output LOGITS.f32]
-  webvit profile --model NAME [--weights FILE] [--res N] [--batch N] [--schedule fused|unfused|fused-ffn|both] [--runs 7]
+               [--schedule fused|unfused|fused-ffn] [--dtype auto|f32|f16] [--output LOGITS.f32]
+  webvit profile --model NAME [--weights FILE] [--res N] [--batch N] [--schedule fused|unfused|fused-ffn|both] [--runs 7] [--dtype f32|f16]
                [--json OUT.json] [--svg OUT.svg] [--trace OUT.json] [--method timestamp-per-pass|wall-clock] [--refresh-roofs]
   webvit convert IN.pth OUT.safetensors [--model NAME] [--dtype f32|f16] [--meta IN.json]   (BatchNorms folded; f16 halves the file;
                --meta: class names and preprocessing to record, as scripts/train writes them)
@@ -36,6 +36,8 @@ infer: without --model/--weights, efficientvit_m0 with the weights webvit ships 
   preprocessed as the checkpoint says (its metadata) or as ImageNet's evaluation transform, and run as one batch.
   --input is raw little-endian float32 NCHW [batch, 3, res, res]; without --input or --image a fixed random input is used.
 schedules: fused (inference), unfused (one dispatch per PyTorch eager op), fused-ffn (fused, each FFN one kernel).
+dtype: how matrix weights sit on the GPU: f16 (half the memory; read as f16 with shader-f16, else unpacked; f32 math),
+  f32, or auto (f16 when the adapter has shader-f16 and the checkpoint is stored in f16; the default).
 profile: without --weights a seeded random checkpoint is used (GPU time does not depend on the values); the adapter's
   roofs are measured once and cached (--refresh-roofs measures them again).`;
 
@@ -91,7 +93,7 @@ function progressBar(): ((p: LoadProgress) => void) | undefined {
   };
 }
 
-interface InferFlags { model?: string; weights?: string; input?: string; res?: string; batch?: string; output?: string; schedule?: string }
+interface InferFlags { model?: string; weights?: string; input?: string; res?: string; batch?: string; output?: string; schedule?: string; dtype?: string }
 
 async function infer(flags: InferFlags, images: string[] = [], input: Float32Array | null = null): Promise<Float32Array> {
   const name = flags.model ?? 'efficientvit_m0';
@@ -102,7 +104,9 @@ async function infer(flags: InferFlags, images: string[] = [], input: Float32Arr
   const bar = progressBar();
   let t = performance.now();
   const asked = flags.res === undefined ? undefined : parseRes(flags.res);
-  const model = await load(name, flags.weights, { resolution: asked && asked[0] === asked[1] ? asked[0] : undefined, onProgress: bar });
+  const dtype = flags.dtype ?? 'auto';
+  if (dtype !== 'auto' && dtype !== 'f32' && dtype !== 'f16') throw new Error(`--dtype must be auto, f32 or f16, got "${dtype}"`);
+  const model = await load(name, flags.weights, { resolution: asked && asked[0] === asked[1] ? asked[0] : undefined, onProgress: bar, dtype });
   if (bar) process.stderr.write('\r\x1b[K');
   if (!flags.weights) console.log(`${name}: the weights webvit ships (${SHIPPED_WEIGHTS[name]}, ${model.classes} classes: ${model.labels.slice(0, 3).join(', ')}, …)`);
   const [h, w] = asked ?? [model.resolution, model.resolution];
@@ -122,7 +126,7 @@ async function infer(flags: InferFlags, images: string[] = [], input: Float32Arr
     console.log(`${name} ${batch}×3×${h}×${w} (${schedule}) on ${d.adapter.vendor || 'unknown'} ${d.adapter.architecture}${d.fallback ? ' (a CPU fallback: slow)' : ''}: ` +
       `inference ${runMs.toFixed(1)} ms (load and build ${buildMs.toFixed(0)} ms, ${s.pipelines} pipelines)`);
     console.log(`per inference: ${s.dispatches} dispatches, ${s.buffers} GPU buffers (${(s.activationBytes / 2 ** 20).toFixed(2)} MiB activations, ` +
-      `${(s.weightBytes / 2 ** 20).toFixed(2)} MiB weights), 1 submit; GPU memory now ${(d.memory.total / 2 ** 20).toFixed(2)} MiB, peak ${(d.memory.peak / 2 ** 20).toFixed(2)} MiB`);
+      `${(s.weightBytes / 2 ** 20).toFixed(2)} MiB weights, matrices ${d.weights}), 1 submit; GPU memory now ${(d.memory.total / 2 ** 20).toFixed(2)} MiB, peak ${(d.memory.peak / 2 ** 20).toFixed(2)} MiB`);
     if (flags.output) { writeFileSync(flags.output, new Uint8Array(logits.buffer, logits.byteOffset, logits.byteLength)); console.log(`logits → ${flags.output}`); }
     return logits;
   } finally {
@@ -156,7 +160,7 @@ async function convert(input: string, output: string, flags: { model?: string; d
     `${info.family === 'deit' ? 'no BatchNorms to fold' : 'BatchNorms folded'}, ${dtype} weights`);
 }
 
-interface ProfileFlags { model?: string; weights?: string; res?: string; batch?: string; schedule?: string; runs?: string; json?: string; svg?: string; trace?: string; method?: string; 'refresh-roofs'?: boolean }
+interface ProfileFlags { model?: string; weights?: string; res?: string; batch?: string; schedule?: string; runs?: string; json?: string; svg?: string; trace?: string; method?: string; dtype?: string; 'refresh-roofs'?: boolean }
 
 async function profile(flags: ProfileFlags): Promise<void> {
   if (!flags.model) throw new Error('profile needs --model NAME');
@@ -171,13 +175,15 @@ async function profile(flags: ProfileFlags): Promise<void> {
   const rt = await nodeRuntime({ disable: ['timestamp_quantization'] });
   const sd = flags.weights ? null : randomStateDict(info.name, height);
   if (!flags.weights) console.error(`webvit: no --weights: profiling ${info.name} with a seeded random checkpoint (GPU time does not depend on the values)`);
-  const model = flags.weights ? Model.fromBytes(rt, info.name, readFile(flags.weights, 'checkpoint')) : new Model(rt, info, sd!);
+  const dtype = flags.dtype ?? 'f32';
+  if (dtype !== 'f32' && dtype !== 'f16') throw new Error(`--dtype must be f32 or f16, got "${dtype}"`);
+  const model = flags.weights ? Model.fromBytes(rt, info.name, readFile(flags.weights, 'checkpoint'), { dtype }) : new Model(rt, info, sd!, { dtype });
   const cache = fileRoofCache();
   const roofs = await adapterRoofs(rt, { cache, platform: `node ${process.version}`, refresh: flags['refresh-roofs'] });
   if (!roofs.cached) console.error(`webvit: measured this adapter's roofs (cached in ${cache.file})`);
   const report = await profileModel(model, {
     batch, height, width, schedules, runs, roofs, method: flags.method as TimingMethod | undefined,
-    weights: flags.weights ?? 'random (seed 0)', platform: `node ${process.version}`,
+    weights: `${flags.weights ?? 'random (seed 0)'}${model.weightFormat === 'f32' ? '' : ` (matrix weights ${model.weightFormat})`}`, platform: `node ${process.version}`,
     onProgress: process.stderr.isTTY ? (m) => process.stderr.write(`\r\x1b[K${m}`) : undefined,
   });
   if (process.stderr.isTTY) process.stderr.write('\r\x1b[K');
@@ -214,7 +220,7 @@ const str = { type: 'string' } as const;
 async function main(argv: string[]): Promise<void> {
   const [cmd, ...rest] = argv;
   if (cmd === 'infer') {
-    const { values, positionals } = parseArgs({ args: rest, strict: true, allowPositionals: true, options: { model: str, weights: str, input: str, image: str, res: str, batch: str, output: str, schedule: str } });
+    const { values, positionals } = parseArgs({ args: rest, strict: true, allowPositionals: true, options: { model: str, weights: str, input: str, image: str, res: str, batch: str, output: str, schedule: str, dtype: str } });
     if (values.weights && !values.model) throw new Error('infer --weights needs --model NAME');
     if (positionals.length && !values.image) throw new Error(`unexpected argument "${positionals[0]}" (images follow --image: --image a.png b.png)`);
     await infer(values as InferFlags, values.image ? [values.image, ...positionals] : []);
@@ -225,7 +231,7 @@ async function main(argv: string[]): Promise<void> {
   } else if (cmd === 'profile') {
     const { values } = parseArgs({
       args: rest, strict: true,
-      options: { model: str, weights: str, res: str, batch: str, schedule: str, runs: str, json: str, svg: str, trace: str, method: str, 'refresh-roofs': { type: 'boolean' } },
+      options: { model: str, weights: str, res: str, batch: str, schedule: str, runs: str, json: str, svg: str, trace: str, method: str, dtype: str, 'refresh-roofs': { type: 'boolean' } },
     });
     await profile(values);
   } else if (cmd === 'demo') await demo();

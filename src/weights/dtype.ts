@@ -47,6 +47,19 @@ export function floatToHalf(v: number): number {
   return sign | (half + (rest > 0x1000 || (rest === 0x1000 && half & 1) ? 1 : 0)); // a carry rounds up into the exponent, as it should
 }
 
+/** Whether every value is exactly an IEEE half (as a checkpoint stored in f16 is): float32 bit tests, no rounding. */
+export function allHalfExact(values: Float32Array): boolean {
+  const u = new Uint32Array(values.buffer, values.byteOffset, values.length);
+  for (let i = 0; i < u.length; i++) {
+    const bits = u[i], exp = (bits >>> 23) & 0xff;
+    if ((bits & 0x7fffffff) === 0) continue; // ±0
+    if (exp >= 113 && exp <= 142) { if (bits & 0x1fff) return false; continue; } // a normal half: 10 mantissa bits
+    if (exp >= 103 && exp < 113) { if (bits & ((1 << (13 + 113 - exp)) - 1)) return false; continue; } // a subnormal half
+    return false; // beyond half's range
+  }
+  return true;
+}
+
 /** float32 values as little-endian IEEE half (2 bytes each), rounded to nearest even. */
 export function toHalves(src: Float32Array): Uint16Array {
   const out = new Uint16Array(src.length);
