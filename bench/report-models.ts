@@ -45,7 +45,7 @@ export interface ModelResults {
 }
 
 export const LABELS: Record<string, string> = {
-  webvit: 'webvit', 'webvit-unfused': 'webvit unfused', 'ort-jsep': 'ORT-web WebGPU (JSEP)', 'ort-webgpu': 'ORT-web WebGPU (native)',
+  webvit: 'webvit', 'webvit-f16': 'webvit f16 weights', 'webvit-unfused': 'webvit unfused', 'ort-jsep': 'ORT-web WebGPU (JSEP)', 'ort-webgpu': 'ORT-web WebGPU (native)',
   'ort-wasm-1': 'ORT-web wasm 1 thr', 'ort-wasm-2': 'ORT-web wasm 2 thr', 'ort-node': 'ORT-node CPU',
 };
 const ORT_WEBGPU = ['ort-jsep', 'ort-webgpu'];
@@ -122,12 +122,12 @@ function header(r: ModelResults): string[] {
 const NOTES: [string, string][] = [
   ['¹', '¹ the runtime failed (the error is in models.json).'],
   ['²', '² batch > 1 skipped: one batch-1 run takes over a second.'],
-  ['³', '³ its logits did not match PyTorch\'s (max|Δ| > 1e-4·max(1, max|y|)); its times are not counted.'],
+  ['³', '³ its logits did not match PyTorch\'s (max|Δ| > 1e-4·max(1, max|y|), 1e-2·… for f16 weights); its times are not counted.'],
   ['†', '† fewer runs than asked: one run takes seconds.'],
 ];
 /** The footnotes the table uses. */
 const footnotes = (table: string[]) => { const used = NOTES.filter(([m]) => table.some((l) => l.includes(m))).map(([, t]) => t); return used.length ? [used.join(' ')] : []; };
-const GPU_RUNTIMES = new Set(['webvit', 'webvit-unfused', 'ort-jsep', 'ort-webgpu']);
+const GPU_RUNTIMES = new Set(['webvit', 'webvit-f16', 'webvit-unfused', 'ort-jsep', 'ort-webgpu']);
 
 /** The README's table: batch-1 medians of every runtime, webvit's ratios, cold start and batch 8. */
 export function readmeTable(r: ModelResults): string {

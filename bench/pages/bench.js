@@ -42,8 +42,9 @@ const describe = (plan) => ({ flops: plan.steps.reduce((a, s) => a + s.node.flop
 /** One runtime behind one interface: run(x, batch) → logits; gpuMs(batch) (webvit: timestamp queries); describe(batch); memory(); dispose(). */
 async function open(spec, weights) {
   const { runtime, model, res } = spec;
-  if (runtime === 'webvit') {
-    const c = await webvit.load(model, weights, { resolution: res });
+  if (runtime === 'webvit' || runtime === 'webvit-f16') {
+    // webvit: float32 weights (what a .pth gives with dtype 'auto' on most adapters); webvit-f16: half matrix weights.
+    const c = await webvit.load(model, weights, { resolution: res, dtype: runtime === 'webvit-f16' ? 'f16' : 'f32' });
     const plan = (b) => c.model.plan(b, res, res);
     return {
       run: async (x, b) => (await c.run(x, [b, 3, res, res])).logits,
