@@ -65,20 +65,21 @@ function positiveInt(id: string, what: string, min: number, max: number): number
 
 /** The weights the form asks for, and a key that says whether they are what is loaded. */
 function chosenWeights(): { weights: WeightsInput | undefined; key: string; source: string } {
-  const name = modelSelect.value, res = $<HTMLInputElement>('res').value.trim();
+  // Resolution and weight dtype: a change of either means loading again.
+  const name = modelSelect.value, settings = `${$<HTMLInputElement>('res').value.trim()}|${$<HTMLSelectElement>('dtype').value}`;
   const choice = weightsChoice();
   if (choice === 'file') {
     const f = $<HTMLInputElement>('checkpoint').files?.[0];
     if (!f) throw new Error(`choose a checkpoint file for ${name} (.pth as torch.save writes it, or .safetensors), or drop one on the model panel`);
-    return { weights: f, key: `${name}|${res}|file|${f.name}|${f.size}|${f.lastModified}`, source: f.name };
+    return { weights: f, key: `${name}|${settings}|file|${f.name}|${f.size}|${f.lastModified}`, source: f.name };
   }
   if (choice === 'url') {
     const u = $<HTMLInputElement>('weights-url').value.trim();
     let url: URL;
     try { url = new URL(u, location.href); } catch { throw new Error(`"${u}" is not a URL`); }
-    return { weights: url, key: `${name}|${res}|url|${url}`, source: String(url) };
+    return { weights: url, key: `${name}|${settings}|url|${url}`, source: String(url) };
   }
-  return { weights: undefined, key: `${name}|${res}|shipped`, source: SHIPPED_WEIGHTS[name] ?? '' };
+  return { weights: undefined, key: `${name}|${settings}|shipped`, source: SHIPPED_WEIGHTS[name] ?? '' };
 }
 
 function onProgress(p: LoadProgress): void {
@@ -96,7 +97,8 @@ async function ensureModel(): Promise<Loaded> {
   current = null;
   enableAfterLoad(false);
   const t0 = performance.now();
-  const classifier = await load(modelSelect.value, want.weights, { resolution: positiveInt('res', 'Resolution', 32, 1024), onProgress })
+  const dtype = $<HTMLSelectElement>('dtype').value as 'auto' | 'f32' | 'f16';
+  const classifier = await load(modelSelect.value, want.weights, { resolution: positiveInt('res', 'Resolution', 32, 1024), dtype, onProgress })
     .finally(() => { $<HTMLProgressElement>('progress').hidden = true; });
   current = { classifier, key: want.key, coldMs: performance.now() - t0, firstMs: null, source: want.source };
   const d = classifier.details(), a = d.adapter;
@@ -104,7 +106,7 @@ async function ensureModel(): Promise<Loaded> {
     (d.fallback ? ' — a CPU fallback: everything works, slowly' : '');
   $('phase').textContent = `loaded in ${fmt(current.coldMs / 1000, 2)} s`;
   $('model-info').textContent = `${d.name} from ${want.source}: ${d.classes} classes (${classifier.labels.slice(0, 3).join(', ')}, …), ` +
-    `${d.resolution}×${d.resolution} input, ${mib(d.memory.weights)} of weights on the GPU`;
+    `${d.resolution}×${d.resolution} input, ${mib(d.memory.weights)} of weights on the GPU (matrices ${d.weights})`;
   enableAfterLoad(true);
   return current;
 }

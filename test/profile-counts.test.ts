@@ -3,6 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { GraphBuilder } from '../src/graph/builder.ts';
+import { WeightPool } from '../src/graph/weights.ts';
 import { viewOf, type Tensor } from '../src/graph/ir.ts';
 import { pointwise } from '../src/ops/pointwise.ts';
 import { dwconv } from '../src/ops/dwconv.ts';
@@ -95,3 +96,15 @@ for (const [kernel, build, want] of cases) {
     assert.deepEqual(counts(build), want);
   });
 }
+
+test('with half matrix weights each op counts them at 2 bytes a value, everything else unchanged', () => {
+  for (const [kernel, build] of cases) {
+    const full = counts(build);
+    const g = new GraphBuilder(new WeightPool('f16-packed', true));
+    build(g, (shape) => g.input(`x${g.inputs.length}`, shape));
+    g.nodes.forEach((n, i) => {
+      const halves = Object.values(n.bind).reduce((a, b) => a + ('weight' in b && b.weight.dtype === 'f16' ? b.weight.byteLength : 0), 0);
+      assert.deepEqual([n.flops, n.bytesRead + halves, n.bytesWritten], full[i], `${kernel} node ${i}`);
+    });
+  }
+});
