@@ -42,9 +42,12 @@ export interface LoadOptions {
   /**
    * How the matrix weights (convolutions, linears) sit on the GPU. 'f16': IEEE half, half the memory
    * and weight bandwidth (read as f16 where the adapter has shader-f16, else as packed pairs; products
-   * and sums stay f32; logits within about 1e-3 of float32's). 'f32': float32. 'auto' (default): f16
-   * when the adapter has shader-f16 and the checkpoint's weights are all halves already (a file saved
-   * in f16, such as `webvit convert --dtype f16`'s), so nothing is lost; else f32.
+   * and sums stay f32; logits within 1e-2·max(1, max|y|) of float32's, measured 6e-4 to 2e-3).
+   * 'f32': float32. 'auto' (default): f16 when the adapter has shader-f16 and the checkpoint's
+   * weights are all halves already (a file saved in f16, such as `webvit convert --dtype f16`'s);
+   * else f32. Such a file loses nothing more except where a norm is folded into a matrix at load
+   * (LayerNorms into the next linear in DeiT, EdgeViT and Swin; BatchNorms of an unconverted file):
+   * those products are rounded to half again.
    */
   dtype?: 'f32' | 'f16' | 'auto';
   /**

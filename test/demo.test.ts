@@ -75,14 +75,17 @@ test('demo: half-precision weights (the dtype select) load again and classify al
   const s = samples[3];
   const before = await topOfFirst();
   await page.selectOption('#dtype', 'f16');
-  const n = await classified();
-  await page.click(`#samples button[title^="${s.label}"]`);
-  await waitClassified(n + 1);
-  assert.match(await page.textContent('#model-info') ?? '', /matrices f16(-packed)?\)/);
-  const half = await topOfFirst();
-  assert.equal(half[0].label, before[0].label);
-  half.forEach((t, i) => assert.ok(Math.abs(t.percent - before[i].percent) <= 1, `${t.label}: f16 ${t.percent}% vs f32 ${before[i].percent}%`));
-  await page.selectOption('#dtype', 'auto');
+  try {
+    const n = await classified();
+    await page.click(`#samples button[title^="${s.label}"]`);
+    await waitClassified(n + 1);
+    assert.match(await page.textContent('#model-info') ?? '', /matrices f16(-packed)?\)/);
+    const half = await topOfFirst();
+    assert.equal(half[0].label, before[0].label);
+    half.forEach((t, i) => assert.ok(Math.abs(t.percent - before[i].percent) <= 1, `${t.label}: f16 ${t.percent}% vs f32 ${before[i].percent}%`));
+  } finally {
+    await page.selectOption('#dtype', 'auto');
+  }
 });
 
 test("demo: a .pth through the file input, on a photo, gives PyTorch's logits", { skip: skip || (!torchvisionAvailable() && 'no torchvision photos'), timeout: 240_000 }, async () => {

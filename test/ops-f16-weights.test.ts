@@ -8,7 +8,9 @@
 import { test } from 'node:test';
 import { assertClose, random, runGraph } from './helpers/gpu.ts';
 import { toHalves } from '../src/weights/dtype.ts';
-import type { GraphBuilder } from '../src/graph/builder.ts';
+import assert from 'node:assert/strict';
+import { GraphBuilder } from '../src/graph/builder.ts';
+import { WeightPool } from '../src/graph/weights.ts';
 import type { Tensor } from '../src/graph/ir.ts';
 import { pointwise } from '../src/ops/pointwise.ts';
 import { conv2d } from '../src/ops/conv2d.ts';
@@ -36,6 +38,11 @@ const hw = (n: number, scale = 1) => halfRounded(random(n, ++seed).map((v) => v 
 
 type Input = { shape: number[]; data: Float32Array };
 async function sameAsF32(inputs: Input[], build: (g: GraphBuilder, xs: Tensor[]) => Tensor, tol: number): Promise<void> {
+  // The op really stores half weights and names the kernel form that reads them.
+  const g = new GraphBuilder(new WeightPool('f16-packed', true));
+  build(g, inputs.map((x, i) => g.input(`x${i}`, x.shape)));
+  const half = g.nodes.filter((n) => Object.values(n.bind).some((b) => 'weight' in b && b.weight.dtype === 'f16'));
+  assert.ok(half.length > 0 && half.every((n) => n.kernel.weights === 'f16-packed'), 'the op binds no half weights');
   const want = await runGraph(inputs, build);
   const got = await runGraph(inputs, build, { weights: 'f16-packed' });
   assertClose(got, want, tol, tol, 'f16-packed vs f32');

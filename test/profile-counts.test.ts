@@ -97,14 +97,20 @@ for (const [kernel, build, want] of cases) {
   });
 }
 
+const MATRIX_OPS = new Set(['pointwise', 'conv2d', 'pool_linear', 'cascaded_attention', 'squeeze_excite', 'ffn', 'patch_embed', 'ln_qkv', 'local_prop_proj']);
+
 test('with half matrix weights each op counts them at 2 bytes a value, everything else unchanged', () => {
   for (const [kernel, build] of cases) {
     const full = counts(build);
     const g = new GraphBuilder(new WeightPool('f16-packed', true));
     build(g, (shape) => g.input(`x${g.inputs.length}`, shape));
+    let total = 0;
     g.nodes.forEach((n, i) => {
       const halves = Object.values(n.bind).reduce((a, b) => a + ('weight' in b && b.weight.dtype === 'f16' ? b.weight.byteLength : 0), 0);
       assert.deepEqual([n.flops, n.bytesRead + halves, n.bytesWritten], full[i], `${kernel} node ${i}`);
+      total += halves;
     });
+    // The ops with matrix weights store them as halves (the others have none).
+    if (MATRIX_OPS.has(kernel)) assert.ok(total > 0, `${kernel} stores no half weights`);
   }
 });

@@ -35,7 +35,7 @@ export class PipelineCache {
 
   /**
    * A shader file with its includes resolved, the matrix-weight helpers in the given format
-   * (half needs `enable f16;`, put on the first line so that line numbers stay the file's).
+   * (half needs `enable f16;`, put at the start of the first line so that it adds no line).
    */
   shader(file: string, weights: WeightFormat = 'f32'): Promise<ShaderFile> {
     const key = `${file}[${weights}]`;

@@ -47,7 +47,7 @@ export class WeightPool {
     if (dtype === 'f16') checkHalfRange(name, data);
     const ref: WeightRef = { name, byteOffset: this.used, byteLength, dtype };
     this.refs.set(name, ref);
-    this.pending.push({ byteOffset: this.used, data: dtype === 'f16' ? toHalves(data) : data });
+    this.pending.push({ byteOffset: this.used, data: dtype === 'f16' ? padded(toHalves(data), length) : data });
     this.used = roundUp(this.used + byteLength, ALIGN_BYTES);
     return ref;
   }
@@ -59,7 +59,7 @@ export class WeightPool {
     const buffer = device.createBuffer({ label: `${label}:weights`, size: total, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST });
     let loaded = 0;
     for (const c of this.pending) {
-      // writeBuffer needs a multiple of 4 bytes: half weights are padded to 4 values, so they are.
+      // writeBuffer needs a multiple of 4 bytes: half weights are padded to a multiple of 4 values.
       device.queue.writeBuffer(buffer, c.byteOffset, c.data.buffer as ArrayBuffer, c.data.byteOffset, c.data.byteLength);
       loaded += c.data.byteLength;
       onProgress?.(loaded, total);
@@ -71,6 +71,14 @@ export class WeightPool {
   }
 
   destroy(): void { this.buffer?.destroy(); this.buffer = null; }
+}
+
+/** `h` zero-padded to `length` values. */
+function padded(h: Uint16Array, length: number): Uint16Array {
+  if (h.length === length) return h;
+  const out = new Uint16Array(length);
+  out.set(h);
+  return out;
 }
 
 /** IEEE half overflows past 65504: such a weight cannot be stored as half without turning into infinity. */
