@@ -7,7 +7,7 @@
 // compiled and validated in test/f16-validation.test.ts, on a device that has the feature.
 import { test } from 'node:test';
 import { assertClose, random, runGraph } from './helpers/gpu.ts';
-import { toHalves } from '../src/weights/dtype.ts';
+import { decodeElements, toHalves } from '../src/weights/dtype.ts';
 import assert from 'node:assert/strict';
 import { GraphBuilder } from '../src/graph/builder.ts';
 import { WeightPool } from '../src/graph/weights.ts';
@@ -22,15 +22,8 @@ import { poolLinear } from '../src/ops/pool-linear.ts';
 import { squeezeExciteGate } from '../src/ops/squeeze-excite.ts';
 import { cascadedAttention } from '../src/ops/cascaded-attention.ts';
 
-/** `v` rounded to the nearest IEEE half, as float32. */
-function halfRounded(v: Float32Array): Float32Array {
-  const h = toHalves(v), out = new Float32Array(v.length);
-  for (let i = 0; i < h.length; i++) {
-    const e = (h[i] >> 10) & 31, m = h[i] & 1023, s = h[i] & 0x8000 ? -1 : 1;
-    out[i] = e === 0 ? s * m * 2 ** -24 : s * (1 + m / 1024) * 2 ** (e - 15);
-  }
-  return out;
-}
+/** `v` rounded to the nearest IEEE half, as float32 (the checkpoint reader's f16 decoding). */
+const halfRounded = (v: Float32Array): Float32Array => decodeElements(new Uint8Array(toHalves(v).buffer), 'f16') as Float32Array;
 
 let seed = 100;
 /** Random half-exact weights, scaled (made outside the graph builders: each run must get the same). */

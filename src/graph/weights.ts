@@ -47,7 +47,7 @@ export class WeightPool {
     if (dtype === 'f16') checkHalfRange(name, data);
     const ref: WeightRef = { name, byteOffset: this.used, byteLength, dtype };
     this.refs.set(name, ref);
-    this.pending.push({ byteOffset: this.used, data: dtype === 'f16' ? padded(toHalves(data), length) : data });
+    this.pending.push({ byteOffset: this.used, data: dtype === 'f16' ? toHalves(data, length) : data });
     this.used = roundUp(this.used + byteLength, ALIGN_BYTES);
     return ref;
   }
@@ -71,14 +71,6 @@ export class WeightPool {
   }
 
   destroy(): void { this.buffer?.destroy(); this.buffer = null; }
-}
-
-/** `h` zero-padded to `length` values. */
-function padded(h: Uint16Array, length: number): Uint16Array {
-  if (h.length === length) return h;
-  const out = new Uint16Array(length);
-  out.set(h);
-  return out;
 }
 
 /** IEEE half overflows past 65504: such a weight cannot be stored as half without turning into infinity. */

@@ -25,9 +25,11 @@ export function squeezeExciteGate(g: GraphBuilder, name: string, x: Tensor, w1: 
   type Bind = Record<string, { tensor: Tensor } | { weight: ReturnType<GraphBuilder['weight']> }>;
   const step = (entry: 'mean' | 'fc1' | 'fc2', module: string, ops: string[], outputs: number, flops: number, read: number, written: number, bind: Bind) => {
     const count = B * outputs / 4;
+    const kernel = { file: 'squeeze_excite.wgsl', entry, overrides: { WG } };
     g.node({
       name: `${name}.${entry}`, module, ops,
-      kernel: entry === 'mean' ? { file: 'squeeze_excite.wgsl', entry, overrides: { WG } } : g.kernel({ file: 'squeeze_excite.wgsl', entry, overrides: { WG } }),
+      // fc1 and fc2 read the matrix weights (in the pool's form); the means read none.
+      kernel: entry === 'mean' ? kernel : g.kernel(kernel),
       bind,
       params: { ...params, count },
       workgroups: grid1d(count, WG),

@@ -60,11 +60,11 @@ export function allHalfExact(values: Float32Array): boolean {
   return true;
 }
 
-/** float32 values as little-endian IEEE half (2 bytes each), rounded to nearest even. */
-export function toHalves(src: Float32Array): Uint16Array {
-  const out = new Uint16Array(src.length);
+/** float32 values as little-endian IEEE half (2 bytes each), rounded to nearest even, zero-padded to `length` values. */
+export function toHalves(src: Float32Array, length = src.length): Uint16Array {
+  const out = new Uint16Array(Math.max(length, src.length));
   for (let i = 0; i < src.length; i++) out[i] = floatToHalf(src[i]);
-  if (!hostIsLittleEndian) for (let i = 0; i < out.length; i++) out[i] = ((out[i] & 0xff) << 8) | (out[i] >>> 8);
+  if (!hostIsLittleEndian) for (let i = 0; i < src.length; i++) out[i] = ((out[i] & 0xff) << 8) | (out[i] >>> 8);
   return out;
 }
 
