@@ -123,3 +123,16 @@ test('model and runtime counts in the READMEs are the registry\'s and the benchm
   assert.ok(bench, 'bench/README.md says how many models and runtimes npm run bench measures');
   assert.deepEqual([Number(bench[1]), Number(bench[2])], [models, runtimes]);
 });
+
+test('the accuracy table and the fuzz summary quote bench/results', () => {
+  const flat = README.replace(/\s+/g, ' ');
+  const acc = JSON.parse(readFileSync(at('bench/results/accuracy.json'), 'utf8')) as { images: number; webvit: { accuracy: number }; pytorch: { accuracy: number }; differ: number; differShare: number };
+  const table = /<!-- accuracy:begin[^>]*-->([\s\S]*?)<!-- accuracy:end -->/.exec(README)?.[1] ?? '';
+  assert.ok(table.includes(`on the ${acc.images.toLocaleString('en-US')} Fashion-MNIST test images`), 'the accuracy table says how many images');
+  assert.ok(table.includes(`| ${(100 * acc.webvit.accuracy).toFixed(2)} % | ${acc.differ} (${(100 * acc.differShare).toFixed(2)} %) |`), 'webvit\'s top-1 and the differing predictions');
+  assert.ok(table.includes(`| ${(100 * acc.pytorch.accuracy).toFixed(2)} % | — |`), 'PyTorch\'s top-1');
+  assert.ok(flat.includes(`PyTorch top-1 on the 10,000 test images ${(100 * acc.pytorch.accuracy).toFixed(2)} %`), 'the shipped model\'s paragraph');
+  const fuzz = JSON.parse(readFileSync(at('bench/results/fuzz.json'), 'utf8')) as { cases: number; failures: unknown[] };
+  assert.ok(flat.includes(`checks all this on ${fuzz.cases.toLocaleString('en-US')} mutated checkpoints`), 'the fuzz case count');
+  assert.ok(flat.includes(`(bench/results/fuzz.md): ${fuzz.failures.length} failures`), 'the fuzz failures');
+});
