@@ -78,7 +78,7 @@ export function provenanceLine(p: Provenance): string {
     m.memoryGiB === NOT_RECORDED ? 'memory not recorded' : `${m.memoryGiB} GiB`, m.os === NOT_RECORDED ? 'OS not recorded' : m.os].join(', ');
   const versions = Object.entries(p.versions).map(([k, v]) => `${k} ${v}`).join(', ');
   return `Provenance: commit ${p.commit.slice(0, 12)}${p.dirty === true ? ' (with uncommitted changes)' : ''}` +
-    `${p.recorded === 'from git history' ? ' (the commit that committed this file, recorded afterwards)' : ''}, measured ${p.date}; ` +
+    `${p.recorded === 'from git history' ? ' (the commit that committed the result, recorded afterwards)' : ''}, measured ${p.date}; ` +
     `machine: ${machine}; Node ${p.node}; Chromium ${p.chromium}; adapter ${p.adapter}; ${versions}.` +
     (p.stale ? ` **Stale:** ${p.stale}.` : '');
 }

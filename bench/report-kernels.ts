@@ -12,6 +12,8 @@ export interface KernelShapeRow {
   flops: number; bytes: number;
   /** median of the dispatches' medians */
   ms: number;
+  /** each dispatch's median (over the profile's runs), ms: what `ms` is the median of (results before it was kept have none) */
+  dispatchMs?: number[];
   gflops: number; gbs: number; intensity: number; bound: 'memory' | 'compute';
   /** achieved / the roofline at this intensity (a copy: GB/s over the copy roof) */
   roofFraction: number;
@@ -58,7 +60,7 @@ export function kernelResults(base: Omit<KernelResults, 'schema' | 'notDispatche
     const attainable = Math.min(roofs.gflops, intensity * roofs.gbs);
     return {
       kernel: r.kernel, file: r.kernel.split(':')[0], shape: shapeOf(r), workgroups: r.workgroups,
-      flops: r.flops, bytes, ms, gflops, gbs, intensity, bound: intensity < roofs.ridge ? 'memory' : 'compute',
+      flops: r.flops, bytes, ms, dispatchMs: recs.map((x) => x.ms), gflops, gbs, intensity, bound: intensity < roofs.ridge ? 'memory' : 'compute',
       roofFraction: r.flops > 0 ? gflops / attainable : gbs / roofs.gbs,
       count: recs.length, totalMs: recs.reduce((a, x) => a + x.ms, 0), uses: [...uses].slice(0, 4),
     };

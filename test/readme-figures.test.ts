@@ -11,6 +11,7 @@ import { MODELS } from '../src/models/registry.ts';
 import { LABELS, f } from '../bench/report-models.ts';
 import { readResults, readmeSections, sectionOf, SECTIONS } from '../bench/report-readme.ts';
 import type { ProfileReport } from '../src/profile/profile.ts';
+import { provenanceLine, type Provenance } from '../bench/provenance.ts';
 
 const at = (p: string) => fileURLToPath(new URL(`../${p}`, import.meta.url));
 const README = readFileSync(at('README.md'), 'utf8');
@@ -126,11 +127,12 @@ test('model and runtime counts in the READMEs are the registry\'s and the benchm
 
 test('the accuracy table and the fuzz summary quote bench/results', () => {
   const flat = README.replace(/\s+/g, ' ');
-  const acc = JSON.parse(readFileSync(at('bench/results/accuracy.json'), 'utf8')) as { images: number; webvit: { accuracy: number }; pytorch: { accuracy: number }; differ: number; differShare: number };
+  const acc = JSON.parse(readFileSync(at('bench/results/accuracy.json'), 'utf8')) as { images: number; webvit: { accuracy: number }; pytorch: { accuracy: number }; differ: number; differShare: number; provenance: Provenance };
   const table = /<!-- accuracy:begin[^>]*-->([\s\S]*?)<!-- accuracy:end -->/.exec(README)?.[1] ?? '';
   assert.ok(table.includes(`on the ${acc.images.toLocaleString('en-US')} Fashion-MNIST test images`), 'the accuracy table says how many images');
   assert.ok(table.includes(`| ${(100 * acc.webvit.accuracy).toFixed(2)} % | ${acc.differ} (${(100 * acc.differShare).toFixed(2)} %) |`), 'webvit\'s top-1 and the differing predictions');
   assert.ok(table.includes(`| ${(100 * acc.pytorch.accuracy).toFixed(2)} % | — |`), 'PyTorch\'s top-1');
+  assert.ok(table.includes(provenanceLine(acc.provenance)), 'the accuracy table\'s provenance line (and its stale mark)');
   assert.ok(flat.includes(`PyTorch top-1 on the 10,000 test images ${(100 * acc.pytorch.accuracy).toFixed(2)} %`), 'the shipped model\'s paragraph');
   const fuzz = JSON.parse(readFileSync(at('bench/results/fuzz.json'), 'utf8')) as { cases: number; failures: unknown[] };
   assert.ok(flat.includes(`checks all this on ${fuzz.cases.toLocaleString('en-US')} mutated checkpoints`), 'the fuzz case count');
