@@ -79,13 +79,27 @@ function profileFigures(m: string): string[] {
     `(${F.dispatches} dispatches|${U.dispatches - F.dispatches} of ${U.dispatches}|${U.dispatches} → ${F.dispatches} dispatches`,
   ];
 }
+/** The GB/s range of the memory-bound categories (other than matrix multiplication) in these profiles' unfused schedules. */
+function boundRates(models: string[]): string {
+  const rates = models.flatMap((m) => profile(m).schedules.unfused!.categories.filter((c) => c.key !== 'matmul' && c.memoryBound && c.ms > 0).map((c) => c.bytes / c.ms / 1e6));
+  return `${one(Math.min(...rates))}–${one(Math.max(...rates))} GB/s`;
+}
+/** Per paragraph: the profiles its GB/s range covers (EfficientViT-M4's and EdgeViT-XS's share one), and the category counts it names. */
+function categoryFigures(m: string): string[] {
+  const U = profile(m).schedules.unfused!, cat = (k: string) => U.categories.find((c) => c.key === k)!;
+  const rates = boundRates(m === 'efficientvit_m4' || m === 'edgevit_xs' ? ['efficientvit_m4', 'edgevit_xs'] : [m]);
+  if (m === 'efficientvit_m4') return [rates, `BatchNorm alone ${pct(cat('norm').ms / U.sumMs)}, in ${cat('norm').dispatches} dispatches`];
+  if (m === 'edgevit_xs') return [rates];
+  if (m === 'deit_tiny_patch16_224') return [rates, `(${cat('norm').dispatches} LayerNorms)`, `(${cat('add').dispatches} residual and position adds)`, `(${cat('reshape').dispatches} head-merging`];
+  return [rates, `reshapes (${cat('reshape').dispatches} dispatches`, `normalizations (${cat('norm').dispatches})`, `additions (${cat('add').dispatches}:`, `("others", ${pct(cat('other').ms / U.sumMs)})`];
+}
 /** The figures (alternatives split by |) that a paragraph does not contain. */
 const missing = (text: string, figures: string[]) => figures.filter((x) => !x.split('|').some((alt) => text.includes(alt)));
 
 const PROFILED = ['efficientvit_m4', 'edgevit_xs', 'deit_tiny_patch16_224', 'swin_tiny_patch4_window7_224'];
 
 test('the profile paragraphs quote bench/profiles/*.json', () => {
-  for (const m of PROFILED) assert.deepEqual(missing(paragraphOf(README, m), profileFigures(m)), [], `README's paragraph on ${m}`);
+  for (const m of PROFILED) assert.deepEqual(missing(paragraphOf(README, m), [...profileFigures(m), ...categoryFigures(m)]), [], `README's paragraph on ${m}`);
   // The roofs named above the charts are those of the EfficientViT-M4 and DeiT-T runs.
   const r4 = profile('efficientvit_m4').roofs!, rd = profile('deit_tiny_patch16_224').roofs!;
   const flat = README.replace(/\s+/g, ' ');
