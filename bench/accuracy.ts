@@ -1,21 +1,23 @@
-// `npm run accuracy [-- --count 10000 --batch 100]`: the shipped model's accuracy parity. Runs the
+// `npm run accuracy [-- --count 10000 --batch 100 --out DIR]`: the shipped model's accuracy parity. Runs the
 // Fashion-MNIST test images through webvit (Node, batched, the shipped f16 safetensors, the
 // checkpoint's own preprocessing) and compares with PyTorch's predictions for the original f32
 // checkpoint (weights/efficientvit_m0_fashion_mnist.torch.json, made by scripts/train/eval_torch.py):
-// both accuracies, and how many predictions differ. Writes bench/results/accuracy.{json,md} and the
-// README's accuracy table.
+// both accuracies, and how many predictions differ. Writes bench/results/accuracy.{json,md} (with their
+// provenance: bench/provenance.ts) and the README's accuracy table; with --out DIR, DIR/accuracy.* only.
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { load, SHIPPED_WEIGHTS } from '../src/node.ts';
 import { fashionMnistTest } from './fashion-mnist.ts';
+import { provenance, provenanceLine } from './provenance.ts';
 
 export const TORCH_PREDICTIONS = fileURLToPath(new URL('../weights/efficientvit_m0_fashion_mnist.torch.json', import.meta.url));
 
 export interface TorchPredictions { checkpoint: string; torch: string; accuracy: number; predictions: number[]; logits_head: number[][] }
 
 /** webvit's predictions (and logits) for test images [0, count), in batches. */
-export async function webvitPredictions(count: number, batch: number, onBatch?: (done: number) => void): Promise<{ predictions: number[]; logits: Float32Array; ms: number }> {
+export async function webvitPredictions(count: number, batch: number, onBatch?: (done: number) => void): Promise<{ predictions: number[]; logits: Float32Array; ms: number; adapter: GPUAdapterInfo }> {
   const set = fashionMnistTest();
   const model = await load('efficientvit_m0');
   try {
@@ -35,14 +37,14 @@ export async function webvitPredictions(count: number, batch: number, onBatch?: 
       }
       onBatch?.(start + b);
     }
-    return { predictions, logits, ms };
+    return { predictions, logits, ms, adapter: model.details().adapter as GPUAdapterInfo };
   } finally {
     model.dispose();
   }
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { count: { type: 'string', default: '10000' }, batch: { type: 'string', default: '100' } } });
+  const { values } = parseArgs({ options: { count: { type: 'string', default: '10000' }, batch: { type: 'string', default: '100' }, out: { type: 'string' } } });
   const count = Number(values.count), batch = Number(values.batch);
   const torch = JSON.parse(readFileSync(TORCH_PREDICTIONS, 'utf8')) as TorchPredictions;
   const labels = fashionMnistTest().labels;
@@ -56,12 +58,12 @@ async function main(): Promise<void> {
     differ += ours.predictions[i] !== torch.predictions[i] ? 1 : 0;
   }
   const result = {
-    date: new Date().toISOString(), node: process.version, images: count, batch,
+    date: new Date().toISOString(), node: process.version, provenance: provenance({ adapter: ours.adapter }), images: count, batch,
     webvit: { weights: SHIPPED_WEIGHTS.efficientvit_m0, accuracy: right / count, gpuMs: ours.ms, totalS: (performance.now() - t0) / 1000 },
     pytorch: { weights: torch.checkpoint, torch: torch.torch, accuracy: torchRight / count },
     differ, differShare: differ / count,
   };
-  const dir = fileURLToPath(new URL('results/', import.meta.url));
+  const dir = values.out ? `${path.resolve(values.out)}/` : fileURLToPath(new URL('results/', import.meta.url));
   mkdirSync(dir, { recursive: true });
   writeFileSync(`${dir}accuracy.json`, JSON.stringify(result, null, 1) + '\n');
   const table = [
@@ -69,8 +71,10 @@ async function main(): Promise<void> {
     '| runtime | weights | top-1 | predictions that differ from PyTorch\'s |', '|---|---|---:|---:|',
     `| webvit | ${result.webvit.weights} (f16, BatchNorms folded) | ${(100 * result.webvit.accuracy).toFixed(2)} % | ${differ} (${(100 * result.differShare).toFixed(2)} %) |`,
     `| PyTorch ${torch.torch} | ${torch.checkpoint} (f32, as trained) | ${(100 * result.pytorch.accuracy).toFixed(2)} % | — |`,
+    '', provenanceLine(result.provenance),
   ].join('\n');
   writeFileSync(`${dir}accuracy.md`, `# Accuracy parity\n\n${table}\n`);
+  if (values.out) return void console.log(table);
   const readme = fileURLToPath(new URL('../README.md', import.meta.url)), text = readFileSync(readme, 'utf8');
   const BEGIN = '<!-- accuracy:begin (npm run accuracy writes this table) -->', END = '<!-- accuracy:end -->';
   const a = text.indexOf(BEGIN), b = text.indexOf(END);

@@ -1,4 +1,4 @@
-// `npm run fuzz [-- --cases 10000 --seed 1 --only ID]`: the loader fuzz benchmark. Real checkpoints
+// `npm run fuzz [-- --cases 10000 --seed 1 --only ID --out DIR]`: the loader fuzz benchmark. Real checkpoints
 // (scripts/fuzz/make_seeds.py, and safetensors files written from them), each case one mutation
 // (bench/fuzz/mutate.ts), read by webvit in a worker process (2 s limit per case, killed past it) and
 // by the reference loaders (scripts/fuzz/reference.py: torch.load, the safetensors rules). Outcomes:
@@ -9,18 +9,19 @@
 //   FAIL hang             no answer within 2 s
 //   FAIL memory           charged to the load's budget past 4 × the file + the seed's weights, or the
 //                         process's resident peak past that + 64 MiB (the JS engine's own slack)
-// Writes bench/results/fuzz.json and fuzz.md.
+// Writes bench/results/fuzz.json and fuzz.md (or DIR/…), with their provenance (bench/provenance.ts).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { provenance, provenanceLine } from './provenance.ts';
 import { makeCase, type Case } from './fuzz/mutate.ts';
 import { PYTHON, SCRIPTS, frame, makeSeeds, type RefOutcome } from './fuzz/seeds.ts';
 import type { Outcome } from './fuzz/outcome.ts';
 
-const { values: args } = parseArgs({ options: { cases: { type: 'string', default: '10000' }, seed: { type: 'string', default: '1' }, only: { type: 'string' } } });
+const { values: args } = parseArgs({ options: { cases: { type: 'string', default: '10000' }, seed: { type: 'string', default: '1' }, only: { type: 'string' }, out: { type: 'string' } } });
 const N = Number(args.cases), RUN_SEED = Number(args.seed), HANG_MS = 2000, RSS_SLACK = 64 << 20;
 const here = path.dirname(fileURLToPath(import.meta.url));
 
@@ -104,21 +105,21 @@ function report(results: Result[], seeds: { name: string; bytes: number; weights
   const worst = (f: (r: (typeof done)[number]) => number) => done.reduce((a, r) => (f(r) > f(a) ? r : a), done[0]);
   const slow = worst((r) => r.ours.ms), mem = worst((r) => r.ours.charged / (4 * r.size + r.weights)), rss = worst((r) => r.ours.rssPeak);
   const summary = {
-    schema: 'webvit-bench-fuzz/1', date: new Date().toISOString(), node: process.version, reference, runSeed: RUN_SEED, cases: results.length, seconds,
+    schema: 'webvit-bench-fuzz/1', date: new Date().toISOString(), node: process.version, provenance: provenance(), reference, runSeed: RUN_SEED, cases: results.length, seconds,
     seeds, verdicts: count((r) => r.verdict), byFamily,
     slowest: { id: slow.id, ms: slow.ours.ms, mutation: `${slow.seed} ${slow.family}: ${slow.mutation}` },
     mostCharged: { id: mem.id, charged: mem.ours.charged, ofLimit: mem.ours.charged / (4 * mem.size + mem.weights) },
     largestRssPeak: { id: rss.id, bytes: rss.ours.rssPeak, mutation: `${rss.seed} ${rss.family}: ${rss.mutation}` },
     failures: failures.slice(0, 200).map((r) => ({ id: r.id, seed: r.seed, family: r.family, mutation: r.mutation, verdict: r.verdict, ours: r.ours, ref: r.ref })),
   };
-  const out = path.join(here, 'results');
+  const out = args.out ? path.resolve(args.out) : path.join(here, 'results');
   mkdirSync(out, { recursive: true });
   writeFileSync(path.join(out, 'fuzz.json'), JSON.stringify(summary, null, 1) + '\n');
   const families = Object.keys(byFamily).sort(), verdicts = Object.keys(summary.verdicts).sort();
   const md = [
     '# Loader fuzz benchmark', '',
     `Measured ${summary.date.slice(0, 16).replace('T', ' ')} UTC by \`npm run fuzz\` (run seed ${RUN_SEED}): ${results.length} cases in ${seconds.toFixed(0)} s, Node ${process.version}; reference: ${reference}.`,
-    `Seeds: ${seeds.map((s) => `${s.name} (${s.bytes} bytes)`).join(', ')}.`, '',
+    `Seeds: ${seeds.map((s) => `${s.name} (${s.bytes} bytes)`).join(', ')}.`, '', provenanceLine(summary.provenance), '',
     `**Failures: ${failures.length}.** Slowest case: ${slow.ours.ms.toFixed(1)} ms (limit ${HANG_MS} ms); largest resident peak: ${(rss.ours.rssPeak / 2 ** 20).toFixed(1)} MiB (case ${rss.id}).`, '',
     `| family | ${verdicts.join(' | ')} |`, `|---|${verdicts.map(() => '---:').join('|')}|`,
     ...families.map((f) => `| ${f} | ${verdicts.map((v) => byFamily[f][v] ?? 0).join(' | ')} |`),

@@ -1,5 +1,5 @@
 // Types of bench/measure.js (plain JS: the benchmark page imports it too).
-export interface MeasureSpec { runtime: string; model: string; res: number; cases: { batch: number }[]; runs: number; minRuns: number; budgetMs: number; skipBatchAboveMs: number }
+export interface MeasureSpec { runtime: string; model: string; res: number; cases: { batch: number }[]; runs: number; minRuns: number; budgetMs: number; skipBatchAboveMs: number; coldOnly?: boolean }
 export interface OpenedRuntime {
   run(x: Float32Array, batch: number): Promise<ArrayLike<number>>;
   gpuMs(batch: number): Promise<number | null>;

@@ -1,7 +1,7 @@
 // How every runtime is measured, the same in the benchmark page and in Node (onnxruntime-node):
 // plain JS so that both can import it.
 //
-// spec: { runtime, model, res, cases: [{ batch }], runs, minRuns, budgetMs, skipBatchAboveMs }
+// spec: { runtime, model, res, cases: [{ batch }], runs, minRuns, budgetMs, skipBatchAboveMs, coldOnly? }
 // inputs: one Float32Array per case; open(): the runtime on weights already in memory, as
 //   { run(x, batch) → logits, gpuMs(batch) → ms | null, describe(batch) → { flops, pipelines } | null, memory() → object | null, dispose() };
 // counters(): { live, peak, buffers, dispatches, submits } of the GPU calls so far (zeros without a GPU).
@@ -11,7 +11,8 @@
 // case (batch size): one run to build that shape, one warm-up, one counted run (dispatches, submits,
 // GPU buffers created), and the timed runs: `runs` of them, or fewer (at least `minRuns`, marked
 // `reduced`) once they have taken `budgetMs`. A batch > 1 is skipped when one batch-1 run took more
-// than `skipBatchAboveMs`.
+// than `skipBatchAboveMs`. With `coldOnly` it stops after the cold start: bench/run.ts repeats the
+// cold start on further fresh pages that way, so that its spread is measured.
 export async function measure(spec, inputs, open, counters) {
   const t0 = performance.now();
   const rt = await open();
@@ -21,6 +22,7 @@ export async function measure(spec, inputs, open, counters) {
   const cases = [];
   let batch1Ms = null;
   try {
+    if (spec.coldOnly) return { coldMs, firstLogits: Array.from(first), gpuBytes: { afterLoad, peak: counters().peak }, memory: rt.memory(), cases };
     for (const [i, c] of spec.cases.entries()) {
       const x = inputs[i], b = c.batch;
       if (b > 1 && batch1Ms !== null && batch1Ms > spec.skipBatchAboveMs) {

@@ -3,6 +3,7 @@
 // roofs measured in the same run. bench/run.ts writes them to bench/results/kernels.{json,md}.
 import type { ProfileReport, DispatchRecord } from '../src/profile/profile.ts';
 import type { Roofs } from '../src/profile/roofs.ts';
+import { provenanceLine, type Provenance } from './provenance.ts';
 
 /** One kernel at one shape: every dispatch of that pipeline with those activations and grid. */
 export interface KernelShapeRow {
@@ -11,6 +12,8 @@ export interface KernelShapeRow {
   flops: number; bytes: number;
   /** median of the dispatches' medians */
   ms: number;
+  /** each dispatch's median (over the profile's runs), ms: what `ms` is the median of (results before it was kept have none) */
+  dispatchMs?: number[];
   gflops: number; gbs: number; intensity: number; bound: 'memory' | 'compute';
   /** achieved / the roofline at this intensity (a copy: GB/s over the copy roof) */
   roofFraction: number;
@@ -24,7 +27,7 @@ export interface KernelFileRow { file: string; dispatches: number; shapes: numbe
 export interface ScheduleSummary { model: string; schedule: string; dispatches: number; pipelines: number; wholeMs: number; gflops: number }
 
 export interface KernelResults {
-  schema: 'webvit-bench-kernels/1'; date: string;
+  schema: 'webvit-bench-kernels/1'; date: string; provenance: Provenance;
   roofs: Roofs; adapter: { vendor: string; architecture: string; device: string; description: string }; fallback: boolean; tuning: unknown; userAgent: string;
   /** every .wgsl in shaders/, and those no model dispatched */
   shaders: string[]; notDispatched: string[];
@@ -57,7 +60,7 @@ export function kernelResults(base: Omit<KernelResults, 'schema' | 'notDispatche
     const attainable = Math.min(roofs.gflops, intensity * roofs.gbs);
     return {
       kernel: r.kernel, file: r.kernel.split(':')[0], shape: shapeOf(r), workgroups: r.workgroups,
-      flops: r.flops, bytes, ms, gflops, gbs, intensity, bound: intensity < roofs.ridge ? 'memory' : 'compute',
+      flops: r.flops, bytes, ms, dispatchMs: recs.map((x) => x.ms), gflops, gbs, intensity, bound: intensity < roofs.ridge ? 'memory' : 'compute',
       roofFraction: r.flops > 0 ? gflops / attainable : gbs / roofs.gbs,
       count: recs.length, totalMs: recs.reduce((a, x) => a + x.ms, 0), uses: [...uses].slice(0, 4),
     };
@@ -82,7 +85,7 @@ export function kernelTable(k: KernelResults, perFile = 6): string {
   out.push('# Kernel benchmarks', '',
     `Measured ${k.date.slice(0, 16).replace('T', ' ')} UTC by \`npm run bench\` in ${k.userAgent.match(/Chrome\/[\d.]+/)?.[0] ?? 'Chromium'} on ${k.adapter.vendor} ${k.adapter.architecture} ${k.adapter.description}` +
     `${k.fallback ? ' (a CPU adapter)' : ''}. Every dispatch of every model's fused, one-kernel-FFN and unfused schedules, timed with timestamps inside one pass, ` +
-    'grouped by kernel and by the shape it ran at.', '',
+    'grouped by kernel and by the shape it ran at.', '', provenanceLine(k.provenance), '',
     `Roofs measured in this run: **${f(r.gflops)} GFLOP/s** (${r.matmul.kernel}, ${r.matmul.shape}), **${f(r.gbs)} GB/s** (${r.copy.kernel}), ridge ${f(r.ridge)} FLOP/byte; ` +
     `a near-empty dispatch costs **${f(r.dispatchUs, 1)} µs** inside a pass, a submit and wait **${f(r.submitMs)} ms**. ` +
     '"% roof" is achieved over the roofline at the dispatch\'s arithmetic intensity (a copy: over the copy roof).', '');

@@ -1,6 +1,7 @@
 // The model benchmarks' results (bench/run.ts): per model and runtime, the measurements and the
 // logits check; the Markdown for bench/results/models.md and the README's table; the targets.
 import type { Roofs } from '../src/profile/roofs.ts';
+import { provenanceLine, type Provenance } from './provenance.ts';
 
 export interface BatchRow {
   batch: number;
@@ -19,15 +20,18 @@ export interface BatchRow {
   maxDiff?: number; tolerance?: number;
   /** the logits matched PyTorch's: only then do the times count */
   logitsOk?: boolean;
+  /** every timed run's wall time, ms (the median and p90 above are over these) */
   times?: number[];
+  /** webvit: the GPU time of the pass in each timed run, ms (timestamp queries) */
+  gpuTimes?: number[];
 }
 
 export interface RuntimeRow {
   model: string; runtime: string; threads: number;
   adapter?: { vendor: string; architecture: string; device: string; description: string };
   error?: string;
-  /** weights in memory → first logits, ms */
-  coldMs?: number; firstLogitsOk?: boolean;
+  /** weights in memory → first logits, ms: the median over fresh pages, and each page's (results before cold starts were repeated have none) */
+  coldMs?: number; coldRuns?: number[]; firstLogitsOk?: boolean;
   /** GPU buffers created and not destroyed: after loading, and the most during the runs */
   gpuBytes?: { afterLoad: number; peak: number };
   /** webvit's own account (weights, plans, total, peak) */
@@ -37,7 +41,10 @@ export interface RuntimeRow {
 
 export interface ModelResults {
   schema: 'webvit-bench-models/1';
-  date: string; browser: string; node: string; cpus: string; args: Record<string, unknown>;
+  date: string; args: Record<string, unknown>;
+  provenance: Provenance;
+  /** before provenance was recorded: these said where it ran */
+  browser?: string; node?: string; cpus?: string;
   adapter: { vendor: string; architecture: string; device: string; description: string } | null;
   roofs: Roofs | null;
   res: number;
@@ -50,22 +57,22 @@ export const LABELS: Record<string, string> = {
 };
 const ORT_WEBGPU = ['ort-jsep', 'ort-webgpu'];
 
-const models = (r: ModelResults) => [...new Set(r.rows.map((x) => x.model))];
-const row = (r: ModelResults, model: string, runtime: string) => r.rows.find((x) => x.model === model && x.runtime === runtime);
+export const models = (r: ModelResults) => [...new Set(r.rows.map((x) => x.model))];
+export const row = (r: ModelResults, model: string, runtime: string) => r.rows.find((x) => x.model === model && x.runtime === runtime);
 /** A batch's median if it was measured and its logits matched PyTorch's. */
 export function counted(r: ModelResults, model: string, runtime: string, batch = 1): BatchRow | null {
   const x = row(r, model, runtime);
   const b = x?.batches.find((y) => y.batch === batch);
   return x && !x.error && x.firstLogitsOk && b && !b.skipped && b.logitsOk ? b : null;
 }
-const bestOrtWebgpu = (r: ModelResults, model: string) =>
+export const bestOrtWebgpu = (r: ModelResults, model: string) =>
   ORT_WEBGPU.map((rt) => ({ rt, b: counted(r, model, rt) })).filter((x) => x.b).sort((a, b) => a.b!.medianMs! - b.b!.medianMs!)[0] ?? null;
-const roofMs = (r: ModelResults, model: string) => {
+export const roofMs = (r: ModelResults, model: string) => {
   const b = counted(r, model, 'webvit');
   return b?.flops && r.roofs ? b.flops / r.roofs.gflops / 1e6 : null;
 };
 
-const f = (v: number | null | undefined, d = 1) => (v === null || v === undefined || !Number.isFinite(v) ? '—' : v.toLocaleString('en-US', { minimumFractionDigits: d, maximumFractionDigits: d }));
+export const f = (v: number | null | undefined, d = 1) => (v === null || v === undefined || !Number.isFinite(v) ? '—' : v.toLocaleString('en-US', { minimumFractionDigits: d, maximumFractionDigits: d }));
 const mib = (v: number | undefined) => (v === undefined ? '—' : (v / 2 ** 20).toFixed(1));
 
 /** A cell: median ms (marked † when fewer runs), or why there is none. */
@@ -110,11 +117,20 @@ export function targets(r: ModelResults): Target[] {
   return out;
 }
 
+/** A cold start: the median over its fresh pages, with their range. */
+export function coldCell(x: RuntimeRow | undefined): string {
+  if (x?.coldMs === undefined) return '—';
+  const runs = x.coldRuns ?? [];
+  return runs.length > 1 ? `${f(x.coldMs / 1000, 2)} (${f(Math.min(...runs) / 1000, 2)}–${f(Math.max(...runs) / 1000, 2)})` : `${f(x.coldMs / 1000, 2)}⁴`;
+}
+
 function header(r: ModelResults): string[] {
-  const a = r.adapter, roofs = r.roofs;
+  const a = r.adapter, roofs = r.roofs, pages = r.args.cold;
   return [
-    `Measured ${r.date.slice(0, 16).replace('T', ' ')} UTC by \`npm run bench\`: ${r.browser} (headless), adapter ${a ? `${a.vendor} ${a.architecture} ${a.description}` : 'unknown'}, ` +
-    `Node ${r.node}, ${r.cpus}; ${r.res}×${r.res}; median of ${r.args.runs} warm runs per cell (at least ${r.args.minRuns}: a cell stops once its runs took ${Number(r.args.budgetMs) / 1000} s).`,
+    `Measured ${r.date.slice(0, 16).replace('T', ' ')} UTC by \`npm run bench\`: Chromium ${r.provenance.chromium} (headless), adapter ${a ? `${a.vendor} ${a.architecture} ${a.description}` : 'unknown'}, ` +
+    `Node ${r.provenance.node}, ${r.cpus ?? `${r.provenance.machine.cores} × ${r.provenance.machine.cpu}`}; ${r.res}×${r.res}; median of ${r.args.runs} warm runs per cell (at least ${r.args.minRuns}: a cell stops once its runs took ${Number(r.args.budgetMs) / 1000} s)` +
+    `${pages ? `; cold start: median (min–max) of ${pages} fresh pages` : ''}.`,
+    provenanceLine(r.provenance),
     roofs ? `Roofs in the same run: ${f(roofs.gflops, 2)} GFLOP/s (${roofs.matmul.kernel}), ${f(roofs.gbs, 2)} GB/s (${roofs.copy.kernel}); a dispatch ${f(roofs.dispatchUs, 1)} µs, a submit ${f(roofs.submitMs, 2)} ms.` : 'Roofs not measured (--skip-kernels).',
   ];
 }
@@ -124,6 +140,7 @@ const NOTES: [string, string][] = [
   ['²', '² batch > 1 skipped: one batch-1 run takes over a second.'],
   ['³', '³ its logits did not match PyTorch\'s (max|Δ| > 1e-4·max(1, max|y|), 1e-2·… for f16 weights); its times are not counted.'],
   ['†', '† fewer runs than asked: one run takes seconds.'],
+  ['⁴', '⁴ one page: this run predates repeated cold starts, so their spread is not known.'],
 ];
 /** The footnotes the table uses. */
 const footnotes = (table: string[]) => { const used = NOTES.filter(([m]) => table.some((l) => l.includes(m))).map(([, t]) => t); return used.length ? [used.join(' ')] : []; };
@@ -137,10 +154,9 @@ export function readmeTable(r: ModelResults): string {
   out.push(`|---|---:|${rts.map(() => '---:').join('|')}|---:|---:|---:|---:|`);
   for (const m of models(r)) {
     const w = counted(r, m, 'webvit'), best = bestOrtWebgpu(r, m), roof = roofMs(r, m), b8 = counted(r, m, 'webvit', 8);
-    const cold = row(r, m, 'webvit')?.coldMs, coldOrt = best ? row(r, m, best.rt)?.coldMs : undefined;
     out.push(`| ${m} | ${f(w?.flops ? w.flops / 1e9 : null, 2)} | ${rts.map((x) => cell(r, m, x)).join(' | ')} | ` +
       `${w && best ? `${f(best.b!.medianMs! / w.medianMs!)}×` : '—'} | ${w && roof ? `${f((100 * roof) / w.medianMs!, 0)}%` : '—'} | ` +
-      `${f(cold !== undefined ? cold / 1000 : null, 2)} / ${f(coldOrt !== undefined ? coldOrt / 1000 : null, 2)} | ${b8 && w ? `${f(b8.imagesPerSec, 1)} (${f(b8.imagesPerSec! / w.imagesPerSec!, 2)}×)` : '—'} |`);
+      `${coldCell(row(r, m, 'webvit'))} / ${best ? coldCell(row(r, m, best.rt)) : '—'} | ${b8 && w ? `${f(b8.imagesPerSec, 1)} (${f(b8.imagesPerSec! / w.imagesPerSec!, 2)}×)` : '—'} |`);
   }
   return [...header(r), '', ...out, '', ...footnotes(out), ''].join('\n');
 }
@@ -149,15 +165,15 @@ const gpuCount = (x: RuntimeRow, b: BatchRow, k: 'dispatches' | 'submits' | 'buf
 
 /** bench/results/models.md: the README's table, then the details per model, then the targets. */
 export function modelsTable(r: ModelResults): string {
-  const out = ['# Model benchmarks', '', readmeTable(r), '## Details', ''];
-  out.push('| model | runtime | batch | median ms | min | p90 | runs | GPU ms | img/s | dispatches | submits | buffers created | pipelines | cold start ms | GPU MiB after load / peak | max\\|Δ\\| vs PyTorch |');
+  const out = ['# Model benchmarks', '', readmeTable(r), 'Every timed run\'s wall time (`times`) and, for webvit, GPU time (`gpuTimes`) and every page\'s cold start (`coldRuns`) are in models.json.', '', '## Details', ''];
+  out.push('| model | runtime | batch | median ms | min | p90 | runs | GPU ms | img/s | dispatches | submits | buffers created | pipelines | cold start ms (min–max) | GPU MiB after load / peak | max\\|Δ\\| vs PyTorch |');
   out.push('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|');
   for (const x of r.rows) {
     if (x.error) { out.push(`| ${x.model} | ${LABELS[x.runtime]} | | failed: ${x.error.split('\n')[0].replaceAll('|', '\\|').slice(0, 160)} |||||||||||||`); continue; }
     for (const b of x.batches) {
       if (b.skipped) { out.push(`| ${x.model} | ${LABELS[x.runtime]} | ${b.batch} | skipped: ${b.skipped} |||||||||||||`); continue; }
       out.push(`| ${x.model} | ${LABELS[x.runtime]} | ${b.batch} | ${f(b.medianMs)}${b.reduced ? '†' : ''} | ${f(b.minMs)} | ${f(b.p90Ms)} | ${b.runs} | ${f(b.gpuMedianMs)} | ${f(b.imagesPerSec)} | ` +
-        `${gpuCount(x, b, 'dispatches')} | ${gpuCount(x, b, 'submits')} | ${gpuCount(x, b, 'buffersCreated')} | ${b.pipelines ?? '—'} | ${b.batch === 1 ? f(x.coldMs, 0) : ''} | ` +
+        `${gpuCount(x, b, 'dispatches')} | ${gpuCount(x, b, 'submits')} | ${gpuCount(x, b, 'buffersCreated')} | ${b.pipelines ?? '—'} | ${b.batch === 1 ? `${f(x.coldMs, 0)}${x.coldRuns && x.coldRuns.length > 1 ? ` (${f(Math.min(...x.coldRuns), 0)}–${f(Math.max(...x.coldRuns), 0)})` : ''}` : ''} | ` +
         `${x.gpuBytes && x.gpuBytes.peak ? `${mib(x.gpuBytes.afterLoad)} / ${mib(x.gpuBytes.peak)}` : '—'} | ${b.maxDiff?.toExponential(1)}${b.logitsOk ? '' : ' (wrong)'} |`);
     }
   }

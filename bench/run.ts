@@ -1,5 +1,7 @@
-// `npm run bench [-- --models a,b --batch 1,8 --quick --runtimes … --skip-kernels]`: webvit against its
-// peers in one headless Chromium session on localhost, and every kernel against the adapter's roofs.
+// `npm run bench [-- --models a,b --batch 1,8 --quick --runs N --cold N --runtimes … --skip-kernels --out DIR]`:
+// webvit against its peers in one headless Chromium session on localhost, and every kernel against the
+// adapter's roofs. `--report` measures nothing: it rewrites the .md files and the README's generated
+// sections from the JSON results.
 //
 //  1. kernels: one page measures the adapter's roofs (best matmul GFLOP/s, copy GB/s, the cost of a
 //     dispatch and of a submit), then profiles each model's fused, one-kernel-FFN and unfused
@@ -10,11 +12,13 @@
 //     onnxruntime-node's CPU EP in this process. All run the same weights: the golden script's
 //     PyTorch model, as a .pth for webvit and exported to ONNX for onnxruntime. Every runtime's
 //     logits are checked against PyTorch's before its times count.
-//  3. results: bench/results/{models,kernels}.{json,md}, and the README's performance table
-//     (between its bench:models markers) rewritten from models.json.
+//     Cold start is measured on --cold (≥ 3) fresh pages per runtime.
+//  3. results: bench/results/{models,kernels}.{json,md} (each with its provenance: bench/provenance.ts),
+//     and the README's generated sections (between its bench:… markers) rewritten from them; with
+//     --out elsewhere, only the results are written there.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import { availableParallelism, cpus } from 'node:os';
+import { availableParallelism } from 'node:os';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -29,7 +33,9 @@ import type { ProfileReport } from '../src/profile/profile.ts';
 import type { Roofs } from '../src/profile/roofs.ts';
 import { measure, type MeasureResult } from './measure.js';
 import { kernelResults, kernelTable, type KernelResults } from './report-kernels.ts';
-import { modelsTable, readmeTable, type ModelResults, type RuntimeRow } from './report-models.ts';
+import { modelsTable, type ModelResults, type RuntimeRow } from './report-models.ts';
+import { provenance } from './provenance.ts';
+import { updateReadme } from './report-readme.ts';
 
 const RUNTIMES = ['webvit', 'webvit-f16', 'webvit-unfused', 'ort-jsep', 'ort-webgpu', 'ort-wasm-1', 'ort-wasm-2', 'ort-node'] as const;
 type RuntimeName = (typeof RUNTIMES)[number];
@@ -40,7 +46,11 @@ const { values: args } = parseArgs({
     batch: { type: 'string', default: '1,8' },
     runtimes: { type: 'string', default: RUNTIMES.join(',') },
     quick: { type: 'boolean', default: false },
+    runs: { type: 'string' },
+    cold: { type: 'string', default: '3' },
     'skip-kernels': { type: 'boolean', default: false },
+    out: { type: 'string' },
+    report: { type: 'boolean', default: false },
   },
 });
 const models = args.models!.split(',');
@@ -53,10 +63,18 @@ const RES = 224;
 const timing = args.quick
   ? { runs: 5, minRuns: 3, budgetMs: 10_000, skipBatchAboveMs: 1_000, profileRuns: 3 }
   : { runs: 20, minRuns: 3, budgetMs: 30_000, skipBatchAboveMs: 1_000, profileRuns: 7 };
+if (args.runs !== undefined) {
+  const n = Number(args.runs);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`--runs must be a positive integer, got ${args.runs}`);
+  Object.assign(timing, { runs: n, minRuns: Math.min(timing.minRuns, n), profileRuns: Math.min(timing.profileRuns, n) });
+}
+const coldPages = Number(args.cold);
+if (!Number.isInteger(coldPages) || coldPages < 3) throw new Error(`--cold must be an integer ≥ 3 (fresh pages per cold start, for its spread), got ${args.cold}`);
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const PEERS = path.join(here, 'peers');
-const RESULTS = path.join(here, 'results');
+const DEFAULT_RESULTS = path.join(here, 'results');
+const RESULTS = args.out ? path.resolve(args.out) : DEFAULT_RESULTS;
 
 /** onnxruntime-web and -node, pinned in bench/peers/package-lock.json, installed on first use (CPU only). */
 function ensurePeers(): void {
@@ -68,6 +86,7 @@ function ensurePeers(): void {
 const log = (s: string) => process.stderr.write(s);
 
 async function main() {
+  if (args.report) return report();
   const needsOrt = runtimes.some((r) => r.startsWith('ort-'));
   if (needsOrt) ensurePeers();
   log(`bench: golden cases and ONNX exports for ${models.length} model(s) …\n`);
@@ -82,7 +101,7 @@ async function main() {
     urls.set(`${c.model}.onnx`, server.put(`/mem/${c.model}.onnx`, readFileSync(c.onnxFile!)));
     urls.set(`${c.model}:${c.batch}`, server.put(`/mem/${c.model}_b${c.batch}.f32`, new Uint8Array(c.input.buffer, c.input.byteOffset, c.input.byteLength)));
   }
-  const meta = { date: new Date().toISOString(), browser: `Chromium ${browser.version()}`, node: process.version, cpus: `${availableParallelism()} × ${cpus()[0]?.model.trim()}`, args: { ...args, ...timing } };
+  const meta = { date: new Date().toISOString(), args: { ...args, ...timing, cold: coldPages } };
   try {
     let roofs: Roofs | null = null;
     if (!args['skip-kernels']) {
@@ -102,9 +121,11 @@ async function main() {
         log(row.error ? `FAILED: ${row.error.split('\n')[0]}\n` : `${row.batches[0]?.medianMs?.toFixed(1) ?? '—'} ms\n`);
       }
     }
-    const results: ModelResults = { schema: 'webvit-bench-models/1', ...meta, adapter, roofs, res: RES, rows };
+    const prov = provenance({ chromium: browser.version(), adapter, peers: needsOrt, date: meta.date });
+    const results: ModelResults = { schema: 'webvit-bench-models/1', ...meta, provenance: prov, adapter, roofs, res: RES, rows };
     writeResults('models', results, modelsTable(results));
-    updateReadme(readmeTable(results));
+    if (RESULTS === DEFAULT_RESULTS) updateReadme(DEFAULT_RESULTS);
+    else log(`bench: results in ${RESULTS}; the README is rewritten only from bench/results\n`);
   } finally {
     await browser.close();
     await server.close();
@@ -122,8 +143,9 @@ async function kernels(browser: Browser, pageUrl: string, urls: Map<string, stri
     }) as { roofs: Roofs; adapter: NonNullable<ModelResults['adapter']>; fallback: boolean; tuning: unknown; userAgent: string; profiles: ProfileReport[] };
     log(`${r.roofs.gflops.toFixed(2)} GFLOP/s, ${r.roofs.gbs.toFixed(2)} GB/s\n`);
     const shaders = readdirSync(path.join(REPO_ROOT, 'shaders')).filter((f) => f.endsWith('.wgsl')).sort();
-    const { profiles, ...rest } = r;
-    return kernelResults({ date: new Date().toISOString(), ...rest, shaders }, profiles);
+    const { profiles, ...rest } = r, date = new Date().toISOString();
+    const prov = provenance({ chromium: browser.version(), adapter: r.adapter, date });
+    return kernelResults({ date, provenance: prov, ...rest, shaders }, profiles);
   } finally {
     await page.close();
   }
@@ -139,27 +161,32 @@ async function measureOne(browser: Browser, pageUrl: string, urls: Map<string, s
     ...timing,
   };
   try {
-    let raw: MeasureResult, adapter: RuntimeRow['adapter'];
-    if (runtime === 'ort-node') {
-      raw = await ortNode(spec, cases);
-    } else {
+    // The first fresh page measures everything; the others only the cold start again.
+    let adapter: RuntimeRow['adapter'];
+    const raws: MeasureResult[] = [];
+    for (let i = 0; i < coldPages; i++) {
+      const s = i === 0 ? spec : { ...spec, coldOnly: true };
+      if (runtime === 'ort-node') {
+        raws.push(await ortNode(s, cases));
+        continue;
+      }
       const page = await readyPage(browser, pageUrl);
       try {
         if (!(await page.evaluate(() => (window as any).bench.crossOriginIsolated))) throw new Error('the benchmark page is not cross-origin isolated (wasm threads need it)');
-        raw = await page.evaluate((s) => (window as any).bench.run(s), spec) as MeasureResult;
-        adapter = await page.evaluate(async () => { const a = await navigator.gpu?.requestAdapter(); return a ? { vendor: a.info.vendor, architecture: a.info.architecture, device: a.info.device, description: a.info.description } : undefined; });
+        raws.push(await page.evaluate((x) => (window as any).bench.run(x), s) as MeasureResult);
+        adapter ??= await page.evaluate(async () => { const a = await navigator.gpu?.requestAdapter(); return a ? { vendor: a.info.vendor, architecture: a.info.architecture, device: a.info.device, description: a.info.description } : undefined; });
       } finally {
         await page.close();
       }
     }
-    return toRow(runtime, model, threads, raw, cases, adapter!);
+    return toRow(runtime, model, threads, raws, cases, adapter!);
   } catch (e) {
     return { model, runtime, threads, error: e instanceof Error ? e.message : String(e), batches: [] };
   }
 }
 
 /** onnxruntime-node's CPU EP on the same ONNX file, measured the same way (no GPU counters). */
-async function ortNode(spec: { threads: number; cases: { batch: number }[] } & typeof timing & { runtime: string; model: string; res: number }, cases: GoldenCase[]): Promise<MeasureResult> {
+async function ortNode(spec: { threads: number; cases: { batch: number }[]; coldOnly?: boolean } & typeof timing & { runtime: string; model: string; res: number }, cases: GoldenCase[]): Promise<MeasureResult> {
   const ort = createRequire(path.join(PEERS, 'package.json'))('onnxruntime-node');
   const weights = readFileSync(cases[0].onnxFile!);
   const zeros = () => ({ live: 0, peak: 0, buffers: 0, dispatches: 0, submits: 0 });
@@ -175,17 +202,20 @@ async function ortNode(spec: { threads: number; cases: { batch: number }[] } & t
 const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2; };
 const quantile = (xs: number[], q: number) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.ceil(q * s.length) - 1)]; };
 
-function toRow(runtime: RuntimeName, model: string, threads: number, r: MeasureResult, cases: GoldenCase[], adapter: RuntimeRow['adapter']): RuntimeRow {
+/** The first page's measurement, with every page's cold start (its median, and each). */
+function toRow(runtime: RuntimeName, model: string, threads: number, raws: MeasureResult[], cases: GoldenCase[], adapter: RuntimeRow['adapter']): RuntimeRow {
+  const r = raws[0];
   // Half weights are held to the f16 tolerance, 1e-2·max(1, max|y|); every other runtime to 1e-4·max(1, max|y|).
   const scale = runtime === 'webvit-f16' ? 100 : 1;
   const check = (got: number[], want: Float32Array) => {
     const e = logitsError(Float32Array.from(got), want), tolerance = scale * e.tolerance;
     return { maxDiff: e.maxDiff, tolerance, logitsOk: e.maxDiff <= tolerance };
   };
-  const first = check(r.firstLogits, cases[0].logits);
+  const firstOk = raws.every((x) => check(x.firstLogits, cases[0].logits).logitsOk);
+  const coldRuns = raws.map((x) => x.coldMs);
   return {
     model, runtime, threads, adapter,
-    coldMs: r.coldMs, firstLogitsOk: first.logitsOk, gpuBytes: r.gpuBytes, memory: r.memory,
+    coldMs: median(coldRuns), coldRuns, firstLogitsOk: firstOk, gpuBytes: r.gpuBytes, memory: r.memory,
     batches: r.cases.map((c) => {
       if ('skipped' in c) return { batch: c.batch, skipped: c.skipped };
       const want = cases.find((g) => g.batch === c.batch)!.logits;
@@ -195,7 +225,7 @@ function toRow(runtime: RuntimeName, model: string, threads: number, r: MeasureR
         medianMs: med, minMs: Math.min(...c.times), p90Ms: quantile(c.times, 0.9), imagesPerSec: (1000 * c.batch) / med,
         gpuMedianMs: c.gpuTimes.length ? median(c.gpuTimes) : null,
         flops: c.graph?.flops ?? null, pipelines: c.graph?.pipelines ?? null,
-        perRun: c.perRun, ...check(c.logits, want), times: c.times,
+        perRun: c.perRun, ...check(c.logits, want), times: c.times, gpuTimes: c.gpuTimes,
       };
     }),
   };
@@ -205,17 +235,16 @@ function writeResults(name: string, json: unknown, md: string): void {
   mkdirSync(RESULTS, { recursive: true });
   writeFileSync(path.join(RESULTS, `${name}.json`), JSON.stringify(json, null, 1) + '\n');
   writeFileSync(path.join(RESULTS, `${name}.md`), md);
-  log(`bench: wrote bench/results/${name}.json and ${name}.md\n`);
+  log(`bench: wrote ${path.relative(REPO_ROOT, path.join(RESULTS, name))}.json and ${name}.md\n`);
 }
 
-const BEGIN = '<!-- bench:models:begin (npm run bench writes this table from bench/results/models.json) -->', END = '<!-- bench:models:end -->';
-function updateReadme(table: string): void {
-  const file = path.join(REPO_ROOT, 'README.md');
-  const text = readFileSync(file, 'utf8');
-  const a = text.indexOf(BEGIN), b = text.indexOf(END);
-  if (a < 0 || b < a) throw new Error(`README.md lacks the markers ${BEGIN} … ${END}`);
-  writeFileSync(file, text.slice(0, a + BEGIN.length) + '\n' + table + text.slice(b));
-  log('bench: rewrote the README performance table\n');
+/** --report: the .md files and the README's generated sections again from the JSON results, measuring nothing. */
+function report(): void {
+  const read = (name: string) => JSON.parse(readFileSync(path.join(RESULTS, `${name}.json`), 'utf8'));
+  if (existsSync(path.join(RESULTS, 'kernels.json'))) writeFileSync(path.join(RESULTS, 'kernels.md'), kernelTable(read('kernels') as KernelResults));
+  writeFileSync(path.join(RESULTS, 'models.md'), modelsTable(read('models') as ModelResults));
+  log(`bench: rewrote ${path.relative(REPO_ROOT, RESULTS)}/{models,kernels}.md from their JSON\n`);
+  if (RESULTS === DEFAULT_RESULTS) updateReadme(DEFAULT_RESULTS);
 }
 
 await main();
