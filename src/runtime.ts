@@ -4,13 +4,15 @@ import { PipelineCache } from './gpu/pipelines.ts';
 import type { ShaderLoader } from './gpu/shaders.ts';
 import { compileGraph, type CompiledGraph, type CompileProgress } from './graph/executor.ts';
 import type { GraphBuilder } from './graph/builder.ts';
-import { tuningFor, type Tuning, type TuningOverrides } from './tuning.ts';
+import { tuningFor, validateTuning, type Tuning, type TuningOverrides } from './tuning.ts';
 
 export interface RuntimeOptions {
   /** worker threads of the machine (a CPU adapter runs this many workgroups at once) */
   threads?: number;
   /** replaces fields of the adapter's tuning (defaults, then src/tuning/tuned.json for this adapter) */
   tuning?: TuningOverrides;
+  /** what `npm run tune` recorded, by adapter key (default src/tuning/tuned.json): for tests and the tuner */
+  recorded?: Record<string, unknown>;
 }
 
 export class Runtime {
@@ -18,7 +20,10 @@ export class Runtime {
   readonly tuning: Tuning;
   constructor(readonly gpu: Gpu, loadShader: ShaderLoader, opts: RuntimeOptions = {}) {
     this.pipelines = new PipelineCache(gpu, loadShader);
-    this.tuning = tuningFor(gpu, opts.threads ?? 1, opts.tuning);
+    if (opts.tuning) validateTuning(opts.tuning, gpu.device.limits, 'the tuning option');
+    this.tuning = tuningFor(gpu, opts.threads ?? 1, opts.tuning, opts.recorded);
+    // Every field against the device's limits, before any pipeline compiles (a recorded value included).
+    validateTuning(this.tuning, gpu.device.limits, `the tuning for ${gpu.adapterInfo.description || 'this adapter'}`);
     gpu.sleepBeforeReadback = this.tuning.sleepBeforeReadback;
   }
   compile(g: GraphBuilder, label: string, onProgress?: CompileProgress): Promise<CompiledGraph> {

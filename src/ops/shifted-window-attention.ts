@@ -5,7 +5,6 @@ import type { GraphBuilder } from '../graph/builder.ts';
 import type { Tensor } from '../graph/ir.ts';
 import { grid1d } from './common.ts';
 
-const WG = 64;
 /** The kernel keeps a window's scores (and a head's q channels) in private arrays of this many. */
 export const MAX_WINDOW_TOKENS = 64;
 
@@ -17,6 +16,7 @@ export interface ShiftedWindowSpec { heads: number; window: number; shift: numbe
  * upstream's reshape to [B, N, 3, heads, d]).
  */
 export function shiftedWindowAttention(g: GraphBuilder, name: string, qkv: Tensor, s: ShiftedWindowSpec): Tensor {
+  const WG = g.tuning.windowAttention.wg;
   const [B, C3, H, W] = qkv.shape, C = C3 / 3, { heads, window: ws, shift } = s;
   if (qkv.shape.length !== 4 || !Number.isInteger(C) || C % heads) throw new Error(`${name}: qkv [${qkv.shape}] is not [B, 3C, H, W] with C divisible by ${heads} heads`);
   if (H % ws || W % ws) throw new Error(`${name}: a ${H}×${W} map does not split into ${ws}×${ws} windows`);
