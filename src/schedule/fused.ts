@@ -19,7 +19,7 @@ import { output, slice } from '../ops/views.ts';
 import { poolLinear, POOL_LINEAR_MAX_C } from '../ops/pool-linear.ts';
 import { meanHW } from '../ops/mean.ts';
 import { matmul } from '../ops/matmul.ts';
-import { batchNormScaleShift, foldBatchNorm, foldBatchNormIntoLinearInput, foldInputAffine } from '../weights/fold.ts';
+import { foldBatchNorm, foldBatchNormIntoLinearInput } from '../weights/fold.ts';
 import { convKernel, emitPost, emitPre, isDepthwise, isPointwise, type Epilogue } from './eager.ts';
 import { windowProj } from './window-attention.ts';
 import {
@@ -48,10 +48,8 @@ export class FusedSchedule extends Schedule {
         }
       }
       for (const p of pre.slice(pre.length - take)) {
-        if (p.kind === 'bn') {
-          const { scale, shift } = batchNormScaleShift(p.bn.params, p.bn.eps);
-          ({ weight, bias } = foldInputAffine(weight, conv.cout, bias, scale, shift));
-        } else if (p.kind === 'relu') epi.reluIn = true;
+        if (p.kind === 'bn') ({ weight, bias } = foldBatchNormIntoLinearInput(weight, conv.cout, bias, p.bn.params, p.bn.eps));
+        else if (p.kind === 'relu') epi.reluIn = true;
         else if (p.kind === 'gate') epi.scale = p.gate;
       }
     }
