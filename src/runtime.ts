@@ -19,11 +19,12 @@ export class Runtime {
   readonly pipelines: PipelineCache;
   readonly tuning: Tuning;
   constructor(readonly gpu: Gpu, loadShader: ShaderLoader, opts: RuntimeOptions = {}) {
-    this.pipelines = new PipelineCache(gpu, loadShader);
+    // Every field against the device's limits before any pipeline compiles: the caller's, the recorded
+    // ones (checked in tuningFor, naming tuned.json), then the whole (the defaults included).
     if (opts.tuning) validateTuning(opts.tuning, gpu.device.limits, 'the tuning option');
     this.tuning = tuningFor(gpu, opts.threads ?? 1, opts.tuning, opts.recorded);
-    // Every field against the device's limits, before any pipeline compiles (a recorded value included).
     validateTuning(this.tuning, gpu.device.limits, `the tuning for ${gpu.adapterInfo.description || 'this adapter'}`);
+    this.pipelines = new PipelineCache(gpu, loadShader);
     gpu.sleepBeforeReadback = this.tuning.sleepBeforeReadback;
   }
   compile(g: GraphBuilder, label: string, onProgress?: CompileProgress): Promise<CompiledGraph> {

@@ -231,6 +231,7 @@ export function tuningFor(gpu: Gpu, threads: number, overrides: TuningOverrides 
       if (TUNING_FIELDS[path]?.machine && !sameMachine) continue;
       fromFile = mergeOverrides(fromFile, tuningField(path, v));
     }
+    validateTuning(fromFile, gpu.device.limits, `src/tuning/tuned.json for "${tuningKey(gpu)}"`);
   }
   return mergeTuning(mergeTuning(defaultTuning(gpu, threads), fromFile), overrides);
 }
