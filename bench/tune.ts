@@ -3,56 +3,83 @@
 // Coordinate descent: one field at a time, each candidate timed on whole models (GPU time of one
 // inference, median of several passes, summed over the models); a change is kept only when it wins by
 // 5% twice (in the round, and measured again back to back with the current value).
+// A field whose candidates change no dispatch of these models' graphs is not measured (nor recorded);
+// a candidate beyond the device's limits is left out. Every measured field is recorded with its winner
+// (the default included), with the date, the git commit, the adapter, its limits and the thread count.
 // Run it with nothing else on the machine:
-//   node --import tsx bench/tune.ts [--models efficientvit_m0,edgevit_xxs] [--runs 5] [--dry-run]
+//   node --import tsx bench/tune.ts [--models efficientvit_m0,edgevit_xxs] [--runs 5] [--fields pointwise.wg,lnQkv.wg] [--dry-run]
+import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { nodeRuntime } from '../src/node.ts';
 import { Runtime } from '../src/runtime.ts';
-import { Model } from '../src/model.ts';
+import { Model, loweringFor } from '../src/model.ts';
 import { modelInfo } from '../src/models/registry.ts';
 import { randomStateDict } from '../src/models/random.ts';
 import { toPadded } from '../src/graph/layout.ts';
 import { stepTimer } from '../src/profile/timing.ts';
 import { nodeShaderLoader } from '../src/gpu/node-shaders.ts';
-import { defaultTuning, mergeTuning, tuningKey, type Tuning, type TuningOverrides } from '../src/tuning.ts';
-import { availableParallelism } from 'node:os';
+import {
+  TUNING_FIELDS, checkTunedFile, mergeTuning, tuningEntries, tuningField, tuningKey, validateTuning,
+  type Measured, type Tuning, type TuningOverrides,
+} from '../src/tuning.ts';
 
-const { values } = parseArgs({ options: { models: { type: 'string' }, runs: { type: 'string' }, 'dry-run': { type: 'boolean' } } });
+const { values } = parseArgs({ options: { models: { type: 'string' }, runs: { type: 'string' }, fields: { type: 'string' }, 'dry-run': { type: 'boolean' } } });
 const models = (values.models ?? 'efficientvit_m0,edgevit_xxs').split(',');
 const runs = Number(values.runs ?? 5);
+if (!(Number.isInteger(runs) && runs >= 1)) throw new Error(`--runs must be a positive integer, got ${values.runs}`);
 const file = fileURLToPath(new URL('../src/tuning/tuned.json', import.meta.url));
 
-/** The candidates of each field, in the order they are tuned. */
-const CANDIDATES: [string, TuningOverrides[]][] = [
-  ['workers', [1, 2, 4, 8].map((workers) => ({ workers }))],
-  ['pointwise.wg', [4, 16, 32, 64].map((wg) => ({ pointwise: { wg } }))],
-  ['pointwise.smallWg', [4, 8, 16].map((smallWg) => ({ pointwise: { smallWg } }))],
-  ['pointwise.smallBelow', [64, 256, 1024].map((smallBelow) => ({ pointwise: { smallBelow } }))],
-  ['dwconv.minInvocations', [32, 64, 128, 256].map((minInvocations) => ({ dwconv: { minInvocations } }))],
-  ['dwconv.wg', [4, 8, 16].map((wg) => ({ dwconv: { wg } }))],
-  ['conv2d.s2k3Wg', [4, 8, 16].map((s2k3Wg) => ({ conv2d: { s2k3Wg } }))],
-  ['attention.wg', [4, 8, 16].map((wg) => ({ attention: { wg } }))],
-  ['cascadedAttention.wg', [4, 8, 16].map((wg) => ({ cascadedAttention: { wg } }))],
-  ['squeezeExcite.wg', [4, 8, 16].map((wg) => ({ squeezeExcite: { wg } }))],
-  ['ffnOneKernel', [false, true].map((ffnOneKernel) => ({ ffnOneKernel }))],
+/** The candidates of each field, in the order they are tuned (the current value is always measured too). */
+const CANDIDATES: [string, unknown[]][] = [
+  ['workers', [1, 2, 4, 8]],
+  ['pointwise.wg', [4, 16, 32, 64]],
+  ['pointwise.smallWg', [4, 8, 16]],
+  ['pointwise.smallBelow', [64, 256, 1024]],
+  ['dwconv.minInvocations', [32, 64, 128, 256]],
+  ['dwconv.wg', [4, 8, 16]],
+  ['dwconv.mainWg', [16, 32, 64]],
+  ['conv2d.s2k3Wg', [4, 8, 16]],
+  ['conv2d.wg', [8, 16, 32]],
+  ['attention.wg', [4, 8, 16]],
+  ['cascadedAttention.wg', [4, 8, 16]],
+  ['squeezeExcite.wg', [4, 8, 16]],
+  ['windowAttention.wg', [16, 32, 64]],
+  ['lnQkv.wg', [4, 8, 16]],
+  ['matmul.wg', [8, 16, 32, 64]],
+  ['poolLinear.wg', [16, 32, 64]],
+  ['perItem.wg', [16, 32, 64, 128]],
+  ['ffn.minWorkgroups', [1, 2, 4, 8]],
+  ['ffnOneKernel', [false, true]],
 ];
+// Not tuned: maxInvocations (a bound the device sets, not a speed choice), sleepBeforeReadback (follows the platform).
+for (const [f] of CANDIDATES) if (!TUNING_FIELDS[f]) throw new Error(`bench/tune.ts: unknown field ${f}`);
+const only = values.fields?.split(',');
+for (const f of only ?? []) if (!CANDIDATES.some(([c]) => c === f)) throw new Error(`--fields: ${f} is not tuned here (fields: ${CANDIDATES.map(([c]) => c).join(', ')})`);
 
 const base = await nodeRuntime();
-const gpu = base.gpu;
+const gpu = base.gpu, limits = gpu.device.limits, threads = availableParallelism();
 const key = tuningKey(gpu);
 const sds = new Map(models.map((m) => [m, randomStateDict(m)]));
 const median = (a: number[]) => [...a].sort((x, y) => x - y)[a.length >> 1];
+const input = { batch: 1, height: 224, width: 224 };
+
+/** The dispatches of every model's graph with this tuning (kernel, overrides, grid, params): what a field can change. */
+function dispatches(tuning: Tuning): string {
+  return JSON.stringify(models.map((name) => modelInfo(name).build(sds.get(name)!, input, loweringFor('fused', tuning), undefined, tuning).nodes
+    .map((n) => [n.kernel.file, n.kernel.entry, n.kernel.overrides, n.workgroups, n.params])));
+}
 
 /** GPU ms of one inference of every model with this tuning (median of `runs` passes each), summed. */
 async function measure(tuning: Tuning): Promise<number> {
-  const rt = new Runtime(gpu, nodeShaderLoader, { threads: availableParallelism(), tuning });
+  const rt = new Runtime(gpu, nodeShaderLoader, { threads, tuning, recorded: {} });
   let total = 0;
   for (const name of models) {
     const model = new Model(rt, modelInfo(name), sds.get(name)!);
     try {
-      const plan = await model.plan(1, 224, 224);
+      const plan = await model.plan(input.batch, input.height, input.width);
       await plan.run(toPadded(plan.inputs[0], new Float32Array(3 * 224 * 224).fill(0.1)));
       const timer = stepTimer(gpu);
       await timer.whole(plan.steps);
@@ -66,43 +93,62 @@ async function measure(tuning: Tuning): Promise<number> {
   return total;
 }
 
-let best = base.tuning;
+const valueOf = (t: Tuning, path: string) => tuningEntries(t).find(([p]) => p === path)![1];
+
+// Starts from the adapter's defaults (not from what tuned.json holds now: every field is measured again).
+let best = new Runtime(gpu, nodeShaderLoader, { threads, recorded: {} }).tuning;
 await measure(best); // warms the JIT and the caches: the first measurement of a process runs slow
 let bestMs = 0;
-console.log(`adapter ${key}; models ${models.join(', ')}`);
-for (const [field, candidates] of CANDIDATES) {
+const measured: TuningOverrides[] = [];
+console.log(`adapter ${key}; ${threads} threads; models ${models.join(', ')}; ${runs} runs`);
+for (const [field, list] of CANDIDATES) {
+  if (only && !only.includes(field)) continue;
+  const current = valueOf(best, field);
+  const candidates = [...new Set([current, ...list])].filter((v) => {
+    try { validateTuning(tuningField(field, v), limits); return true; } catch { return false; }
+  });
+  const graphs = new Set(candidates.map((v) => dispatches(mergeTuning(best, tuningField(field, v)))));
+  if (graphs.size < 2) { console.log(`${field.padEnd(22)} changes no dispatch of these models: not measured`); continue; }
   // Every candidate, the current value included, measured in this round (so one slow round cannot bias the choice).
   const timed = [];
-  for (const c of candidates) timed.push({ c, t: mergeTuning(best, c), ms: await measure(mergeTuning(best, c)) });
-  const current = timed.find((r) => JSON.stringify(r.t) === JSON.stringify(best))!;
+  for (const v of candidates) timed.push({ v, ms: await measure(mergeTuning(best, tuningField(field, v))) });
+  const cur = timed.find((r) => r.v === current)!;
   const fastest = timed.reduce((a, b) => (b.ms < a.ms ? b : a));
-  let pick = current, confirm = '';
-  if (fastest.ms < current.ms * 0.95) {
+  let pick = cur, confirm = '';
+  if (fastest.ms < cur.ms * 0.95) {
     // A change must win by 5% (more than the noise between rounds here), and again when both are
     // measured once more, back to back, before it is taken.
-    const again = { cur: await measure(current.t), fast: await measure(fastest.t) };
+    const again = { cur: await measure(best), fast: await measure(mergeTuning(best, tuningField(field, fastest.v))) };
     confirm = `; again ${again.cur.toFixed(2)} vs ${again.fast.toFixed(2)}`;
     if (again.fast < again.cur * 0.95) pick = { ...fastest, ms: again.fast };
   }
-  best = pick.t; bestMs = pick.ms;
-  console.log(`${field.padEnd(22)} ${timed.map((r) => `${JSON.stringify(r.c)} ${r.ms.toFixed(2)}`).join('  ')}${confirm}  → ${JSON.stringify(pick.c)}`);
+  best = mergeTuning(best, tuningField(field, pick.v)); bestMs = pick.ms;
+  measured.push(tuningField(field, pick.v));
+  console.log(`${field.padEnd(22)} ${timed.map((r) => `${JSON.stringify(r.v)}: ${r.ms.toFixed(2)}`).join('  ')}${confirm}  → ${JSON.stringify(pick.v)}`);
 }
-// Only what differs from the adapter's defaults is recorded: the defaults that depend on the machine
-// (the worker count from its threads) stay free to follow another machine with the same adapter.
-const defaults = defaultTuning(gpu, availableParallelism());
-const measured: Record<string, unknown> = {};
-for (const [k, v] of Object.entries(best) as [keyof Tuning, unknown][]) {
-  if (k === 'sleepBeforeReadback') continue;
-  const d = defaults[k];
-  if (typeof v === 'object' && v !== null) {
-    const changed = Object.entries(v).filter(([f, x]) => (d as Record<string, unknown>)[f] !== x);
-    if (changed.length) measured[k] = Object.fromEntries(changed);
-  } else if (v !== d) measured[k] = v;
+
+/** The commit the sweep ran on (+dirty when the working tree had changes besides tuned.json). */
+function gitCommit(): string {
+  const git = (...args: string[]) => execFileSync('git', args, { cwd: fileURLToPath(new URL('..', import.meta.url)), encoding: 'utf8' }).trim();
+  const dirty = git('status', '--porcelain', '--untracked-files=no').split('\n').filter((l) => l && !l.endsWith('src/tuning/tuned.json')).length > 0;
+  return git('rev-parse', '--short=12', 'HEAD') + (dirty ? '+dirty' : '');
 }
-console.log(`differs from the defaults: ${JSON.stringify(measured)}`);
+const record: Measured = {
+  date: new Date().toISOString().slice(0, 10),
+  commit: gitCommit(),
+  adapter: gpu.adapterInfo,
+  limits: { maxComputeInvocationsPerWorkgroup: limits.maxComputeInvocationsPerWorkgroup, maxComputeWorkgroupSizeX: limits.maxComputeWorkgroupSizeX, maxComputeWorkgroupStorageSize: limits.maxComputeWorkgroupStorageSize },
+  threads, models, runs, ms: Number(bestMs.toFixed(2)),
+};
+const entry = { ...measured.reduce<TuningOverrides>((a, o) => {
+  const [[k, v]] = Object.entries(o);
+  return { ...a, [k]: typeof v === 'object' ? { ...(a[k as keyof Tuning] as object), ...v } : v };
+}, {}), measured: record };
+checkTunedFile({ [key]: entry });
+console.log(`recorded: ${JSON.stringify(entry)}`);
 if (!values['dry-run']) {
   const all = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
-  all[key] = { ...measured, measured: `${new Date().toISOString().slice(0, 10)}: ${models.join(', ')} at 224, ${bestMs.toFixed(2)} ms` };
+  all[key] = entry; // the whole entry is this sweep's: values from an earlier one are not mixed in
   writeFileSync(file, JSON.stringify(all, null, 1) + '\n');
   console.log(`recorded for ${key} in ${file}`);
-}
+} else console.log('--dry-run: tuned.json left as it was');

@@ -6,9 +6,9 @@
 // cheap): each invocation owns 16 outputs × 16 tokens in 64 vec4 accumulators c<output>_<token quad>
 // (a vec4 holds 4 tokens); per 4 channels it loads 64 x and 16 vec4 of w and does 256 vec4 fma on x − μ
 // (centred before the products, so a large mean never cancels); rstd scales the sums at the end.
-// The 4 invocations of a workgroup share the 16 tokens (different output tiles): each computes μ and
+// The invocations of a workgroup share the 16 tokens (different output tiles): the first 4 compute μ and
 // rstd of one token quad in one Welford pass over C (stable like two passes, with half the loads),
-// and they swap them through a 32-float workgroup array.
+// and they swap them through a workgroup array.
 // Tokens past N repeat token N−1 (finite; written only inside the plane's padding); channels past C
 // in the last step of 4 repeat channel C−1 (times zero weights); rows past M are not written.
 struct Params {
@@ -32,9 +32,10 @@ struct Params {
 @group(0) @binding(3) var<storage, read> bias: array<vec4<f32>>;    // (tilesM·16)
 @group(0) @binding(4) var<storage, read_write> y: array<vec4<f32>>; // (B, M, PSo)
 
-// One token quad per invocation in the statistics pass: the workgroup is exactly 16 tokens / 4.
-const WG = 4u;
-var<workgroup> stats: array<vec4<f32>, 8>; // (quad, {μ, rstd}) for the workgroup's 16 tokens
+// One output tile per invocation (the Tuning's lnQkv.wg, ≥ 4): invocations 0–3 compute the statistics of
+// the 16 tokens' quads; the others compute those of clamped tokens past them, into slots nobody reads.
+override WG: u32 = 4u;
+var<workgroup> stats: array<vec4<f32>, 2 * WG>; // (quad, {μ, rstd}): quads 0–3 are the workgroup's 16 tokens
 
 // Offsets in a plane of x of tokens t..t+3 (clamped to the last token).
 fn pixels(t: u32) -> vec4<u32> {

@@ -13,6 +13,7 @@ import type { StateDict } from './weights/tensor.ts';
 import { modelInfo, type ModelInfo } from './models/registry.ts';
 import type { WeightFormat } from './gpu/pipelines.ts';
 import { scheduleNamed, type ScheduleName } from './schedule/index.ts';
+import type { Tuning } from './tuning.ts';
 
 export interface InferenceResult { logits: Float32Array; batch: number; classes: number }
 
@@ -37,6 +38,11 @@ export interface ModelOptions {
    * pairs; every product and sum stays f32). Default 'f32'.
    */
   dtype?: 'f32' | 'f16';
+}
+
+/** The schedule a model's graph is lowered with: the tuning may choose the one-kernel FFN for the fused schedule. */
+export function loweringFor(schedule: ScheduleName, tuning: Tuning): ScheduleName {
+  return schedule === 'fused' && tuning.ffnOneKernel ? 'fused-ffn' : schedule;
 }
 
 export class Model {
@@ -79,8 +85,7 @@ export class Model {
     this.pools.set(schedule, pool);
     onProgress?.('fold', 0, 1);
     const tuning = this.runtime.tuning;
-    // The tuning may choose the one-kernel FFN for the fused schedule.
-    const lowering = schedule === 'fused' && tuning.ffnOneKernel ? 'fused-ffn' : schedule;
+    const lowering = loweringFor(schedule, tuning);
     let g;
     try {
       g = this.info.build(this.sd, { batch, height, width }, lowering, pool, tuning);

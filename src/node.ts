@@ -12,6 +12,7 @@ import { embeddedShaderLoader } from './gpu/embedded-shaders.ts';
 import { Runtime } from './runtime.ts';
 import { loadWith, type Classifier, type ImageInput, type LoadOptions, type Platform, type WeightsInput } from './api.ts';
 import { decodeImageBytes } from './node-image.ts';
+import { fetchBytes, readStream, type ByteProgress } from './fetch-bytes.ts';
 import type { Rgba } from './preprocess.ts';
 
 export { Classifier, SHIPPED_WEIGHTS, topClasses, type Classification, type ImageInput, type LoadOptions, type LoadProgress, type ModelDetails, type WeightsInput } from './api.ts';
@@ -29,7 +30,7 @@ export async function nodeRuntime(opts: NodeGpuOptions & { tuning?: TuningOverri
 
 const isUrl = (s: string) => /^(https?|file|data|blob):/i.test(s);
 
-async function readPath(file: string, onProgress: (loaded: number, total: number) => void): Promise<Uint8Array> {
+async function readPath(file: string, onProgress: ByteProgress): Promise<Uint8Array> {
   let size: number;
   try { size = (await stat(file)).size; } catch (e) { throw new Error(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`); }
   const out = new Uint8Array(size);
@@ -44,18 +45,9 @@ async function readPath(file: string, onProgress: (loaded: number, total: number
   return at === size ? out : out.subarray(0, at);
 }
 
-async function fetchBytes(url: string | URL, onProgress: (loaded: number, total: number) => void): Promise<Uint8Array> {
-  if (String(url).startsWith('file:')) return readPath(fileURLToPath(url), onProgress);
-  const res = await fetch(url);
-  if (!res.ok || !res.body) throw new Error(`GET ${url}: HTTP ${res.status}`);
-  const total = Number(res.headers.get('content-length')) || 0;
-  const chunks: Uint8Array[] = [];
-  let loaded = 0;
-  for await (const c of res.body as unknown as AsyncIterable<Uint8Array>) { chunks.push(c); loaded += c.length; onProgress(loaded, total || loaded); }
-  const out = new Uint8Array(loaded);
-  let at = 0;
-  for (const c of chunks) { out.set(c, at); at += c.length; }
-  return out;
+/** A URL's bytes: file: URLs read from disk, others fetched. */
+function urlBytes(url: string | URL, onProgress: ByteProgress, what: string): Promise<Uint8Array> {
+  return String(url).startsWith('file:') ? readPath(fileURLToPath(url), onProgress) : fetchBytes(url, onProgress, what);
 }
 
 const platform: Platform = {
@@ -63,15 +55,15 @@ const platform: Platform = {
   async readWeights(w: WeightsInput, onProgress) {
     if (w instanceof Uint8Array) { onProgress(w.length, w.length); return w; }
     if (w instanceof ArrayBuffer) { onProgress(w.byteLength, w.byteLength); return new Uint8Array(w); }
-    if (typeof Blob !== 'undefined' && w instanceof Blob) { const b = new Uint8Array(await w.arrayBuffer()); onProgress(b.length, b.length); return b; }
-    if (w instanceof URL || (typeof w === 'string' && isUrl(w))) return fetchBytes(w, onProgress);
+    if (typeof Blob !== 'undefined' && w instanceof Blob) return readStream(w.stream(), w.size, onProgress);
+    if (w instanceof URL || (typeof w === 'string' && isUrl(w))) return urlBytes(w, onProgress, 'checkpoint');
     if (typeof w === 'string') return readPath(w, onProgress);
     throw new Error(`weights must be bytes, a Blob, a URL or a file path; got ${typeof w}`);
   },
   async decodeImage(img: ImageInput): Promise<Rgba> {
     if (typeof img === 'string' || img instanceof URL) {
       const where = String(img);
-      return decodeImageBytes(isUrl(where) || img instanceof URL ? await fetchBytes(img, () => {}) : await readFile(where).catch((e) => {
+      return decodeImageBytes(isUrl(where) || img instanceof URL ? await urlBytes(img, () => {}, 'image') : await readFile(where).catch((e) => {
         throw new Error(`cannot read image ${where}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
       }), where);
     }

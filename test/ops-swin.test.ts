@@ -2,7 +2,8 @@
 // (shift, partition, bias and mask by indexing) and roll.wgsl (the unfused schedule's torch.roll).
 import { test } from 'node:test';
 import { assertClose, random, runGraph } from './helpers/gpu.ts';
-import { gatherRelativeBias, shiftedWindowAttention } from '../src/ops/shifted-window-attention.ts';
+import { shiftedWindowAttention } from '../src/ops/shifted-window-attention.ts';
+import { gatherRelativeBias } from '../src/models/swin-tables.ts';
 import { roll } from '../src/ops/roll.ts';
 import * as ref from '../src/reference/ops.ts';
 

@@ -65,6 +65,19 @@ export async function openDevice(gpu: GPU, keepAlive?: unknown, pollsWhileWaitin
   return g;
 }
 
+/**
+ * Waits for `wait` (a mapAsync or work-done promise), first sleeping through most of `expectedMs`
+ * (what the same wait took last time) where the runtime's Tuning says so (gpu.sleepBeforeReadback):
+ * Dawn's Node bindings poll while such a promise is pending, taking a CPU core from a CPU-backed
+ * adapter. Returns the ms the wait took, the next call's expectation.
+ */
+export async function awaitGpu(gpu: Gpu, expectedMs: number, wait: () => Promise<unknown>): Promise<number> {
+  const t0 = performance.now();
+  if (gpu.sleepBeforeReadback && expectedMs > 2) await new Promise((r) => setTimeout(r, 0.85 * expectedMs));
+  await wait();
+  return performance.now() - t0;
+}
+
 export function assertAlive(gpu: Gpu): void {
   if (gpu.lost !== null) throw new Error(`the GPU device was lost (${gpu.lost}); open a new runtime (nodeRuntime() or browserRuntime()) and load the model again`);
 }

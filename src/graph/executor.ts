@@ -1,7 +1,7 @@
 // Turns a described graph into a flat list of dispatches on the GPU: one packed weight buffer, a
 // few activation buffers from the memory plan, all params in one uniform buffer (256-byte slots),
 // bind groups made once. One inference = one command encoder, one compute pass, one submit.
-import { assertAlive, checked, type Gpu } from '../gpu/device.ts';
+import { assertAlive, awaitGpu, checked, type Gpu } from '../gpu/device.ts';
 import { packParams, type KernelInfo } from '../gpu/shaders.ts';
 import { pipelineKey, type CompiledKernel, type PipelineCache } from '../gpu/pipelines.ts';
 import { planMemory, type Lifetime } from './memory.ts';
@@ -82,10 +82,7 @@ export class CompiledGraph {
         enc.copyBufferToBuffer(this.outputBuffer, 0, this.staging, 0, this.output.size * 4);
         d.queue.submit([enc.finish()]);
       });
-      const t0 = performance.now();
-      if (this.gpu.sleepBeforeReadback && this.lastMs > 2) await new Promise((r) => setTimeout(r, 0.85 * this.lastMs));
-      await this.staging.mapAsync(GPUMapMode.READ);
-      this.lastMs = performance.now() - t0;
+      this.lastMs = await awaitGpu(this.gpu, this.lastMs, () => this.staging.mapAsync(GPUMapMode.READ));
       const out = new Float32Array(this.staging.getMappedRange().slice(0));
       this.staging.unmap();
       return out;

@@ -11,7 +11,7 @@ import type { LayerNorm } from '../schedule/layers.ts';
 import { SCHEDULES } from '../schedule/index.ts';
 import type { StateDict } from '../weights/tensor.ts';
 import { CheckpointReader } from './checkpoint.ts';
-import type { InputSpec } from './efficientvit.ts';
+import type { InputSpec } from './input.ts';
 
 export interface DeiTConfig { name: string; patch: number; dim: number; depth: number; heads: number; mlpRatio: number }
 

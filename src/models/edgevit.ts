@@ -9,7 +9,7 @@ import { SCHEDULES } from '../schedule/index.ts';
 import type { StateDict } from '../weights/tensor.ts';
 import { CheckpointReader } from './checkpoint.ts';
 import { EDGEVIT_CONFIGS, type EdgeViTConfig } from './edgevit-config.ts';
-import type { InputSpec } from './efficientvit.ts';
+import type { InputSpec } from './input.ts';
 
 export function edgevitConfig(name: string): EdgeViTConfig {
   const cfg = EDGEVIT_CONFIGS[name];

@@ -11,8 +11,7 @@ import { SCHEDULES } from '../schedule/index.ts';
 import type { StateDict } from '../weights/tensor.ts';
 import { CheckpointReader } from './checkpoint.ts';
 import { EFFICIENTVIT_CONFIGS, windowIdxs, type EfficientViTConfig } from './efficientvit-config.ts';
-
-export interface InputSpec { batch: number; height: number; width: number }
+import type { InputSpec } from './input.ts';
 
 export function efficientvitConfig(name: string): EfficientViTConfig {
   const cfg = EFFICIENTVIT_CONFIGS[name];

@@ -13,9 +13,9 @@ import type { Tensor } from '../graph/ir.ts';
 import type { LayerNorm, Schedule } from '../schedule/layers.ts';
 import { SCHEDULES } from '../schedule/index.ts';
 import type { StateDict } from '../weights/tensor.ts';
-import { relativePositionIndex, shiftedWindowMask } from '../ops/shifted-window-attention.ts';
+import { relativePositionIndex, shiftedWindowMask } from './swin-tables.ts';
 import { CheckpointReader } from './checkpoint.ts';
-import type { InputSpec } from './efficientvit.ts';
+import type { InputSpec } from './input.ts';
 
 export interface SwinConfig { name: string; embedDim: number; depths: number[]; heads: number[]; window: number }
 

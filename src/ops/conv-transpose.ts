@@ -5,9 +5,9 @@ import type { Tensor, View } from '../graph/ir.ts';
 import { expectLength, grid1d } from './common.ts';
 import { viewParams } from './views.ts';
 
-const WG = 64;
 
 export function convTransposeDepthwise(g: GraphBuilder, name: string, x: View, w: Float32Array, bias: Float32Array, S: number): Tensor {
+  const WG = g.tuning.perItem.wg;
   if (x.shape.length !== 4) throw new Error(`${name}: expected a [B, C, h, w] view, got [${x.shape}]`);
   const [B, C, h, wd] = x.shape;
   expectLength(name, `weight [${C}, 1, ${S}, ${S}]`, w, C * S * S);

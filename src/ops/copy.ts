@@ -6,7 +6,6 @@ import type { View } from '../graph/ir.ts';
 import { grid1d } from './common.ts';
 import { distinct, output, rankUp, sameShape, viewParams } from './views.ts';
 
-const WG = 64;
 
 export interface CopyOptions {
   /** write into this view instead of a new tensor */
@@ -17,6 +16,7 @@ export interface CopyOptions {
 
 /** y = x (same shape), or x zero-padded at the end of each dim to `opts.shape`. Returns y. */
 export function copy(g: GraphBuilder, name: string, x: View, opts: CopyOptions = {}): View {
+  const WG = g.tuning.perItem.wg;
   const shape = opts.shape ?? opts.out?.shape ?? x.shape;
   if (shape.length !== x.shape.length || shape.some((s, d) => s < x.shape[d])) throw new Error(`${name}: cannot copy [${x.shape}] into [${shape}]`);
   const y = opts.out ?? output(g, name, shape);
@@ -44,6 +44,7 @@ export function copy(g: GraphBuilder, name: string, x: View, opts: CopyOptions =
 
 /** y[r, j] = src[r, idx[j]] for src [R, S] (a weight), idx integers < S: `src[:, idx]` flattened to [R, idx.length]. */
 export function gather(g: GraphBuilder, name: string, src: Float32Array, rows: number, idx: Int32Array): View {
+  const WG = g.tuning.perItem.wg;
   const S = src.length / rows;
   if (!Number.isInteger(S)) throw new Error(`${name}: ${src.length} values do not make ${rows} rows`);
   const bad = idx.findIndex((i) => !(i >= 0 && i < S));

@@ -28,9 +28,9 @@ export function dwconv(g: GraphBuilder, name: string, x: Tensor, w: Float32Array
   const tilesX = Math.ceil(Wo / (entry === 'main' ? 4 : tw));
   const cols = B * C * tilesX;
   // Fewer invocations than the tuning's minimum leave the adapter's workers idle: split the columns into row blocks.
-  const { minInvocations, wg: wg3 } = g.tuning.dwconv;
+  const { minInvocations, wg: wg3, mainWg } = g.tuning.dwconv;
   const RB = entry === 'main' ? 1 : Math.ceil(Ho / Math.min(Ho, Math.ceil(minInvocations / cols)));
-  const tilesY = Math.ceil(Ho / RB), count = cols * tilesY, wg = entry === 'main' ? 64 : wg3;
+  const tilesY = Math.ceil(Ho / RB), count = cols * tilesY, wg = entry === 'main' ? mainWg : wg3;
   g.node({
     name,
     kernel: { file: 'dwconv.wgsl', entry, overrides: { WG: wg, RELU: !!spec.relu, RESIDUAL: !!spec.residual, ...(entry !== 'main' ? { TW: tw } : {}) } },

@@ -7,7 +7,6 @@ import { grid1d } from './common.ts';
 import { bindingOf, broadcast, distinct, output, rankUp, viewParams, type Operand } from './views.ts';
 import type { BatchNormParams } from '../weights/fold.ts';
 
-const WG = 64;
 const UNARY = { relu: 0, gelu: 1, sigmoid: 2, scale: 3 } as const;
 export type UnaryOp = keyof typeof UNARY;
 /** FLOPs per element, as the kernel computes them (GELU: the erfc polynomial; sigmoid: exp, add, divide). */
@@ -17,6 +16,7 @@ type Entry = 'unary' | 'binary' | 'batch_norm';
 
 function dispatch(g: GraphBuilder, name: string, entry: Entry, op: number, x: Operand, z: Operand | null, bn: Operand | null,
   y: View, alpha: number, flopsPerElement: number): View {
+  const WG = g.tuning.perItem.wg;
   const [n0, n1, n2, n3] = rankUp(y, 4).shape;
   const q3 = Math.ceil(n3 / 4), count = n0 * n1 * n2 * q3;
   const elements = n0 * n1 * n2 * n3;

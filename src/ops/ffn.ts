@@ -10,11 +10,12 @@ import type { GraphBuilder } from '../graph/builder.ts';
 import { roundUp, type Tensor } from '../graph/ir.ts';
 import { expectLength, grid1d } from './common.ts';
 import { TILE_M, tileWeights } from './pointwise.ts';
+import { DEFAULT_LIMITS } from '../tuning.ts';
 
 export interface FfnOptions {
   /** fewer workgroups than this leave the adapter's workers idle (ffn(): default the tuning's) */
   minWorkgroups?: number;
-  /** the device's maxComputeInvocationsPerWorkgroup (default 256, WebGPU's default limit) */
+  /** the largest workgroup allowed (ffn(): default the tuning's maxInvocations; ffnTiling: WebGPU's default limit) */
   maxInvocations?: number;
   /** pixel quads per workgroup: 4, 2 or 1 (default from the shape, see ffnTiling) */
   pq?: number;
@@ -34,7 +35,7 @@ export function ffnTiling(B: number, C: number, hidden: number, planeStride: num
   if (opts.pq === undefined) while (pq > 1 && B * Math.ceil(ps4 / pq) < opts.minWorkgroups) pq /= 2;
   if (![1, 2, 4].includes(pq)) throw new Error(`ffn: pq must be 1, 2 or 4, got ${pq}`);
   const wg = roundUp(Math.max(hd / TILE_M, Math.ceil(C / TILE_M)), 4);
-  const maxInv = opts.maxInvocations ?? 256;
+  const maxInv = opts.maxInvocations ?? DEFAULT_LIMITS.maxComputeInvocationsPerWorkgroup;
   if (wg > maxInv) throw new Error(`ffn: ${hidden} hidden rows need ${wg} invocations per workgroup, the device allows ${maxInv}; build the FFN from two pointwise ops`);
   return { pq, wg, hd, tilesP: Math.ceil(ps4 / pq) };
 }
@@ -48,7 +49,7 @@ export function ffn(g: GraphBuilder, name: string, x: Tensor, w1: Float32Array, 
   expectLength(name, 'b2', b2, C);
   const y = g.tensor(name, [B, C, H, W]);
   const PS = x.planeStride;
-  const t = ffnTiling(B, C, hidden, PS, { ...opts, minWorkgroups: opts.minWorkgroups ?? g.tuning.ffn.minWorkgroups });
+  const t = ffnTiling(B, C, hidden, PS, { ...opts, minWorkgroups: opts.minWorkgroups ?? g.tuning.ffn.minWorkgroups, maxInvocations: opts.maxInvocations ?? g.tuning.maxInvocations });
   const count = B * t.tilesP;
   // (B · tilesP, HD, PQ quads): each workgroup's hidden tile, contiguous.
   const hiddenScratch = g.tensor(`${name}.hidden`, [count, t.hd, 1, 4 * t.pq]);

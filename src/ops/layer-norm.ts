@@ -5,9 +5,9 @@ import type { View } from '../graph/ir.ts';
 import { expectLength, grid1d } from './common.ts';
 import { expectViewShape, viewParams } from './views.ts';
 
-const WG = 64;
 
 export function layerNorm(g: GraphBuilder, name: string, x: View, gamma: Float32Array, beta: Float32Array, eps: number, out: View): View {
+  const WG = g.tuning.perItem.wg;
   if (x.shape.length !== 3) throw new Error(`${name}: LayerNorm takes a [B, N, C] view, got [${x.shape}]`);
   const [B, N, C] = x.shape;
   expectLength(name, 'weight (γ)', gamma, C);

@@ -6,11 +6,12 @@
 import type { GraphBuilder } from '../graph/builder.ts';
 import { roundUp, type Tensor } from '../graph/ir.ts';
 import { expectLength } from './common.ts';
+import { tileWeights } from './pointwise.ts';
 
 export interface LayerNormParams { gamma: Float32Array; beta: Float32Array; eps: number }
 
-/** Outputs × tokens owned by one invocation, and invocations per workgroup (fixed by the kernel). */
-const TILE_M = 16, TILE_N = 16, WG = 4;
+/** Outputs × tokens owned by one invocation (fixed by the kernel). */
+const TILE_M = 16, TILE_N = 16;
 
 /**
  * x [B, C, H, W] → qkv [B, 3C, H/sr, W/sr]: qkv[o, i, j] = b[o] + Σ_c w[o, c]·LN(x[:, i·sr, j·sr])[c].
@@ -32,13 +33,13 @@ export function lnQkv(g: GraphBuilder, name: string, x: Tensor, sr: number, ln: 
   const h = H / sr, wd = W / sr, N = h * wd;
   const y = g.tensor(name, [B, M, h, wd]);
   const { weight, bias } = foldLayerNorm(w, b, ln.gamma, ln.beta, M, C);
-  const tilesM = Math.ceil(M / TILE_M), tilesN = Math.ceil(N / TILE_N);
+  const tilesM = Math.ceil(M / TILE_M), tilesN = Math.ceil(N / TILE_N), WG = g.tuning.lnQkv.wg;
   g.node({
     name,
-    kernel: g.kernel({ file: 'ln_qkv.wgsl', entry: 'main' }),
+    kernel: g.kernel({ file: 'ln_qkv.wgsl', entry: 'main', overrides: { WG } }),
     bind: {
       x: { tensor: x }, y: { tensor: y },
-      w: { weight: g.matrixWeight(`${name}.weight`, tileRows(weight, M, C)) },
+      w: { weight: g.matrixWeight(`${name}.weight`, tileWeights(weight, M, C)) },
       bias: { weight: g.weight(`${name}.bias`, bias, tilesM * TILE_M) },
     },
     params: { C, CS: roundUp(C, 4), W, PS: x.planeStride, sr, w: wd, N, PSo: y.planeStride, M, tilesM, eps: ln.eps },
@@ -63,15 +64,4 @@ export function foldLayerNorm(w: Float32Array, b: Float32Array, gamma: Float32Ar
     bias[o] = acc;
   }
   return { weight, bias };
-}
-
-/** w [M, C] → [ceil16(M) / 16][CS / 4][16 rows][4 channels], zero padded: one step of the kernel reads 16 consecutive vec4. */
-function tileRows(w: Float32Array, M: number, C: number): Float32Array {
-  const CS = roundUp(C, 4);
-  const out = new Float32Array(Math.ceil(M / TILE_M) * CS * TILE_M);
-  for (let o = 0; o < M; o++) {
-    const t = Math.floor(o / TILE_M), i = o % TILE_M;
-    for (let c = 0; c < C; c++) out[((t * (CS / 4) + (c >> 2)) * TILE_M + i) * 4 + (c & 3)] = w[o * C + c];
-  }
-  return out;
 }

@@ -51,7 +51,7 @@ export function localPropProj(g: GraphBuilder, name: string, o: Tensor, sr: numb
   const y = g.tensor(name, [B, C, H, W]);
   const tw = tileWidth(H, W);
   const tilesX = Math.ceil(W / tw), tilesP = tilesX * Math.ceil(H / (16 / tw));
-  const t = channelGroupTiling(name, C, tilesP, B, g.tuning.workers);
+  const t = channelGroupTiling(name, C, tilesP, B, g.tuning);
   const folded = ln ? foldLayerNormInput(proj.weight, proj.bias, ln.gamma, ln.beta, C, C) : proj;
   const count = B * t.groups;
   g.node({

@@ -6,7 +6,8 @@ import type { View } from '../graph/ir.ts';
 import { grid1d } from './common.ts';
 import { bindingOf, distinct, expectViewShape, output, rankUp, type Operand } from './views.ts';
 
-const WG = 16, TILE = 8;
+/** Outputs per invocation along each side, fixed by the kernel. */
+const TILE = 8;
 
 export interface MatmulOptions {
   /** added to every row (`n`: a linear layer's bias over the outputs) or every column (`m`: a conv's bias over channels) */
@@ -17,6 +18,7 @@ export interface MatmulOptions {
 
 /** c = a · b for a [..., M, K], b [..., K, N] (same leading dims, or broadcast where one has size 1 / stride 0). */
 export function matmul(g: GraphBuilder, name: string, a: Operand, b: Operand, opts: MatmulOptions = {}): View {
+  const WG = g.tuning.matmul.wg;
   const a4 = rankUp(a, 4), b4 = rankUp(b, 4);
   const [, , M, K] = a4.shape, [, , K2, N] = b4.shape;
   if (K !== K2) throw new Error(`${name}: inner dims differ: a [${a.shape}], b [${b.shape}]`);

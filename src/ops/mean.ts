@@ -3,9 +3,9 @@ import type { GraphBuilder } from '../graph/builder.ts';
 import { viewOf, type Tensor, type View } from '../graph/ir.ts';
 import { grid1d } from './common.ts';
 
-const WG = 64;
 
 export function meanHW(g: GraphBuilder, name: string, x: Tensor): View {
+  const WG = g.tuning.perItem.wg;
   if (x.shape.length !== 4) throw new Error(`${name}: the spatial mean takes a [B, C, H, W] map, got [${x.shape}]`);
   const [B, C, H, W] = x.shape;
   const y = g.tensor(name, [B, C]);

@@ -3,13 +3,12 @@
 //   x: [B, Cin, H, W], w: [Cout, Cin, k, k], bias/gamma/beta: [Cout] → [B, Cout, ⌊H/k⌋, ⌊W/k⌋]
 import type { GraphBuilder } from '../graph/builder.ts';
 import type { Tensor } from '../graph/ir.ts';
+import type { Tuning } from '../tuning.ts';
 import { expectLength, grid1d } from './common.ts';
 import { TILE_M, tileWeights } from './pointwise.ts';
 
 /** Output pixels per invocation (one tile, flattened oy·Wo + ox) and channels per channel block. */
 export const PE_TILE_P = 16, PE_TILE_C = TILE_M;
-
-const MAX_INVOCATIONS = 256; // WebGPU's default maxComputeInvocationsPerWorkgroup
 
 /**
  * A workgroup holds every channel block (ncb = ceil(C/16)) of `perGroup` pixel tiles, so that the
@@ -18,13 +17,14 @@ const MAX_INVOCATIONS = 256; // WebGPU's default maxComputeInvocationsPerWorkgro
  * costs roundUp(ncb·perGroup, 4) lanes) and spreads workgroups over `workers` threads; a last group
  * with fewer tiles than perGroup still costs a whole workgroup. Ties go to the smaller workgroup.
  */
-export function channelGroupTiling(op: string, channels: number, tiles: number, batch: number, workers: number): { ncb: number; wg: number; perGroup: number; groups: number } {
+export function channelGroupTiling(op: string, channels: number, tiles: number, batch: number, tuning: Pick<Tuning, 'workers' | 'maxInvocations'>): { ncb: number; wg: number; perGroup: number; groups: number } {
+  const { workers, maxInvocations } = tuning;
   const ncb = Math.ceil(channels / PE_TILE_C);
-  if (ncb > MAX_INVOCATIONS) {
-    throw new Error(`${op}: ${channels} channels need ${ncb} invocations per workgroup (one per 16 channels), more than the ${MAX_INVOCATIONS} WebGPU allows; split the LayerNorm from the matmul`);
+  if (ncb > maxInvocations) {
+    throw new Error(`${op}: ${channels} channels need ${ncb} invocations per workgroup (one per 16 channels), more than the tuning's maxInvocations (${maxInvocations}, within the device's limits); split the LayerNorm from the matmul`);
   }
   let perGroup = 1, cost = Infinity;
-  for (let gp = 1; gp <= 4 && ncb * gp <= MAX_INVOCATIONS; gp++) {
+  for (let gp = 1; gp <= 4 && ncb * gp <= maxInvocations; gp++) {
     const c = Math.ceil(ncb * gp / 4) * 4 * Math.ceil(batch * Math.ceil(tiles / gp) / workers);
     if (c < cost) { perGroup = gp; cost = c; }
   }
@@ -49,7 +49,7 @@ export function patchEmbed(g: GraphBuilder, name: string, x: Tensor, w: Float32A
   const y = g.tensor(name, [B, Cout, Ho, Wo]);
   const taps = Cin * k * k, P = Ho * Wo;
   const tilesP = Math.ceil(P / PE_TILE_P);
-  const t = channelGroupTiling(name, Cout, tilesP, B, g.tuning.workers);
+  const t = channelGroupTiling(name, Cout, tilesP, B, g.tuning);
   const cpad = t.ncb * PE_TILE_C;
   const count = B * t.groups;
   g.node({

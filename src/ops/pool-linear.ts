@@ -5,10 +5,11 @@ import { expectLength } from './common.ts';
 
 /** The most channels the kernel takes (its workgroup array); wider heads run as a mean and a matmul. */
 export const POOL_LINEAR_MAX_C = 512;
-const MAX_C = POOL_LINEAR_MAX_C, WG = 64;
+const MAX_C = POOL_LINEAR_MAX_C;
 
 export function poolLinear(g: GraphBuilder, name: string, x: Tensor, w: Float32Array, bias: Float32Array, o: number): Tensor {
   const [B, C, H, W] = x.shape;
+  const WG = g.tuning.poolLinear.wg;
   if (C > MAX_C) throw new Error(`${name}: the head supports up to ${MAX_C} channels, got ${C}`);
   expectLength(name, 'weight', w, o * C);
   expectLength(name, 'bias', bias, o);

@@ -4,10 +4,10 @@ import type { GraphBuilder } from '../graph/builder.ts';
 import type { Tensor } from '../graph/ir.ts';
 import { grid1d } from './common.ts';
 
-const WG = 64;
 
 /** y = torch.roll(x, shifts=(s, s), dims=(H, W)) for a [B, C, H, W] map. */
 export function roll(g: GraphBuilder, name: string, x: Tensor, s: number): Tensor {
+  const WG = g.tuning.perItem.wg;
   const [B, C, H, W] = x.shape;
   if (x.shape.length !== 4) throw new Error(`${name}: roll takes a [B, C, H, W] map, got [${x.shape}]`);
   const mod = (v: number, n: number) => ((v % n) + n) % n;

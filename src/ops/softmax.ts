@@ -5,9 +5,9 @@ import type { View } from '../graph/ir.ts';
 import { grid1d } from './common.ts';
 import { output, rankUp } from './views.ts';
 
-const WG = 64;
 
 export function softmax(g: GraphBuilder, name: string, x: View): View {
+  const WG = g.tuning.perItem.wg;
   if (x.strides[x.strides.length - 1] !== 1) throw new Error(`${name}: softmax needs a contiguous last dim, got strides [${x.strides}]`);
   const y = output(g, name, x.shape);
   const x4 = rankUp(x, 4), y4 = rankUp(y, 4);

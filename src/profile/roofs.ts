@@ -24,7 +24,7 @@ export interface Roofs {
   /** the kernel and shape that gave `gflops`, and every candidate's rate */
   matmul: { kernel: string; shape: string; candidates: Record<string, number> };
   copy: { kernel: string; bytes: number };
-  /** GPU µs of a dispatch that does almost nothing (one 64-invocation workgroup copying 1 KiB), inside a pass */
+  /** GPU µs of a dispatch that does almost nothing (one workgroup copying 1 KiB), inside a pass */
   dispatchUs: number;
   /** wall ms of submitting an empty command buffer and awaiting the queue (median) */
   submitMs: number;
@@ -87,11 +87,11 @@ async function measureRoofs(rt: Runtime): Promise<Roofs> {
 /** copy.wgsl's `stream` entry over `floats` floats (a multiple of 16). */
 function stream(g: GraphBuilder, floats: number) {
   const x = g.input('x', [1, floats]), y = g.tensor('y', [1, floats]);
-  const count = floats / 16; // invocations: 4 vec4 each
+  const count = floats / 16, WG = g.tuning.perItem.wg; // invocations: 4 vec4 each
   g.node({
-    name: 'stream', kernel: { file: 'copy.wgsl', entry: 'stream', overrides: { WG: 64 } },
+    name: 'stream', kernel: { file: 'copy.wgsl', entry: 'stream', overrides: { WG } },
     bind: { xv: { tensor: x }, yv: { tensor: y } },
-    params: zeroCopyParams({ n5: floats / 4, count }), workgroups: grid1d(count, 64),
+    params: zeroCopyParams({ n5: floats / 4, count }), workgroups: grid1d(count, WG),
     flops: 0, bytesRead: 4 * floats, bytesWritten: 4 * floats,
   });
   return y;
@@ -111,7 +111,7 @@ async function submitMs(rt: Runtime): Promise<number> {
 
 /** ms per repetition of the graph's dispatches: repeated in one pass to ≥ TARGET_MS, best of PASSES passes. */
 async function bestPassMs(rt: Runtime, build: (g: GraphBuilder) => ReturnType<GraphBuilder['tensor']>): Promise<number> {
-  const g = new GraphBuilder();
+  const g = new GraphBuilder(undefined, rt.tuning);
   g.output = build(g);
   const plan = await rt.compile(g, 'roofs');
   try {

@@ -5,7 +5,7 @@
 //   timestamp-per-pass     each dispatch in its own pass with begin/end timestamps ('timestamp-query');
 //   wall-clock             each dispatch submitted alone and awaited, minus an empty submit's time.
 // The whole inference (one pass) is timed by pass timestamps, else by the wall clock.
-import { INSIDE_PASSES, type Gpu } from '../gpu/device.ts';
+import { INSIDE_PASSES, awaitGpu, type Gpu } from '../gpu/device.ts';
 import { encodeSteps, type Step } from '../graph/executor.ts';
 
 export type TimingMethod = 'timestamp-inside-pass' | 'timestamp-per-pass' | 'wall-clock';
@@ -24,8 +24,6 @@ export interface StepTimer {
   reversedStamps(): number;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 /** The best method this device supports (or `prefer`, if it is supported). */
 export function stepTimer(gpu: Gpu, prefer?: TimingMethod): StepTimer {
   const d = gpu.device;
@@ -34,16 +32,9 @@ export function stepTimer(gpu: Gpu, prefer?: TimingMethod): StepTimer {
   if (prefer && !supported.includes(prefer)) throw new Error(`timing method ${prefer} is not available on this device (available: ${supported.join(', ')})`);
   const method = prefer ?? supported[0];
   const deltas: bigint[] = [];
-  // Dawn's Node bindings poll while a map or work-done promise is pending, taking a CPU core from a
-  // CPU-backed adapter: sleep through most of the expected time first (learnt per kind of wait).
+  // Waits sleep through most of the time the same kind of wait took before (awaitGpu).
   const expected = new Map<string, number>();
-  const settle = async (kind: string, wait: () => Promise<unknown>) => {
-    const t0 = performance.now();
-    const e = expected.get(kind) ?? 0;
-    if (gpu.sleepBeforeReadback && e > 2) await sleep(0.85 * e);
-    await wait();
-    expected.set(kind, performance.now() - t0);
-  };
+  const settle = async (kind: string, wait: () => Promise<unknown>) => { expected.set(kind, await awaitGpu(gpu, expected.get(kind) ?? 0, wait)); };
 
   /** Encodes `record(pass, querySet)` for `n` timestamps and returns them (ns, as bigint). */
   const stamps = async (kind: string, n: number, record: (enc: GPUCommandEncoder, qs: GPUQuerySet) => void): Promise<bigint[]> => {

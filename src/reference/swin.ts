@@ -1,7 +1,7 @@
 // Plain CPU references for Swin's ops, written as upstream computes them (roll, window partition,
 // attention with the gathered bias and the attn_mask, reverse, roll back) — independent of the
 // kernel's in-place indexing.
-import { relativePositionIndex, shiftedWindowMask } from '../ops/shifted-window-attention.ts';
+import { relativePositionIndex, shiftedWindowMask } from '../models/swin-tables.ts';
 import { softmaxRows } from './elementwise.ts';
 import type { Shape4 } from './conv.ts';
 

@@ -12,13 +12,14 @@ import { patchEmbed } from '../ops/patch-embed.ts';
 import { lnQkv } from '../ops/ln-qkv.ts';
 import { attention } from '../ops/attention.ts';
 import { localPropProj } from '../ops/local-prop-proj.ts';
-import { gatherRelativeBias, shiftedWindowAttention } from '../ops/shifted-window-attention.ts';
+import { shiftedWindowAttention } from '../ops/shifted-window-attention.ts';
+import { gatherRelativeBias } from '../models/swin-tables.ts';
 import { layerNorm } from '../ops/layer-norm.ts';
 import { output, slice } from '../ops/views.ts';
 import { poolLinear, POOL_LINEAR_MAX_C } from '../ops/pool-linear.ts';
 import { meanHW } from '../ops/mean.ts';
 import { matmul } from '../ops/matmul.ts';
-import { batchNormScaleShift, foldBatchNorm, foldBatchNormIntoLinearInput, foldInputAffine } from '../weights/fold.ts';
+import { foldBatchNorm, foldBatchNormIntoLinearInput } from '../weights/fold.ts';
 import { convKernel, emitPost, emitPre, isDepthwise, isPointwise, type Epilogue } from './eager.ts';
 import { windowProj } from './window-attention.ts';
 import {
@@ -47,10 +48,8 @@ export class FusedSchedule extends Schedule {
         }
       }
       for (const p of pre.slice(pre.length - take)) {
-        if (p.kind === 'bn') {
-          const { scale, shift } = batchNormScaleShift(p.bn.params, p.bn.eps);
-          ({ weight, bias } = foldInputAffine(weight, conv.cout, bias, scale, shift));
-        } else if (p.kind === 'relu') epi.reluIn = true;
+        if (p.kind === 'bn') ({ weight, bias } = foldBatchNormIntoLinearInput(weight, conv.cout, bias, p.bn.params, p.bn.eps));
+        else if (p.kind === 'relu') epi.reluIn = true;
         else if (p.kind === 'gate') epi.scale = p.gate;
       }
     }

@@ -17,7 +17,7 @@ import { as, emitBatchNorm, emitConv, emitPost, emitPre, tokens } from './eager.
 import { windowAttentionEager } from './window-attention.ts';
 import { gather } from '../ops/copy.ts';
 import { roll } from '../ops/roll.ts';
-import { relativePositionIndex, shiftedWindowMask } from '../ops/shifted-window-attention.ts';
+import { relativePositionIndex, shiftedWindowMask } from '../models/swin-tables.ts';
 import {
   Schedule, type ClassifierLayer, type ConvLayer, type PatchEmbedLayer, type ShiftedWindowAttentionLayer, type SparseAttentionLayer, type SqueezeExciteLayer, type WindowAttentionLayer,
 } from './layers.ts';

@@ -3,7 +3,7 @@
 // recorded in the metadata (webvit.model, webvit.folded, webvit.resolution, webvit.dtype, webvit.source,
 // and where given webvit.classes and webvit.preprocess).
 // Loading it skips the pickle VM and the folding; the models read the folded layers (ck.folded).
-import { batchNormScaleShift, foldBatchNorm, foldInputAffine, type BatchNormParams } from './fold.ts';
+import { foldBatchNorm, foldBatchNormIntoLinearInput, type BatchNormParams } from './fold.ts';
 import { writeSafetensors } from './safetensors.ts';
 import type { Preprocessing } from '../preprocess.ts';
 import { f32, type HostTensor, type StateDict } from './tensor.ts';
@@ -44,8 +44,7 @@ export function foldCheckpoint(info: ModelInfo, sd: StateDict): StateDict {
   const foldBefore = (bn: string, layer: string) => {
     const w = floats(sd, `${layer}.weight`), b = floats(sd, `${layer}.bias`);
     if (w.shape.length > 2 && w.shape.slice(2).some((s) => s !== 1)) throw new Error(`cannot fold ${bn} into ${layer}: only 1×1 layers fold exactly`);
-    const { scale, shift } = batchNormScaleShift(bnOf(sd, bn), BN_EPS);
-    const f = foldInputAffine(w.data, w.shape[0], b.data, scale, shift);
+    const f = foldBatchNormIntoLinearInput(w.data, w.shape[0], b.data, bnOf(sd, bn), BN_EPS);
     out.set(`${layer}.weight`, f32(w.shape, f.weight));
     out.set(`${layer}.bias`, f32(b.shape, f.bias));
     drop(bn);
