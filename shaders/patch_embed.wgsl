@@ -42,6 +42,8 @@ override LN: bool = true;
 
 var<workgroup> red: array<vec4<f32>, WG * 4>; // (WG, 16 pixels): partial sums of each invocation
 
+#include "tile16x16.wgsl"
+#include "weight_tile.wgsl"
 #include "channel_tiles.wgsl"
 
 // The 16 pixels' inputs at one tap: a holds each pixel's patch origin, off the tap's offset in it.
@@ -133,7 +135,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
     let t1 = next_tap(t0, last);
     let t2 = next_tap(t1, last);
     let t3 = next_tap(t2, last);
-    mac(&acc, wt + k4 * 16u, xtap(a0, a1, a2, a3, t0.x), xtap(a0, a1, a2, a3, t1.x),
+    tile_mac(&acc, wtile(wt + k4 * 16u), xtap(a0, a1, a2, a3, t0.x), xtap(a0, a1, a2, a3, t1.x),
         xtap(a0, a1, a2, a3, t2.x), xtap(a0, a1, a2, a3, t3.x));
     t0 = next_tap(t3, last);
   }
