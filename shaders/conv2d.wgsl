@@ -32,6 +32,7 @@ struct Params {
 @group(0) @binding(4) var<storage, read_write> y: array<f32>;    // (B, Cout, PSout)
 
 override WG: u32 = 16;
+#include "grid.wgsl"
 // s2k3 only: an invocation owns 8 channels × 2 output rows instead of 16 channels × 1 row, for
 // Cout = 8 (mod 16), where 16-channel tiles would waste half (or a quarter) of the work.
 override ROWS2: bool = false;
@@ -102,13 +103,10 @@ fn krow(acc: ptr<function, array<vec4<f32>, 64>>, a: array<f32, 33>, b: array<f3
 
 @compute @workgroup_size(WG)
 fn s2k3(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let id = gid.x + gid.y * nwg.x * WG;
+  let id = invocation(gid, nwg);
   if (id >= p.count) { return; }
-  let tx = id % p.tilesX;
-  var t = id / p.tilesX;
-  let ty = t % p.tilesY; t /= p.tilesY;
-  let tc = t % p.tilesC;
-  let b = t / p.tilesC;
+  let t = unflatten(id, vec3(p.tilesX, p.tilesY, p.tilesC));
+  let tx = t.x; let ty = t.y; let tc = t.z; let b = t.w;
   let oy = select(ty, ty * 2u, ROWS2);
   let ox0 = tx * 16u;
   let ix0 = i32(ox0 * 2u) - i32(p.pad);
@@ -161,13 +159,10 @@ fn s2k3(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
 
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let id = gid.x + gid.y * nwg.x * WG;
+  let id = invocation(gid, nwg);
   if (id >= p.count) { return; }
-  let tx = id % p.tilesX;
-  var r = id / p.tilesX;
-  let oy = r % p.Ho; r /= p.Ho;
-  let tc = r % p.tilesC;
-  let b = r / p.tilesC;
+  let t = unflatten(id, vec3(p.tilesX, p.Ho, p.tilesC));
+  let tx = t.x; let oy = t.y; let tc = t.z; let b = t.w;
   let ox0 = tx * 8u;
   let s = i32(p.stride);
   let ix0 = i32(ox0) * s - i32(p.pad);

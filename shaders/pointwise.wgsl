@@ -31,6 +31,7 @@ struct Params {
 @group(0) @binding(7) var<storage, read> rsum: array<vec4<f32>>;   // (ceil16(M)) Σ_k w[m,k], read when LN_IN
 
 override WG: u32 = 16;          // invocations per workgroup (multiple of 4)
+#include "grid.wgsl"
 override RELU_IN: bool = false;
 override RELU_OUT: bool = false;
 override HAS_RES: bool = false;
@@ -85,11 +86,10 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   let K = p.K;
   let ps4 = p.PS / 4u;
   let ks4 = p.KS / 4u;
-  let id = gid.x + gid.y * nwg.x * WG;
+  let id = invocation(gid, nwg);
   if (id >= p.count) { return; }
-  let tp = id % p.tilesP;
-  let tm = (id / p.tilesP) % p.tilesM;
-  let b = id / (p.tilesP * p.tilesM);
+  let t = unflatten(id, vec3(p.tilesP, p.tilesM, 1u));
+  let tp = t.x; let tm = t.y; let b = t.w;
   let m0 = tm * 16u;
   let q0 = min(tp * 4u, ps4 - 1u);
   let q1 = min(tp * 4u + 1u, ps4 - 1u);
