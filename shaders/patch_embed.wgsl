@@ -91,14 +91,8 @@ fn put(o: u32, q: vec4<u32>, ga: f32, be: f32, v0: vec4<f32>, v1: vec4<f32>, v2:
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
         @builtin(local_invocation_index) lid: u32) {
-  // Workgroups past the last one (the grid is folded into y when large) and tiles past the plane
-  // compute a clamped copy and only join the barriers.
-  let grp = min(wid.x + wid.y * nwg.x, p.count - 1u);
-  let b = grp / p.groups;
-  let g = lid / NCB;
-  let cb = lid % NCB;
-  let tile = (grp % p.groups) * (WG / NCB) + g;
-  let mine = wid.x + wid.y * nwg.x < p.count && tile < p.tilesP;
+  let at = group_tile(wid, nwg, lid);
+  let b = at.b; let g = at.g; let cb = at.cb; let tile = at.tile; let mine = at.mine;
   // The tile's 4 output quads; quads past the plane repeat the last one (same values, stored twice).
   let ps4 = p.PSout / 4u;
   let q0 = min(tile, p.tilesP - 1u) * 4u;

@@ -1,8 +1,23 @@
-// The LayerNorm statistics helper of patch_embed.wgsl and local_prop_proj.wgsl, whose invocations
-// each own 16 channels × 16 pixels of a tile (tile16x16.wgsl): the sum over a workgroup's channel
-// blocks. The including kernel declares
+// Channel-block workgroups, shared by patch_embed.wgsl and local_prop_proj.wgsl: a workgroup owns
+// all channels of WG / NCB pixel tiles, invocation (g, cb) channels 16cb..16cb+15 of tile g in a
+// 16 × 16 register tile (tile16x16.wgsl); channelGroupTiling in src/ops/patch-embed.ts sizes it.
+// The including kernel declares
+//   p: params with groups (workgroups per image), tilesP (pixel tiles per image), count (B · groups)
 //   red: var<workgroup> array<vec4<f32>, WG * 4>
 //   override NCB: u32                        channel blocks of 16 per pixel tile
+//   override WG: u32                         NCB · pixel tiles per workgroup
+
+struct GroupTile { b: u32, g: u32, cb: u32, tile: u32, mine: bool }
+
+// This invocation's image b, tile slot g, channel block cb and pixel tile. Workgroups past the last
+// one (the grid is folded into y when large) and tiles past the plane are not `mine`: they compute
+// a clamped copy (image and tile of the last workgroup) and only join the barriers.
+fn group_tile(wid: vec3<u32>, nwg: vec3<u32>, lid: u32) -> GroupTile {
+  let grp = min(wid.x + wid.y * nwg.x, p.count - 1u);
+  let g = lid / NCB;
+  let tile = (grp % p.groups) * (WG / NCB) + g;
+  return GroupTile(grp / p.groups, g, lid % NCB, tile, wid.x + wid.y * nwg.x < p.count && tile < p.tilesP);
+}
 
 // Σ over the NCB channel blocks of pixel tile g of each invocation's s (4 quads = 16 pixels).
 fn tile_sum(lid: u32, g: u32, s: array<vec4<f32>, 4>) -> array<vec4<f32>, 4> {
