@@ -5,8 +5,9 @@
 // μ and rstd accumulated from the same x loads (no extra pass, no extra tensor).
 // Register tiling for SwiftShader, where every load with a computed index costs ~7 cycles per float
 // and arithmetic is cheap: each invocation owns a 16 (m) × 16 (p) output tile in 64 vec4
-// accumulators (c<row>_<pixel quad>). Per 4 steps of k it loads 16 vec4 of x (4 rows × 4 quads) and
-// the 16 vec4 of w that the op builder stored contiguously for this tile, then does 256 vec4 fma.
+// accumulators (acc[4·row + pixel quad], tile16x16.wgsl). Per 4 steps of k it loads 16 vec4 of x
+// (4 rows × 4 quads) and the 16 vec4 of w that the op builder stored contiguously for this tile,
+// then does 256 vec4 fma.
 // No clamps or selects per load: the k tail repeats row K-1 (its w columns are zero), pixel quads
 // past the plane repeat the last quad (written twice with the same value), and rows ≥ M are skipped.
 // Sweep and numbers: bench/README.md.
