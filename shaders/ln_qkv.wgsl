@@ -4,8 +4,9 @@
 // with LayerNorm's γ and β folded into w and bias by the op builder (w = W·diag(γ), bias = b + W·β).
 // Register tiling for SwiftShader (every computed-index load is a per-lane scalar loop, arithmetic is
 // cheap): each invocation owns 16 outputs × 16 tokens in 64 vec4 accumulators (tile16x16.wgsl)
-// acc[4·output + token quad] (a vec4 holds 4 tokens); per 4 channels it loads 64 x and 16 vec4 of w and does 256 vec4 fma on x − μ
-// (centred before the products, so a large mean never cancels); rstd scales the sums at the end.
+// acc[4·output + token quad] (a vec4 holds 4 tokens); per 4 channels it loads 64 x and 16 vec4 of w
+// and does 256 vec4 fma on x − μ (centred before the products, so a large mean never cancels); rstd
+// scales the sums at the end.
 // The 4 invocations of a workgroup share the 16 tokens (different output tiles): each computes μ and
 // rstd of one token quad in one Welford pass over C (stable like two passes, with half the loads),
 // and they swap them through a 32-float workgroup array.
