@@ -6,11 +6,13 @@
 // load is a per-lane scalar loop, arithmetic is cheap: reuse each loaded value as often as possible,
 // and chain 4 fma per accumulator per step, as pointwise.wgsl does):
 //  1. scores, 8 keys at a time: per 4 channels 8 vec4 of q (8 queries) and 8 of k (8 keys)
-//     feed 64 vec4 fma into s<key>_<query quad>; the scaled scores go to this invocation's rows of
+//     feed 64 vec4 fma into s[2·key + query quad]; the scaled scores go to this invocation's rows of
 //     the scratch `e`, the running max per query stays in registers;
 //  2. e = exp(score − max) in place, and the row sums (keys N..PS get e = 0);
-//  3. y = Σ_m e_m v_m / sum, 12 channels × 8 queries in 24 vec4 accumulators o<channel>_<query quad>,
-//     4 keys per step (8 vec4 of e, 12 vec4 of v, 96 vec4 fma).
+//  3. y = Σ_m e_m v_m / sum, 12 channels × 8 queries in 24 vec4 accumulators o[2·channel + query
+//     quad], 4 keys per step (8 vec4 of e, 12 vec4 of v, 96 vec4 fma).
+// The accumulator arrays are indexed by constants only (functions called with constant rows), so
+// SwiftShader keeps them in registers (shaders/README.md).
 // The scores go through storage rather than a private array (per-lane memory) or workgroup memory
 // (zero-initialised: slow to compile on SwiftShader). Query quads past the plane repeat the last one
 // and are not written; key quads past the plane repeat the last one and are masked; channels past d
@@ -37,14 +39,53 @@ struct Params {
 @group(0) @binding(3) var<storage, read_write> e: array<vec4<f32>>; // (count, NK, 2) scratch: scores, then exp, of the tile's 8 queries per key
 
 override WG: u32 = 4; // invocations per workgroup (multiple of 4)
+#include "grid.wgsl"
+
+// Key i of the tile (a constant): s[2i + h] += Σ_t q[2t + h] · k[t] over 4 channels t, for the
+// two query quads h (k: key i's 4 channels).
+fn qk(s: ptr<function, array<vec4<f32>, 16>>, i: u32, k: vec4<f32>, q: array<vec4<f32>, 8>) {
+  (*s)[2u * i] = fma(q[6], vec4(k.w), fma(q[4], vec4(k.z), fma(q[2], vec4(k.y), fma(q[0], vec4(k.x), (*s)[2u * i]))));
+  (*s)[2u * i + 1u] = fma(q[7], vec4(k.w), fma(q[5], vec4(k.z), fma(q[3], vec4(k.y), fma(q[1], vec4(k.x), (*s)[2u * i + 1u]))));
+}
+
+// Channel c of the output tile (a constant): o[2c + h] += Σ_t e[2t + h] · v[t] over 4 keys t, for
+// the two query quads h (v: channel c at the 4 keys).
+fn ev(o: ptr<function, array<vec4<f32>, 24>>, c: u32, v: vec4<f32>, e: array<vec4<f32>, 8>) {
+  (*o)[2u * c] = fma(e[6], vec4(v.w), fma(e[4], vec4(v.z), fma(e[2], vec4(v.y), fma(e[0], vec4(v.x), (*o)[2u * c]))));
+  (*o)[2u * c + 1u] = fma(e[7], vec4(v.w), fma(e[5], vec4(v.z), fma(e[3], vec4(v.y), fma(e[1], vec4(v.x), (*o)[2u * c + 1u]))));
+}
+
+// The 8 queries' q at channel j (a quad per vec4), zero past d; and the 8 keys' k at channel j.
+fn qchan(qrow: u32, j: u32, qa0: u32, qa1: u32) -> array<vec4<f32>, 2> {
+  let ps4 = p.PS / 4u;
+  let z = j < p.d;
+  let r = qrow + min(j, p.d - 1u) * ps4;
+  return array(select(vec4<f32>(), qkv[r + qa0], z), select(vec4<f32>(), qkv[r + qa1], z));
+}
+fn kchan(krow: u32, j: u32, ka0: u32, ka1: u32) -> array<vec4<f32>, 2> {
+  let r = krow + min(j, p.d - 1u) * (p.PS / 4u);
+  return array(qkv[r + ka0], qkv[r + ka1]);
+}
+
+// Key i's scaled scores to the scratch at r, and into the running max if the key is real.
+fn score_out(mx: ptr<function, array<vec4<f32>, 2>>, r: u32, i: u32, real: bool, s0: vec4<f32>, s1: vec4<f32>) {
+  let a = s0 * p.scale; let b = s1 * p.scale;
+  e[r + 2u * i] = a; e[r + 2u * i + 1u] = b;
+  if (real) { (*mx)[0] = max((*mx)[0], a); (*mx)[1] = max((*mx)[1], b); }
+}
+
+// Channel c of y at plane offset o: its two query quads (the second only inside the plane).
+fn y_out(o: u32, qa0: u32, qa1: u32, second: bool, a: vec4<f32>, b: vec4<f32>) {
+  y[o + qa0] = a;
+  if (second) { y[o + qa1] = b; }
+}
 
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let id = gid.x + gid.y * nwg.x * WG;
+  let id = invocation(gid, nwg);
   if (id >= p.count) { return; }
-  let qt = id % p.QT;
-  let head = (id / p.QT) % p.heads;
-  let b = id / (p.QT * p.heads);
+  let t = unflatten(id, vec3(p.QT, p.heads, 1u));
+  let qt = t.x; let head = t.y; let b = t.w;
   let ps4 = p.PS / 4u;
   let d = p.d;
   let qrow = (b * 3u * p.C + head * d) * ps4; // plane of this head's q channel 0, in vec4
@@ -55,79 +96,31 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   let eb = id * p.NK * 2u;                   // this tile's scratch rows, in vec4
 
   // 1. Scores and the running max.
-  var mx0 = vec4(-3.4e38); var mx1 = vec4(-3.4e38);
+  var mx = array(vec4(-3.4e38), vec4(-3.4e38));
   for (var k0 = 0u; k0 < p.N; k0 += 8u) {
     let ka0 = min(k0 / 4u + 0u, ps4 - 1u);
     let ka1 = min(k0 / 4u + 1u, ps4 - 1u);
-    var s0_0 = vec4<f32>(); var s0_1 = vec4<f32>();
-    var s1_0 = vec4<f32>(); var s1_1 = vec4<f32>();
-    var s2_0 = vec4<f32>(); var s2_1 = vec4<f32>();
-    var s3_0 = vec4<f32>(); var s3_1 = vec4<f32>();
-    var s4_0 = vec4<f32>(); var s4_1 = vec4<f32>();
-    var s5_0 = vec4<f32>(); var s5_1 = vec4<f32>();
-    var s6_0 = vec4<f32>(); var s6_1 = vec4<f32>();
-    var s7_0 = vec4<f32>(); var s7_1 = vec4<f32>();
+    var s = array<vec4<f32>, 16>();
     for (var j = 0u; j < d; j += 4u) {
       // Channels j..j+3; past d they repeat channel d−1 with q zeroed.
-      let j0 = j;
-      let q00 = qkv[qrow + j0 * ps4 + qa0]; let q01 = qkv[qrow + j0 * ps4 + qa1];
-      let k0_0 = qkv[krow + j0 * ps4 + ka0]; let k0_1 = qkv[krow + j0 * ps4 + ka1];
-      let j1 = min(j + 1u, d - 1u); let z1 = j + 1u < d;
-      let q10 = select(vec4<f32>(), qkv[qrow + j1 * ps4 + qa0], z1); let q11 = select(vec4<f32>(), qkv[qrow + j1 * ps4 + qa1], z1);
-      let k1_0 = qkv[krow + j1 * ps4 + ka0]; let k1_1 = qkv[krow + j1 * ps4 + ka1];
-      let j2 = min(j + 2u, d - 1u); let z2 = j + 2u < d;
-      let q20 = select(vec4<f32>(), qkv[qrow + j2 * ps4 + qa0], z2); let q21 = select(vec4<f32>(), qkv[qrow + j2 * ps4 + qa1], z2);
-      let k2_0 = qkv[krow + j2 * ps4 + ka0]; let k2_1 = qkv[krow + j2 * ps4 + ka1];
-      let j3 = min(j + 3u, d - 1u); let z3 = j + 3u < d;
-      let q30 = select(vec4<f32>(), qkv[qrow + j3 * ps4 + qa0], z3); let q31 = select(vec4<f32>(), qkv[qrow + j3 * ps4 + qa1], z3);
-      let k3_0 = qkv[krow + j3 * ps4 + ka0]; let k3_1 = qkv[krow + j3 * ps4 + ka1];
-      s0_0 = fma(q30, vec4(k3_0.x), fma(q20, vec4(k2_0.x), fma(q10, vec4(k1_0.x), fma(q00, vec4(k0_0.x), s0_0))));
-      s0_1 = fma(q31, vec4(k3_0.x), fma(q21, vec4(k2_0.x), fma(q11, vec4(k1_0.x), fma(q01, vec4(k0_0.x), s0_1))));
-      s1_0 = fma(q30, vec4(k3_0.y), fma(q20, vec4(k2_0.y), fma(q10, vec4(k1_0.y), fma(q00, vec4(k0_0.y), s1_0))));
-      s1_1 = fma(q31, vec4(k3_0.y), fma(q21, vec4(k2_0.y), fma(q11, vec4(k1_0.y), fma(q01, vec4(k0_0.y), s1_1))));
-      s2_0 = fma(q30, vec4(k3_0.z), fma(q20, vec4(k2_0.z), fma(q10, vec4(k1_0.z), fma(q00, vec4(k0_0.z), s2_0))));
-      s2_1 = fma(q31, vec4(k3_0.z), fma(q21, vec4(k2_0.z), fma(q11, vec4(k1_0.z), fma(q01, vec4(k0_0.z), s2_1))));
-      s3_0 = fma(q30, vec4(k3_0.w), fma(q20, vec4(k2_0.w), fma(q10, vec4(k1_0.w), fma(q00, vec4(k0_0.w), s3_0))));
-      s3_1 = fma(q31, vec4(k3_0.w), fma(q21, vec4(k2_0.w), fma(q11, vec4(k1_0.w), fma(q01, vec4(k0_0.w), s3_1))));
-      s4_0 = fma(q30, vec4(k3_1.x), fma(q20, vec4(k2_1.x), fma(q10, vec4(k1_1.x), fma(q00, vec4(k0_1.x), s4_0))));
-      s4_1 = fma(q31, vec4(k3_1.x), fma(q21, vec4(k2_1.x), fma(q11, vec4(k1_1.x), fma(q01, vec4(k0_1.x), s4_1))));
-      s5_0 = fma(q30, vec4(k3_1.y), fma(q20, vec4(k2_1.y), fma(q10, vec4(k1_1.y), fma(q00, vec4(k0_1.y), s5_0))));
-      s5_1 = fma(q31, vec4(k3_1.y), fma(q21, vec4(k2_1.y), fma(q11, vec4(k1_1.y), fma(q01, vec4(k0_1.y), s5_1))));
-      s6_0 = fma(q30, vec4(k3_1.z), fma(q20, vec4(k2_1.z), fma(q10, vec4(k1_1.z), fma(q00, vec4(k0_1.z), s6_0))));
-      s6_1 = fma(q31, vec4(k3_1.z), fma(q21, vec4(k2_1.z), fma(q11, vec4(k1_1.z), fma(q01, vec4(k0_1.z), s6_1))));
-      s7_0 = fma(q30, vec4(k3_1.w), fma(q20, vec4(k2_1.w), fma(q10, vec4(k1_1.w), fma(q00, vec4(k0_1.w), s7_0))));
-      s7_1 = fma(q31, vec4(k3_1.w), fma(q21, vec4(k2_1.w), fma(q11, vec4(k1_1.w), fma(q01, vec4(k0_1.w), s7_1))));
+      let q0 = qchan(qrow, j, qa0, qa1); let q1 = qchan(qrow, j + 1u, qa0, qa1);
+      let q2 = qchan(qrow, j + 2u, qa0, qa1); let q3 = qchan(qrow, j + 3u, qa0, qa1);
+      let q = array(q0[0], q0[1], q1[0], q1[1], q2[0], q2[1], q3[0], q3[1]);
+      let c0 = kchan(krow, j, ka0, ka1); let c1 = kchan(krow, j + 1u, ka0, ka1);
+      let c2 = kchan(krow, j + 2u, ka0, ka1); let c3 = kchan(krow, j + 3u, ka0, ka1);
+      // Rows of the transposes: key i's 4 channels.
+      let k = transpose(mat4x4(c0[0], c1[0], c2[0], c3[0]));
+      let kk = transpose(mat4x4(c0[1], c1[1], c2[1], c3[1]));
+      qk(&s, 0u, k[0], q); qk(&s, 1u, k[1], q); qk(&s, 2u, k[2], q); qk(&s, 3u, k[3], q);
+      qk(&s, 4u, kk[0], q); qk(&s, 5u, kk[1], q); qk(&s, 6u, kk[2], q); qk(&s, 7u, kk[3], q);
     }
     let r = eb + k0 * 2u;
-    s0_0 *= p.scale; e[r + 0u] = s0_0; s0_1 *= p.scale; e[r + 1u] = s0_1;
-    s1_0 *= p.scale; e[r + 2u] = s1_0; s1_1 *= p.scale; e[r + 3u] = s1_1;
-    s2_0 *= p.scale; e[r + 4u] = s2_0; s2_1 *= p.scale; e[r + 5u] = s2_1;
-    s3_0 *= p.scale; e[r + 6u] = s3_0; s3_1 *= p.scale; e[r + 7u] = s3_1;
-    s4_0 *= p.scale; e[r + 8u] = s4_0; s4_1 *= p.scale; e[r + 9u] = s4_1;
-    s5_0 *= p.scale; e[r + 10u] = s5_0; s5_1 *= p.scale; e[r + 11u] = s5_1;
-    s6_0 *= p.scale; e[r + 12u] = s6_0; s6_1 *= p.scale; e[r + 13u] = s6_1;
-    s7_0 *= p.scale; e[r + 14u] = s7_0; s7_1 *= p.scale; e[r + 15u] = s7_1;
-    if (k0 + 8u <= p.N) {
-      mx0 = max(mx0, s0_0); mx1 = max(mx1, s0_1);
-      mx0 = max(mx0, s1_0); mx1 = max(mx1, s1_1);
-      mx0 = max(mx0, s2_0); mx1 = max(mx1, s2_1);
-      mx0 = max(mx0, s3_0); mx1 = max(mx1, s3_1);
-      mx0 = max(mx0, s4_0); mx1 = max(mx1, s4_1);
-      mx0 = max(mx0, s5_0); mx1 = max(mx1, s5_1);
-      mx0 = max(mx0, s6_0); mx1 = max(mx1, s6_1);
-      mx0 = max(mx0, s7_0); mx1 = max(mx1, s7_1);
-    } else {
-      if (k0 + 0u < p.N) { mx0 = max(mx0, s0_0); mx1 = max(mx1, s0_1); }
-      if (k0 + 1u < p.N) { mx0 = max(mx0, s1_0); mx1 = max(mx1, s1_1); }
-      if (k0 + 2u < p.N) { mx0 = max(mx0, s2_0); mx1 = max(mx1, s2_1); }
-      if (k0 + 3u < p.N) { mx0 = max(mx0, s3_0); mx1 = max(mx1, s3_1); }
-      if (k0 + 4u < p.N) { mx0 = max(mx0, s4_0); mx1 = max(mx1, s4_1); }
-      if (k0 + 5u < p.N) { mx0 = max(mx0, s5_0); mx1 = max(mx1, s5_1); }
-      if (k0 + 6u < p.N) { mx0 = max(mx0, s6_0); mx1 = max(mx1, s6_1); }
-      if (k0 + 7u < p.N) { mx0 = max(mx0, s7_0); mx1 = max(mx1, s7_1); }
-    }
+    score_out(&mx, r, 0u, k0 < p.N, s[0], s[1]); score_out(&mx, r, 1u, k0 + 1u < p.N, s[2], s[3]);
+    score_out(&mx, r, 2u, k0 + 2u < p.N, s[4], s[5]); score_out(&mx, r, 3u, k0 + 3u < p.N, s[6], s[7]);
+    score_out(&mx, r, 4u, k0 + 4u < p.N, s[8], s[9]); score_out(&mx, r, 5u, k0 + 5u < p.N, s[10], s[11]);
+    score_out(&mx, r, 6u, k0 + 6u < p.N, s[12], s[13]); score_out(&mx, r, 7u, k0 + 7u < p.N, s[14], s[15]);
   }
-
+  let mx0 = mx[0]; let mx1 = mx[1];
   // 2. exp(score − max) in place, row sums; keys N..PS (the last quad's padding) get 0.
   var sum0 = vec4<f32>(); var sum1 = vec4<f32>();
   for (var m = 0u; m < p.N; m++) {
@@ -144,87 +137,40 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   let last = vec4(p.N) > vec4(p.PS - 4u) + vec4(0u, 1u, 2u, 3u); // valid keys of the last quad
   let yrow = (b * p.C + head * d) * ps4;
   for (var j0 = 0u; j0 < d; j0 += 12u) {
-    let v0row = vrow + min(j0 + 0u, d - 1u) * ps4;
-    let v1row = vrow + min(j0 + 1u, d - 1u) * ps4;
-    let v2row = vrow + min(j0 + 2u, d - 1u) * ps4;
-    let v3row = vrow + min(j0 + 3u, d - 1u) * ps4;
-    let v4row = vrow + min(j0 + 4u, d - 1u) * ps4;
-    let v5row = vrow + min(j0 + 5u, d - 1u) * ps4;
-    let v6row = vrow + min(j0 + 6u, d - 1u) * ps4;
-    let v7row = vrow + min(j0 + 7u, d - 1u) * ps4;
-    let v8row = vrow + min(j0 + 8u, d - 1u) * ps4;
-    let v9row = vrow + min(j0 + 9u, d - 1u) * ps4;
-    let v10row = vrow + min(j0 + 10u, d - 1u) * ps4;
-    let v11row = vrow + min(j0 + 11u, d - 1u) * ps4;
-    var o0_0 = vec4<f32>(); var o0_1 = vec4<f32>();
-    var o1_0 = vec4<f32>(); var o1_1 = vec4<f32>();
-    var o2_0 = vec4<f32>(); var o2_1 = vec4<f32>();
-    var o3_0 = vec4<f32>(); var o3_1 = vec4<f32>();
-    var o4_0 = vec4<f32>(); var o4_1 = vec4<f32>();
-    var o5_0 = vec4<f32>(); var o5_1 = vec4<f32>();
-    var o6_0 = vec4<f32>(); var o6_1 = vec4<f32>();
-    var o7_0 = vec4<f32>(); var o7_1 = vec4<f32>();
-    var o8_0 = vec4<f32>(); var o8_1 = vec4<f32>();
-    var o9_0 = vec4<f32>(); var o9_1 = vec4<f32>();
-    var o10_0 = vec4<f32>(); var o10_1 = vec4<f32>();
-    var o11_0 = vec4<f32>(); var o11_1 = vec4<f32>();
+    var o = array<vec4<f32>, 24>();
     for (var m4 = 0u; m4 < ps4; m4++) {
       let r = eb + m4 * 8u;
-      let e0_0 = e[r + 0u]; let e0_1 = e[r + 1u];
-      let e1_0 = e[r + 2u]; let e1_1 = e[r + 3u];
-      let e2_0 = e[r + 4u]; let e2_1 = e[r + 5u];
-      let e3_0 = e[r + 6u]; let e3_1 = e[r + 7u];
+      let es = array(e[r], e[r + 1u], e[r + 2u], e[r + 3u], e[r + 4u], e[r + 5u], e[r + 6u], e[r + 7u]);
       let keep = vec4(m4 + 1u < ps4) | last;
-      let v0 = select(vec4<f32>(), qkv[v0row + m4], keep);
-      let v1 = select(vec4<f32>(), qkv[v1row + m4], keep);
-      let v2 = select(vec4<f32>(), qkv[v2row + m4], keep);
-      let v3 = select(vec4<f32>(), qkv[v3row + m4], keep);
-      let v4 = select(vec4<f32>(), qkv[v4row + m4], keep);
-      let v5 = select(vec4<f32>(), qkv[v5row + m4], keep);
-      let v6 = select(vec4<f32>(), qkv[v6row + m4], keep);
-      let v7 = select(vec4<f32>(), qkv[v7row + m4], keep);
-      let v8 = select(vec4<f32>(), qkv[v8row + m4], keep);
-      let v9 = select(vec4<f32>(), qkv[v9row + m4], keep);
-      let v10 = select(vec4<f32>(), qkv[v10row + m4], keep);
-      let v11 = select(vec4<f32>(), qkv[v11row + m4], keep);
-      o0_0 = fma(e3_0, vec4(v0.w), fma(e2_0, vec4(v0.z), fma(e1_0, vec4(v0.y), fma(e0_0, vec4(v0.x), o0_0))));
-      o0_1 = fma(e3_1, vec4(v0.w), fma(e2_1, vec4(v0.z), fma(e1_1, vec4(v0.y), fma(e0_1, vec4(v0.x), o0_1))));
-      o1_0 = fma(e3_0, vec4(v1.w), fma(e2_0, vec4(v1.z), fma(e1_0, vec4(v1.y), fma(e0_0, vec4(v1.x), o1_0))));
-      o1_1 = fma(e3_1, vec4(v1.w), fma(e2_1, vec4(v1.z), fma(e1_1, vec4(v1.y), fma(e0_1, vec4(v1.x), o1_1))));
-      o2_0 = fma(e3_0, vec4(v2.w), fma(e2_0, vec4(v2.z), fma(e1_0, vec4(v2.y), fma(e0_0, vec4(v2.x), o2_0))));
-      o2_1 = fma(e3_1, vec4(v2.w), fma(e2_1, vec4(v2.z), fma(e1_1, vec4(v2.y), fma(e0_1, vec4(v2.x), o2_1))));
-      o3_0 = fma(e3_0, vec4(v3.w), fma(e2_0, vec4(v3.z), fma(e1_0, vec4(v3.y), fma(e0_0, vec4(v3.x), o3_0))));
-      o3_1 = fma(e3_1, vec4(v3.w), fma(e2_1, vec4(v3.z), fma(e1_1, vec4(v3.y), fma(e0_1, vec4(v3.x), o3_1))));
-      o4_0 = fma(e3_0, vec4(v4.w), fma(e2_0, vec4(v4.z), fma(e1_0, vec4(v4.y), fma(e0_0, vec4(v4.x), o4_0))));
-      o4_1 = fma(e3_1, vec4(v4.w), fma(e2_1, vec4(v4.z), fma(e1_1, vec4(v4.y), fma(e0_1, vec4(v4.x), o4_1))));
-      o5_0 = fma(e3_0, vec4(v5.w), fma(e2_0, vec4(v5.z), fma(e1_0, vec4(v5.y), fma(e0_0, vec4(v5.x), o5_0))));
-      o5_1 = fma(e3_1, vec4(v5.w), fma(e2_1, vec4(v5.z), fma(e1_1, vec4(v5.y), fma(e0_1, vec4(v5.x), o5_1))));
-      o6_0 = fma(e3_0, vec4(v6.w), fma(e2_0, vec4(v6.z), fma(e1_0, vec4(v6.y), fma(e0_0, vec4(v6.x), o6_0))));
-      o6_1 = fma(e3_1, vec4(v6.w), fma(e2_1, vec4(v6.z), fma(e1_1, vec4(v6.y), fma(e0_1, vec4(v6.x), o6_1))));
-      o7_0 = fma(e3_0, vec4(v7.w), fma(e2_0, vec4(v7.z), fma(e1_0, vec4(v7.y), fma(e0_0, vec4(v7.x), o7_0))));
-      o7_1 = fma(e3_1, vec4(v7.w), fma(e2_1, vec4(v7.z), fma(e1_1, vec4(v7.y), fma(e0_1, vec4(v7.x), o7_1))));
-      o8_0 = fma(e3_0, vec4(v8.w), fma(e2_0, vec4(v8.z), fma(e1_0, vec4(v8.y), fma(e0_0, vec4(v8.x), o8_0))));
-      o8_1 = fma(e3_1, vec4(v8.w), fma(e2_1, vec4(v8.z), fma(e1_1, vec4(v8.y), fma(e0_1, vec4(v8.x), o8_1))));
-      o9_0 = fma(e3_0, vec4(v9.w), fma(e2_0, vec4(v9.z), fma(e1_0, vec4(v9.y), fma(e0_0, vec4(v9.x), o9_0))));
-      o9_1 = fma(e3_1, vec4(v9.w), fma(e2_1, vec4(v9.z), fma(e1_1, vec4(v9.y), fma(e0_1, vec4(v9.x), o9_1))));
-      o10_0 = fma(e3_0, vec4(v10.w), fma(e2_0, vec4(v10.z), fma(e1_0, vec4(v10.y), fma(e0_0, vec4(v10.x), o10_0))));
-      o10_1 = fma(e3_1, vec4(v10.w), fma(e2_1, vec4(v10.z), fma(e1_1, vec4(v10.y), fma(e0_1, vec4(v10.x), o10_1))));
-      o11_0 = fma(e3_0, vec4(v11.w), fma(e2_0, vec4(v11.z), fma(e1_0, vec4(v11.y), fma(e0_0, vec4(v11.x), o11_0))));
-      o11_1 = fma(e3_1, vec4(v11.w), fma(e2_1, vec4(v11.z), fma(e1_1, vec4(v11.y), fma(e0_1, vec4(v11.x), o11_1))));
+      let v = vrow + m4;
+      // Channels past d repeat channel d − 1 (not written).
+      ev(&o, 0u, select(vec4<f32>(), qkv[v + min(j0, d - 1u) * ps4], keep), es);
+      ev(&o, 1u, select(vec4<f32>(), qkv[v + min(j0 + 1u, d - 1u) * ps4], keep), es);
+      ev(&o, 2u, select(vec4<f32>(), qkv[v + min(j0 + 2u, d - 1u) * ps4], keep), es);
+      ev(&o, 3u, select(vec4<f32>(), qkv[v + min(j0 + 3u, d - 1u) * ps4], keep), es);
+      ev(&o, 4u, select(vec4<f32>(), qkv[v + min(j0 + 4u, d - 1u) * ps4], keep), es);
+      ev(&o, 5u, select(vec4<f32>(), qkv[v + min(j0 + 5u, d - 1u) * ps4], keep), es);
+      ev(&o, 6u, select(vec4<f32>(), qkv[v + min(j0 + 6u, d - 1u) * ps4], keep), es);
+      ev(&o, 7u, select(vec4<f32>(), qkv[v + min(j0 + 7u, d - 1u) * ps4], keep), es);
+      ev(&o, 8u, select(vec4<f32>(), qkv[v + min(j0 + 8u, d - 1u) * ps4], keep), es);
+      ev(&o, 9u, select(vec4<f32>(), qkv[v + min(j0 + 9u, d - 1u) * ps4], keep), es);
+      ev(&o, 10u, select(vec4<f32>(), qkv[v + min(j0 + 10u, d - 1u) * ps4], keep), es);
+      ev(&o, 11u, select(vec4<f32>(), qkv[v + min(j0 + 11u, d - 1u) * ps4], keep), es);
     }
     let rows = min(12u, d - j0);
-    let o = yrow + j0 * ps4;
-    if (0u < rows) { y[o + 0u * ps4 + qa0] = o0_0 * inv0; if (2u * qt + 1u < ps4) { y[o + 0u * ps4 + qa1] = o0_1 * inv1; } }
-    if (1u < rows) { y[o + 1u * ps4 + qa0] = o1_0 * inv0; if (2u * qt + 1u < ps4) { y[o + 1u * ps4 + qa1] = o1_1 * inv1; } }
-    if (2u < rows) { y[o + 2u * ps4 + qa0] = o2_0 * inv0; if (2u * qt + 1u < ps4) { y[o + 2u * ps4 + qa1] = o2_1 * inv1; } }
-    if (3u < rows) { y[o + 3u * ps4 + qa0] = o3_0 * inv0; if (2u * qt + 1u < ps4) { y[o + 3u * ps4 + qa1] = o3_1 * inv1; } }
-    if (4u < rows) { y[o + 4u * ps4 + qa0] = o4_0 * inv0; if (2u * qt + 1u < ps4) { y[o + 4u * ps4 + qa1] = o4_1 * inv1; } }
-    if (5u < rows) { y[o + 5u * ps4 + qa0] = o5_0 * inv0; if (2u * qt + 1u < ps4) { y[o + 5u * ps4 + qa1] = o5_1 * inv1; } }
-    if (6u < rows) { y[o + 6u * ps4 + qa0] = o6_0 * inv0; if (2u * qt + 1u < ps4) { y[o + 6u * ps4 + qa1] = o6_1 * inv1; } }
-    if (7u < rows) { y[o + 7u * ps4 + qa0] = o7_0 * inv0; if (2u * qt + 1u < ps4) { y[o + 7u * ps4 + qa1] = o7_1 * inv1; } }
-    if (8u < rows) { y[o + 8u * ps4 + qa0] = o8_0 * inv0; if (2u * qt + 1u < ps4) { y[o + 8u * ps4 + qa1] = o8_1 * inv1; } }
-    if (9u < rows) { y[o + 9u * ps4 + qa0] = o9_0 * inv0; if (2u * qt + 1u < ps4) { y[o + 9u * ps4 + qa1] = o9_1 * inv1; } }
-    if (10u < rows) { y[o + 10u * ps4 + qa0] = o10_0 * inv0; if (2u * qt + 1u < ps4) { y[o + 10u * ps4 + qa1] = o10_1 * inv1; } }
-    if (11u < rows) { y[o + 11u * ps4 + qa0] = o11_0 * inv0; if (2u * qt + 1u < ps4) { y[o + 11u * ps4 + qa1] = o11_1 * inv1; } }
+    let yo = yrow + j0 * ps4;
+    let second = 2u * qt + 1u < ps4;
+    if (0u < rows) { y_out(yo, qa0, qa1, second, o[0] * inv0, o[1] * inv1); }
+    if (1u < rows) { y_out(yo + ps4, qa0, qa1, second, o[2] * inv0, o[3] * inv1); }
+    if (2u < rows) { y_out(yo + 2u * ps4, qa0, qa1, second, o[4] * inv0, o[5] * inv1); }
+    if (3u < rows) { y_out(yo + 3u * ps4, qa0, qa1, second, o[6] * inv0, o[7] * inv1); }
+    if (4u < rows) { y_out(yo + 4u * ps4, qa0, qa1, second, o[8] * inv0, o[9] * inv1); }
+    if (5u < rows) { y_out(yo + 5u * ps4, qa0, qa1, second, o[10] * inv0, o[11] * inv1); }
+    if (6u < rows) { y_out(yo + 6u * ps4, qa0, qa1, second, o[12] * inv0, o[13] * inv1); }
+    if (7u < rows) { y_out(yo + 7u * ps4, qa0, qa1, second, o[14] * inv0, o[15] * inv1); }
+    if (8u < rows) { y_out(yo + 8u * ps4, qa0, qa1, second, o[16] * inv0, o[17] * inv1); }
+    if (9u < rows) { y_out(yo + 9u * ps4, qa0, qa1, second, o[18] * inv0, o[19] * inv1); }
+    if (10u < rows) { y_out(yo + 10u * ps4, qa0, qa1, second, o[20] * inv0, o[21] * inv1); }
+    if (11u < rows) { y_out(yo + 11u * ps4, qa0, qa1, second, o[22] * inv0, o[23] * inv1); }
   }
 }

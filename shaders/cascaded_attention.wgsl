@@ -43,6 +43,7 @@ struct Params {
 @group(0) @binding(10) var<storage, read_write> qkv: array<vec4<f32>>; // (B·winY·winX, N, QS/4) scratch: q, k, v per token
 
 override WG: u32 = 4;
+#include "grid.wgsl"
 override HAS_PREV: bool = false;
 
 const Z = vec4<f32>(0.0);
@@ -86,7 +87,7 @@ fn put16(base: u32, t: Tok, j4: u32, a0: vec4<f32>, a1: vec4<f32>, a2: vec4<f32>
 
 @compute @workgroup_size(WG)
 fn qkv_main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let id = gid.x + gid.y * nwg.x * WG;
+  let id = invocation(gid, nwg);
   if (id >= p.count) { return; }
   let groups = (p.N + 7u) / 8u;
   let chunks = p.QS / 16u;
@@ -155,9 +156,19 @@ fn out16(w: Win, t: Tok, c16: u32, o0: vec4<f32>, o1: vec4<f32>, o2: vec4<f32>, 
   }
 }
 
+// The scores of 4 queries against the key at km (its 16 channels, 4 vec4), plus the attention bias
+// (bb: the bias row of |ty − ky|, mx: the key's column): dq[4i ..] holds query i's 16 channels.
+fn scores(dq: array<vec4<f32>, 16>, km: u32, bb: u32, tx0: u32, mx: u32) -> vec4<f32> {
+  let k0 = qkv[km]; let k1 = qkv[km + 1u]; let k2 = qkv[km + 2u]; let k3 = qkv[km + 3u];
+  return vec4(dot(dq[0], k0) + dot(dq[1], k1) + dot(dq[2], k2) + dot(dq[3], k3) + ab[bb + absdiff(tx0, mx)],
+              dot(dq[4], k0) + dot(dq[5], k1) + dot(dq[6], k2) + dot(dq[7], k3) + ab[bb + absdiff(tx0 + 1u, mx)],
+              dot(dq[8], k0) + dot(dq[9], k1) + dot(dq[10], k2) + dot(dq[11], k3) + ab[bb + absdiff(tx0 + 2u, mx)],
+              dot(dq[12], k0) + dot(dq[13], k1) + dot(dq[14], k2) + dot(dq[15], k3) + ab[bb + absdiff(tx0 + 3u, mx)]);
+}
+
 @compute @workgroup_size(WG)
 fn attend(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let id = gid.x + gid.y * nwg.x * WG;
+  let id = invocation(gid, nwg);
   if (id >= p.count) { return; }
   let sw = (p.r + 3u) / 4u;             // strips of 4 tokens per window row
   let strip = id % (p.r * sw);
@@ -193,19 +204,14 @@ fn attend(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups
     }
   }
 
+  let dq = array(d0_0, d0_1, d0_2, d0_3, d1_0, d1_1, d1_2, d1_3, d2_0, d2_1, d2_2, d2_3, d3_0, d3_1, d3_2, d3_3);
+
   // Pass 1: each query's largest score (q is pre-scaled through wdw, bdw).
-  var x0 = -3.4e38; var x1 = -3.4e38; var x2 = -3.4e38; var x3 = -3.4e38;
+  var xm = vec4(-3.4e38);
   var mx = 0u;
   var ky = 0u;
   for (var m = 0u; m < p.N; m++) {
-    let km = base + m * S + 4u;
-    let k0 = qkv[km]; let k1 = qkv[km + 1u]; let k2 = qkv[km + 2u]; let k3 = qkv[km + 3u];
-    let bb = absdiff(ty, ky) * p.r;
-    let s0 = dot(d0_0, k0) + dot(d0_1, k1) + dot(d0_2, k2) + dot(d0_3, k3) + ab[bb + absdiff(tx0 + 0u, mx)];
-    let s1 = dot(d1_0, k0) + dot(d1_1, k1) + dot(d1_2, k2) + dot(d1_3, k3) + ab[bb + absdiff(tx0 + 1u, mx)];
-    let s2 = dot(d2_0, k0) + dot(d2_1, k1) + dot(d2_2, k2) + dot(d2_3, k3) + ab[bb + absdiff(tx0 + 2u, mx)];
-    let s3 = dot(d3_0, k0) + dot(d3_1, k1) + dot(d3_2, k2) + dot(d3_3, k3) + ab[bb + absdiff(tx0 + 3u, mx)];
-    x0 = max(x0, s0); x1 = max(x1, s1); x2 = max(x2, s2); x3 = max(x3, s3);
+    xm = max(xm, scores(dq, base + m * S + 4u, absdiff(ty, ky) * p.r, tx0, mx));
     let wrap = mx + 1u == p.r;
     mx = select(mx + 1u, 0u, wrap);
     ky = select(ky, ky + 1u, wrap);
@@ -213,7 +219,7 @@ fn attend(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups
 
   // Pass 2, per 16 value channels: Σ exp(s - max) and Σ exp(s - max)·v.
   for (var c16 = 0u; c16 < p.d; c16 += 16u) {
-    var l0 = 0.0; var l1 = 0.0; var l2 = 0.0; var l3 = 0.0;
+    var l = vec4(0.0);
     var o0_0 = Z; var o0_1 = Z; var o0_2 = Z; var o0_3 = Z;
     var o1_0 = Z; var o1_1 = Z; var o1_2 = Z; var o1_3 = Z;
     var o2_0 = Z; var o2_1 = Z; var o2_2 = Z; var o2_3 = Z;
@@ -222,14 +228,9 @@ fn attend(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups
     var ky = 0u;
     for (var m = 0u; m < p.N; m++) {
       let km = base + m * S + 4u;
-      let k0 = qkv[km]; let k1 = qkv[km + 1u]; let k2 = qkv[km + 2u]; let k3 = qkv[km + 3u];
-      let bb = absdiff(ty, ky) * p.r;
-      let s0 = dot(d0_0, k0) + dot(d0_1, k1) + dot(d0_2, k2) + dot(d0_3, k3) + ab[bb + absdiff(tx0 + 0u, mx)];
-      let s1 = dot(d1_0, k0) + dot(d1_1, k1) + dot(d1_2, k2) + dot(d1_3, k3) + ab[bb + absdiff(tx0 + 1u, mx)];
-      let s2 = dot(d2_0, k0) + dot(d2_1, k1) + dot(d2_2, k2) + dot(d2_3, k3) + ab[bb + absdiff(tx0 + 2u, mx)];
-      let s3 = dot(d3_0, k0) + dot(d3_1, k1) + dot(d3_2, k2) + dot(d3_3, k3) + ab[bb + absdiff(tx0 + 3u, mx)];
-      let e0 = exp(s0 - x0); let e1 = exp(s1 - x1); let e2 = exp(s2 - x2); let e3 = exp(s3 - x3);
-      l0 += e0; l1 += e1; l2 += e2; l3 += e3;
+      let e = exp(scores(dq, km, absdiff(ty, ky) * p.r, tx0, mx) - xm);
+      l += e;
+      let e0 = e.x; let e1 = e.y; let e2 = e.z; let e3 = e.w;
       let vm = km + 4u + c16 / 4u;
       let v0 = qkv[vm]; let v1 = qkv[vm + 1u]; let v2 = qkv[vm + 2u]; let v3 = qkv[vm + 3u];
       o0_0 = fma(vec4(e0), v0, o0_0); o0_1 = fma(vec4(e0), v1, o0_1); o0_2 = fma(vec4(e0), v2, o0_2); o0_3 = fma(vec4(e0), v3, o0_3);
@@ -240,9 +241,9 @@ fn attend(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups
       mx = select(mx + 1u, 0u, wrap);
       ky = select(ky, ky + 1u, wrap);
     }
-    out16(w, u0, c16, o0_0 / l0, o0_1 / l0, o0_2 / l0, o0_3 / l0);
-    out16(w, u1, c16, o1_0 / l1, o1_1 / l1, o1_2 / l1, o1_3 / l1);
-    out16(w, u2, c16, o2_0 / l2, o2_1 / l2, o2_2 / l2, o2_3 / l2);
-    out16(w, u3, c16, o3_0 / l3, o3_1 / l3, o3_2 / l3, o3_3 / l3);
+    out16(w, u0, c16, o0_0 / l.x, o0_1 / l.x, o0_2 / l.x, o0_3 / l.x);
+    out16(w, u1, c16, o1_0 / l.y, o1_1 / l.y, o1_2 / l.y, o1_3 / l.y);
+    out16(w, u2, c16, o2_0 / l.z, o2_1 / l.z, o2_2 / l.z, o2_3 / l.z);
+    out16(w, u3, c16, o3_0 / l.w, o3_1 / l.w, o3_2 / l.w, o3_3 / l.w);
   }
 }

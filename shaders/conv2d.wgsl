@@ -1,10 +1,12 @@
 // Dense 2-D convolution (groups = 1) with BN folded into w and bias, optional ReLU: the EfficientViT
 // stem (3×3, stride 2, pad 1). Two entry points share the bindings:
 //   s2k3: 3×3 stride 2 (the stem). Each invocation owns 16 channel slots × 16 output pixels of one
-//         row in 64 vec4 accumulators (a<pixel>_<channel quad>): 16 channels of row oy, or (ROWS2,
-//         for Cout = 8 mod 16) 8 channels of rows oy and oy + 1. Per (ci, ky) it loads the 33-float
-//         input row segment once (v0..v32, shared by the 3 kx taps: output j reads v[2j + kx]) and
-//         3 × 16 weights, then does 768 FMAs: ~9.5 FMAs per loaded float, as pointwise.wgsl's tile.
+//         row in 64 vec4 accumulators (acc[4j + q]: pixel j, channel quad q): 16 channels of row oy,
+//         or (ROWS2, for Cout = 8 mod 16) 8 channels of rows oy and oy + 1. Per (ci, ky) it loads
+//         the 33-float input row segment once (in_row: shared by the 3 kx taps, output j reads
+//         2j + kx) and 3 × 16 weights, then does 768 FMAs: ~9.5 FMAs per loaded float, as
+//         pointwise.wgsl's tile. Every index into acc is a constant once px() is inlined, so the
+//         accumulators stay in registers (a loop over pixels would index them: several × slower).
 //         No branches in the loop bodies: out-of-image pixels are a clamped load and a select (a
 //         branch per load, e.g. from `&&`, made it ~2× slower and its compile take minutes).
 //         SwiftShader costs that shaped it (bench/README-conv.md): the ky loop is unrolled, the
@@ -30,6 +32,7 @@ struct Params {
 @group(0) @binding(4) var<storage, read_write> y: array<f32>;    // (B, Cout, PSout)
 
 override WG: u32 = 16;
+#include "grid.wgsl"
 // s2k3 only: an invocation owns 8 channels × 2 output rows instead of 16 channels × 1 row, for
 // Cout = 8 (mod 16), where 16-channel tiles would waste half (or a quarter) of the work.
 override ROWS2: bool = false;
@@ -53,326 +56,80 @@ fn edge(r: u32, c: i32, rok: bool) -> f32 {
   return select(0.0, x[r + min(u32(c), p.W - 1u)], rok & (u32(c) < p.W));
 }
 
-// Start of input row iy, clamped into the plane (edge() zeroes rows outside).
-fn row(plane: u32, iy: i32) -> u32 {
-  return plane + min(u32(iy), p.H - 1u) * p.W;
+// The 33 input floats of row iy of a plane from column ix0 that 16 outputs at stride 2 read with
+// their 3 kx taps (output j reads 2j + kx); 0 outside the image.
+fn in_row(plane: u32, iy: i32, ix0: i32) -> array<f32, 33> {
+  let rok = u32(iy) < p.H;
+  let r = plane + min(u32(iy), p.H - 1u) * p.W; // clamped into the plane; edge() zeroes rows outside
+  return array(edge(r, ix0, rok), edge(r, ix0 + 1, rok), edge(r, ix0 + 2, rok), edge(r, ix0 + 3, rok), edge(r, ix0 + 4, rok), edge(r, ix0 + 5, rok),
+               edge(r, ix0 + 6, rok), edge(r, ix0 + 7, rok), edge(r, ix0 + 8, rok), edge(r, ix0 + 9, rok), edge(r, ix0 + 10, rok), edge(r, ix0 + 11, rok),
+               edge(r, ix0 + 12, rok), edge(r, ix0 + 13, rok), edge(r, ix0 + 14, rok), edge(r, ix0 + 15, rok), edge(r, ix0 + 16, rok), edge(r, ix0 + 17, rok),
+               edge(r, ix0 + 18, rok), edge(r, ix0 + 19, rok), edge(r, ix0 + 20, rok), edge(r, ix0 + 21, rok), edge(r, ix0 + 22, rok), edge(r, ix0 + 23, rok),
+               edge(r, ix0 + 24, rok), edge(r, ix0 + 25, rok), edge(r, ix0 + 26, rok), edge(r, ix0 + 27, rok), edge(r, ix0 + 28, rok), edge(r, ix0 + 29, rok),
+               edge(r, ix0 + 30, rok), edge(r, ix0 + 31, rok), edge(r, ix0 + 32, rok));
+}
+
+// Output pixel j of the tile (a constant) over one kernel row: acc[4j + q] += Σ_kx wt[4kx + q] · v,
+// v the tap kx of row a (quads 0, 1) or row b (quads 2, 3).
+fn px(acc: ptr<function, array<vec4<f32>, 64>>, j: u32, a0: f32, a1: f32, a2: f32, b0: f32, b1: f32, b2: f32, wt: array<vec4<f32>, 12>) {
+  (*acc)[4u * j] = fma(wt[8], vec4(a2), fma(wt[4], vec4(a1), fma(wt[0], vec4(a0), (*acc)[4u * j])));
+  (*acc)[4u * j + 1u] = fma(wt[9], vec4(a2), fma(wt[5], vec4(a1), fma(wt[1], vec4(a0), (*acc)[4u * j + 1u])));
+  (*acc)[4u * j + 2u] = fma(wt[10], vec4(b2), fma(wt[6], vec4(b1), fma(wt[2], vec4(b0), (*acc)[4u * j + 2u])));
+  (*acc)[4u * j + 3u] = fma(wt[11], vec4(b2), fma(wt[7], vec4(b1), fma(wt[3], vec4(b0), (*acc)[4u * j + 3u])));
+}
+
+// One kernel row (weights w[wi ..]: 3 kx × 4 channel quads) for the 16 pixels: channel quads 0, 1
+// read input row a, quads 2, 3 row b (the same row, or with ROWS2 the row two further down).
+fn krow(acc: ptr<function, array<vec4<f32>, 64>>, a: array<f32, 33>, b: array<f32, 33>, wi: u32) {
+  let wt = array(wload(w[wi]), wload(w[wi + 1u]), wload(w[wi + 2u]), wload(w[wi + 3u]), wload(w[wi + 4u]), wload(w[wi + 5u]),
+                 wload(w[wi + 6u]), wload(w[wi + 7u]), wload(w[wi + 8u]), wload(w[wi + 9u]), wload(w[wi + 10u]), wload(w[wi + 11u]));
+  px(acc, 0u, a[0], a[1], a[2], b[0], b[1], b[2], wt);
+  px(acc, 1u, a[2], a[3], a[4], b[2], b[3], b[4], wt);
+  px(acc, 2u, a[4], a[5], a[6], b[4], b[5], b[6], wt);
+  px(acc, 3u, a[6], a[7], a[8], b[6], b[7], b[8], wt);
+  px(acc, 4u, a[8], a[9], a[10], b[8], b[9], b[10], wt);
+  px(acc, 5u, a[10], a[11], a[12], b[10], b[11], b[12], wt);
+  px(acc, 6u, a[12], a[13], a[14], b[12], b[13], b[14], wt);
+  px(acc, 7u, a[14], a[15], a[16], b[14], b[15], b[16], wt);
+  px(acc, 8u, a[16], a[17], a[18], b[16], b[17], b[18], wt);
+  px(acc, 9u, a[18], a[19], a[20], b[18], b[19], b[20], wt);
+  px(acc, 10u, a[20], a[21], a[22], b[20], b[21], b[22], wt);
+  px(acc, 11u, a[22], a[23], a[24], b[22], b[23], b[24], wt);
+  px(acc, 12u, a[24], a[25], a[26], b[24], b[25], b[26], wt);
+  px(acc, 13u, a[26], a[27], a[28], b[26], b[27], b[28], wt);
+  px(acc, 14u, a[28], a[29], a[30], b[28], b[29], b[30], wt);
+  px(acc, 15u, a[30], a[31], a[32], b[30], b[31], b[32], wt);
 }
 
 @compute @workgroup_size(WG)
 fn s2k3(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let id = gid.x + gid.y * nwg.x * WG;
+  let id = invocation(gid, nwg);
   if (id >= p.count) { return; }
-  let tx = id % p.tilesX;
-  var t = id / p.tilesX;
-  let ty = t % p.tilesY; t /= p.tilesY;
-  let tc = t % p.tilesC;
-  let b = t / p.tilesC;
+  let t = unflatten(id, vec3(p.tilesX, p.tilesY, p.tilesC));
+  let tx = t.x; let ty = t.y; let tc = t.z; let b = t.w;
   let oy = select(ty, ty * 2u, ROWS2);
   let ox0 = tx * 16u;
   let ix0 = i32(ox0 * 2u) - i32(p.pad);
-  let bb0 = bias[tc * 4u]; let bb1 = bias[tc * 4u + 1u]; let bb2 = bias[tc * 4u + 2u]; let bb3 = bias[tc * 4u + 3u];
-  var a0_0 = bb0; var a0_1 = bb1; var a0_2 = bb2; var a0_3 = bb3;
-  var a1_0 = bb0; var a1_1 = bb1; var a1_2 = bb2; var a1_3 = bb3;
-  var a2_0 = bb0; var a2_1 = bb1; var a2_2 = bb2; var a2_3 = bb3;
-  var a3_0 = bb0; var a3_1 = bb1; var a3_2 = bb2; var a3_3 = bb3;
-  var a4_0 = bb0; var a4_1 = bb1; var a4_2 = bb2; var a4_3 = bb3;
-  var a5_0 = bb0; var a5_1 = bb1; var a5_2 = bb2; var a5_3 = bb3;
-  var a6_0 = bb0; var a6_1 = bb1; var a6_2 = bb2; var a6_3 = bb3;
-  var a7_0 = bb0; var a7_1 = bb1; var a7_2 = bb2; var a7_3 = bb3;
-  var a8_0 = bb0; var a8_1 = bb1; var a8_2 = bb2; var a8_3 = bb3;
-  var a9_0 = bb0; var a9_1 = bb1; var a9_2 = bb2; var a9_3 = bb3;
-  var a10_0 = bb0; var a10_1 = bb1; var a10_2 = bb2; var a10_3 = bb3;
-  var a11_0 = bb0; var a11_1 = bb1; var a11_2 = bb2; var a11_3 = bb3;
-  var a12_0 = bb0; var a12_1 = bb1; var a12_2 = bb2; var a12_3 = bb3;
-  var a13_0 = bb0; var a13_1 = bb1; var a13_2 = bb2; var a13_3 = bb3;
-  var a14_0 = bb0; var a14_1 = bb1; var a14_2 = bb2; var a14_3 = bb3;
-  var a15_0 = bb0; var a15_1 = bb1; var a15_2 = bb2; var a15_3 = bb3;
-  if (ROWS2) {
-    // 8 channels × output rows oy, oy + 1: quads 2, 3 read the input two rows further down.
-    for (var ci = 0u; ci < p.Cin; ci++) {
-      let plane = (b * p.Cin + ci) * p.PSin;
-      for (var ky = 0u; ky < 3u; ky++) {
-        let iy = i32(oy * 2u + ky) - i32(p.pad);
-        let rok = u32(iy) < p.H;
-        let rb = row(plane, iy);
-        let rok2 = u32(iy + 2) < p.H;
-        let rb2 = row(plane, iy + 2);
-        let wi = ((tc * p.Cin + ci) * 3u + ky) * 12u;
-        let v0 = edge(rb, ix0 + 0, rok); let v1 = edge(rb, ix0 + 1, rok); let v2 = edge(rb, ix0 + 2, rok); let v3 = edge(rb, ix0 + 3, rok);
-        let v4 = edge(rb, ix0 + 4, rok); let v5 = edge(rb, ix0 + 5, rok); let v6 = edge(rb, ix0 + 6, rok); let v7 = edge(rb, ix0 + 7, rok);
-        let v8 = edge(rb, ix0 + 8, rok); let v9 = edge(rb, ix0 + 9, rok); let v10 = edge(rb, ix0 + 10, rok); let v11 = edge(rb, ix0 + 11, rok);
-        let v12 = edge(rb, ix0 + 12, rok); let v13 = edge(rb, ix0 + 13, rok); let v14 = edge(rb, ix0 + 14, rok); let v15 = edge(rb, ix0 + 15, rok);
-        let v16 = edge(rb, ix0 + 16, rok); let v17 = edge(rb, ix0 + 17, rok); let v18 = edge(rb, ix0 + 18, rok); let v19 = edge(rb, ix0 + 19, rok);
-        let v20 = edge(rb, ix0 + 20, rok); let v21 = edge(rb, ix0 + 21, rok); let v22 = edge(rb, ix0 + 22, rok); let v23 = edge(rb, ix0 + 23, rok);
-        let v24 = edge(rb, ix0 + 24, rok); let v25 = edge(rb, ix0 + 25, rok); let v26 = edge(rb, ix0 + 26, rok); let v27 = edge(rb, ix0 + 27, rok);
-        let v28 = edge(rb, ix0 + 28, rok); let v29 = edge(rb, ix0 + 29, rok); let v30 = edge(rb, ix0 + 30, rok); let v31 = edge(rb, ix0 + 31, rok);
-        let v32 = edge(rb, ix0 + 32, rok);
-        let s0 = edge(rb2, ix0 + 0, rok2); let s1 = edge(rb2, ix0 + 1, rok2); let s2 = edge(rb2, ix0 + 2, rok2); let s3 = edge(rb2, ix0 + 3, rok2);
-        let s4 = edge(rb2, ix0 + 4, rok2); let s5 = edge(rb2, ix0 + 5, rok2); let s6 = edge(rb2, ix0 + 6, rok2); let s7 = edge(rb2, ix0 + 7, rok2);
-        let s8 = edge(rb2, ix0 + 8, rok2); let s9 = edge(rb2, ix0 + 9, rok2); let s10 = edge(rb2, ix0 + 10, rok2); let s11 = edge(rb2, ix0 + 11, rok2);
-        let s12 = edge(rb2, ix0 + 12, rok2); let s13 = edge(rb2, ix0 + 13, rok2); let s14 = edge(rb2, ix0 + 14, rok2); let s15 = edge(rb2, ix0 + 15, rok2);
-        let s16 = edge(rb2, ix0 + 16, rok2); let s17 = edge(rb2, ix0 + 17, rok2); let s18 = edge(rb2, ix0 + 18, rok2); let s19 = edge(rb2, ix0 + 19, rok2);
-        let s20 = edge(rb2, ix0 + 20, rok2); let s21 = edge(rb2, ix0 + 21, rok2); let s22 = edge(rb2, ix0 + 22, rok2); let s23 = edge(rb2, ix0 + 23, rok2);
-        let s24 = edge(rb2, ix0 + 24, rok2); let s25 = edge(rb2, ix0 + 25, rok2); let s26 = edge(rb2, ix0 + 26, rok2); let s27 = edge(rb2, ix0 + 27, rok2);
-        let s28 = edge(rb2, ix0 + 28, rok2); let s29 = edge(rb2, ix0 + 29, rok2); let s30 = edge(rb2, ix0 + 30, rok2); let s31 = edge(rb2, ix0 + 31, rok2);
-        let s32 = edge(rb2, ix0 + 32, rok2);
-        let w00 = wload(w[wi + 0u]); let w01 = wload(w[wi + 1u]); let w02 = wload(w[wi + 2u]); let w03 = wload(w[wi + 3u]);
-        let w10 = wload(w[wi + 4u]); let w11 = wload(w[wi + 5u]); let w12 = wload(w[wi + 6u]); let w13 = wload(w[wi + 7u]);
-        let w20 = wload(w[wi + 8u]); let w21 = wload(w[wi + 9u]); let w22 = wload(w[wi + 10u]); let w23 = wload(w[wi + 11u]);
-        a0_0 = fma(w00, vec4(v0), a0_0); a0_1 = fma(w01, vec4(v0), a0_1); a0_2 = fma(w02, vec4(s0), a0_2); a0_3 = fma(w03, vec4(s0), a0_3);
-        a1_0 = fma(w00, vec4(v2), a1_0); a1_1 = fma(w01, vec4(v2), a1_1); a1_2 = fma(w02, vec4(s2), a1_2); a1_3 = fma(w03, vec4(s2), a1_3);
-        a2_0 = fma(w00, vec4(v4), a2_0); a2_1 = fma(w01, vec4(v4), a2_1); a2_2 = fma(w02, vec4(s4), a2_2); a2_3 = fma(w03, vec4(s4), a2_3);
-        a3_0 = fma(w00, vec4(v6), a3_0); a3_1 = fma(w01, vec4(v6), a3_1); a3_2 = fma(w02, vec4(s6), a3_2); a3_3 = fma(w03, vec4(s6), a3_3);
-        a4_0 = fma(w00, vec4(v8), a4_0); a4_1 = fma(w01, vec4(v8), a4_1); a4_2 = fma(w02, vec4(s8), a4_2); a4_3 = fma(w03, vec4(s8), a4_3);
-        a5_0 = fma(w00, vec4(v10), a5_0); a5_1 = fma(w01, vec4(v10), a5_1); a5_2 = fma(w02, vec4(s10), a5_2); a5_3 = fma(w03, vec4(s10), a5_3);
-        a6_0 = fma(w00, vec4(v12), a6_0); a6_1 = fma(w01, vec4(v12), a6_1); a6_2 = fma(w02, vec4(s12), a6_2); a6_3 = fma(w03, vec4(s12), a6_3);
-        a7_0 = fma(w00, vec4(v14), a7_0); a7_1 = fma(w01, vec4(v14), a7_1); a7_2 = fma(w02, vec4(s14), a7_2); a7_3 = fma(w03, vec4(s14), a7_3);
-        a8_0 = fma(w00, vec4(v16), a8_0); a8_1 = fma(w01, vec4(v16), a8_1); a8_2 = fma(w02, vec4(s16), a8_2); a8_3 = fma(w03, vec4(s16), a8_3);
-        a9_0 = fma(w00, vec4(v18), a9_0); a9_1 = fma(w01, vec4(v18), a9_1); a9_2 = fma(w02, vec4(s18), a9_2); a9_3 = fma(w03, vec4(s18), a9_3);
-        a10_0 = fma(w00, vec4(v20), a10_0); a10_1 = fma(w01, vec4(v20), a10_1); a10_2 = fma(w02, vec4(s20), a10_2); a10_3 = fma(w03, vec4(s20), a10_3);
-        a11_0 = fma(w00, vec4(v22), a11_0); a11_1 = fma(w01, vec4(v22), a11_1); a11_2 = fma(w02, vec4(s22), a11_2); a11_3 = fma(w03, vec4(s22), a11_3);
-        a12_0 = fma(w00, vec4(v24), a12_0); a12_1 = fma(w01, vec4(v24), a12_1); a12_2 = fma(w02, vec4(s24), a12_2); a12_3 = fma(w03, vec4(s24), a12_3);
-        a13_0 = fma(w00, vec4(v26), a13_0); a13_1 = fma(w01, vec4(v26), a13_1); a13_2 = fma(w02, vec4(s26), a13_2); a13_3 = fma(w03, vec4(s26), a13_3);
-        a14_0 = fma(w00, vec4(v28), a14_0); a14_1 = fma(w01, vec4(v28), a14_1); a14_2 = fma(w02, vec4(s28), a14_2); a14_3 = fma(w03, vec4(s28), a14_3);
-        a15_0 = fma(w00, vec4(v30), a15_0); a15_1 = fma(w01, vec4(v30), a15_1); a15_2 = fma(w02, vec4(s30), a15_2); a15_3 = fma(w03, vec4(s30), a15_3);
-        a0_0 = fma(w10, vec4(v1), a0_0); a0_1 = fma(w11, vec4(v1), a0_1); a0_2 = fma(w12, vec4(s1), a0_2); a0_3 = fma(w13, vec4(s1), a0_3);
-        a1_0 = fma(w10, vec4(v3), a1_0); a1_1 = fma(w11, vec4(v3), a1_1); a1_2 = fma(w12, vec4(s3), a1_2); a1_3 = fma(w13, vec4(s3), a1_3);
-        a2_0 = fma(w10, vec4(v5), a2_0); a2_1 = fma(w11, vec4(v5), a2_1); a2_2 = fma(w12, vec4(s5), a2_2); a2_3 = fma(w13, vec4(s5), a2_3);
-        a3_0 = fma(w10, vec4(v7), a3_0); a3_1 = fma(w11, vec4(v7), a3_1); a3_2 = fma(w12, vec4(s7), a3_2); a3_3 = fma(w13, vec4(s7), a3_3);
-        a4_0 = fma(w10, vec4(v9), a4_0); a4_1 = fma(w11, vec4(v9), a4_1); a4_2 = fma(w12, vec4(s9), a4_2); a4_3 = fma(w13, vec4(s9), a4_3);
-        a5_0 = fma(w10, vec4(v11), a5_0); a5_1 = fma(w11, vec4(v11), a5_1); a5_2 = fma(w12, vec4(s11), a5_2); a5_3 = fma(w13, vec4(s11), a5_3);
-        a6_0 = fma(w10, vec4(v13), a6_0); a6_1 = fma(w11, vec4(v13), a6_1); a6_2 = fma(w12, vec4(s13), a6_2); a6_3 = fma(w13, vec4(s13), a6_3);
-        a7_0 = fma(w10, vec4(v15), a7_0); a7_1 = fma(w11, vec4(v15), a7_1); a7_2 = fma(w12, vec4(s15), a7_2); a7_3 = fma(w13, vec4(s15), a7_3);
-        a8_0 = fma(w10, vec4(v17), a8_0); a8_1 = fma(w11, vec4(v17), a8_1); a8_2 = fma(w12, vec4(s17), a8_2); a8_3 = fma(w13, vec4(s17), a8_3);
-        a9_0 = fma(w10, vec4(v19), a9_0); a9_1 = fma(w11, vec4(v19), a9_1); a9_2 = fma(w12, vec4(s19), a9_2); a9_3 = fma(w13, vec4(s19), a9_3);
-        a10_0 = fma(w10, vec4(v21), a10_0); a10_1 = fma(w11, vec4(v21), a10_1); a10_2 = fma(w12, vec4(s21), a10_2); a10_3 = fma(w13, vec4(s21), a10_3);
-        a11_0 = fma(w10, vec4(v23), a11_0); a11_1 = fma(w11, vec4(v23), a11_1); a11_2 = fma(w12, vec4(s23), a11_2); a11_3 = fma(w13, vec4(s23), a11_3);
-        a12_0 = fma(w10, vec4(v25), a12_0); a12_1 = fma(w11, vec4(v25), a12_1); a12_2 = fma(w12, vec4(s25), a12_2); a12_3 = fma(w13, vec4(s25), a12_3);
-        a13_0 = fma(w10, vec4(v27), a13_0); a13_1 = fma(w11, vec4(v27), a13_1); a13_2 = fma(w12, vec4(s27), a13_2); a13_3 = fma(w13, vec4(s27), a13_3);
-        a14_0 = fma(w10, vec4(v29), a14_0); a14_1 = fma(w11, vec4(v29), a14_1); a14_2 = fma(w12, vec4(s29), a14_2); a14_3 = fma(w13, vec4(s29), a14_3);
-        a15_0 = fma(w10, vec4(v31), a15_0); a15_1 = fma(w11, vec4(v31), a15_1); a15_2 = fma(w12, vec4(s31), a15_2); a15_3 = fma(w13, vec4(s31), a15_3);
-        a0_0 = fma(w20, vec4(v2), a0_0); a0_1 = fma(w21, vec4(v2), a0_1); a0_2 = fma(w22, vec4(s2), a0_2); a0_3 = fma(w23, vec4(s2), a0_3);
-        a1_0 = fma(w20, vec4(v4), a1_0); a1_1 = fma(w21, vec4(v4), a1_1); a1_2 = fma(w22, vec4(s4), a1_2); a1_3 = fma(w23, vec4(s4), a1_3);
-        a2_0 = fma(w20, vec4(v6), a2_0); a2_1 = fma(w21, vec4(v6), a2_1); a2_2 = fma(w22, vec4(s6), a2_2); a2_3 = fma(w23, vec4(s6), a2_3);
-        a3_0 = fma(w20, vec4(v8), a3_0); a3_1 = fma(w21, vec4(v8), a3_1); a3_2 = fma(w22, vec4(s8), a3_2); a3_3 = fma(w23, vec4(s8), a3_3);
-        a4_0 = fma(w20, vec4(v10), a4_0); a4_1 = fma(w21, vec4(v10), a4_1); a4_2 = fma(w22, vec4(s10), a4_2); a4_3 = fma(w23, vec4(s10), a4_3);
-        a5_0 = fma(w20, vec4(v12), a5_0); a5_1 = fma(w21, vec4(v12), a5_1); a5_2 = fma(w22, vec4(s12), a5_2); a5_3 = fma(w23, vec4(s12), a5_3);
-        a6_0 = fma(w20, vec4(v14), a6_0); a6_1 = fma(w21, vec4(v14), a6_1); a6_2 = fma(w22, vec4(s14), a6_2); a6_3 = fma(w23, vec4(s14), a6_3);
-        a7_0 = fma(w20, vec4(v16), a7_0); a7_1 = fma(w21, vec4(v16), a7_1); a7_2 = fma(w22, vec4(s16), a7_2); a7_3 = fma(w23, vec4(s16), a7_3);
-        a8_0 = fma(w20, vec4(v18), a8_0); a8_1 = fma(w21, vec4(v18), a8_1); a8_2 = fma(w22, vec4(s18), a8_2); a8_3 = fma(w23, vec4(s18), a8_3);
-        a9_0 = fma(w20, vec4(v20), a9_0); a9_1 = fma(w21, vec4(v20), a9_1); a9_2 = fma(w22, vec4(s20), a9_2); a9_3 = fma(w23, vec4(s20), a9_3);
-        a10_0 = fma(w20, vec4(v22), a10_0); a10_1 = fma(w21, vec4(v22), a10_1); a10_2 = fma(w22, vec4(s22), a10_2); a10_3 = fma(w23, vec4(s22), a10_3);
-        a11_0 = fma(w20, vec4(v24), a11_0); a11_1 = fma(w21, vec4(v24), a11_1); a11_2 = fma(w22, vec4(s24), a11_2); a11_3 = fma(w23, vec4(s24), a11_3);
-        a12_0 = fma(w20, vec4(v26), a12_0); a12_1 = fma(w21, vec4(v26), a12_1); a12_2 = fma(w22, vec4(s26), a12_2); a12_3 = fma(w23, vec4(s26), a12_3);
-        a13_0 = fma(w20, vec4(v28), a13_0); a13_1 = fma(w21, vec4(v28), a13_1); a13_2 = fma(w22, vec4(s28), a13_2); a13_3 = fma(w23, vec4(s28), a13_3);
-        a14_0 = fma(w20, vec4(v30), a14_0); a14_1 = fma(w21, vec4(v30), a14_1); a14_2 = fma(w22, vec4(s30), a14_2); a14_3 = fma(w23, vec4(s30), a14_3);
-        a15_0 = fma(w20, vec4(v32), a15_0); a15_1 = fma(w21, vec4(v32), a15_1); a15_2 = fma(w22, vec4(s32), a15_2); a15_3 = fma(w23, vec4(s32), a15_3);
+  let b0 = bias[tc * 4u]; let b1 = bias[tc * 4u + 1u]; let b2 = bias[tc * 4u + 2u]; let b3 = bias[tc * 4u + 3u];
+  var acc = array(b0, b1, b2, b3, b0, b1, b2, b3, b0, b1, b2, b3, b0, b1, b2, b3, b0, b1, b2, b3, b0, b1, b2, b3,
+                  b0, b1, b2, b3, b0, b1, b2, b3, b0, b1, b2, b3, b0, b1, b2, b3, b0, b1, b2, b3, b0, b1, b2, b3,
+                  b0, b1, b2, b3, b0, b1, b2, b3, b0, b1, b2, b3, b0, b1, b2, b3);
+  for (var ci = 0u; ci < p.Cin; ci++) {
+    let plane = (b * p.Cin + ci) * p.PSin;
+    let iy = i32(oy * 2u) - i32(p.pad);
+    let wi = (tc * p.Cin + ci) * 36u; // 3 ky × 12
+    if (ROWS2) {
+      // 8 channels × output rows oy, oy + 1: quads 2, 3 read the input two rows further down. A
+      // loop over ky (this layer has 3 input channels: unrolling gained nothing, doubled the compile).
+      for (var ky = 0; ky < 3; ky++) {
+        krow(&acc, in_row(plane, iy + ky, ix0), in_row(plane, iy + ky + 2, ix0), wi + u32(ky) * 12u);
       }
-    }
-  } else {
-    // 16 channels × output row oy. The 3 kernel rows are unrolled: a loop back-edge carrying the
-    // 64 accumulators made this path ~1.5× slower on SwiftShader (for ROWS2, whose layer has
-    // only 3 input channels, unrolling gained nothing and doubled the compile time).
-    for (var ci = 0u; ci < p.Cin; ci++) {
-      let plane = (b * p.Cin + ci) * p.PSin;
-      {
-        let iy = i32(oy * 2u + 0u) - i32(p.pad);
-        let rok = u32(iy) < p.H;
-        let rb = row(plane, iy);
-        let wi = ((tc * p.Cin + ci) * 3u + 0u) * 12u;
-        let v0 = edge(rb, ix0 + 0, rok); let v1 = edge(rb, ix0 + 1, rok); let v2 = edge(rb, ix0 + 2, rok); let v3 = edge(rb, ix0 + 3, rok);
-        let v4 = edge(rb, ix0 + 4, rok); let v5 = edge(rb, ix0 + 5, rok); let v6 = edge(rb, ix0 + 6, rok); let v7 = edge(rb, ix0 + 7, rok);
-        let v8 = edge(rb, ix0 + 8, rok); let v9 = edge(rb, ix0 + 9, rok); let v10 = edge(rb, ix0 + 10, rok); let v11 = edge(rb, ix0 + 11, rok);
-        let v12 = edge(rb, ix0 + 12, rok); let v13 = edge(rb, ix0 + 13, rok); let v14 = edge(rb, ix0 + 14, rok); let v15 = edge(rb, ix0 + 15, rok);
-        let v16 = edge(rb, ix0 + 16, rok); let v17 = edge(rb, ix0 + 17, rok); let v18 = edge(rb, ix0 + 18, rok); let v19 = edge(rb, ix0 + 19, rok);
-        let v20 = edge(rb, ix0 + 20, rok); let v21 = edge(rb, ix0 + 21, rok); let v22 = edge(rb, ix0 + 22, rok); let v23 = edge(rb, ix0 + 23, rok);
-        let v24 = edge(rb, ix0 + 24, rok); let v25 = edge(rb, ix0 + 25, rok); let v26 = edge(rb, ix0 + 26, rok); let v27 = edge(rb, ix0 + 27, rok);
-        let v28 = edge(rb, ix0 + 28, rok); let v29 = edge(rb, ix0 + 29, rok); let v30 = edge(rb, ix0 + 30, rok); let v31 = edge(rb, ix0 + 31, rok);
-        let v32 = edge(rb, ix0 + 32, rok);
-        let w00 = wload(w[wi + 0u]); let w01 = wload(w[wi + 1u]); let w02 = wload(w[wi + 2u]); let w03 = wload(w[wi + 3u]);
-        let w10 = wload(w[wi + 4u]); let w11 = wload(w[wi + 5u]); let w12 = wload(w[wi + 6u]); let w13 = wload(w[wi + 7u]);
-        let w20 = wload(w[wi + 8u]); let w21 = wload(w[wi + 9u]); let w22 = wload(w[wi + 10u]); let w23 = wload(w[wi + 11u]);
-        a0_0 = fma(w00, vec4(v0), a0_0); a0_1 = fma(w01, vec4(v0), a0_1); a0_2 = fma(w02, vec4(v0), a0_2); a0_3 = fma(w03, vec4(v0), a0_3);
-        a1_0 = fma(w00, vec4(v2), a1_0); a1_1 = fma(w01, vec4(v2), a1_1); a1_2 = fma(w02, vec4(v2), a1_2); a1_3 = fma(w03, vec4(v2), a1_3);
-        a2_0 = fma(w00, vec4(v4), a2_0); a2_1 = fma(w01, vec4(v4), a2_1); a2_2 = fma(w02, vec4(v4), a2_2); a2_3 = fma(w03, vec4(v4), a2_3);
-        a3_0 = fma(w00, vec4(v6), a3_0); a3_1 = fma(w01, vec4(v6), a3_1); a3_2 = fma(w02, vec4(v6), a3_2); a3_3 = fma(w03, vec4(v6), a3_3);
-        a4_0 = fma(w00, vec4(v8), a4_0); a4_1 = fma(w01, vec4(v8), a4_1); a4_2 = fma(w02, vec4(v8), a4_2); a4_3 = fma(w03, vec4(v8), a4_3);
-        a5_0 = fma(w00, vec4(v10), a5_0); a5_1 = fma(w01, vec4(v10), a5_1); a5_2 = fma(w02, vec4(v10), a5_2); a5_3 = fma(w03, vec4(v10), a5_3);
-        a6_0 = fma(w00, vec4(v12), a6_0); a6_1 = fma(w01, vec4(v12), a6_1); a6_2 = fma(w02, vec4(v12), a6_2); a6_3 = fma(w03, vec4(v12), a6_3);
-        a7_0 = fma(w00, vec4(v14), a7_0); a7_1 = fma(w01, vec4(v14), a7_1); a7_2 = fma(w02, vec4(v14), a7_2); a7_3 = fma(w03, vec4(v14), a7_3);
-        a8_0 = fma(w00, vec4(v16), a8_0); a8_1 = fma(w01, vec4(v16), a8_1); a8_2 = fma(w02, vec4(v16), a8_2); a8_3 = fma(w03, vec4(v16), a8_3);
-        a9_0 = fma(w00, vec4(v18), a9_0); a9_1 = fma(w01, vec4(v18), a9_1); a9_2 = fma(w02, vec4(v18), a9_2); a9_3 = fma(w03, vec4(v18), a9_3);
-        a10_0 = fma(w00, vec4(v20), a10_0); a10_1 = fma(w01, vec4(v20), a10_1); a10_2 = fma(w02, vec4(v20), a10_2); a10_3 = fma(w03, vec4(v20), a10_3);
-        a11_0 = fma(w00, vec4(v22), a11_0); a11_1 = fma(w01, vec4(v22), a11_1); a11_2 = fma(w02, vec4(v22), a11_2); a11_3 = fma(w03, vec4(v22), a11_3);
-        a12_0 = fma(w00, vec4(v24), a12_0); a12_1 = fma(w01, vec4(v24), a12_1); a12_2 = fma(w02, vec4(v24), a12_2); a12_3 = fma(w03, vec4(v24), a12_3);
-        a13_0 = fma(w00, vec4(v26), a13_0); a13_1 = fma(w01, vec4(v26), a13_1); a13_2 = fma(w02, vec4(v26), a13_2); a13_3 = fma(w03, vec4(v26), a13_3);
-        a14_0 = fma(w00, vec4(v28), a14_0); a14_1 = fma(w01, vec4(v28), a14_1); a14_2 = fma(w02, vec4(v28), a14_2); a14_3 = fma(w03, vec4(v28), a14_3);
-        a15_0 = fma(w00, vec4(v30), a15_0); a15_1 = fma(w01, vec4(v30), a15_1); a15_2 = fma(w02, vec4(v30), a15_2); a15_3 = fma(w03, vec4(v30), a15_3);
-        a0_0 = fma(w10, vec4(v1), a0_0); a0_1 = fma(w11, vec4(v1), a0_1); a0_2 = fma(w12, vec4(v1), a0_2); a0_3 = fma(w13, vec4(v1), a0_3);
-        a1_0 = fma(w10, vec4(v3), a1_0); a1_1 = fma(w11, vec4(v3), a1_1); a1_2 = fma(w12, vec4(v3), a1_2); a1_3 = fma(w13, vec4(v3), a1_3);
-        a2_0 = fma(w10, vec4(v5), a2_0); a2_1 = fma(w11, vec4(v5), a2_1); a2_2 = fma(w12, vec4(v5), a2_2); a2_3 = fma(w13, vec4(v5), a2_3);
-        a3_0 = fma(w10, vec4(v7), a3_0); a3_1 = fma(w11, vec4(v7), a3_1); a3_2 = fma(w12, vec4(v7), a3_2); a3_3 = fma(w13, vec4(v7), a3_3);
-        a4_0 = fma(w10, vec4(v9), a4_0); a4_1 = fma(w11, vec4(v9), a4_1); a4_2 = fma(w12, vec4(v9), a4_2); a4_3 = fma(w13, vec4(v9), a4_3);
-        a5_0 = fma(w10, vec4(v11), a5_0); a5_1 = fma(w11, vec4(v11), a5_1); a5_2 = fma(w12, vec4(v11), a5_2); a5_3 = fma(w13, vec4(v11), a5_3);
-        a6_0 = fma(w10, vec4(v13), a6_0); a6_1 = fma(w11, vec4(v13), a6_1); a6_2 = fma(w12, vec4(v13), a6_2); a6_3 = fma(w13, vec4(v13), a6_3);
-        a7_0 = fma(w10, vec4(v15), a7_0); a7_1 = fma(w11, vec4(v15), a7_1); a7_2 = fma(w12, vec4(v15), a7_2); a7_3 = fma(w13, vec4(v15), a7_3);
-        a8_0 = fma(w10, vec4(v17), a8_0); a8_1 = fma(w11, vec4(v17), a8_1); a8_2 = fma(w12, vec4(v17), a8_2); a8_3 = fma(w13, vec4(v17), a8_3);
-        a9_0 = fma(w10, vec4(v19), a9_0); a9_1 = fma(w11, vec4(v19), a9_1); a9_2 = fma(w12, vec4(v19), a9_2); a9_3 = fma(w13, vec4(v19), a9_3);
-        a10_0 = fma(w10, vec4(v21), a10_0); a10_1 = fma(w11, vec4(v21), a10_1); a10_2 = fma(w12, vec4(v21), a10_2); a10_3 = fma(w13, vec4(v21), a10_3);
-        a11_0 = fma(w10, vec4(v23), a11_0); a11_1 = fma(w11, vec4(v23), a11_1); a11_2 = fma(w12, vec4(v23), a11_2); a11_3 = fma(w13, vec4(v23), a11_3);
-        a12_0 = fma(w10, vec4(v25), a12_0); a12_1 = fma(w11, vec4(v25), a12_1); a12_2 = fma(w12, vec4(v25), a12_2); a12_3 = fma(w13, vec4(v25), a12_3);
-        a13_0 = fma(w10, vec4(v27), a13_0); a13_1 = fma(w11, vec4(v27), a13_1); a13_2 = fma(w12, vec4(v27), a13_2); a13_3 = fma(w13, vec4(v27), a13_3);
-        a14_0 = fma(w10, vec4(v29), a14_0); a14_1 = fma(w11, vec4(v29), a14_1); a14_2 = fma(w12, vec4(v29), a14_2); a14_3 = fma(w13, vec4(v29), a14_3);
-        a15_0 = fma(w10, vec4(v31), a15_0); a15_1 = fma(w11, vec4(v31), a15_1); a15_2 = fma(w12, vec4(v31), a15_2); a15_3 = fma(w13, vec4(v31), a15_3);
-        a0_0 = fma(w20, vec4(v2), a0_0); a0_1 = fma(w21, vec4(v2), a0_1); a0_2 = fma(w22, vec4(v2), a0_2); a0_3 = fma(w23, vec4(v2), a0_3);
-        a1_0 = fma(w20, vec4(v4), a1_0); a1_1 = fma(w21, vec4(v4), a1_1); a1_2 = fma(w22, vec4(v4), a1_2); a1_3 = fma(w23, vec4(v4), a1_3);
-        a2_0 = fma(w20, vec4(v6), a2_0); a2_1 = fma(w21, vec4(v6), a2_1); a2_2 = fma(w22, vec4(v6), a2_2); a2_3 = fma(w23, vec4(v6), a2_3);
-        a3_0 = fma(w20, vec4(v8), a3_0); a3_1 = fma(w21, vec4(v8), a3_1); a3_2 = fma(w22, vec4(v8), a3_2); a3_3 = fma(w23, vec4(v8), a3_3);
-        a4_0 = fma(w20, vec4(v10), a4_0); a4_1 = fma(w21, vec4(v10), a4_1); a4_2 = fma(w22, vec4(v10), a4_2); a4_3 = fma(w23, vec4(v10), a4_3);
-        a5_0 = fma(w20, vec4(v12), a5_0); a5_1 = fma(w21, vec4(v12), a5_1); a5_2 = fma(w22, vec4(v12), a5_2); a5_3 = fma(w23, vec4(v12), a5_3);
-        a6_0 = fma(w20, vec4(v14), a6_0); a6_1 = fma(w21, vec4(v14), a6_1); a6_2 = fma(w22, vec4(v14), a6_2); a6_3 = fma(w23, vec4(v14), a6_3);
-        a7_0 = fma(w20, vec4(v16), a7_0); a7_1 = fma(w21, vec4(v16), a7_1); a7_2 = fma(w22, vec4(v16), a7_2); a7_3 = fma(w23, vec4(v16), a7_3);
-        a8_0 = fma(w20, vec4(v18), a8_0); a8_1 = fma(w21, vec4(v18), a8_1); a8_2 = fma(w22, vec4(v18), a8_2); a8_3 = fma(w23, vec4(v18), a8_3);
-        a9_0 = fma(w20, vec4(v20), a9_0); a9_1 = fma(w21, vec4(v20), a9_1); a9_2 = fma(w22, vec4(v20), a9_2); a9_3 = fma(w23, vec4(v20), a9_3);
-        a10_0 = fma(w20, vec4(v22), a10_0); a10_1 = fma(w21, vec4(v22), a10_1); a10_2 = fma(w22, vec4(v22), a10_2); a10_3 = fma(w23, vec4(v22), a10_3);
-        a11_0 = fma(w20, vec4(v24), a11_0); a11_1 = fma(w21, vec4(v24), a11_1); a11_2 = fma(w22, vec4(v24), a11_2); a11_3 = fma(w23, vec4(v24), a11_3);
-        a12_0 = fma(w20, vec4(v26), a12_0); a12_1 = fma(w21, vec4(v26), a12_1); a12_2 = fma(w22, vec4(v26), a12_2); a12_3 = fma(w23, vec4(v26), a12_3);
-        a13_0 = fma(w20, vec4(v28), a13_0); a13_1 = fma(w21, vec4(v28), a13_1); a13_2 = fma(w22, vec4(v28), a13_2); a13_3 = fma(w23, vec4(v28), a13_3);
-        a14_0 = fma(w20, vec4(v30), a14_0); a14_1 = fma(w21, vec4(v30), a14_1); a14_2 = fma(w22, vec4(v30), a14_2); a14_3 = fma(w23, vec4(v30), a14_3);
-        a15_0 = fma(w20, vec4(v32), a15_0); a15_1 = fma(w21, vec4(v32), a15_1); a15_2 = fma(w22, vec4(v32), a15_2); a15_3 = fma(w23, vec4(v32), a15_3);
-      }
-      {
-        let iy = i32(oy * 2u + 1u) - i32(p.pad);
-        let rok = u32(iy) < p.H;
-        let rb = row(plane, iy);
-        let wi = ((tc * p.Cin + ci) * 3u + 1u) * 12u;
-        let v0 = edge(rb, ix0 + 0, rok); let v1 = edge(rb, ix0 + 1, rok); let v2 = edge(rb, ix0 + 2, rok); let v3 = edge(rb, ix0 + 3, rok);
-        let v4 = edge(rb, ix0 + 4, rok); let v5 = edge(rb, ix0 + 5, rok); let v6 = edge(rb, ix0 + 6, rok); let v7 = edge(rb, ix0 + 7, rok);
-        let v8 = edge(rb, ix0 + 8, rok); let v9 = edge(rb, ix0 + 9, rok); let v10 = edge(rb, ix0 + 10, rok); let v11 = edge(rb, ix0 + 11, rok);
-        let v12 = edge(rb, ix0 + 12, rok); let v13 = edge(rb, ix0 + 13, rok); let v14 = edge(rb, ix0 + 14, rok); let v15 = edge(rb, ix0 + 15, rok);
-        let v16 = edge(rb, ix0 + 16, rok); let v17 = edge(rb, ix0 + 17, rok); let v18 = edge(rb, ix0 + 18, rok); let v19 = edge(rb, ix0 + 19, rok);
-        let v20 = edge(rb, ix0 + 20, rok); let v21 = edge(rb, ix0 + 21, rok); let v22 = edge(rb, ix0 + 22, rok); let v23 = edge(rb, ix0 + 23, rok);
-        let v24 = edge(rb, ix0 + 24, rok); let v25 = edge(rb, ix0 + 25, rok); let v26 = edge(rb, ix0 + 26, rok); let v27 = edge(rb, ix0 + 27, rok);
-        let v28 = edge(rb, ix0 + 28, rok); let v29 = edge(rb, ix0 + 29, rok); let v30 = edge(rb, ix0 + 30, rok); let v31 = edge(rb, ix0 + 31, rok);
-        let v32 = edge(rb, ix0 + 32, rok);
-        let w00 = wload(w[wi + 0u]); let w01 = wload(w[wi + 1u]); let w02 = wload(w[wi + 2u]); let w03 = wload(w[wi + 3u]);
-        let w10 = wload(w[wi + 4u]); let w11 = wload(w[wi + 5u]); let w12 = wload(w[wi + 6u]); let w13 = wload(w[wi + 7u]);
-        let w20 = wload(w[wi + 8u]); let w21 = wload(w[wi + 9u]); let w22 = wload(w[wi + 10u]); let w23 = wload(w[wi + 11u]);
-        a0_0 = fma(w00, vec4(v0), a0_0); a0_1 = fma(w01, vec4(v0), a0_1); a0_2 = fma(w02, vec4(v0), a0_2); a0_3 = fma(w03, vec4(v0), a0_3);
-        a1_0 = fma(w00, vec4(v2), a1_0); a1_1 = fma(w01, vec4(v2), a1_1); a1_2 = fma(w02, vec4(v2), a1_2); a1_3 = fma(w03, vec4(v2), a1_3);
-        a2_0 = fma(w00, vec4(v4), a2_0); a2_1 = fma(w01, vec4(v4), a2_1); a2_2 = fma(w02, vec4(v4), a2_2); a2_3 = fma(w03, vec4(v4), a2_3);
-        a3_0 = fma(w00, vec4(v6), a3_0); a3_1 = fma(w01, vec4(v6), a3_1); a3_2 = fma(w02, vec4(v6), a3_2); a3_3 = fma(w03, vec4(v6), a3_3);
-        a4_0 = fma(w00, vec4(v8), a4_0); a4_1 = fma(w01, vec4(v8), a4_1); a4_2 = fma(w02, vec4(v8), a4_2); a4_3 = fma(w03, vec4(v8), a4_3);
-        a5_0 = fma(w00, vec4(v10), a5_0); a5_1 = fma(w01, vec4(v10), a5_1); a5_2 = fma(w02, vec4(v10), a5_2); a5_3 = fma(w03, vec4(v10), a5_3);
-        a6_0 = fma(w00, vec4(v12), a6_0); a6_1 = fma(w01, vec4(v12), a6_1); a6_2 = fma(w02, vec4(v12), a6_2); a6_3 = fma(w03, vec4(v12), a6_3);
-        a7_0 = fma(w00, vec4(v14), a7_0); a7_1 = fma(w01, vec4(v14), a7_1); a7_2 = fma(w02, vec4(v14), a7_2); a7_3 = fma(w03, vec4(v14), a7_3);
-        a8_0 = fma(w00, vec4(v16), a8_0); a8_1 = fma(w01, vec4(v16), a8_1); a8_2 = fma(w02, vec4(v16), a8_2); a8_3 = fma(w03, vec4(v16), a8_3);
-        a9_0 = fma(w00, vec4(v18), a9_0); a9_1 = fma(w01, vec4(v18), a9_1); a9_2 = fma(w02, vec4(v18), a9_2); a9_3 = fma(w03, vec4(v18), a9_3);
-        a10_0 = fma(w00, vec4(v20), a10_0); a10_1 = fma(w01, vec4(v20), a10_1); a10_2 = fma(w02, vec4(v20), a10_2); a10_3 = fma(w03, vec4(v20), a10_3);
-        a11_0 = fma(w00, vec4(v22), a11_0); a11_1 = fma(w01, vec4(v22), a11_1); a11_2 = fma(w02, vec4(v22), a11_2); a11_3 = fma(w03, vec4(v22), a11_3);
-        a12_0 = fma(w00, vec4(v24), a12_0); a12_1 = fma(w01, vec4(v24), a12_1); a12_2 = fma(w02, vec4(v24), a12_2); a12_3 = fma(w03, vec4(v24), a12_3);
-        a13_0 = fma(w00, vec4(v26), a13_0); a13_1 = fma(w01, vec4(v26), a13_1); a13_2 = fma(w02, vec4(v26), a13_2); a13_3 = fma(w03, vec4(v26), a13_3);
-        a14_0 = fma(w00, vec4(v28), a14_0); a14_1 = fma(w01, vec4(v28), a14_1); a14_2 = fma(w02, vec4(v28), a14_2); a14_3 = fma(w03, vec4(v28), a14_3);
-        a15_0 = fma(w00, vec4(v30), a15_0); a15_1 = fma(w01, vec4(v30), a15_1); a15_2 = fma(w02, vec4(v30), a15_2); a15_3 = fma(w03, vec4(v30), a15_3);
-        a0_0 = fma(w10, vec4(v1), a0_0); a0_1 = fma(w11, vec4(v1), a0_1); a0_2 = fma(w12, vec4(v1), a0_2); a0_3 = fma(w13, vec4(v1), a0_3);
-        a1_0 = fma(w10, vec4(v3), a1_0); a1_1 = fma(w11, vec4(v3), a1_1); a1_2 = fma(w12, vec4(v3), a1_2); a1_3 = fma(w13, vec4(v3), a1_3);
-        a2_0 = fma(w10, vec4(v5), a2_0); a2_1 = fma(w11, vec4(v5), a2_1); a2_2 = fma(w12, vec4(v5), a2_2); a2_3 = fma(w13, vec4(v5), a2_3);
-        a3_0 = fma(w10, vec4(v7), a3_0); a3_1 = fma(w11, vec4(v7), a3_1); a3_2 = fma(w12, vec4(v7), a3_2); a3_3 = fma(w13, vec4(v7), a3_3);
-        a4_0 = fma(w10, vec4(v9), a4_0); a4_1 = fma(w11, vec4(v9), a4_1); a4_2 = fma(w12, vec4(v9), a4_2); a4_3 = fma(w13, vec4(v9), a4_3);
-        a5_0 = fma(w10, vec4(v11), a5_0); a5_1 = fma(w11, vec4(v11), a5_1); a5_2 = fma(w12, vec4(v11), a5_2); a5_3 = fma(w13, vec4(v11), a5_3);
-        a6_0 = fma(w10, vec4(v13), a6_0); a6_1 = fma(w11, vec4(v13), a6_1); a6_2 = fma(w12, vec4(v13), a6_2); a6_3 = fma(w13, vec4(v13), a6_3);
-        a7_0 = fma(w10, vec4(v15), a7_0); a7_1 = fma(w11, vec4(v15), a7_1); a7_2 = fma(w12, vec4(v15), a7_2); a7_3 = fma(w13, vec4(v15), a7_3);
-        a8_0 = fma(w10, vec4(v17), a8_0); a8_1 = fma(w11, vec4(v17), a8_1); a8_2 = fma(w12, vec4(v17), a8_2); a8_3 = fma(w13, vec4(v17), a8_3);
-        a9_0 = fma(w10, vec4(v19), a9_0); a9_1 = fma(w11, vec4(v19), a9_1); a9_2 = fma(w12, vec4(v19), a9_2); a9_3 = fma(w13, vec4(v19), a9_3);
-        a10_0 = fma(w10, vec4(v21), a10_0); a10_1 = fma(w11, vec4(v21), a10_1); a10_2 = fma(w12, vec4(v21), a10_2); a10_3 = fma(w13, vec4(v21), a10_3);
-        a11_0 = fma(w10, vec4(v23), a11_0); a11_1 = fma(w11, vec4(v23), a11_1); a11_2 = fma(w12, vec4(v23), a11_2); a11_3 = fma(w13, vec4(v23), a11_3);
-        a12_0 = fma(w10, vec4(v25), a12_0); a12_1 = fma(w11, vec4(v25), a12_1); a12_2 = fma(w12, vec4(v25), a12_2); a12_3 = fma(w13, vec4(v25), a12_3);
-        a13_0 = fma(w10, vec4(v27), a13_0); a13_1 = fma(w11, vec4(v27), a13_1); a13_2 = fma(w12, vec4(v27), a13_2); a13_3 = fma(w13, vec4(v27), a13_3);
-        a14_0 = fma(w10, vec4(v29), a14_0); a14_1 = fma(w11, vec4(v29), a14_1); a14_2 = fma(w12, vec4(v29), a14_2); a14_3 = fma(w13, vec4(v29), a14_3);
-        a15_0 = fma(w10, vec4(v31), a15_0); a15_1 = fma(w11, vec4(v31), a15_1); a15_2 = fma(w12, vec4(v31), a15_2); a15_3 = fma(w13, vec4(v31), a15_3);
-        a0_0 = fma(w20, vec4(v2), a0_0); a0_1 = fma(w21, vec4(v2), a0_1); a0_2 = fma(w22, vec4(v2), a0_2); a0_3 = fma(w23, vec4(v2), a0_3);
-        a1_0 = fma(w20, vec4(v4), a1_0); a1_1 = fma(w21, vec4(v4), a1_1); a1_2 = fma(w22, vec4(v4), a1_2); a1_3 = fma(w23, vec4(v4), a1_3);
-        a2_0 = fma(w20, vec4(v6), a2_0); a2_1 = fma(w21, vec4(v6), a2_1); a2_2 = fma(w22, vec4(v6), a2_2); a2_3 = fma(w23, vec4(v6), a2_3);
-        a3_0 = fma(w20, vec4(v8), a3_0); a3_1 = fma(w21, vec4(v8), a3_1); a3_2 = fma(w22, vec4(v8), a3_2); a3_3 = fma(w23, vec4(v8), a3_3);
-        a4_0 = fma(w20, vec4(v10), a4_0); a4_1 = fma(w21, vec4(v10), a4_1); a4_2 = fma(w22, vec4(v10), a4_2); a4_3 = fma(w23, vec4(v10), a4_3);
-        a5_0 = fma(w20, vec4(v12), a5_0); a5_1 = fma(w21, vec4(v12), a5_1); a5_2 = fma(w22, vec4(v12), a5_2); a5_3 = fma(w23, vec4(v12), a5_3);
-        a6_0 = fma(w20, vec4(v14), a6_0); a6_1 = fma(w21, vec4(v14), a6_1); a6_2 = fma(w22, vec4(v14), a6_2); a6_3 = fma(w23, vec4(v14), a6_3);
-        a7_0 = fma(w20, vec4(v16), a7_0); a7_1 = fma(w21, vec4(v16), a7_1); a7_2 = fma(w22, vec4(v16), a7_2); a7_3 = fma(w23, vec4(v16), a7_3);
-        a8_0 = fma(w20, vec4(v18), a8_0); a8_1 = fma(w21, vec4(v18), a8_1); a8_2 = fma(w22, vec4(v18), a8_2); a8_3 = fma(w23, vec4(v18), a8_3);
-        a9_0 = fma(w20, vec4(v20), a9_0); a9_1 = fma(w21, vec4(v20), a9_1); a9_2 = fma(w22, vec4(v20), a9_2); a9_3 = fma(w23, vec4(v20), a9_3);
-        a10_0 = fma(w20, vec4(v22), a10_0); a10_1 = fma(w21, vec4(v22), a10_1); a10_2 = fma(w22, vec4(v22), a10_2); a10_3 = fma(w23, vec4(v22), a10_3);
-        a11_0 = fma(w20, vec4(v24), a11_0); a11_1 = fma(w21, vec4(v24), a11_1); a11_2 = fma(w22, vec4(v24), a11_2); a11_3 = fma(w23, vec4(v24), a11_3);
-        a12_0 = fma(w20, vec4(v26), a12_0); a12_1 = fma(w21, vec4(v26), a12_1); a12_2 = fma(w22, vec4(v26), a12_2); a12_3 = fma(w23, vec4(v26), a12_3);
-        a13_0 = fma(w20, vec4(v28), a13_0); a13_1 = fma(w21, vec4(v28), a13_1); a13_2 = fma(w22, vec4(v28), a13_2); a13_3 = fma(w23, vec4(v28), a13_3);
-        a14_0 = fma(w20, vec4(v30), a14_0); a14_1 = fma(w21, vec4(v30), a14_1); a14_2 = fma(w22, vec4(v30), a14_2); a14_3 = fma(w23, vec4(v30), a14_3);
-        a15_0 = fma(w20, vec4(v32), a15_0); a15_1 = fma(w21, vec4(v32), a15_1); a15_2 = fma(w22, vec4(v32), a15_2); a15_3 = fma(w23, vec4(v32), a15_3);
-      }
-      {
-        let iy = i32(oy * 2u + 2u) - i32(p.pad);
-        let rok = u32(iy) < p.H;
-        let rb = row(plane, iy);
-        let wi = ((tc * p.Cin + ci) * 3u + 2u) * 12u;
-        let v0 = edge(rb, ix0 + 0, rok); let v1 = edge(rb, ix0 + 1, rok); let v2 = edge(rb, ix0 + 2, rok); let v3 = edge(rb, ix0 + 3, rok);
-        let v4 = edge(rb, ix0 + 4, rok); let v5 = edge(rb, ix0 + 5, rok); let v6 = edge(rb, ix0 + 6, rok); let v7 = edge(rb, ix0 + 7, rok);
-        let v8 = edge(rb, ix0 + 8, rok); let v9 = edge(rb, ix0 + 9, rok); let v10 = edge(rb, ix0 + 10, rok); let v11 = edge(rb, ix0 + 11, rok);
-        let v12 = edge(rb, ix0 + 12, rok); let v13 = edge(rb, ix0 + 13, rok); let v14 = edge(rb, ix0 + 14, rok); let v15 = edge(rb, ix0 + 15, rok);
-        let v16 = edge(rb, ix0 + 16, rok); let v17 = edge(rb, ix0 + 17, rok); let v18 = edge(rb, ix0 + 18, rok); let v19 = edge(rb, ix0 + 19, rok);
-        let v20 = edge(rb, ix0 + 20, rok); let v21 = edge(rb, ix0 + 21, rok); let v22 = edge(rb, ix0 + 22, rok); let v23 = edge(rb, ix0 + 23, rok);
-        let v24 = edge(rb, ix0 + 24, rok); let v25 = edge(rb, ix0 + 25, rok); let v26 = edge(rb, ix0 + 26, rok); let v27 = edge(rb, ix0 + 27, rok);
-        let v28 = edge(rb, ix0 + 28, rok); let v29 = edge(rb, ix0 + 29, rok); let v30 = edge(rb, ix0 + 30, rok); let v31 = edge(rb, ix0 + 31, rok);
-        let v32 = edge(rb, ix0 + 32, rok);
-        let w00 = wload(w[wi + 0u]); let w01 = wload(w[wi + 1u]); let w02 = wload(w[wi + 2u]); let w03 = wload(w[wi + 3u]);
-        let w10 = wload(w[wi + 4u]); let w11 = wload(w[wi + 5u]); let w12 = wload(w[wi + 6u]); let w13 = wload(w[wi + 7u]);
-        let w20 = wload(w[wi + 8u]); let w21 = wload(w[wi + 9u]); let w22 = wload(w[wi + 10u]); let w23 = wload(w[wi + 11u]);
-        a0_0 = fma(w00, vec4(v0), a0_0); a0_1 = fma(w01, vec4(v0), a0_1); a0_2 = fma(w02, vec4(v0), a0_2); a0_3 = fma(w03, vec4(v0), a0_3);
-        a1_0 = fma(w00, vec4(v2), a1_0); a1_1 = fma(w01, vec4(v2), a1_1); a1_2 = fma(w02, vec4(v2), a1_2); a1_3 = fma(w03, vec4(v2), a1_3);
-        a2_0 = fma(w00, vec4(v4), a2_0); a2_1 = fma(w01, vec4(v4), a2_1); a2_2 = fma(w02, vec4(v4), a2_2); a2_3 = fma(w03, vec4(v4), a2_3);
-        a3_0 = fma(w00, vec4(v6), a3_0); a3_1 = fma(w01, vec4(v6), a3_1); a3_2 = fma(w02, vec4(v6), a3_2); a3_3 = fma(w03, vec4(v6), a3_3);
-        a4_0 = fma(w00, vec4(v8), a4_0); a4_1 = fma(w01, vec4(v8), a4_1); a4_2 = fma(w02, vec4(v8), a4_2); a4_3 = fma(w03, vec4(v8), a4_3);
-        a5_0 = fma(w00, vec4(v10), a5_0); a5_1 = fma(w01, vec4(v10), a5_1); a5_2 = fma(w02, vec4(v10), a5_2); a5_3 = fma(w03, vec4(v10), a5_3);
-        a6_0 = fma(w00, vec4(v12), a6_0); a6_1 = fma(w01, vec4(v12), a6_1); a6_2 = fma(w02, vec4(v12), a6_2); a6_3 = fma(w03, vec4(v12), a6_3);
-        a7_0 = fma(w00, vec4(v14), a7_0); a7_1 = fma(w01, vec4(v14), a7_1); a7_2 = fma(w02, vec4(v14), a7_2); a7_3 = fma(w03, vec4(v14), a7_3);
-        a8_0 = fma(w00, vec4(v16), a8_0); a8_1 = fma(w01, vec4(v16), a8_1); a8_2 = fma(w02, vec4(v16), a8_2); a8_3 = fma(w03, vec4(v16), a8_3);
-        a9_0 = fma(w00, vec4(v18), a9_0); a9_1 = fma(w01, vec4(v18), a9_1); a9_2 = fma(w02, vec4(v18), a9_2); a9_3 = fma(w03, vec4(v18), a9_3);
-        a10_0 = fma(w00, vec4(v20), a10_0); a10_1 = fma(w01, vec4(v20), a10_1); a10_2 = fma(w02, vec4(v20), a10_2); a10_3 = fma(w03, vec4(v20), a10_3);
-        a11_0 = fma(w00, vec4(v22), a11_0); a11_1 = fma(w01, vec4(v22), a11_1); a11_2 = fma(w02, vec4(v22), a11_2); a11_3 = fma(w03, vec4(v22), a11_3);
-        a12_0 = fma(w00, vec4(v24), a12_0); a12_1 = fma(w01, vec4(v24), a12_1); a12_2 = fma(w02, vec4(v24), a12_2); a12_3 = fma(w03, vec4(v24), a12_3);
-        a13_0 = fma(w00, vec4(v26), a13_0); a13_1 = fma(w01, vec4(v26), a13_1); a13_2 = fma(w02, vec4(v26), a13_2); a13_3 = fma(w03, vec4(v26), a13_3);
-        a14_0 = fma(w00, vec4(v28), a14_0); a14_1 = fma(w01, vec4(v28), a14_1); a14_2 = fma(w02, vec4(v28), a14_2); a14_3 = fma(w03, vec4(v28), a14_3);
-        a15_0 = fma(w00, vec4(v30), a15_0); a15_1 = fma(w01, vec4(v30), a15_1); a15_2 = fma(w02, vec4(v30), a15_2); a15_3 = fma(w03, vec4(v30), a15_3);
-        a0_0 = fma(w10, vec4(v1), a0_0); a0_1 = fma(w11, vec4(v1), a0_1); a0_2 = fma(w12, vec4(v1), a0_2); a0_3 = fma(w13, vec4(v1), a0_3);
-        a1_0 = fma(w10, vec4(v3), a1_0); a1_1 = fma(w11, vec4(v3), a1_1); a1_2 = fma(w12, vec4(v3), a1_2); a1_3 = fma(w13, vec4(v3), a1_3);
-        a2_0 = fma(w10, vec4(v5), a2_0); a2_1 = fma(w11, vec4(v5), a2_1); a2_2 = fma(w12, vec4(v5), a2_2); a2_3 = fma(w13, vec4(v5), a2_3);
-        a3_0 = fma(w10, vec4(v7), a3_0); a3_1 = fma(w11, vec4(v7), a3_1); a3_2 = fma(w12, vec4(v7), a3_2); a3_3 = fma(w13, vec4(v7), a3_3);
-        a4_0 = fma(w10, vec4(v9), a4_0); a4_1 = fma(w11, vec4(v9), a4_1); a4_2 = fma(w12, vec4(v9), a4_2); a4_3 = fma(w13, vec4(v9), a4_3);
-        a5_0 = fma(w10, vec4(v11), a5_0); a5_1 = fma(w11, vec4(v11), a5_1); a5_2 = fma(w12, vec4(v11), a5_2); a5_3 = fma(w13, vec4(v11), a5_3);
-        a6_0 = fma(w10, vec4(v13), a6_0); a6_1 = fma(w11, vec4(v13), a6_1); a6_2 = fma(w12, vec4(v13), a6_2); a6_3 = fma(w13, vec4(v13), a6_3);
-        a7_0 = fma(w10, vec4(v15), a7_0); a7_1 = fma(w11, vec4(v15), a7_1); a7_2 = fma(w12, vec4(v15), a7_2); a7_3 = fma(w13, vec4(v15), a7_3);
-        a8_0 = fma(w10, vec4(v17), a8_0); a8_1 = fma(w11, vec4(v17), a8_1); a8_2 = fma(w12, vec4(v17), a8_2); a8_3 = fma(w13, vec4(v17), a8_3);
-        a9_0 = fma(w10, vec4(v19), a9_0); a9_1 = fma(w11, vec4(v19), a9_1); a9_2 = fma(w12, vec4(v19), a9_2); a9_3 = fma(w13, vec4(v19), a9_3);
-        a10_0 = fma(w10, vec4(v21), a10_0); a10_1 = fma(w11, vec4(v21), a10_1); a10_2 = fma(w12, vec4(v21), a10_2); a10_3 = fma(w13, vec4(v21), a10_3);
-        a11_0 = fma(w10, vec4(v23), a11_0); a11_1 = fma(w11, vec4(v23), a11_1); a11_2 = fma(w12, vec4(v23), a11_2); a11_3 = fma(w13, vec4(v23), a11_3);
-        a12_0 = fma(w10, vec4(v25), a12_0); a12_1 = fma(w11, vec4(v25), a12_1); a12_2 = fma(w12, vec4(v25), a12_2); a12_3 = fma(w13, vec4(v25), a12_3);
-        a13_0 = fma(w10, vec4(v27), a13_0); a13_1 = fma(w11, vec4(v27), a13_1); a13_2 = fma(w12, vec4(v27), a13_2); a13_3 = fma(w13, vec4(v27), a13_3);
-        a14_0 = fma(w10, vec4(v29), a14_0); a14_1 = fma(w11, vec4(v29), a14_1); a14_2 = fma(w12, vec4(v29), a14_2); a14_3 = fma(w13, vec4(v29), a14_3);
-        a15_0 = fma(w10, vec4(v31), a15_0); a15_1 = fma(w11, vec4(v31), a15_1); a15_2 = fma(w12, vec4(v31), a15_2); a15_3 = fma(w13, vec4(v31), a15_3);
-        a0_0 = fma(w20, vec4(v2), a0_0); a0_1 = fma(w21, vec4(v2), a0_1); a0_2 = fma(w22, vec4(v2), a0_2); a0_3 = fma(w23, vec4(v2), a0_3);
-        a1_0 = fma(w20, vec4(v4), a1_0); a1_1 = fma(w21, vec4(v4), a1_1); a1_2 = fma(w22, vec4(v4), a1_2); a1_3 = fma(w23, vec4(v4), a1_3);
-        a2_0 = fma(w20, vec4(v6), a2_0); a2_1 = fma(w21, vec4(v6), a2_1); a2_2 = fma(w22, vec4(v6), a2_2); a2_3 = fma(w23, vec4(v6), a2_3);
-        a3_0 = fma(w20, vec4(v8), a3_0); a3_1 = fma(w21, vec4(v8), a3_1); a3_2 = fma(w22, vec4(v8), a3_2); a3_3 = fma(w23, vec4(v8), a3_3);
-        a4_0 = fma(w20, vec4(v10), a4_0); a4_1 = fma(w21, vec4(v10), a4_1); a4_2 = fma(w22, vec4(v10), a4_2); a4_3 = fma(w23, vec4(v10), a4_3);
-        a5_0 = fma(w20, vec4(v12), a5_0); a5_1 = fma(w21, vec4(v12), a5_1); a5_2 = fma(w22, vec4(v12), a5_2); a5_3 = fma(w23, vec4(v12), a5_3);
-        a6_0 = fma(w20, vec4(v14), a6_0); a6_1 = fma(w21, vec4(v14), a6_1); a6_2 = fma(w22, vec4(v14), a6_2); a6_3 = fma(w23, vec4(v14), a6_3);
-        a7_0 = fma(w20, vec4(v16), a7_0); a7_1 = fma(w21, vec4(v16), a7_1); a7_2 = fma(w22, vec4(v16), a7_2); a7_3 = fma(w23, vec4(v16), a7_3);
-        a8_0 = fma(w20, vec4(v18), a8_0); a8_1 = fma(w21, vec4(v18), a8_1); a8_2 = fma(w22, vec4(v18), a8_2); a8_3 = fma(w23, vec4(v18), a8_3);
-        a9_0 = fma(w20, vec4(v20), a9_0); a9_1 = fma(w21, vec4(v20), a9_1); a9_2 = fma(w22, vec4(v20), a9_2); a9_3 = fma(w23, vec4(v20), a9_3);
-        a10_0 = fma(w20, vec4(v22), a10_0); a10_1 = fma(w21, vec4(v22), a10_1); a10_2 = fma(w22, vec4(v22), a10_2); a10_3 = fma(w23, vec4(v22), a10_3);
-        a11_0 = fma(w20, vec4(v24), a11_0); a11_1 = fma(w21, vec4(v24), a11_1); a11_2 = fma(w22, vec4(v24), a11_2); a11_3 = fma(w23, vec4(v24), a11_3);
-        a12_0 = fma(w20, vec4(v26), a12_0); a12_1 = fma(w21, vec4(v26), a12_1); a12_2 = fma(w22, vec4(v26), a12_2); a12_3 = fma(w23, vec4(v26), a12_3);
-        a13_0 = fma(w20, vec4(v28), a13_0); a13_1 = fma(w21, vec4(v28), a13_1); a13_2 = fma(w22, vec4(v28), a13_2); a13_3 = fma(w23, vec4(v28), a13_3);
-        a14_0 = fma(w20, vec4(v30), a14_0); a14_1 = fma(w21, vec4(v30), a14_1); a14_2 = fma(w22, vec4(v30), a14_2); a14_3 = fma(w23, vec4(v30), a14_3);
-        a15_0 = fma(w20, vec4(v32), a15_0); a15_1 = fma(w21, vec4(v32), a15_1); a15_2 = fma(w22, vec4(v32), a15_2); a15_3 = fma(w23, vec4(v32), a15_3);
-      }
+    } else {
+      // 16 channels × output row oy. The 3 kernel rows unrolled: a loop back-edge carrying the 64
+      // accumulators made this path ~1.5× slower on SwiftShader.
+      let r0 = in_row(plane, iy, ix0); krow(&acc, r0, r0, wi);
+      let r1 = in_row(plane, iy + 1, ix0); krow(&acc, r1, r1, wi + 12u);
+      let r2 = in_row(plane, iy + 2, ix0); krow(&acc, r2, r2, wi + 24u);
     }
   }
   // Quads 0, 1: channels c0 .. c0 + 7 of row oy. Quads 2, 3: the next 8 channels of row oy, or
@@ -385,20 +142,16 @@ fn s2k3(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   let nx = p.Wo - ox0;
   // Whole tiles (the common case) store straight-line; tiles at the right or bottom edge, or with
   // fewer than 8 channels in a half, go through a loop (a branch per store made this kernel take
-  // seconds to compile).
-  let acc = array<vec4<f32>, 64>(
-    a0_0, a0_1, a0_2, a0_3, a1_0, a1_1, a1_2, a1_3, a2_0, a2_1, a2_2, a2_3, a3_0, a3_1, a3_2, a3_3,
-    a4_0, a4_1, a4_2, a4_3, a5_0, a5_1, a5_2, a5_3, a6_0, a6_1, a6_2, a6_3, a7_0, a7_1, a7_2, a7_3,
-    a8_0, a8_1, a8_2, a8_3, a9_0, a9_1, a9_2, a9_3, a10_0, a10_1, a10_2, a10_3, a11_0, a11_1, a11_2,
-    a11_3, a12_0, a12_1, a12_2, a12_3, a13_0, a13_1, a13_2, a13_3, a14_0, a14_1, a14_2, a14_3,
-    a15_0, a15_1, a15_2, a15_3);
+  // seconds to compile). The stores index a copy: a computed index into acc itself would keep the
+  // accumulators out of registers in the loops above.
+  let out = acc;
   if ((nx >= 16u) & (n0 == 8u) & (n1 == 8u)) {
-    for (var j = 0u; j < 16u; j++) { put8(o0 + j, acc[j * 4u], acc[j * 4u + 1u]); put8(o1 + j, acc[j * 4u + 2u], acc[j * 4u + 3u]); }
+    for (var j = 0u; j < 16u; j++) { put8(o0 + j, out[j * 4u], out[j * 4u + 1u]); put8(o1 + j, out[j * 4u + 2u], out[j * 4u + 3u]); }
     return;
   }
   for (var j = 0u; j < min(nx, 16u); j++) {
-    for (var c = 0u; c < n0; c++) { y[o0 + j + c * p.PSout] = act(acc[j * 4u + c / 4u])[c % 4u]; }
-    for (var c = 0u; c < n1; c++) { y[o1 + j + c * p.PSout] = act(acc[j * 4u + 2u + c / 4u])[c % 4u]; }
+    for (var c = 0u; c < n0; c++) { y[o0 + j + c * p.PSout] = act(out[j * 4u + c / 4u])[c % 4u]; }
+    for (var c = 0u; c < n1; c++) { y[o1 + j + c * p.PSout] = act(out[j * 4u + 2u + c / 4u])[c % 4u]; }
   }
 }
 
@@ -406,13 +159,10 @@ fn s2k3(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
 
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let id = gid.x + gid.y * nwg.x * WG;
+  let id = invocation(gid, nwg);
   if (id >= p.count) { return; }
-  let tx = id % p.tilesX;
-  var r = id / p.tilesX;
-  let oy = r % p.Ho; r /= p.Ho;
-  let tc = r % p.tilesC;
-  let b = r / p.tilesC;
+  let t = unflatten(id, vec3(p.tilesX, p.Ho, p.tilesC));
+  let tx = t.x; let oy = t.y; let tc = t.z; let b = t.w;
   let ox0 = tx * 8u;
   let s = i32(p.stride);
   let ix0 = i32(ox0) * s - i32(p.pad);

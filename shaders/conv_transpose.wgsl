@@ -18,17 +18,15 @@ struct Params {
 @group(0) @binding(4) var<storage, read_write> y: array<f32>;
 
 override WG: u32 = 64;
+#include "grid.wgsl"
 
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let id = gid.x + gid.y * nwg.x * WG;
+  let id = invocation(gid, nwg);
   if (id >= p.count) { return; }
-  let x0 = (id % p.q) * 4u;
-  let row = id / p.q;            // (b · C + c) · H + oy
-  let oy = row % p.H;
-  let plane = row / p.H;         // b · C + c
-  let c = plane % p.C;
-  let b = plane / p.C;
+  let t = unflatten(id, vec3(p.q, p.H, p.C));
+  let x0 = t.x * 4u; let oy = t.y; let c = t.z; let b = t.w;
+  let plane = b * p.C + c;
   let xrow = p.xo + b * p.xs0 + c * p.xs1 + (oy / p.S) * p.xs2;
   let wrow = (c * p.S + oy % p.S) * p.S;
   for (var ox = x0; ox < min(x0 + 4u, p.W); ox++) {

@@ -25,10 +25,11 @@ struct Params {
 @group(0) @binding(5) var<storage, read_write> yv: array<vec4<f32>>;   // stream: (n5) vec4
 
 override WG: u32 = 64;
+#include "grid.wgsl"
 
 @compute @workgroup_size(WG)
 fn copy(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let id = gid.x + gid.y * nwg.x * WG;
+  let id = invocation(gid, nwg);
   if (id >= p.count) { return; }
   var t = id / p.q5;
   let i5 = (id % p.q5) * 4u;
@@ -52,7 +53,7 @@ fn copy(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
 
 @compute @workgroup_size(WG)
 fn gather(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let id = gid.x + gid.y * nwg.x * WG;
+  let id = invocation(gid, nwg);
   if (id >= p.count) { return; }
   let r = id / p.q5;
   let c0 = (id % p.q5) * 4u;
@@ -63,7 +64,7 @@ fn gather(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups
 
 @compute @workgroup_size(WG)
 fn stream(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let id = gid.x + gid.y * nwg.x * WG;
+  let id = invocation(gid, nwg);
   if (id >= p.count) { return; }
   let i = id * 4u;
   let n = p.n5;

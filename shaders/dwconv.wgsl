@@ -29,6 +29,7 @@ struct Params {
 @group(0) @binding(4) var<storage, read_write> y: array<f32>;  // (B, C, PSout)
 
 override WG: u32 = 64;
+#include "grid.wgsl"
 override RELU: bool = false;
 override RESIDUAL: bool = false;
 override TW: u32 = 16; // output columns per invocation: k3s1 16 or 8, k3s2 8 or 4 (the smaller for narrow maps)
@@ -92,23 +93,25 @@ struct Tile { plane: u32, c: u32, ox0: u32, oy0: u32, oy1: u32 }
 fn xplane(plane: u32) -> u32 { return p.XO + (plane / p.C) * p.XBS + (plane % p.C) * p.PSin; }
 
 fn tile(id: u32, width: u32) -> Tile {
-  let tx = id % p.tilesX;
-  let t = id / p.tilesX;
-  let ty = t % p.tilesY;
-  let plane = t / p.tilesY; // b · C + c
+  let t = unflatten(id, vec3(p.tilesX, p.tilesY, 1u));
+  let tx = t.x; let ty = t.y; let plane = t.w; // plane: b · C + c
   let oy0 = ty * p.RB;
   return Tile(plane, plane % p.C, tx * width, oy0, min(oy0 + p.RB, p.Ho));
 }
 
+// Channel c's 3×3 kernel, one row per vec3, and its bias in each lane.
+struct Kernel3 { k0: vec3<f32>, k1: vec3<f32>, k2: vec3<f32>, bv: vec4<f32> }
+fn kernel3(c: u32) -> Kernel3 {
+  let i = c * 9u;
+  return Kernel3(vec3(w[i], w[i + 1u], w[i + 2u]), vec3(w[i + 3u], w[i + 4u], w[i + 5u]), vec3(w[i + 6u], w[i + 7u], w[i + 8u]), vec4(bias[c]));
+}
+
 @compute @workgroup_size(WG)
 fn k3s1(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let id = gid.x + gid.y * nwg.x * WG;
+  let id = invocation(gid, nwg);
   if (id >= p.count) { return; }
   let t = tile(id, TW);
-  let k0 = vec3(w[t.c * 9u], w[t.c * 9u + 1u], w[t.c * 9u + 2u]);
-  let k1 = vec3(w[t.c * 9u + 3u], w[t.c * 9u + 4u], w[t.c * 9u + 5u]);
-  let k2 = vec3(w[t.c * 9u + 6u], w[t.c * 9u + 7u], w[t.c * 9u + 8u]);
-  let bv = vec4(bias[t.c]);
+  let k = kernel3(t.c);
   let xin = xplane(t.plane);
   let c0 = i32(t.ox0) - 1;
   let n = i32(p.Wo) - i32(t.ox0);
@@ -116,16 +119,16 @@ fn k3s1(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   var mid = seg(xin, i32(t.oy0), c0, TW + 2u);
   for (var oy = t.oy0; oy < t.oy1; oy++) {
     let bot = seg(xin, i32(oy) + 1, c0, TW + 2u);
-    var a0 = taps1(taps1(taps1(bv, top.q0, top.q1, k0), mid.q0, mid.q1, k1), bot.q0, bot.q1, k2);
-    var a1 = taps1(taps1(taps1(bv, top.q1, top.q2, k0), mid.q1, mid.q2, k1), bot.q1, bot.q2, k2);
+    var a0 = taps1(taps1(taps1(k.bv, top.q0, top.q1, k.k0), mid.q0, mid.q1, k.k1), bot.q0, bot.q1, k.k2);
+    var a1 = taps1(taps1(taps1(k.bv, top.q1, top.q2, k.k0), mid.q1, mid.q2, k.k1), bot.q1, bot.q2, k.k2);
     a0 = out4(a0, vec4(mid.q0.yzw, mid.q1.x));
     a1 = out4(a1, vec4(mid.q1.yzw, mid.q2.x));
     let o = t.plane * p.PSout + oy * p.Wo + t.ox0;
     put4(o, n, a0);
     put4(o + 4u, n - 4, a1);
     if (TW == 16u) {
-      var a2 = taps1(taps1(taps1(bv, top.q2, top.q3, k0), mid.q2, mid.q3, k1), bot.q2, bot.q3, k2);
-      var a3 = taps1(taps1(taps1(bv, top.q3, top.q4, k0), mid.q3, mid.q4, k1), bot.q3, bot.q4, k2);
+      var a2 = taps1(taps1(taps1(k.bv, top.q2, top.q3, k.k0), mid.q2, mid.q3, k.k1), bot.q2, bot.q3, k.k2);
+      var a3 = taps1(taps1(taps1(k.bv, top.q3, top.q4, k.k0), mid.q3, mid.q4, k.k1), bot.q3, bot.q4, k.k2);
       a2 = out4(a2, vec4(mid.q2.yzw, mid.q3.x));
       a3 = out4(a3, vec4(mid.q3.yzw, mid.q4.x));
       put4(o + 8u, n - 8, a2);
@@ -138,13 +141,10 @@ fn k3s1(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
 
 @compute @workgroup_size(WG)
 fn k3s2(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let id = gid.x + gid.y * nwg.x * WG;
+  let id = invocation(gid, nwg);
   if (id >= p.count) { return; }
   let t = tile(id, TW);
-  let k0 = vec3(w[t.c * 9u], w[t.c * 9u + 1u], w[t.c * 9u + 2u]);
-  let k1 = vec3(w[t.c * 9u + 3u], w[t.c * 9u + 4u], w[t.c * 9u + 5u]);
-  let k2 = vec3(w[t.c * 9u + 6u], w[t.c * 9u + 7u], w[t.c * 9u + 8u]);
-  let bv = vec4(bias[t.c]);
+  let k = kernel3(t.c);
   let xin = xplane(t.plane);
   let c0 = i32(t.ox0 * 2u) - 1;
   let n = i32(p.Wo) - i32(t.ox0);
@@ -152,11 +152,11 @@ fn k3s2(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   for (var oy = t.oy0; oy < t.oy1; oy++) {
     let mid = seg(xin, i32(oy * 2u), c0, 2u * TW + 1u);
     let bot = seg(xin, i32(oy * 2u) + 1, c0, 2u * TW + 1u);
-    var a0 = taps2(taps2(taps2(bv, top.q0, top.q1, top.q2, k0), mid.q0, mid.q1, mid.q2, k1), bot.q0, bot.q1, bot.q2, k2);
+    var a0 = taps2(taps2(taps2(k.bv, top.q0, top.q1, top.q2, k.k0), mid.q0, mid.q1, mid.q2, k.k1), bot.q0, bot.q1, bot.q2, k.k2);
     let o = t.plane * p.PSout + oy * p.Wo + t.ox0;
     put4(o, n, out4(a0, vec4(0.0)));
     if (TW == 8u) {
-      let a1 = taps2(taps2(taps2(bv, top.q2, top.q3, top.q4, k0), mid.q2, mid.q3, mid.q4, k1), bot.q2, bot.q3, bot.q4, k2);
+      let a1 = taps2(taps2(taps2(k.bv, top.q2, top.q3, top.q4, k.k0), mid.q2, mid.q3, mid.q4, k.k1), bot.q2, bot.q3, bot.q4, k.k2);
       put4(o + 4u, n - 4, out4(a1, vec4(0.0)));
     }
     top = bot;
@@ -167,12 +167,10 @@ fn k3s2(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
 
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let id = gid.x + gid.y * nwg.x * WG;
+  let id = invocation(gid, nwg);
   if (id >= p.count) { return; }
-  let tx = id % p.tilesX;
-  var r = id / p.tilesX;
-  let oy = r % p.Ho; r /= p.Ho;
-  let plane = r; // b · C + c
+  let t = unflatten(id, vec3(p.tilesX, p.Ho, 1u));
+  let tx = t.x; let oy = t.y; let plane = t.w; // plane: b · C + c
   let c = plane % p.C;
   let base = xplane(plane);
   let s = i32(p.stride);

@@ -22,6 +22,7 @@ struct Params {
 @group(0) @binding(4) var<storage, read_write> y: array<f32>;
 
 override WG: u32 = 64;
+#include "grid.wgsl"
 override OP: u32 = 0;
 
 #include "gelu.wgsl"
@@ -30,16 +31,13 @@ struct At { i0: u32, i1: u32, i2: u32, i3: u32, n: u32 }
 
 // Invocation id → the first of its elements, and how many of the 4 are inside dim 3.
 fn at(gid: vec3<u32>, nwg: vec3<u32>) -> At {
-  let id = gid.x + gid.y * nwg.x * WG;
+  let id = invocation(gid, nwg);
   var a: At;
   a.n = 0u;
   if (id >= p.count) { return a; }
-  let q = id % p.q3;
-  let t = id / p.q3;
-  a.i2 = t % p.n2;
-  a.i1 = (t / p.n2) % p.n1;
-  a.i0 = t / (p.n2 * p.n1);
-  a.i3 = q * 4u;
+  let t = unflatten(id, vec3(p.q3, p.n2, p.n1));
+  a.i2 = t.y; a.i1 = t.z; a.i0 = t.w;
+  a.i3 = t.x * 4u;
   a.n = min(4u, p.n3 - a.i3);
   return a;
 }

@@ -3,9 +3,10 @@
 // A workgroup owns one image's tile of PQ pixel quads (4·PQ pixels). Phase 1: invocation t computes
 // hidden rows 16t..16t+15 of the tile, relu(w1 · x + b1); barrier; phase 2: invocation t computes
 // output rows 16t..16t+15, x + b2 + w2 · h. One dispatch instead of two, x read by one kernel.
-// Both phases use pointwise.wgsl's register tile: 16 rows × PQ quads in vec4 accumulators
+// Both phases use the register tile of tile16x16.wgsl: 16 rows × 4 quads in vec4 accumulators
 // (acc[4i + j]: row i, quad j); per 4 steps of k, 16 vec4 of weights (stored tile by tile by the op
-// builder) and 4 × PQ vec4 of input, then 16 × PQ × 4 vec4 fma.
+// builder) and 4 × PQ vec4 of input, then 16 × 4 × 4 vec4 fma (with PQ < 4 the quads ≥ PQ are
+// zeros, computed and never stored).
 // The hidden tile goes to a scratch buffer, not workgroup memory: on SwiftShader workgroup memory
 // costs as much per access as a buffer, plus its zero-initialisation per workgroup, and measured
 // 10-50% slower (bench/README.md); a buffer also has no size limit. storageBarrier() orders it.
@@ -36,63 +37,7 @@ override WG: u32 = 4;   // invocations per workgroup: ≥ HD / 16 and ≥ ceil(C
 override PQ: u32 = 4;   // pixel quads per workgroup: 4, 2 or 1
 override HD: u32 = 16;  // hidden rows, Hd rounded up to 16
 
-// c + a.x·r0 + a.y·r1 + a.z·r2 + a.w·r3: one output quad over 4 steps of k
-fn fma4(c: vec4<f32>, a: vec4<f32>, r0: vec4<f32>, r1: vec4<f32>, r2: vec4<f32>, r3: vec4<f32>) -> vec4<f32> {
-  return fma(r3, vec4(a.w), fma(r2, vec4(a.z), fma(r1, vec4(a.y), fma(r0, vec4(a.x), c))));
-}
-
-// acc[4i + j] += Σ_kk a[i][kk] · r_kk[j] for the 16 rows i and the first PQ quads j.
-fn mac(acc: ptr<function, array<vec4<f32>, 64>>, a: array<vec4<f32>, 16>,
-       r0: array<vec4<f32>, 4>, r1: array<vec4<f32>, 4>, r2: array<vec4<f32>, 4>, r3: array<vec4<f32>, 4>) {
-  (*acc)[0] = fma4((*acc)[0], a[0], r0[0], r1[0], r2[0], r3[0]);
-  if (PQ > 1u) { (*acc)[1] = fma4((*acc)[1], a[0], r0[1], r1[1], r2[1], r3[1]); }
-  if (PQ > 2u) { (*acc)[2] = fma4((*acc)[2], a[0], r0[2], r1[2], r2[2], r3[2]); (*acc)[3] = fma4((*acc)[3], a[0], r0[3], r1[3], r2[3], r3[3]); }
-  (*acc)[4] = fma4((*acc)[4], a[1], r0[0], r1[0], r2[0], r3[0]);
-  if (PQ > 1u) { (*acc)[5] = fma4((*acc)[5], a[1], r0[1], r1[1], r2[1], r3[1]); }
-  if (PQ > 2u) { (*acc)[6] = fma4((*acc)[6], a[1], r0[2], r1[2], r2[2], r3[2]); (*acc)[7] = fma4((*acc)[7], a[1], r0[3], r1[3], r2[3], r3[3]); }
-  (*acc)[8] = fma4((*acc)[8], a[2], r0[0], r1[0], r2[0], r3[0]);
-  if (PQ > 1u) { (*acc)[9] = fma4((*acc)[9], a[2], r0[1], r1[1], r2[1], r3[1]); }
-  if (PQ > 2u) { (*acc)[10] = fma4((*acc)[10], a[2], r0[2], r1[2], r2[2], r3[2]); (*acc)[11] = fma4((*acc)[11], a[2], r0[3], r1[3], r2[3], r3[3]); }
-  (*acc)[12] = fma4((*acc)[12], a[3], r0[0], r1[0], r2[0], r3[0]);
-  if (PQ > 1u) { (*acc)[13] = fma4((*acc)[13], a[3], r0[1], r1[1], r2[1], r3[1]); }
-  if (PQ > 2u) { (*acc)[14] = fma4((*acc)[14], a[3], r0[2], r1[2], r2[2], r3[2]); (*acc)[15] = fma4((*acc)[15], a[3], r0[3], r1[3], r2[3], r3[3]); }
-  (*acc)[16] = fma4((*acc)[16], a[4], r0[0], r1[0], r2[0], r3[0]);
-  if (PQ > 1u) { (*acc)[17] = fma4((*acc)[17], a[4], r0[1], r1[1], r2[1], r3[1]); }
-  if (PQ > 2u) { (*acc)[18] = fma4((*acc)[18], a[4], r0[2], r1[2], r2[2], r3[2]); (*acc)[19] = fma4((*acc)[19], a[4], r0[3], r1[3], r2[3], r3[3]); }
-  (*acc)[20] = fma4((*acc)[20], a[5], r0[0], r1[0], r2[0], r3[0]);
-  if (PQ > 1u) { (*acc)[21] = fma4((*acc)[21], a[5], r0[1], r1[1], r2[1], r3[1]); }
-  if (PQ > 2u) { (*acc)[22] = fma4((*acc)[22], a[5], r0[2], r1[2], r2[2], r3[2]); (*acc)[23] = fma4((*acc)[23], a[5], r0[3], r1[3], r2[3], r3[3]); }
-  (*acc)[24] = fma4((*acc)[24], a[6], r0[0], r1[0], r2[0], r3[0]);
-  if (PQ > 1u) { (*acc)[25] = fma4((*acc)[25], a[6], r0[1], r1[1], r2[1], r3[1]); }
-  if (PQ > 2u) { (*acc)[26] = fma4((*acc)[26], a[6], r0[2], r1[2], r2[2], r3[2]); (*acc)[27] = fma4((*acc)[27], a[6], r0[3], r1[3], r2[3], r3[3]); }
-  (*acc)[28] = fma4((*acc)[28], a[7], r0[0], r1[0], r2[0], r3[0]);
-  if (PQ > 1u) { (*acc)[29] = fma4((*acc)[29], a[7], r0[1], r1[1], r2[1], r3[1]); }
-  if (PQ > 2u) { (*acc)[30] = fma4((*acc)[30], a[7], r0[2], r1[2], r2[2], r3[2]); (*acc)[31] = fma4((*acc)[31], a[7], r0[3], r1[3], r2[3], r3[3]); }
-  (*acc)[32] = fma4((*acc)[32], a[8], r0[0], r1[0], r2[0], r3[0]);
-  if (PQ > 1u) { (*acc)[33] = fma4((*acc)[33], a[8], r0[1], r1[1], r2[1], r3[1]); }
-  if (PQ > 2u) { (*acc)[34] = fma4((*acc)[34], a[8], r0[2], r1[2], r2[2], r3[2]); (*acc)[35] = fma4((*acc)[35], a[8], r0[3], r1[3], r2[3], r3[3]); }
-  (*acc)[36] = fma4((*acc)[36], a[9], r0[0], r1[0], r2[0], r3[0]);
-  if (PQ > 1u) { (*acc)[37] = fma4((*acc)[37], a[9], r0[1], r1[1], r2[1], r3[1]); }
-  if (PQ > 2u) { (*acc)[38] = fma4((*acc)[38], a[9], r0[2], r1[2], r2[2], r3[2]); (*acc)[39] = fma4((*acc)[39], a[9], r0[3], r1[3], r2[3], r3[3]); }
-  (*acc)[40] = fma4((*acc)[40], a[10], r0[0], r1[0], r2[0], r3[0]);
-  if (PQ > 1u) { (*acc)[41] = fma4((*acc)[41], a[10], r0[1], r1[1], r2[1], r3[1]); }
-  if (PQ > 2u) { (*acc)[42] = fma4((*acc)[42], a[10], r0[2], r1[2], r2[2], r3[2]); (*acc)[43] = fma4((*acc)[43], a[10], r0[3], r1[3], r2[3], r3[3]); }
-  (*acc)[44] = fma4((*acc)[44], a[11], r0[0], r1[0], r2[0], r3[0]);
-  if (PQ > 1u) { (*acc)[45] = fma4((*acc)[45], a[11], r0[1], r1[1], r2[1], r3[1]); }
-  if (PQ > 2u) { (*acc)[46] = fma4((*acc)[46], a[11], r0[2], r1[2], r2[2], r3[2]); (*acc)[47] = fma4((*acc)[47], a[11], r0[3], r1[3], r2[3], r3[3]); }
-  (*acc)[48] = fma4((*acc)[48], a[12], r0[0], r1[0], r2[0], r3[0]);
-  if (PQ > 1u) { (*acc)[49] = fma4((*acc)[49], a[12], r0[1], r1[1], r2[1], r3[1]); }
-  if (PQ > 2u) { (*acc)[50] = fma4((*acc)[50], a[12], r0[2], r1[2], r2[2], r3[2]); (*acc)[51] = fma4((*acc)[51], a[12], r0[3], r1[3], r2[3], r3[3]); }
-  (*acc)[52] = fma4((*acc)[52], a[13], r0[0], r1[0], r2[0], r3[0]);
-  if (PQ > 1u) { (*acc)[53] = fma4((*acc)[53], a[13], r0[1], r1[1], r2[1], r3[1]); }
-  if (PQ > 2u) { (*acc)[54] = fma4((*acc)[54], a[13], r0[2], r1[2], r2[2], r3[2]); (*acc)[55] = fma4((*acc)[55], a[13], r0[3], r1[3], r2[3], r3[3]); }
-  (*acc)[56] = fma4((*acc)[56], a[14], r0[0], r1[0], r2[0], r3[0]);
-  if (PQ > 1u) { (*acc)[57] = fma4((*acc)[57], a[14], r0[1], r1[1], r2[1], r3[1]); }
-  if (PQ > 2u) { (*acc)[58] = fma4((*acc)[58], a[14], r0[2], r1[2], r2[2], r3[2]); (*acc)[59] = fma4((*acc)[59], a[14], r0[3], r1[3], r2[3], r3[3]); }
-  (*acc)[60] = fma4((*acc)[60], a[15], r0[0], r1[0], r2[0], r3[0]);
-  if (PQ > 1u) { (*acc)[61] = fma4((*acc)[61], a[15], r0[1], r1[1], r2[1], r3[1]); }
-  if (PQ > 2u) { (*acc)[62] = fma4((*acc)[62], a[15], r0[2], r1[2], r2[2], r3[2]); (*acc)[63] = fma4((*acc)[63], a[15], r0[3], r1[3], r2[3], r3[3]); }
-}
+#include "tile16x16.wgsl"
 
 // Row r (offset of a plane) of x at this tile's quads q (only the first PQ are loaded).
 fn xrow(r: u32, q: vec4<u32>) -> array<vec4<f32>, 4> {
@@ -159,7 +104,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   let wt1 = t1 * cs4 * 16u;
   for (var k4 = 0u; k4 < select(0u, cs4, mine1); k4++) {
     let k = k4 * 4u;
-    mac(&acc, w1tile(wt1 + k4 * 16u),
+    tile_mac(&acc, w1tile(wt1 + k4 * 16u),
         xrow((xb + k) * ps4, q), xrow((xb + min(k + 1u, C - 1u)) * ps4, q),
         xrow((xb + min(k + 2u, C - 1u)) * ps4, q), xrow((xb + min(k + 3u, C - 1u)) * ps4, q));
   }
@@ -192,7 +137,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   for (var k4 = 0u; k4 < select(0u, HD / 4u, mine2); k4++) {
     let k = k4 * 4u;
     let o = hb + k * PQ;
-    mac(&acc, w2tile(wt2 + k4 * 16u), hrow(o), hrow(o + PQ), hrow(o + 2u * PQ), hrow(o + 3u * PQ));
+    tile_mac(&acc, w2tile(wt2 + k4 * 16u), hrow(o), hrow(o + PQ), hrow(o + 2u * PQ), hrow(o + 3u * PQ));
   }
   if (mine2) {
     let m0 = t2 * 16u;

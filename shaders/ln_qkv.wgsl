@@ -3,9 +3,10 @@
 //   y[b, o, n] = bias[o] + Σ_c w[o, c] · (x[b, c, pix(n)] − μ_n) · rstd_n
 // with LayerNorm's γ and β folded into w and bias by the op builder (w = W·diag(γ), bias = b + W·β).
 // Register tiling for SwiftShader (every computed-index load is a per-lane scalar loop, arithmetic is
-// cheap): each invocation owns 16 outputs × 16 tokens in 64 vec4 accumulators c<output>_<token quad>
-// (a vec4 holds 4 tokens); per 4 channels it loads 64 x and 16 vec4 of w and does 256 vec4 fma on x − μ
-// (centred before the products, so a large mean never cancels); rstd scales the sums at the end.
+// cheap): each invocation owns 16 outputs × 16 tokens in 64 vec4 accumulators (tile16x16.wgsl)
+// acc[4·output + token quad] (a vec4 holds 4 tokens); per 4 channels it loads 64 x and 16 vec4 of w
+// and does 256 vec4 fma on x − μ (centred before the products, so a large mean never cancels); rstd
+// scales the sums at the end.
 // The invocations of a workgroup share the 16 tokens (different output tiles): the first 4 compute μ and
 // rstd of one token quad in one Welford pass over C (stable like two passes, with half the loads),
 // and they swap them through a workgroup array.
@@ -26,6 +27,8 @@ struct Params {
 }
 
 #include "weights.wgsl"
+#include "tile16x16.wgsl"
+#include "weight_tile.wgsl"
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> x: array<f32>;             // (B, C, PS)
 @group(0) @binding(2) var<storage, read> w: array<wvec4>;           // (tilesM, CS/4, 16): w[16t+i, 4j..4j+3] at (t·CS/4 + j)·16 + i, zero padded
@@ -41,6 +44,15 @@ var<workgroup> stats: array<vec4<f32>, 2 * WG>; // (quad, {μ, rstd}): quads 0�
 fn pixels(t: u32) -> vec4<u32> {
   let n = min(vec4(t) + vec4(0u, 1u, 2u, 3u), vec4(p.N - 1u));
   return (n / p.w) * (p.sr * p.W) + (n % p.w) * p.sr;
+}
+
+// Output row m at offset o from its 4 accumulator quads, scaled by each quad's rstd (qs quads valid).
+fn put_row(o: u32, m: u32, qs: u32, a0: vec4<f32>, a1: vec4<f32>, a2: vec4<f32>, a3: vec4<f32>, rs: array<vec4<f32>, 4>) {
+  let bm = vec4(bias[m / 4u][m % 4u]);
+  y[o] = fma(a0, rs[0], bm);
+  if (1u < qs) { y[o + 1u] = fma(a1, rs[1], bm); }
+  if (2u < qs) { y[o + 2u] = fma(a2, rs[2], bm); }
+  if (3u < qs) { y[o + 3u] = fma(a3, rs[3], bm); }
 }
 
 fn gather(r: u32, o: vec4<u32>) -> vec4<f32> {
@@ -74,7 +86,7 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
   let mu2 = stats[4]; let rs2 = stats[5]; let mu3 = stats[6]; let rs3 = stats[7];
   let o0 = pixels(t0); let o1 = pixels(t0 + 4u); let o2 = pixels(t0 + 8u); let o3 = pixels(t0 + 12u);
 
-#include "tile16x16_acc.wgsl"
+  var acc = array<vec4<f32>, 64>();
 
   for (var c4 = 0u; c4 < p.CS / 4u; c4++) {
     // Channels c..c+3; in the last block channels past C repeat channel C−1 (times zero weights).
@@ -87,8 +99,8 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
     let x10 = gather(r1, o0) - mu0; let x11 = gather(r1, o1) - mu1; let x12 = gather(r1, o2) - mu2; let x13 = gather(r1, o3) - mu3;
     let x20 = gather(r2, o0) - mu0; let x21 = gather(r2, o1) - mu1; let x22 = gather(r2, o2) - mu2; let x23 = gather(r2, o3) - mu3;
     let x30 = gather(r3, o0) - mu0; let x31 = gather(r3, o1) - mu1; let x32 = gather(r3, o2) - mu2; let x33 = gather(r3, o3) - mu3;
-    let wi = (tm * p.CS / 4u + c4) * 16u;
-#include "tile16x16_step.wgsl"
+    tile_mac(&acc, wtile((tm * p.CS / 4u + c4) * 16u), array(x00, x01, x02, x03), array(x10, x11, x12, x13),
+             array(x20, x21, x22, x23), array(x30, x31, x32, x33));
   }
 
   // Write the tile: rows past M and token quads past the plane are skipped.
@@ -97,20 +109,21 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
   let q0 = wid.x * 4u;
   let qs = min(4u, ps4 - q0);
   let ob = (b * p.M + tm * 16u) * ps4 + q0;
-  if (0u < rows) { let o = ob + 0u * ps4; let bm = vec4(bias[tm * 4u + 0u].x); y[o] = fma(c0_0, rs0, bm); if (1u < qs) { y[o + 1u] = fma(c0_1, rs1, bm); } if (2u < qs) { y[o + 2u] = fma(c0_2, rs2, bm); } if (3u < qs) { y[o + 3u] = fma(c0_3, rs3, bm); } }
-  if (1u < rows) { let o = ob + 1u * ps4; let bm = vec4(bias[tm * 4u + 0u].y); y[o] = fma(c1_0, rs0, bm); if (1u < qs) { y[o + 1u] = fma(c1_1, rs1, bm); } if (2u < qs) { y[o + 2u] = fma(c1_2, rs2, bm); } if (3u < qs) { y[o + 3u] = fma(c1_3, rs3, bm); } }
-  if (2u < rows) { let o = ob + 2u * ps4; let bm = vec4(bias[tm * 4u + 0u].z); y[o] = fma(c2_0, rs0, bm); if (1u < qs) { y[o + 1u] = fma(c2_1, rs1, bm); } if (2u < qs) { y[o + 2u] = fma(c2_2, rs2, bm); } if (3u < qs) { y[o + 3u] = fma(c2_3, rs3, bm); } }
-  if (3u < rows) { let o = ob + 3u * ps4; let bm = vec4(bias[tm * 4u + 0u].w); y[o] = fma(c3_0, rs0, bm); if (1u < qs) { y[o + 1u] = fma(c3_1, rs1, bm); } if (2u < qs) { y[o + 2u] = fma(c3_2, rs2, bm); } if (3u < qs) { y[o + 3u] = fma(c3_3, rs3, bm); } }
-  if (4u < rows) { let o = ob + 4u * ps4; let bm = vec4(bias[tm * 4u + 1u].x); y[o] = fma(c4_0, rs0, bm); if (1u < qs) { y[o + 1u] = fma(c4_1, rs1, bm); } if (2u < qs) { y[o + 2u] = fma(c4_2, rs2, bm); } if (3u < qs) { y[o + 3u] = fma(c4_3, rs3, bm); } }
-  if (5u < rows) { let o = ob + 5u * ps4; let bm = vec4(bias[tm * 4u + 1u].y); y[o] = fma(c5_0, rs0, bm); if (1u < qs) { y[o + 1u] = fma(c5_1, rs1, bm); } if (2u < qs) { y[o + 2u] = fma(c5_2, rs2, bm); } if (3u < qs) { y[o + 3u] = fma(c5_3, rs3, bm); } }
-  if (6u < rows) { let o = ob + 6u * ps4; let bm = vec4(bias[tm * 4u + 1u].z); y[o] = fma(c6_0, rs0, bm); if (1u < qs) { y[o + 1u] = fma(c6_1, rs1, bm); } if (2u < qs) { y[o + 2u] = fma(c6_2, rs2, bm); } if (3u < qs) { y[o + 3u] = fma(c6_3, rs3, bm); } }
-  if (7u < rows) { let o = ob + 7u * ps4; let bm = vec4(bias[tm * 4u + 1u].w); y[o] = fma(c7_0, rs0, bm); if (1u < qs) { y[o + 1u] = fma(c7_1, rs1, bm); } if (2u < qs) { y[o + 2u] = fma(c7_2, rs2, bm); } if (3u < qs) { y[o + 3u] = fma(c7_3, rs3, bm); } }
-  if (8u < rows) { let o = ob + 8u * ps4; let bm = vec4(bias[tm * 4u + 2u].x); y[o] = fma(c8_0, rs0, bm); if (1u < qs) { y[o + 1u] = fma(c8_1, rs1, bm); } if (2u < qs) { y[o + 2u] = fma(c8_2, rs2, bm); } if (3u < qs) { y[o + 3u] = fma(c8_3, rs3, bm); } }
-  if (9u < rows) { let o = ob + 9u * ps4; let bm = vec4(bias[tm * 4u + 2u].y); y[o] = fma(c9_0, rs0, bm); if (1u < qs) { y[o + 1u] = fma(c9_1, rs1, bm); } if (2u < qs) { y[o + 2u] = fma(c9_2, rs2, bm); } if (3u < qs) { y[o + 3u] = fma(c9_3, rs3, bm); } }
-  if (10u < rows) { let o = ob + 10u * ps4; let bm = vec4(bias[tm * 4u + 2u].z); y[o] = fma(c10_0, rs0, bm); if (1u < qs) { y[o + 1u] = fma(c10_1, rs1, bm); } if (2u < qs) { y[o + 2u] = fma(c10_2, rs2, bm); } if (3u < qs) { y[o + 3u] = fma(c10_3, rs3, bm); } }
-  if (11u < rows) { let o = ob + 11u * ps4; let bm = vec4(bias[tm * 4u + 2u].w); y[o] = fma(c11_0, rs0, bm); if (1u < qs) { y[o + 1u] = fma(c11_1, rs1, bm); } if (2u < qs) { y[o + 2u] = fma(c11_2, rs2, bm); } if (3u < qs) { y[o + 3u] = fma(c11_3, rs3, bm); } }
-  if (12u < rows) { let o = ob + 12u * ps4; let bm = vec4(bias[tm * 4u + 3u].x); y[o] = fma(c12_0, rs0, bm); if (1u < qs) { y[o + 1u] = fma(c12_1, rs1, bm); } if (2u < qs) { y[o + 2u] = fma(c12_2, rs2, bm); } if (3u < qs) { y[o + 3u] = fma(c12_3, rs3, bm); } }
-  if (13u < rows) { let o = ob + 13u * ps4; let bm = vec4(bias[tm * 4u + 3u].y); y[o] = fma(c13_0, rs0, bm); if (1u < qs) { y[o + 1u] = fma(c13_1, rs1, bm); } if (2u < qs) { y[o + 2u] = fma(c13_2, rs2, bm); } if (3u < qs) { y[o + 3u] = fma(c13_3, rs3, bm); } }
-  if (14u < rows) { let o = ob + 14u * ps4; let bm = vec4(bias[tm * 4u + 3u].z); y[o] = fma(c14_0, rs0, bm); if (1u < qs) { y[o + 1u] = fma(c14_1, rs1, bm); } if (2u < qs) { y[o + 2u] = fma(c14_2, rs2, bm); } if (3u < qs) { y[o + 3u] = fma(c14_3, rs3, bm); } }
-  if (15u < rows) { let o = ob + 15u * ps4; let bm = vec4(bias[tm * 4u + 3u].w); y[o] = fma(c15_0, rs0, bm); if (1u < qs) { y[o + 1u] = fma(c15_1, rs1, bm); } if (2u < qs) { y[o + 2u] = fma(c15_2, rs2, bm); } if (3u < qs) { y[o + 3u] = fma(c15_3, rs3, bm); } }
+  let rs = array(rs0, rs1, rs2, rs3);
+  if (0u < rows) { put_row(ob + 0u * ps4, tm * 16u + 0u, qs, acc[0], acc[1], acc[2], acc[3], rs); }
+  if (1u < rows) { put_row(ob + 1u * ps4, tm * 16u + 1u, qs, acc[4], acc[5], acc[6], acc[7], rs); }
+  if (2u < rows) { put_row(ob + 2u * ps4, tm * 16u + 2u, qs, acc[8], acc[9], acc[10], acc[11], rs); }
+  if (3u < rows) { put_row(ob + 3u * ps4, tm * 16u + 3u, qs, acc[12], acc[13], acc[14], acc[15], rs); }
+  if (4u < rows) { put_row(ob + 4u * ps4, tm * 16u + 4u, qs, acc[16], acc[17], acc[18], acc[19], rs); }
+  if (5u < rows) { put_row(ob + 5u * ps4, tm * 16u + 5u, qs, acc[20], acc[21], acc[22], acc[23], rs); }
+  if (6u < rows) { put_row(ob + 6u * ps4, tm * 16u + 6u, qs, acc[24], acc[25], acc[26], acc[27], rs); }
+  if (7u < rows) { put_row(ob + 7u * ps4, tm * 16u + 7u, qs, acc[28], acc[29], acc[30], acc[31], rs); }
+  if (8u < rows) { put_row(ob + 8u * ps4, tm * 16u + 8u, qs, acc[32], acc[33], acc[34], acc[35], rs); }
+  if (9u < rows) { put_row(ob + 9u * ps4, tm * 16u + 9u, qs, acc[36], acc[37], acc[38], acc[39], rs); }
+  if (10u < rows) { put_row(ob + 10u * ps4, tm * 16u + 10u, qs, acc[40], acc[41], acc[42], acc[43], rs); }
+  if (11u < rows) { put_row(ob + 11u * ps4, tm * 16u + 11u, qs, acc[44], acc[45], acc[46], acc[47], rs); }
+  if (12u < rows) { put_row(ob + 12u * ps4, tm * 16u + 12u, qs, acc[48], acc[49], acc[50], acc[51], rs); }
+  if (13u < rows) { put_row(ob + 13u * ps4, tm * 16u + 13u, qs, acc[52], acc[53], acc[54], acc[55], rs); }
+  if (14u < rows) { put_row(ob + 14u * ps4, tm * 16u + 14u, qs, acc[56], acc[57], acc[58], acc[59], rs); }
+  if (15u < rows) { put_row(ob + 15u * ps4, tm * 16u + 15u, qs, acc[60], acc[61], acc[62], acc[63], rs); }
 }

@@ -112,6 +112,8 @@ fn uch(c: u32, ob: u32, px: Px) -> array<vec4<f32>, 4> {
   return u;
 }
 
+#include "tile16x16.wgsl"
+#include "weight_tile.wgsl"
 #include "channel_tiles.wgsl"
 
 // The tile's pixels: quads start at most at W - 4 (so a quad never crosses the right edge when W ≥ 4,
@@ -155,14 +157,8 @@ fn put4(ob: u32, at: vec4<u32>, v: vec4<f32>) {
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
         @builtin(local_invocation_index) lid: u32) {
-  // Workgroups past the last one (the grid is folded into y when large) and tiles past the map
-  // compute a clamped copy and only join the barriers.
-  let grp = min(wid.x + wid.y * nwg.x, p.count - 1u);
-  let b = grp / p.groups;
-  let g = lid / NCB;
-  let cb = lid % NCB;
-  let tile = (grp % p.groups) * (WG / NCB) + g;
-  let mine = wid.x + wid.y * nwg.x < p.count && tile < p.tilesP;
+  let at = group_tile(wid, nwg, lid);
+  let b = at.b; let g = at.g; let cb = at.cb; let tile = at.tile; let mine = at.mine;
   let px = pixels(min(tile, p.tilesP - 1u));
   let C = p.C;
   let ob = b * C * p.PSo;
@@ -209,7 +205,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
       u2 = array<vec4<f32>, 4>(u2[0] - mean[0], u2[1] - mean[1], u2[2] - mean[2], u2[3] - mean[3]);
       u3 = array<vec4<f32>, 4>(u3[0] - mean[0], u3[1] - mean[1], u3[2] - mean[2], u3[3] - mean[3]);
     }
-    mac(&acc, wt + c4 * 16u, u0, u1, u2, u3);
+    tile_mac(&acc, wtile(wt + c4 * 16u), u0, u1, u2, u3);
   }
 
   if (!mine) { return; }

@@ -26,6 +26,7 @@ struct Params {
 @group(0) @binding(4) var<storage, read_write> c: array<f32>;
 
 override WG: u32 = 16;
+#include "grid.wgsl"
 
 fn store(m: u32, n0: u32, cb: u32, v: vec4<f32>) {
   if (m >= p.M) { return; }
@@ -41,13 +42,10 @@ fn store(m: u32, n0: u32, cb: u32, v: vec4<f32>) {
 
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let id = gid.x + gid.y * nwg.x * WG;
+  let id = invocation(gid, nwg);
   if (id >= p.count) { return; }
-  let tn = id % p.tilesN;
-  let tm = (id / p.tilesN) % p.tilesM;
-  let bb = id / (p.tilesN * p.tilesM);
-  let b2 = bb % p.nb2;
-  let b1 = bb / p.nb2;
+  let t = unflatten(id, vec3(p.tilesN, p.tilesM, p.nb2));
+  let tn = t.x; let tm = t.y; let b2 = t.z; let b1 = t.w;
   let m0 = tm * 8u;
   let n0 = tn * 8u;
   let ab = p.ao + b1 * p.as1 + b2 * p.as2;

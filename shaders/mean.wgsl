@@ -11,10 +11,11 @@ struct Params {
 @group(0) @binding(2) var<storage, read_write> y: array<f32>;     // (B, YS)
 
 override WG: u32 = 64;
+#include "grid.wgsl"
 
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let id = gid.x + gid.y * nwg.x * WG;
+  let id = invocation(gid, nwg);
   if (id >= p.count) { return; }
   let base = id * p.PS;
   var s = 0.0;

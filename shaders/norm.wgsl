@@ -18,10 +18,11 @@ struct Params {
 @group(0) @binding(3) var<storage, read_write> y: array<f32>;
 
 override WG: u32 = 64;
+#include "grid.wgsl"
 
 @compute @workgroup_size(WG)
 fn layer_norm(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let id = gid.x + gid.y * nwg.x * WG;
+  let id = invocation(gid, nwg);
   if (id >= p.count) { return; }
   let b = id / p.N;
   let n = id % p.N;

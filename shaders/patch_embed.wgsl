@@ -42,6 +42,8 @@ override LN: bool = true;
 
 var<workgroup> red: array<vec4<f32>, WG * 4>; // (WG, 16 pixels): partial sums of each invocation
 
+#include "tile16x16.wgsl"
+#include "weight_tile.wgsl"
 #include "channel_tiles.wgsl"
 
 // The 16 pixels' inputs at one tap: a holds each pixel's patch origin, off the tap's offset in it.
@@ -89,14 +91,8 @@ fn put(o: u32, q: vec4<u32>, ga: f32, be: f32, v0: vec4<f32>, v1: vec4<f32>, v2:
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
         @builtin(local_invocation_index) lid: u32) {
-  // Workgroups past the last one (the grid is folded into y when large) and tiles past the plane
-  // compute a clamped copy and only join the barriers.
-  let grp = min(wid.x + wid.y * nwg.x, p.count - 1u);
-  let b = grp / p.groups;
-  let g = lid / NCB;
-  let cb = lid % NCB;
-  let tile = (grp % p.groups) * (WG / NCB) + g;
-  let mine = wid.x + wid.y * nwg.x < p.count && tile < p.tilesP;
+  let at = group_tile(wid, nwg, lid);
+  let b = at.b; let g = at.g; let cb = at.cb; let tile = at.tile; let mine = at.mine;
   // The tile's 4 output quads; quads past the plane repeat the last one (same values, stored twice).
   let ps4 = p.PSout / 4u;
   let q0 = min(tile, p.tilesP - 1u) * 4u;
@@ -133,7 +129,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
     let t1 = next_tap(t0, last);
     let t2 = next_tap(t1, last);
     let t3 = next_tap(t2, last);
-    mac(&acc, wt + k4 * 16u, xtap(a0, a1, a2, a3, t0.x), xtap(a0, a1, a2, a3, t1.x),
+    tile_mac(&acc, wtile(wt + k4 * 16u), xtap(a0, a1, a2, a3, t0.x), xtap(a0, a1, a2, a3, t1.x),
         xtap(a0, a1, a2, a3, t2.x), xtap(a0, a1, a2, a3, t3.x));
     t0 = next_tap(t3, last);
   }

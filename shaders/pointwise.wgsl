@@ -5,8 +5,9 @@
 // μ and rstd accumulated from the same x loads (no extra pass, no extra tensor).
 // Register tiling for SwiftShader, where every load with a computed index costs ~7 cycles per float
 // and arithmetic is cheap: each invocation owns a 16 (m) × 16 (p) output tile in 64 vec4
-// accumulators (c<row>_<pixel quad>). Per 4 steps of k it loads 16 vec4 of x (4 rows × 4 quads) and
-// the 16 vec4 of w that the op builder stored contiguously for this tile, then does 256 vec4 fma.
+// accumulators (acc[4·row + pixel quad], tile16x16.wgsl). Per 4 steps of k it loads 16 vec4 of x
+// (4 rows × 4 quads) and the 16 vec4 of w that the op builder stored contiguously for this tile,
+// then does 256 vec4 fma.
 // No clamps or selects per load: the k tail repeats row K-1 (its w columns are zero), pixel quads
 // past the plane repeat the last quad (written twice with the same value), and rows ≥ M are skipped.
 // Sweep and numbers: bench/README.md.
@@ -31,6 +32,7 @@ struct Params {
 @group(0) @binding(7) var<storage, read> rsum: array<vec4<f32>>;   // (ceil16(M)) Σ_k w[m,k], read when LN_IN
 
 override WG: u32 = 16;          // invocations per workgroup (multiple of 4)
+#include "grid.wgsl"
 override RELU_IN: bool = false;
 override RELU_OUT: bool = false;
 override HAS_RES: bool = false;
@@ -40,6 +42,8 @@ override LN_IN: bool = false;
 override LN_EPS: f32 = 1e-5;
 
 #include "gelu.wgsl"
+#include "tile16x16.wgsl"
+#include "weight_tile.wgsl"
 
 fn xin(i: u32, s: f32) -> vec4<f32> {
   var v = x[i];
@@ -68,17 +72,25 @@ fn put(o: u32, v: vec4<f32>) {
   y[o] = r;
 }
 
+// Output row m at offset o from its 4 accumulator quads (LN_IN: mu, rs per quad).
+fn put_row(o: u32, m: u32, a0: vec4<f32>, a1: vec4<f32>, a2: vec4<f32>, a3: vec4<f32>, q: array<u32, 4>, mu: array<vec4<f32>, 4>, rs: array<vec4<f32>, 4>) {
+  let bm = bias[m / 4u][m % 4u]; let rm = rowsum(m / 4u)[m % 4u];
+  put(o + q[0], ln(a0, rm, mu[0], rs[0]) + bm);
+  put(o + q[1], ln(a1, rm, mu[1], rs[1]) + bm);
+  put(o + q[2], ln(a2, rm, mu[2], rs[2]) + bm);
+  put(o + q[3], ln(a3, rm, mu[3], rs[3]) + bm);
+}
+
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let M = p.M;
   let K = p.K;
   let ps4 = p.PS / 4u;
   let ks4 = p.KS / 4u;
-  let id = gid.x + gid.y * nwg.x * WG;
+  let id = invocation(gid, nwg);
   if (id >= p.count) { return; }
-  let tp = id % p.tilesP;
-  let tm = (id / p.tilesP) % p.tilesM;
-  let b = id / (p.tilesP * p.tilesM);
+  let t = unflatten(id, vec3(p.tilesP, p.tilesM, 1u));
+  let tp = t.x; let tm = t.y; let b = t.w;
   let m0 = tm * 16u;
   let q0 = min(tp * 4u, ps4 - 1u);
   let q1 = min(tp * 4u + 1u, ps4 - 1u);
@@ -86,7 +98,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   let q3 = min(tp * 4u + 3u, ps4 - 1u);
   let xb = b * K;
 
-#include "tile16x16_acc.wgsl"
+  var acc = array<vec4<f32>, 64>();
 
   // LN_IN: per-pixel Σx and Σx² over k, for the 4 pixel quads.
   var s_0 = vec4<f32>(); var s_1 = vec4<f32>(); var s_2 = vec4<f32>(); var s_3 = vec4<f32>();
@@ -113,9 +125,8 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
       s_2 += x02 + v.x * x12 + v.y * x22 + v.z * x32; ss_2 += x02 * x02 + v.x * x12 * x12 + v.y * x22 * x22 + v.z * x32 * x32;
       s_3 += x03 + v.x * x13 + v.y * x23 + v.z * x33; ss_3 += x03 * x03 + v.x * x13 * x13 + v.y * x23 * x23 + v.z * x33 * x33;
     }
-    let wi = (tm * ks4 + k4) * 16u;
-#include "tile16x16_step.wgsl"
-
+    tile_mac(&acc, wtile((tm * ks4 + k4) * 16u), array(x00, x01, x02, x03), array(x10, x11, x12, x13),
+             array(x20, x21, x22, x23), array(x30, x31, x32, x33));
   }
 
   let rows = min(16u, M - m0);
@@ -127,20 +138,23 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   let rs_2 = inverseSqrt(max(ss_2 * invK - mu_2 * mu_2, vec4(0.0)) + LN_EPS);
   let rs_3 = inverseSqrt(max(ss_3 * invK - mu_3 * mu_3, vec4(0.0)) + LN_EPS);
   let ob = (b * M + m0) * ps4;
-  if (0u < rows) { let o = ob + 0u * ps4; let bm = bias[tm * 4u + 0u].x; let rm = rowsum(tm * 4u + 0u).x; put(o + q0, ln(c0_0, rm, mu_0, rs_0) + bm); put(o + q1, ln(c0_1, rm, mu_1, rs_1) + bm); put(o + q2, ln(c0_2, rm, mu_2, rs_2) + bm); put(o + q3, ln(c0_3, rm, mu_3, rs_3) + bm); }
-  if (1u < rows) { let o = ob + 1u * ps4; let bm = bias[tm * 4u + 0u].y; let rm = rowsum(tm * 4u + 0u).y; put(o + q0, ln(c1_0, rm, mu_0, rs_0) + bm); put(o + q1, ln(c1_1, rm, mu_1, rs_1) + bm); put(o + q2, ln(c1_2, rm, mu_2, rs_2) + bm); put(o + q3, ln(c1_3, rm, mu_3, rs_3) + bm); }
-  if (2u < rows) { let o = ob + 2u * ps4; let bm = bias[tm * 4u + 0u].z; let rm = rowsum(tm * 4u + 0u).z; put(o + q0, ln(c2_0, rm, mu_0, rs_0) + bm); put(o + q1, ln(c2_1, rm, mu_1, rs_1) + bm); put(o + q2, ln(c2_2, rm, mu_2, rs_2) + bm); put(o + q3, ln(c2_3, rm, mu_3, rs_3) + bm); }
-  if (3u < rows) { let o = ob + 3u * ps4; let bm = bias[tm * 4u + 0u].w; let rm = rowsum(tm * 4u + 0u).w; put(o + q0, ln(c3_0, rm, mu_0, rs_0) + bm); put(o + q1, ln(c3_1, rm, mu_1, rs_1) + bm); put(o + q2, ln(c3_2, rm, mu_2, rs_2) + bm); put(o + q3, ln(c3_3, rm, mu_3, rs_3) + bm); }
-  if (4u < rows) { let o = ob + 4u * ps4; let bm = bias[tm * 4u + 1u].x; let rm = rowsum(tm * 4u + 1u).x; put(o + q0, ln(c4_0, rm, mu_0, rs_0) + bm); put(o + q1, ln(c4_1, rm, mu_1, rs_1) + bm); put(o + q2, ln(c4_2, rm, mu_2, rs_2) + bm); put(o + q3, ln(c4_3, rm, mu_3, rs_3) + bm); }
-  if (5u < rows) { let o = ob + 5u * ps4; let bm = bias[tm * 4u + 1u].y; let rm = rowsum(tm * 4u + 1u).y; put(o + q0, ln(c5_0, rm, mu_0, rs_0) + bm); put(o + q1, ln(c5_1, rm, mu_1, rs_1) + bm); put(o + q2, ln(c5_2, rm, mu_2, rs_2) + bm); put(o + q3, ln(c5_3, rm, mu_3, rs_3) + bm); }
-  if (6u < rows) { let o = ob + 6u * ps4; let bm = bias[tm * 4u + 1u].z; let rm = rowsum(tm * 4u + 1u).z; put(o + q0, ln(c6_0, rm, mu_0, rs_0) + bm); put(o + q1, ln(c6_1, rm, mu_1, rs_1) + bm); put(o + q2, ln(c6_2, rm, mu_2, rs_2) + bm); put(o + q3, ln(c6_3, rm, mu_3, rs_3) + bm); }
-  if (7u < rows) { let o = ob + 7u * ps4; let bm = bias[tm * 4u + 1u].w; let rm = rowsum(tm * 4u + 1u).w; put(o + q0, ln(c7_0, rm, mu_0, rs_0) + bm); put(o + q1, ln(c7_1, rm, mu_1, rs_1) + bm); put(o + q2, ln(c7_2, rm, mu_2, rs_2) + bm); put(o + q3, ln(c7_3, rm, mu_3, rs_3) + bm); }
-  if (8u < rows) { let o = ob + 8u * ps4; let bm = bias[tm * 4u + 2u].x; let rm = rowsum(tm * 4u + 2u).x; put(o + q0, ln(c8_0, rm, mu_0, rs_0) + bm); put(o + q1, ln(c8_1, rm, mu_1, rs_1) + bm); put(o + q2, ln(c8_2, rm, mu_2, rs_2) + bm); put(o + q3, ln(c8_3, rm, mu_3, rs_3) + bm); }
-  if (9u < rows) { let o = ob + 9u * ps4; let bm = bias[tm * 4u + 2u].y; let rm = rowsum(tm * 4u + 2u).y; put(o + q0, ln(c9_0, rm, mu_0, rs_0) + bm); put(o + q1, ln(c9_1, rm, mu_1, rs_1) + bm); put(o + q2, ln(c9_2, rm, mu_2, rs_2) + bm); put(o + q3, ln(c9_3, rm, mu_3, rs_3) + bm); }
-  if (10u < rows) { let o = ob + 10u * ps4; let bm = bias[tm * 4u + 2u].z; let rm = rowsum(tm * 4u + 2u).z; put(o + q0, ln(c10_0, rm, mu_0, rs_0) + bm); put(o + q1, ln(c10_1, rm, mu_1, rs_1) + bm); put(o + q2, ln(c10_2, rm, mu_2, rs_2) + bm); put(o + q3, ln(c10_3, rm, mu_3, rs_3) + bm); }
-  if (11u < rows) { let o = ob + 11u * ps4; let bm = bias[tm * 4u + 2u].w; let rm = rowsum(tm * 4u + 2u).w; put(o + q0, ln(c11_0, rm, mu_0, rs_0) + bm); put(o + q1, ln(c11_1, rm, mu_1, rs_1) + bm); put(o + q2, ln(c11_2, rm, mu_2, rs_2) + bm); put(o + q3, ln(c11_3, rm, mu_3, rs_3) + bm); }
-  if (12u < rows) { let o = ob + 12u * ps4; let bm = bias[tm * 4u + 3u].x; let rm = rowsum(tm * 4u + 3u).x; put(o + q0, ln(c12_0, rm, mu_0, rs_0) + bm); put(o + q1, ln(c12_1, rm, mu_1, rs_1) + bm); put(o + q2, ln(c12_2, rm, mu_2, rs_2) + bm); put(o + q3, ln(c12_3, rm, mu_3, rs_3) + bm); }
-  if (13u < rows) { let o = ob + 13u * ps4; let bm = bias[tm * 4u + 3u].y; let rm = rowsum(tm * 4u + 3u).y; put(o + q0, ln(c13_0, rm, mu_0, rs_0) + bm); put(o + q1, ln(c13_1, rm, mu_1, rs_1) + bm); put(o + q2, ln(c13_2, rm, mu_2, rs_2) + bm); put(o + q3, ln(c13_3, rm, mu_3, rs_3) + bm); }
-  if (14u < rows) { let o = ob + 14u * ps4; let bm = bias[tm * 4u + 3u].z; let rm = rowsum(tm * 4u + 3u).z; put(o + q0, ln(c14_0, rm, mu_0, rs_0) + bm); put(o + q1, ln(c14_1, rm, mu_1, rs_1) + bm); put(o + q2, ln(c14_2, rm, mu_2, rs_2) + bm); put(o + q3, ln(c14_3, rm, mu_3, rs_3) + bm); }
-  if (15u < rows) { let o = ob + 15u * ps4; let bm = bias[tm * 4u + 3u].w; let rm = rowsum(tm * 4u + 3u).w; put(o + q0, ln(c15_0, rm, mu_0, rs_0) + bm); put(o + q1, ln(c15_1, rm, mu_1, rs_1) + bm); put(o + q2, ln(c15_2, rm, mu_2, rs_2) + bm); put(o + q3, ln(c15_3, rm, mu_3, rs_3) + bm); }
+  let mu = array(mu_0, mu_1, mu_2, mu_3);
+  let rs = array(rs_0, rs_1, rs_2, rs_3);
+  let q = array(q0, q1, q2, q3);
+  if (0u < rows) { put_row(ob + 0u * ps4, m0 + 0u, acc[0], acc[1], acc[2], acc[3], q, mu, rs); }
+  if (1u < rows) { put_row(ob + 1u * ps4, m0 + 1u, acc[4], acc[5], acc[6], acc[7], q, mu, rs); }
+  if (2u < rows) { put_row(ob + 2u * ps4, m0 + 2u, acc[8], acc[9], acc[10], acc[11], q, mu, rs); }
+  if (3u < rows) { put_row(ob + 3u * ps4, m0 + 3u, acc[12], acc[13], acc[14], acc[15], q, mu, rs); }
+  if (4u < rows) { put_row(ob + 4u * ps4, m0 + 4u, acc[16], acc[17], acc[18], acc[19], q, mu, rs); }
+  if (5u < rows) { put_row(ob + 5u * ps4, m0 + 5u, acc[20], acc[21], acc[22], acc[23], q, mu, rs); }
+  if (6u < rows) { put_row(ob + 6u * ps4, m0 + 6u, acc[24], acc[25], acc[26], acc[27], q, mu, rs); }
+  if (7u < rows) { put_row(ob + 7u * ps4, m0 + 7u, acc[28], acc[29], acc[30], acc[31], q, mu, rs); }
+  if (8u < rows) { put_row(ob + 8u * ps4, m0 + 8u, acc[32], acc[33], acc[34], acc[35], q, mu, rs); }
+  if (9u < rows) { put_row(ob + 9u * ps4, m0 + 9u, acc[36], acc[37], acc[38], acc[39], q, mu, rs); }
+  if (10u < rows) { put_row(ob + 10u * ps4, m0 + 10u, acc[40], acc[41], acc[42], acc[43], q, mu, rs); }
+  if (11u < rows) { put_row(ob + 11u * ps4, m0 + 11u, acc[44], acc[45], acc[46], acc[47], q, mu, rs); }
+  if (12u < rows) { put_row(ob + 12u * ps4, m0 + 12u, acc[48], acc[49], acc[50], acc[51], q, mu, rs); }
+  if (13u < rows) { put_row(ob + 13u * ps4, m0 + 13u, acc[52], acc[53], acc[54], acc[55], q, mu, rs); }
+  if (14u < rows) { put_row(ob + 14u * ps4, m0 + 14u, acc[56], acc[57], acc[58], acc[59], q, mu, rs); }
+  if (15u < rows) { put_row(ob + 15u * ps4, m0 + 15u, acc[60], acc[61], acc[62], acc[63], q, mu, rs); }
 }

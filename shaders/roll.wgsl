@@ -13,14 +13,13 @@ struct Params {
 @group(0) @binding(2) var<storage, read_write> y: array<f32>; // (B, C, PS)
 
 override WG: u32 = 64;
+#include "grid.wgsl"
 
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let id = gid.x + gid.y * nwg.x * WG;
+  let id = invocation(gid, nwg);
   if (id >= p.count) { return; }
-  let w = id % p.W;
-  let t = id / p.W;
-  let h = t % p.H;
-  let plane = (t / p.H) * p.PS;
+  let t = unflatten(id, vec3(p.W, p.H, 1u));
+  let w = t.x; let h = t.y; let plane = t.w * p.PS;
   y[plane + h * p.W + w] = x[plane + ((h + p.sh) % p.H) * p.W + (w + p.sw) % p.W];
 }

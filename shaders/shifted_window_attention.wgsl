@@ -32,6 +32,7 @@ struct Params {
 @group(0) @binding(3) var<storage, read_write> y: array<f32>;    // (B, C, PS)
 
 override WG: u32 = 64;
+#include "grid.wgsl"
 
 // Row and column (in the shifted frame) of token t of window (wy, wx).
 fn frame(wy: u32, wx: u32, t: u32) -> vec2<u32> { return vec2<u32>(wy * p.ws + t / p.ws, wx * p.ws + t % p.ws); }
@@ -46,13 +47,10 @@ fn region(f: vec2<u32>) -> u32 {
 
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let id = gid.x + gid.y * nwg.x * WG;
+  let id = invocation(gid, nwg);
   if (id >= p.count) { return; }
-  let t0 = (id % p.QT) * 8u;
-  var r = id / p.QT;
-  let head = r % p.heads; r /= p.heads;
-  let win = r % p.nW;
-  let b = r / p.nW;
+  let t = unflatten(id, vec3(p.QT, p.heads, p.nW));
+  let t0 = t.x * 8u; let head = t.y; let win = t.z; let b = t.w;
   let wy = win / p.nWw;
   let wx = win % p.nWw;
   let qc = (b * 3u * p.C + head * p.d) * p.PS;

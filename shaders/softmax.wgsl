@@ -14,14 +14,14 @@ struct Params {
 @group(0) @binding(2) var<storage, read_write> y: array<f32>;
 
 override WG: u32 = 64;
+#include "grid.wgsl"
 
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let r = gid.x + gid.y * nwg.x * WG;
+  let r = invocation(gid, nwg);
   if (r >= p.rows) { return; }
-  let i2 = r % p.n2;
-  let i1 = (r / p.n2) % p.n1;
-  let i0 = r / (p.n2 * p.n1);
+  let i = unflatten(r, vec3(p.n2, p.n1, 1u)); // (i2, i1, -, i0)
+  let i2 = i.x; let i1 = i.y; let i0 = i.w;
   let xb = p.xo + i0 * p.xs0 + i1 * p.xs1 + i2 * p.xs2;
   let yb = p.yo + i0 * p.ys0 + i1 * p.ys1 + i2 * p.ys2;
   var mx = x[xb];

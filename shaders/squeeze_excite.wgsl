@@ -22,6 +22,7 @@ struct Params {
 @group(0) @binding(7) var<storage, read_write> tmp: array<f32>;        // (B, C4 + R4) scratch: means, then hidden
 
 override WG: u32 = 4;
+#include "grid.wgsl"
 
 // Sum of plane c over its HW pixels (the plane's padding to a vec4 may hold anything: masked).
 fn planeSum(c: u32) -> f32 {
@@ -37,7 +38,7 @@ fn planeSum(c: u32) -> f32 {
 
 @compute @workgroup_size(WG)
 fn mean(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let id = gid.x + gid.y * nwg.x * WG;
+  let id = invocation(gid, nwg);
   if (id >= p.count) { return; }
   let b = id / (p.C4 / 4u);
   let c0 = (id % (p.C4 / 4u)) * 4u;
@@ -51,7 +52,7 @@ fn mean(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
 
 @compute @workgroup_size(WG)
 fn fc1(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let id = gid.x + gid.y * nwg.x * WG;
+  let id = invocation(gid, nwg);
   if (id >= p.count) { return; }
   let b = id / (p.R4 / 4u);
   let r4 = id % (p.R4 / 4u);
@@ -65,7 +66,7 @@ fn fc1(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) n
 
 @compute @workgroup_size(WG)
 fn fc2(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let id = gid.x + gid.y * nwg.x * WG;
+  let id = invocation(gid, nwg);
   if (id >= p.count) { return; }
   let b = id / (p.C4 / 4u);
   let c4 = id % (p.C4 / 4u);

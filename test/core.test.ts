@@ -71,3 +71,16 @@ test('#include lines are replaced by shaders/include/ files, once each, and a mi
   // The pointwise and element-wise kernels share one GELU.
   for (const f of ['pointwise.wgsl', 'elementwise.wgsl']) assert.match(await loadShader(f), /^#include "gelu.wgsl"$/m, f);
 });
+
+test('an #include inside a function or block is refused with its line, one at file scope is not', async () => {
+  const load = async () => 'fn b() {}';
+  await assert.rejects(resolveIncludes('k.wgsl', 'fn main() {\n  let a = 1;\n  #include "b.wgsl"\n}', load),
+    /shaders\/k.wgsl:3: #include "b.wgsl" stands inside a \{ \} block \(depth 1\); includes must be at file scope/);
+  await assert.rejects(resolveIncludes('k.wgsl', 'fn main() {\n  if (true) {\n#include "b.wgsl"\n  }\n}', load), /k.wgsl:3: .* \(depth 2\)/);
+  // Braces in comments do not count; a closed function before the include is fine.
+  const ok = await resolveIncludes('k.wgsl', '// { not code\nfn f() { /* } */ }\n#include "b.wgsl"\nfn main() {}', load);
+  assert.match(ok, /^fn b\(\) \{\}$/m);
+  // The same rule holds for a file that an include pulls in.
+  await assert.rejects(resolveIncludes('k.wgsl', '#include "a.wgsl"', async (f) => f === 'include/a.wgsl' ? 'fn a() {\n#include "b.wgsl"\n}' : 'fn b() {}'),
+    /shaders\/include\/a.wgsl:2: #include "b.wgsl" stands inside/);
+});

@@ -1,99 +1,22 @@
-// The 16-channel × 16-pixel register tile shared by patch_embed.wgsl and local_prop_proj.wgsl: a
-// multiply-accumulate step over 4 input channels (or taps), and the sum over a workgroup's channel
-// blocks that gives each pixel its LayerNorm statistics. The including kernel declares
-//   w:   array<vec4<f32>>                    its tiled weights, (NCB, ceil4(K)/4, 16) as pointwise.wgsl stores them
+// Channel-block workgroups, shared by patch_embed.wgsl and local_prop_proj.wgsl: a workgroup owns
+// all channels of WG / NCB pixel tiles, invocation (g, cb) channels 16cb..16cb+15 of tile g in a
+// 16 × 16 register tile (tile16x16.wgsl); channelGroupTiling in src/ops/patch-embed.ts sizes it.
+// The including kernel declares
+//   p: params with groups (workgroups per image), tilesP (pixel tiles per image), count (B · groups)
 //   red: var<workgroup> array<vec4<f32>, WG * 4>
 //   override NCB: u32                        channel blocks of 16 per pixel tile
+//   override WG: u32                         NCB · pixel tiles per workgroup
 
-// c + a.x·r0 + a.y·r1 + a.z·r2 + a.w·r3: one output quad over 4 input channels (or taps)
-fn fma4(c: vec4<f32>, a: vec4<f32>, r0: vec4<f32>, r1: vec4<f32>, r2: vec4<f32>, r3: vec4<f32>) -> vec4<f32> {
-  return fma(r3, vec4(a.w), fma(r2, vec4(a.z), fma(r1, vec4(a.y), fma(r0, vec4(a.x), c))));
-}
+struct GroupTile { b: u32, g: u32, cb: u32, tile: u32, mine: bool }
 
-// acc[4i + j] += Σ_t w[16cb + i, k + t] · r_t[j] for the 16 channels i and 4 pixel quads j (wi: index
-// of the 16 vec4 of w for this block and step of 4).
-fn mac(acc: ptr<function, array<vec4<f32>, 64>>, wi: u32,
-       r0: array<vec4<f32>, 4>, r1: array<vec4<f32>, 4>, r2: array<vec4<f32>, 4>, r3: array<vec4<f32>, 4>) {
-  let a0 = wload(w[wi + 0u]);
-  (*acc)[0] = fma4((*acc)[0], a0, r0[0], r1[0], r2[0], r3[0]);
-  (*acc)[1] = fma4((*acc)[1], a0, r0[1], r1[1], r2[1], r3[1]);
-  (*acc)[2] = fma4((*acc)[2], a0, r0[2], r1[2], r2[2], r3[2]);
-  (*acc)[3] = fma4((*acc)[3], a0, r0[3], r1[3], r2[3], r3[3]);
-  let a1 = wload(w[wi + 1u]);
-  (*acc)[4] = fma4((*acc)[4], a1, r0[0], r1[0], r2[0], r3[0]);
-  (*acc)[5] = fma4((*acc)[5], a1, r0[1], r1[1], r2[1], r3[1]);
-  (*acc)[6] = fma4((*acc)[6], a1, r0[2], r1[2], r2[2], r3[2]);
-  (*acc)[7] = fma4((*acc)[7], a1, r0[3], r1[3], r2[3], r3[3]);
-  let a2 = wload(w[wi + 2u]);
-  (*acc)[8] = fma4((*acc)[8], a2, r0[0], r1[0], r2[0], r3[0]);
-  (*acc)[9] = fma4((*acc)[9], a2, r0[1], r1[1], r2[1], r3[1]);
-  (*acc)[10] = fma4((*acc)[10], a2, r0[2], r1[2], r2[2], r3[2]);
-  (*acc)[11] = fma4((*acc)[11], a2, r0[3], r1[3], r2[3], r3[3]);
-  let a3 = wload(w[wi + 3u]);
-  (*acc)[12] = fma4((*acc)[12], a3, r0[0], r1[0], r2[0], r3[0]);
-  (*acc)[13] = fma4((*acc)[13], a3, r0[1], r1[1], r2[1], r3[1]);
-  (*acc)[14] = fma4((*acc)[14], a3, r0[2], r1[2], r2[2], r3[2]);
-  (*acc)[15] = fma4((*acc)[15], a3, r0[3], r1[3], r2[3], r3[3]);
-  let a4 = wload(w[wi + 4u]);
-  (*acc)[16] = fma4((*acc)[16], a4, r0[0], r1[0], r2[0], r3[0]);
-  (*acc)[17] = fma4((*acc)[17], a4, r0[1], r1[1], r2[1], r3[1]);
-  (*acc)[18] = fma4((*acc)[18], a4, r0[2], r1[2], r2[2], r3[2]);
-  (*acc)[19] = fma4((*acc)[19], a4, r0[3], r1[3], r2[3], r3[3]);
-  let a5 = wload(w[wi + 5u]);
-  (*acc)[20] = fma4((*acc)[20], a5, r0[0], r1[0], r2[0], r3[0]);
-  (*acc)[21] = fma4((*acc)[21], a5, r0[1], r1[1], r2[1], r3[1]);
-  (*acc)[22] = fma4((*acc)[22], a5, r0[2], r1[2], r2[2], r3[2]);
-  (*acc)[23] = fma4((*acc)[23], a5, r0[3], r1[3], r2[3], r3[3]);
-  let a6 = wload(w[wi + 6u]);
-  (*acc)[24] = fma4((*acc)[24], a6, r0[0], r1[0], r2[0], r3[0]);
-  (*acc)[25] = fma4((*acc)[25], a6, r0[1], r1[1], r2[1], r3[1]);
-  (*acc)[26] = fma4((*acc)[26], a6, r0[2], r1[2], r2[2], r3[2]);
-  (*acc)[27] = fma4((*acc)[27], a6, r0[3], r1[3], r2[3], r3[3]);
-  let a7 = wload(w[wi + 7u]);
-  (*acc)[28] = fma4((*acc)[28], a7, r0[0], r1[0], r2[0], r3[0]);
-  (*acc)[29] = fma4((*acc)[29], a7, r0[1], r1[1], r2[1], r3[1]);
-  (*acc)[30] = fma4((*acc)[30], a7, r0[2], r1[2], r2[2], r3[2]);
-  (*acc)[31] = fma4((*acc)[31], a7, r0[3], r1[3], r2[3], r3[3]);
-  let a8 = wload(w[wi + 8u]);
-  (*acc)[32] = fma4((*acc)[32], a8, r0[0], r1[0], r2[0], r3[0]);
-  (*acc)[33] = fma4((*acc)[33], a8, r0[1], r1[1], r2[1], r3[1]);
-  (*acc)[34] = fma4((*acc)[34], a8, r0[2], r1[2], r2[2], r3[2]);
-  (*acc)[35] = fma4((*acc)[35], a8, r0[3], r1[3], r2[3], r3[3]);
-  let a9 = wload(w[wi + 9u]);
-  (*acc)[36] = fma4((*acc)[36], a9, r0[0], r1[0], r2[0], r3[0]);
-  (*acc)[37] = fma4((*acc)[37], a9, r0[1], r1[1], r2[1], r3[1]);
-  (*acc)[38] = fma4((*acc)[38], a9, r0[2], r1[2], r2[2], r3[2]);
-  (*acc)[39] = fma4((*acc)[39], a9, r0[3], r1[3], r2[3], r3[3]);
-  let a10 = wload(w[wi + 10u]);
-  (*acc)[40] = fma4((*acc)[40], a10, r0[0], r1[0], r2[0], r3[0]);
-  (*acc)[41] = fma4((*acc)[41], a10, r0[1], r1[1], r2[1], r3[1]);
-  (*acc)[42] = fma4((*acc)[42], a10, r0[2], r1[2], r2[2], r3[2]);
-  (*acc)[43] = fma4((*acc)[43], a10, r0[3], r1[3], r2[3], r3[3]);
-  let a11 = wload(w[wi + 11u]);
-  (*acc)[44] = fma4((*acc)[44], a11, r0[0], r1[0], r2[0], r3[0]);
-  (*acc)[45] = fma4((*acc)[45], a11, r0[1], r1[1], r2[1], r3[1]);
-  (*acc)[46] = fma4((*acc)[46], a11, r0[2], r1[2], r2[2], r3[2]);
-  (*acc)[47] = fma4((*acc)[47], a11, r0[3], r1[3], r2[3], r3[3]);
-  let a12 = wload(w[wi + 12u]);
-  (*acc)[48] = fma4((*acc)[48], a12, r0[0], r1[0], r2[0], r3[0]);
-  (*acc)[49] = fma4((*acc)[49], a12, r0[1], r1[1], r2[1], r3[1]);
-  (*acc)[50] = fma4((*acc)[50], a12, r0[2], r1[2], r2[2], r3[2]);
-  (*acc)[51] = fma4((*acc)[51], a12, r0[3], r1[3], r2[3], r3[3]);
-  let a13 = wload(w[wi + 13u]);
-  (*acc)[52] = fma4((*acc)[52], a13, r0[0], r1[0], r2[0], r3[0]);
-  (*acc)[53] = fma4((*acc)[53], a13, r0[1], r1[1], r2[1], r3[1]);
-  (*acc)[54] = fma4((*acc)[54], a13, r0[2], r1[2], r2[2], r3[2]);
-  (*acc)[55] = fma4((*acc)[55], a13, r0[3], r1[3], r2[3], r3[3]);
-  let a14 = wload(w[wi + 14u]);
-  (*acc)[56] = fma4((*acc)[56], a14, r0[0], r1[0], r2[0], r3[0]);
-  (*acc)[57] = fma4((*acc)[57], a14, r0[1], r1[1], r2[1], r3[1]);
-  (*acc)[58] = fma4((*acc)[58], a14, r0[2], r1[2], r2[2], r3[2]);
-  (*acc)[59] = fma4((*acc)[59], a14, r0[3], r1[3], r2[3], r3[3]);
-  let a15 = wload(w[wi + 15u]);
-  (*acc)[60] = fma4((*acc)[60], a15, r0[0], r1[0], r2[0], r3[0]);
-  (*acc)[61] = fma4((*acc)[61], a15, r0[1], r1[1], r2[1], r3[1]);
-  (*acc)[62] = fma4((*acc)[62], a15, r0[2], r1[2], r2[2], r3[2]);
-  (*acc)[63] = fma4((*acc)[63], a15, r0[3], r1[3], r2[3], r3[3]);
+// This invocation's image b, tile slot g, channel block cb and pixel tile. Workgroups past the last
+// one (the grid is folded into y when large) and tiles past the plane are not `mine`: they compute
+// a clamped copy (image and tile of the last workgroup) and only join the barriers.
+fn group_tile(wid: vec3<u32>, nwg: vec3<u32>, lid: u32) -> GroupTile {
+  let grp = min(wid.x + wid.y * nwg.x, p.count - 1u);
+  let g = lid / NCB;
+  let tile = (grp % p.groups) * (WG / NCB) + g;
+  return GroupTile(grp / p.groups, g, lid % NCB, tile, wid.x + wid.y * nwg.x < p.count && tile < p.tilesP);
 }
 
 // Σ over the NCB channel blocks of pixel tile g of each invocation's s (4 quads = 16 pixels).

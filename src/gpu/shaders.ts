@@ -5,22 +5,41 @@ import { WgslReflect, ResourceType } from 'wgsl_reflect/wgsl_reflect.module.js';
 
 export type ShaderLoader = (file: string) => Promise<string>;
 
-const INCLUDE = /^#include "([\w.-]+\.wgsl)"[ \t]*$/gm;
+const INCLUDE = /^[ \t]*#include "([\w.-]+\.wgsl)"[ \t]*$/gm;
 
 /**
  * Replaces each line `#include "name.wgsl"` with shaders/include/name.wgsl (recursively, each file
- * once), so helpers shared by several kernels (GELU, …) have one source. Everything else is WGSL.
+ * once), so helpers shared by several kernels (GELU, the register tile, …) have one source.
+ * Everything else is WGSL. An include must stand at file scope, outside every `{ }`: included files
+ * declare functions, and no file depends on the variable names of the function it is pasted into,
+ * so every file parses alone once its includes are resolved.
  */
 export async function resolveIncludes(file: string, code: string, load: ShaderLoader, seen = new Set<string>()): Promise<string> {
-  const names = [...code.matchAll(INCLUDE)].map((m) => m[1]);
+  const matches = [...code.matchAll(INCLUDE)];
+  for (const m of matches) {
+    const depth = braceDepth(code.slice(0, m.index));
+    if (depth !== 0) {
+      const line = code.slice(0, m.index).split('\n').length;
+      throw new Error(`shaders/${file}:${line}: #include "${m[1]}" stands inside a { } block (depth ${depth}); includes must be at file scope: ` +
+        `move the line out of the function and make ${m[1]} declare functions that the kernel calls`);
+    }
+  }
   const bodies = new Map<string, string>();
-  for (const name of names) {
+  for (const name of matches.map((m) => m[1])) {
     if (seen.has(name)) { bodies.set(name, `// (${name} is included above)`); continue; }
     seen.add(name);
     const text = await load(`include/${name}`).catch((e) => { throw new Error(`shaders/${file}: cannot include ${name}: ${(e as Error).message}`); });
     bodies.set(name, await resolveIncludes(`include/${name}`, text, load, seen));
   }
   return code.replace(INCLUDE, (_, name: string) => bodies.get(name)!);
+}
+
+/** Open `{` minus `}` in WGSL text, comments skipped (WGSL has no string literals). */
+function braceDepth(code: string): number {
+  const bare = code.replace(/\/\*[\s\S]*?\*\//g, '').replace(/\/\/[^\n]*/g, '');
+  let depth = 0;
+  for (const ch of bare) { if (ch === '{') depth++; else if (ch === '}') depth--; }
+  return depth;
 }
 
 export type BindingKind = 'uniform' | 'read' | 'read_write';
