@@ -153,11 +153,12 @@ async function convert(input: string, output: string, flags: { model?: string; d
   const resolutionOf = (i: ModelInfo) => meta.preprocess?.crop ?? defaultResolution(i, sd);
   const info = flags.model ? modelInfo(flags.model) : detectModel(sd, resolutionOf);
   const resolution = resolutionOf(info);
-  info.build(sd, { batch: 1, height: resolution, width: resolution }); // the checkpoint must fit the model (one error listing what does not)
+  // Converting builds the model's fused graph: a checkpoint that does not fit it fails there, with one error listing what does not.
   const out = convertCheckpoint(info, sd, { dtype, resolution, source: path.basename(input), ...meta });
   writeFileSync(output, out);
+  const bns = [...sd.keys()].filter((k) => k.endsWith('.running_var')).length;
   console.log(`${input} (${info.name}, made for ${resolution}×${resolution}): ${(bytes.length / 2 ** 20).toFixed(2)} MiB → ${output}: ${(out.length / 2 ** 20).toFixed(2)} MiB, ` +
-    `${info.family === 'deit' ? 'no BatchNorms to fold' : 'BatchNorms folded'}, ${dtype} weights`);
+    `${bns ? `${bns} BatchNorms folded` : 'no BatchNorms to fold'}, ${dtype} weights`);
 }
 
 interface ProfileFlags { model?: string; weights?: string; res?: string; batch?: string; schedule?: string; runs?: string; json?: string; svg?: string; trace?: string; method?: string; dtype?: string; 'refresh-roofs'?: boolean }

@@ -3,7 +3,7 @@ import type { GraphBuilder } from '../graph/builder.ts';
 import type { WeightPool } from '../graph/weights.ts';
 import type { Tuning } from '../tuning.ts';
 import type { StateDict } from '../weights/tensor.ts';
-import { SCHEDULES, type ScheduleName } from '../schedule/index.ts';
+import { SCHEDULES, type ScheduleFactory, type ScheduleName } from '../schedule/index.ts';
 import { buildEfficientViT, efficientvitConfig } from './efficientvit.ts';
 import type { InputSpec } from './input.ts';
 import { EFFICIENTVIT_CONFIGS } from './efficientvit-config.ts';
@@ -16,26 +16,33 @@ export interface ModelInfo {
   name: string;
   family: 'efficientvit' | 'edgevit' | 'deit' | 'swin';
   defaultResolution: number;
-  /** the graph for this input shape, lowered by `schedule` (default fused), its weights in `weights` if given (a pool shared by a model's plans) */
-  build(sd: StateDict, input: InputSpec, schedule?: ScheduleName, weights?: WeightPool, tuning?: Tuning): GraphBuilder;
+  /**
+   * the graph for this input shape, lowered by `schedule` (a name, default fused, or a factory: `webvit
+   * convert` passes one to read what the fused schedule folded), its weights in `weights` if given (a
+   * pool shared by a model's plans)
+   */
+  build(sd: StateDict, input: InputSpec, schedule?: ScheduleName | ScheduleFactory, weights?: WeightPool, tuning?: Tuning): GraphBuilder;
 }
+
+/** A schedule by name, or the factory given. */
+const lowering = (s: ScheduleName | ScheduleFactory): ScheduleFactory => (typeof s === 'string' ? SCHEDULES[s] : s);
 
 export const MODELS: Record<string, ModelInfo> = {
   ...Object.fromEntries(Object.keys(EFFICIENTVIT_CONFIGS).map((name) => [name, {
     name, family: 'efficientvit' as const, defaultResolution: 224,
-    build: (sd: StateDict, input: InputSpec, schedule: ScheduleName = 'fused', weights?: WeightPool, tuning?: Tuning) => buildEfficientViT(sd, efficientvitConfig(name), input, SCHEDULES[schedule], weights, tuning),
+    build: (sd: StateDict, input: InputSpec, schedule: ScheduleName | ScheduleFactory = 'fused', weights?: WeightPool, tuning?: Tuning) => buildEfficientViT(sd, efficientvitConfig(name), input, lowering(schedule), weights, tuning),
   }])),
   ...Object.fromEntries(Object.keys(EDGEVIT_CONFIGS).map((name) => [name, {
     name, family: 'edgevit' as const, defaultResolution: 224,
-    build: (sd: StateDict, input: InputSpec, schedule: ScheduleName = 'fused', weights?: WeightPool, tuning?: Tuning) => buildEdgeViT(sd, edgevitConfig(name), input, SCHEDULES[schedule], weights, tuning),
+    build: (sd: StateDict, input: InputSpec, schedule: ScheduleName | ScheduleFactory = 'fused', weights?: WeightPool, tuning?: Tuning) => buildEdgeViT(sd, edgevitConfig(name), input, lowering(schedule), weights, tuning),
   }])),
   ...Object.fromEntries(Object.keys(DEIT_CONFIGS).map((name) => [name, {
     name, family: 'deit' as const, defaultResolution: 224,
-    build: (sd: StateDict, input: InputSpec, schedule: ScheduleName = 'fused', weights?: WeightPool, tuning?: Tuning) => buildDeiT(sd, DEIT_CONFIGS[name], input, SCHEDULES[schedule], weights, tuning),
+    build: (sd: StateDict, input: InputSpec, schedule: ScheduleName | ScheduleFactory = 'fused', weights?: WeightPool, tuning?: Tuning) => buildDeiT(sd, DEIT_CONFIGS[name], input, lowering(schedule), weights, tuning),
   }])),
   ...Object.fromEntries(Object.keys(SWIN_CONFIGS).map((name) => [name, {
     name, family: 'swin' as const, defaultResolution: 224,
-    build: (sd: StateDict, input: InputSpec, schedule: ScheduleName = 'fused', weights?: WeightPool, tuning?: Tuning) => buildSwin(sd, SWIN_CONFIGS[name], input, SCHEDULES[schedule], weights, tuning),
+    build: (sd: StateDict, input: InputSpec, schedule: ScheduleName | ScheduleFactory = 'fused', weights?: WeightPool, tuning?: Tuning) => buildSwin(sd, SWIN_CONFIGS[name], input, lowering(schedule), weights, tuning),
   }])),
 };
 

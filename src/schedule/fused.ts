@@ -4,6 +4,13 @@
 // cannot take is emitted as its own dispatch (eager.ts), so any layer description lowers.
 // A variant (e.g. tuned for GPUs) is a subclass overriding the layers it lowers differently:
 // OneKernelFfnSchedule below is the whole of one.
+//
+// Which BatchNorm folds into which layer is decided here and only here: a BatchNorm after a conv
+// (Conv2d_BN) always folds into it; one before a layer folds only where the kernel's input stage takes
+// it (`inputStage`: 1×1 convs and linears, a padded conv would see BN's shift at its borders); one
+// before the classifier's mean pool commutes with it and folds into the head. Every fold goes through
+// `FusedSchedule.fold`, which records it: `webvit convert` (src/weights/convert.ts) builds the fused
+// graph and writes the recorded layers, so the converter and the schedule cannot disagree.
 import { commonModule, type Tensor } from '../graph/ir.ts';
 import { squeezeExciteGate } from '../ops/squeeze-excite.ts';
 import { ffn } from '../ops/ffn.ts';
@@ -24,37 +31,53 @@ import { convKernel, emitPost, emitPre, isDepthwise, isPointwise, type Epilogue 
 import { windowProj } from './window-attention.ts';
 import {
   Schedule, postOp, preModule, preOp,
-  type ClassifierLayer, type ConvLayer, type FfnLayer, type PatchEmbedLayer, type Post, type SparseAttentionLayer, type SqueezeExciteLayer, type WindowAttentionLayer, type TokenClassifierLayer, type ShiftedWindowAttentionLayer, classTokenHead, tokenView,
+  type BatchNorm, type ClassifierLayer, type ConvLayer, type ConvWeights, type FfnLayer, type PatchEmbedLayer, type Post, type SparseAttentionLayer, type SqueezeExciteLayer, type WindowAttentionLayer, type TokenClassifierLayer, type ShiftedWindowAttentionLayer, classTokenHead, tokenView,
 } from './layers.ts';
 
+/** A layer with BatchNorms folded into its weight and bias, as the fused schedule runs it (and `webvit convert` writes it). */
+export interface FoldedLayer {
+  /** the layer's module: its checkpoint keys are `${module}.weight` and `${module}.bias` */
+  module: string;
+  /** the BatchNorms folded in, over the layer's outputs ('after') or over its inputs ('before') */
+  bns: { module: string; side: 'after' | 'before' }[];
+  weight: Float32Array;
+  bias: Float32Array;
+}
+
 export class FusedSchedule extends Schedule {
+  /** every layer this schedule folded a BatchNorm into, in build order */
+  readonly folded: FoldedLayer[] = [];
+
+  /**
+   * `module`'s weight [out, …] and bias (zeros if it has none) with BatchNorm `after` over its outputs
+   * and `before` (in forward order) over its inputs folded in, the nearest first; recorded in `folded`.
+   */
+  protected fold(module: string, conv: Pick<ConvWeights, 'weight' | 'bias' | 'cout'>, after: BatchNorm | undefined, before: BatchNorm[] = []): { weight: Float32Array; bias: Float32Array } {
+    let { weight, bias } = after ? foldBatchNorm(conv.weight, conv.cout, conv.bias, after.params, after.eps) : { weight: conv.weight, bias: conv.bias ?? new Float32Array(conv.cout) };
+    for (const bn of [...before].reverse()) ({ weight, bias } = foldBatchNormIntoLinearInput(weight, conv.cout, bias, bn.params, bn.eps));
+    const bns = [...(after ? [{ module: after.module, side: 'after' as const }] : []), ...before.map((bn) => ({ module: bn.module, side: 'before' as const }))];
+    if (bns.length) this.folded.push({ module, bns, weight, bias });
+    return { weight, bias };
+  }
+
+  /** A Conv2d_BN's weight and bias with its BatchNorm folded in. */
+  protected foldedConv(c: Pick<ConvLayer, 'module' | 'conv' | 'bn'>): { weight: Float32Array; bias: Float32Array } {
+    return this.fold(c.module, c.conv, c.bn);
+  }
+
   conv(x: Tensor, c: ConvLayer): Tensor {
     const { conv } = c;
     const pre = c.pre ?? [], post = c.post ?? [];
-    let { weight, bias } = foldedConv(c);
-    // The kernel's input stage takes a suffix of the pre-ops: LayerNorm alone, or ReLU, then the gate,
-    // then a BatchNorm folded into the weights (1×1 convs only: a padded conv would see BN's shift at the borders).
-    let take = 0;
+    const take = inputStage(c);
+    const inner = pre.slice(pre.length - take);
+    const { weight, bias } = this.fold(c.module, conv, c.bn, inner.flatMap((p) => (p.kind === 'bn' ? [p.bn] : [])));
     const epi: Epilogue = {};
-    if (isPointwise(c)) {
-      const last = pre[pre.length - 1];
-      if (last?.kind === 'ln') { epi.ln = last.ln; take = 1; } else {
-        const order = ['relu', 'gate', 'bn'];
-        let at = order.length;
-        for (let i = pre.length - 1; i >= 0; i--) {
-          const k = order.indexOf(pre[i].kind);
-          if (k < 0 || k >= at) break;
-          at = k; take++;
-        }
-      }
-      for (const p of pre.slice(pre.length - take)) {
-        if (p.kind === 'bn') ({ weight, bias } = foldBatchNormIntoLinearInput(weight, conv.cout, bias, p.bn.params, p.bn.eps));
-        else if (p.kind === 'relu') epi.reluIn = true;
-        else if (p.kind === 'gate') epi.scale = p.gate;
-      }
+    for (const p of inner) {
+      if (p.kind === 'ln') epi.ln = p.ln;
+      else if (p.kind === 'relu') epi.reluIn = true;
+      else if (p.kind === 'gate') epi.scale = p.gate;
     }
     const outer = pre.slice(0, pre.length - take);
-    const inner = pre.slice(pre.length - take);
     const input = outer.reduce((t, p) => emitPre(this.g, t, p), x);
     // The epilogue takes ReLU (or GELU on 1×1 convs), then the residual add (on 1×1 convs, or a
     // depthwise conv adding its own input).
@@ -79,7 +102,7 @@ export class FusedSchedule extends Schedule {
   windowAttention(x: Tensor, a: WindowAttentionLayer): Tensor {
     const attn = `${a.module}.m.attn`;
     const cat = cascadedAttention(this.g, attn, x, {
-      keyDim: a.keyDim, qkv: a.qkv.map(foldedConv), dw: a.dw.map((d) => ({ ...foldedConv(d), k: d.conv.k })), biases: a.biases,
+      keyDim: a.keyDim, qkv: a.qkv.map((q) => this.foldedConv(q)), dw: a.dw.map((d) => ({ ...this.foldedConv(d), k: d.conv.k })), biases: a.biases,
     }, a.window);
     return this.conv(cat, { ...windowProj(a), post: [{ kind: 'add', module: a.module, residual: x }] });
   }
@@ -124,10 +147,8 @@ export class FusedSchedule extends Schedule {
     // A BatchNorm before the mean pool commutes with it (per-channel affine): fold both into the linear.
     const fold = (h: NonNullable<ClassifierLayer['dist']>) => {
       const classes = h.linear.bias.length;
-      let { weight, bias } = { weight: h.linear.weight, bias: h.linear.bias };
-      if (h.bn) ({ weight, bias } = foldBatchNormIntoLinearInput(weight, classes, bias, h.bn.params, h.bn.eps));
-      if (c.preBN) ({ weight, bias } = foldBatchNormIntoLinearInput(weight, classes, bias, c.preBN.params, c.preBN.eps));
-      return { weight, bias, classes };
+      const bns = [c.preBN, h.bn].flatMap((n) => (n ? [n] : []));
+      return { ...this.fold(h.linear.module, { weight: h.linear.weight, bias: h.linear.bias, cout: classes }, undefined, bns), classes };
     };
     let head = fold(c.head);
     if (c.dist) {
@@ -150,17 +171,30 @@ export class FusedSchedule extends Schedule {
 }
 
 
-/** A conv's weight and bias with the BatchNorm after it folded in (a zero bias if it has none). */
-function foldedConv(c: Pick<ConvLayer, 'conv' | 'bn'>): { weight: Float32Array; bias: Float32Array } {
-  const { conv } = c;
-  return c.bn ? foldBatchNorm(conv.weight, conv.cout, conv.bias, c.bn.params, c.bn.eps) : { weight: conv.weight, bias: conv.bias ?? new Float32Array(conv.cout) };
+/**
+ * How many of a conv's pre-ops (a suffix) its kernel's input stage takes: on a 1×1 conv, a LayerNorm
+ * alone, or ReLU, then the gate, then a BatchNorm (folded into the weights); none on other convs (a
+ * BatchNorm before a padded conv would put its shift into the borders, where the conv reads zeros).
+ */
+function inputStage(c: ConvLayer): number {
+  const pre = c.pre ?? [];
+  if (!isPointwise(c)) return 0;
+  if (pre[pre.length - 1]?.kind === 'ln') return 1;
+  const order = ['relu', 'gate', 'bn'];
+  let take = 0, at = order.length;
+  for (let i = pre.length - 1; i >= 0; i--) {
+    const k = order.indexOf(pre[i].kind);
+    if (k < 0 || k >= at) break;
+    at = k; take++;
+  }
+  return take;
 }
 
 /** The fused schedule with each ReLU Residual(FFN) (EfficientViT's) as one ffn.wgsl dispatch instead of two. */
 export class OneKernelFfnSchedule extends FusedSchedule {
   ffn(x: Tensor, f: FfnLayer): Tensor {
     if (f.act.kind !== 'relu' || f.pre?.length || !isPointwise(f.fc1) || !isPointwise(f.fc2)) return super.ffn(x, f);
-    const a = foldedConv(f.fc1), b = foldedConv(f.fc2);
+    const a = this.foldedConv(f.fc1), b = this.foldedConv(f.fc2);
     const bns = [f.fc1.bn, f.fc2.bn].flatMap((n) => (n ? [n] : []));
     const ops = ['convolution', ...(f.fc1.bn ? ['native_batch_norm'] : []), 'relu', 'convolution', ...(f.fc2.bn ? ['native_batch_norm'] : []), 'add'];
     const module = commonModule([f.fc1.module, f.fc2.module, f.act.module, f.residual, ...bns.map((n) => n.module)]);

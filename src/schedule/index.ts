@@ -4,6 +4,9 @@ import { FusedSchedule, OneKernelFfnSchedule } from './fused.ts';
 import { UnfusedSchedule } from './unfused.ts';
 import type { Schedule } from './layers.ts';
 
+/** Makes the schedule that lowers one graph's layer calls. */
+export type ScheduleFactory = (g: GraphBuilder) => Schedule;
+
 export const SCHEDULES = {
   /** webvit's fused kernels: what inference runs */
   fused: (g: GraphBuilder): Schedule => new FusedSchedule(g),
@@ -14,7 +17,7 @@ export const SCHEDULES = {
 };
 export type ScheduleName = keyof typeof SCHEDULES;
 
-export function scheduleNamed(name: string): (g: GraphBuilder) => Schedule {
+export function scheduleNamed(name: string): ScheduleFactory {
   if (!Object.hasOwn(SCHEDULES, name)) throw new Error(`unknown schedule "${name}"; one of: ${Object.keys(SCHEDULES).join(', ')}`);
   return SCHEDULES[name as ScheduleName];
 }

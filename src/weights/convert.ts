@@ -2,65 +2,48 @@
 // next to it (f32, or f16 for half the bytes), upstream's key names otherwise kept, and what was done
 // recorded in the metadata (webvit.model, webvit.folded, webvit.resolution, webvit.dtype, webvit.source,
 // and where given webvit.classes and webvit.preprocess).
+// Which BatchNorm folds into which layer is the fused schedule's decision (src/schedule/fused.ts): the
+// converter builds the model's fused graph and writes the layers it folded, so a converted checkpoint
+// holds exactly the weights the fused schedule would compute from the original.
 // Loading it skips the pickle VM and the folding; the models read the folded layers (ck.folded).
-import { foldBatchNorm, foldBatchNormIntoLinearInput, type BatchNormParams } from './fold.ts';
 import { writeSafetensors } from './safetensors.ts';
 import type { Preprocessing } from '../preprocess.ts';
 import { f32, type HostTensor, type StateDict } from './tensor.ts';
 import type { ModelInfo } from '../models/registry.ts';
+import { FusedSchedule, type FoldedLayer } from '../schedule/fused.ts';
 
-const BN_EPS = 1e-5;
 const BN_KEYS = ['weight', 'bias', 'running_mean', 'running_var', 'num_batches_tracked'] as const;
 
-function bnOf(sd: StateDict, p: string): BatchNormParams {
-  const get = (k: string) => {
-    const t = sd.get(`${p}.${k}`);
-    if (!t || t.dtype !== 'f32') throw new Error(`cannot fold: ${p}.${k} is missing or not float`);
-    return t.data as Float32Array;
-  };
-  return { weight: get('weight'), bias: get('bias'), running_mean: get('running_mean'), running_var: get('running_var') };
+/** The layers the fused schedule folds BatchNorms into when it builds `info` from `sd` at `resolution`² (which also checks that `sd` fits the model). */
+export function batchNormFolds(info: ModelInfo, sd: StateDict, resolution: number): FoldedLayer[] {
+  let fused: FusedSchedule | undefined;
+  info.build(sd, { batch: 1, height: resolution, width: resolution }, (g) => (fused = new FusedSchedule(g)));
+  return fused!.folded;
 }
 
-const floats = (sd: StateDict, key: string): HostTensor & { dtype: 'f32' } => {
-  const t = sd.get(key);
-  if (!t || t.dtype !== 'f32') throw new Error(`cannot fold: ${key} is missing or not float`);
-  return t as HostTensor & { dtype: 'f32' };
-};
-
-/** The state dict with BatchNorms folded: Conv2d_BN → conv with bias; BN before a 1×1 conv or linear → into it. */
-export function foldCheckpoint(info: ModelInfo, sd: StateDict): StateDict {
+/**
+ * The state dict with the BatchNorms folded as the fused schedule folds them: each folded layer's
+ * weight and bias replaced (a bias it lacked added at the end, in the checkpoint order of the
+ * BatchNorms folded into it), the BatchNorms' keys dropped.
+ */
+export function foldCheckpoint(info: ModelInfo, sd: StateDict, resolution: number): StateDict {
   const out: StateDict = new Map(sd);
-  const drop = (p: string) => BN_KEYS.forEach((k) => out.delete(`${p}.${k}`));
-  // A BatchNorm over a layer's outputs (EfficientViT's Conv2d_BN: p.c then p.bn).
-  const foldAfter = (conv: string, bn: string) => {
-    const w = floats(sd, `${conv}.weight`), cout = w.shape[0];
-    const b = sd.get(`${conv}.bias`);
-    const f = foldBatchNorm(w.data, cout, b ? (b.data as Float32Array) : null, bnOf(sd, bn), BN_EPS);
-    out.set(`${conv}.weight`, f32(w.shape, f.weight));
-    out.set(`${conv}.bias`, f32([cout], f.bias));
-    drop(bn);
-  };
-  // A BatchNorm over a 1×1 conv's or linear's inputs (EdgeViT's norm1/norm2, BN_Linear, the final norm before the head).
-  const foldBefore = (bn: string, layer: string) => {
-    const w = floats(sd, `${layer}.weight`), b = floats(sd, `${layer}.bias`);
-    if (w.shape.length > 2 && w.shape.slice(2).some((s) => s !== 1)) throw new Error(`cannot fold ${bn} into ${layer}: only 1×1 layers fold exactly`);
-    const f = foldBatchNormIntoLinearInput(w.data, w.shape[0], b.data, bnOf(sd, bn), BN_EPS);
-    out.set(`${layer}.weight`, f32(w.shape, f.weight));
-    out.set(`${layer}.bias`, f32(b.shape, f.bias));
-    drop(bn);
-  };
-  if (info.family === 'efficientvit') {
-    for (const key of sd.keys()) {
-      const m = /^(.*)\.bn\.running_var$/.exec(key);
-      if (m && sd.has(`${m[1]}.c.weight`)) foldAfter(`${m[1]}.c`, `${m[1]}.bn`);
-    }
-    for (const h of ['head', 'head_dist']) if (sd.has(`${h}.bn.weight`)) foldBefore(`${h}.bn`, `${h}.l`);
-  } else if (info.family === 'edgevit') {
-    for (const key of sd.keys()) {
-      const m = /^(.*\.LocalAgg)\.norm1\.running_var$/.exec(key);
-      if (m) { foldBefore(`${m[1]}.norm1`, `${m[1]}.conv1`); foldBefore(`${m[1]}.norm2`, `${m[1]}.mlp.fc1`); }
-    }
-    foldBefore('norm', 'head'); // the mean pool between them commutes with a per-channel affine
+  const order = new Map([...sd.keys()].map((k, i) => [k, i]));
+  const added: { at: number; key: string; t: HostTensor }[] = [];
+  for (const l of batchNormFolds(info, sd, resolution)) {
+    const w = sd.get(`${l.module}.weight`), b = sd.get(`${l.module}.bias`);
+    if (!w || w.data.length !== l.weight.length) throw new Error(`cannot fold into ${l.module}: the checkpoint has no ${l.module}.weight of ${l.weight.length} values (the model names a module that is not a checkpoint key)`);
+    out.set(`${l.module}.weight`, f32(w.shape, l.weight));
+    const bias = f32(b?.shape ?? [l.bias.length], l.bias);
+    if (b) out.set(`${l.module}.bias`, bias);
+    else added.push({ at: Math.min(...l.bns.map((n) => order.get(`${n.module}.running_var`) ?? Infinity)), key: `${l.module}.bias`, t: bias });
+    for (const n of l.bns) BN_KEYS.forEach((k) => out.delete(`${n.module}.${k}`));
+  }
+  for (const { key, t } of added.sort((a, b) => a.at - b.at)) out.set(key, t);
+  const left = [...out.keys()].filter((k) => k.endsWith('.running_var')).map((k) => k.slice(0, -'.running_var'.length));
+  if (left.length) {
+    throw new Error(`cannot convert: ${info.name}'s fused schedule runs ${left.length === 1 ? 'BatchNorm' : 'BatchNorms'} ${left.slice(0, 3).join(', ')}${left.length > 3 ? ', …' : ''} ` +
+      'as its own op (a BatchNorm folds only after a conv, or before a 1×1 conv, a linear or the classifier\'s pool); load the original checkpoint instead');
   }
   for (const key of [...out.keys()]) if (key.endsWith('.num_batches_tracked')) out.delete(key);
   return out;
@@ -77,7 +60,7 @@ export interface ConvertOptions {
 /** Safetensors bytes of the folded checkpoint, with what was done in the metadata. */
 export function convertCheckpoint(info: ModelInfo, sd: StateDict, opts: ConvertOptions): Uint8Array {
   const dtype = opts.dtype ?? 'f32';
-  return writeSafetensors(foldCheckpoint(info, sd), {
+  return writeSafetensors(foldCheckpoint(info, sd, opts.resolution), {
     format: 'pt',
     'webvit.model': info.name,
     'webvit.folded': 'batchnorm',
