@@ -3,6 +3,7 @@
 // roofs measured in the same run. bench/run.ts writes them to bench/results/kernels.{json,md}.
 import type { ProfileReport, DispatchRecord } from '../src/profile/profile.ts';
 import type { Roofs } from '../src/profile/roofs.ts';
+import { median } from '../src/util/median.ts';
 
 /** One kernel at one shape: every dispatch of that pipeline with those activations and grid. */
 export interface KernelShapeRow {
@@ -31,7 +32,6 @@ export interface KernelResults {
   files: KernelFileRow[]; rows: KernelShapeRow[]; schedules: ScheduleSummary[];
 }
 
-const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2; };
 const shapeOf = (r: DispatchRecord) => Object.entries(r.tensors).map(([k, s]) => `${k} ${s.join('×')}`).join(', ');
 
 export function kernelResults(base: Omit<KernelResults, 'schema' | 'notDispatched' | 'files' | 'rows' | 'schedules'>, profiles: ProfileReport[]): KernelResults {

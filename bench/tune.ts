@@ -14,6 +14,7 @@ import { Model } from '../src/model.ts';
 import { modelInfo } from '../src/models/registry.ts';
 import { randomStateDict } from '../src/models/random.ts';
 import { toPadded } from '../src/graph/layout.ts';
+import { median } from '../src/util/median.ts';
 import { stepTimer } from '../src/profile/timing.ts';
 import { nodeShaderLoader } from '../src/gpu/node-shaders.ts';
 import { defaultTuning, mergeTuning, tuningKey, type Tuning, type TuningOverrides } from '../src/tuning.ts';
@@ -43,7 +44,6 @@ const base = await nodeRuntime();
 const gpu = base.gpu;
 const key = tuningKey(gpu);
 const sds = new Map(models.map((m) => [m, randomStateDict(m)]));
-const median = (a: number[]) => [...a].sort((x, y) => x - y)[a.length >> 1];
 
 /** GPU ms of one inference of every model with this tuning (median of `runs` passes each), summed. */
 async function measure(tuning: Tuning): Promise<number> {

@@ -9,6 +9,7 @@ import { CATEGORIES, type Category } from '../graph/ir.ts';
 import type { ScheduleName } from '../schedule/index.ts';
 import { stepTimer, type TimingMethod } from './timing.ts';
 import type { Roofs } from './roofs.ts';
+import { median } from '../util/median.ts';
 
 const SCHEMA = 'webvit-profile/1';
 /** How far the per-dispatch sum may be from the whole-pass time before the profile says so. */
@@ -102,7 +103,6 @@ export interface ProfileOptions {
   onProgress?: (message: string) => void;
 }
 
-const median = (a: number[]) => { const s = [...a].sort((x, y) => x - y); return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2; };
 
 export async function profileModel(model: Model, opts: ProfileOptions): Promise<ProfileReport> {
   const { batch, height, width } = opts;
