@@ -3,14 +3,12 @@
 // from test/fixtures/eager-ops), and every dispatch of both schedules says where it comes from.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { MODELS } from '../src/models/registry.ts';
 import { randomStateDict } from '../src/models/random.ts';
 import { CATEGORIES } from '../src/graph/ir.ts';
 import { opCategory } from '../src/graph/categories.ts';
+import { eagerOps } from './helpers/eager-ops.ts';
 
-const eagerOps = (model: string) => readFileSync(new URL(`./fixtures/eager-ops/${model}.tsv`, import.meta.url), 'utf8')
-  .trim().split('\n').slice(1).map((l) => { const [module, op] = l.split('\t'); return { module, op }; });
 
 for (const name of Object.keys(MODELS)) {
   test(`${name}: the unfused schedule runs upstream's eager ops, one dispatch each, in order`, () => {
