@@ -82,6 +82,7 @@ test('a checkpoint with another class count gets the caller\'s labels, or "class
   const named = await load('efficientvit_m0', bytes, { device: rt, labels });
   const rgba = { width: 40, height: 30, data: new Uint8Array(40 * 30 * 4).fill(128) };
   const top = await named.classify(rgba, { topK: 3 });
+  assert.equal(top.length, 3);
   assert.ok(top.every((t) => labels[t.index] === t.label));
   named.dispose();
   await assert.rejects(load('efficientvit_m0', bytes, { device: rt, labels: ['a', 'b'] }), /2 labels for a checkpoint with 10 classes/);

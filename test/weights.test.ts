@@ -41,7 +41,10 @@ const torchTest = (name: string, body: () => void) => test(name, (t) => {
 
 torchTest('torch.save checkpoints load with exact values, in file order', () => {
   const expected: Expected = JSON.parse(readFileSync(path.join(fixtures(), 'expected.json'), 'utf8'));
+  // bare, wrapped_model, wrapped_state_dict, protocol4, dataparallel, module_state_dict (make_pth_fixtures.py)
+  assert.ok(Object.keys(expected).length >= 6, `expected.json lists ${Object.keys(expected).length} files`);
   for (const [file, tensors] of Object.entries(expected)) {
+    assert.ok(Object.keys(tensors).length > 0, `${file}: no tensors expected`);
     const sd = loadStateDict(fixture(file));
     assert.deepEqual([...sd.keys()], Object.keys(tensors), `${file} keys`);
     for (const [key, want] of Object.entries(tensors)) assertTensor(sd.get(key), want, `${file}:${key}`);
