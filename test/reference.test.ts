@@ -17,6 +17,7 @@ import { randomFloats as random } from '../src/util/random.ts';
 const F = (...v: number[]) => Float32Array.from(v);
 function assertClose(actual: ArrayLike<number>, expected: ArrayLike<number>, tol = 1e-6) {
   assert.equal(actual.length, expected.length, 'length');
+  assert.ok(expected.length > 0, 'nothing to compare');
   for (let i = 0; i < expected.length; i++) assert.ok(Math.abs(actual[i] - expected[i]) <= tol, `[${i}] ${actual[i]} vs ${expected[i]}`);
 }
 

@@ -37,12 +37,11 @@ export const random = (n: number, seed = 1): Float32Array => randomFloats(n, see
 /** Asserts |got − want| ≤ atol + rtol·|want| everywhere; the message names the first bad index. */
 export function assertClose(got: ArrayLike<number>, want: ArrayLike<number>, atol = 1e-5, rtol = 1e-5, what = 'output'): void {
   assert.equal(got.length, want.length, `${what}: length ${got.length} != ${want.length}`);
-  let worst = 0;
+  assert.ok(want.length > 0, `${what}: nothing to compare (empty output)`);
   for (let i = 0; i < want.length; i++) {
     const err = Math.abs(got[i] - want[i]);
     if (!(err <= atol + rtol * Math.abs(want[i]))) {
       assert.fail(`${what}[${i}]: got ${got[i]}, expected ${want[i]} (|Δ| = ${err}, tolerance ${atol} + ${rtol}·|expected|)`);
     }
-    worst = Math.max(worst, err);
   }
 }
