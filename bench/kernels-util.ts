@@ -9,6 +9,7 @@ import { nodeShaderLoader } from '../src/gpu/node-shaders.ts';
 import { compileGraph, type CompiledGraph } from '../src/graph/executor.ts';
 import { GraphBuilder } from '../src/graph/builder.ts';
 import type { Tensor } from '../src/graph/ir.ts';
+import { randomFloats } from '../src/util/random.ts';
 
 export interface Timing {
   label: string; kernels: string[];
@@ -109,12 +110,8 @@ export async function timeSteps(c: CompiledGraph, minMs: number): Promise<{ ms: 
   return best;
 }
 
-export function randomArray(n: number, seed = 12345): Float32Array {
-  let s = seed >>> 0;
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) { s = (Math.imul(s, 1664525) + 1013904223) >>> 0; out[i] = s / 4294967296 - 0.5; }
-  return out;
-}
+/** Seeded floats in [-0.5, 0.5) (the repo's one generator, src/util/random.ts). */
+export const randomArray = (n: number, seed = 12345): Float32Array => randomFloats(n, seed, -0.5, 0.5);
 
 export function report(file: string, meta: Record<string, unknown>, rows: Timing[]): void {
   for (const r of rows) {

@@ -4,6 +4,7 @@
 import type { ProfileReport, DispatchRecord } from '../src/profile/profile.ts';
 import type { Roofs } from '../src/profile/roofs.ts';
 import { provenanceLine, type Provenance } from './provenance.ts';
+import { median } from '../src/util/median.ts';
 
 /** One kernel at one shape: every dispatch of that pipeline with those activations and grid. */
 export interface KernelShapeRow {
@@ -24,7 +25,11 @@ export interface KernelShapeRow {
 
 export interface KernelFileRow { file: string; dispatches: number; shapes: number; totalMs: number; roofFraction: number; bestGflops: number; bestGbs: number }
 
-export interface ScheduleSummary { model: string; schedule: string; dispatches: number; pipelines: number; wholeMs: number; gflops: number }
+export interface ScheduleSummary {
+  model: string; schedule: string; dispatches: number; pipelines: number; wholeMs: number; gflops: number;
+  /** Σ of the dispatch medians / the whole pass's median (absent in results from before it was recorded) */
+  agreement?: number | null;
+}
 
 export interface KernelResults {
   schema: 'webvit-bench-kernels/1'; date: string; provenance: Provenance;
@@ -34,7 +39,6 @@ export interface KernelResults {
   files: KernelFileRow[]; rows: KernelShapeRow[]; schedules: ScheduleSummary[];
 }
 
-const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2; };
 const shapeOf = (r: DispatchRecord) => Object.entries(r.tensors).map(([k, s]) => `${k} ${s.join('×')}`).join(', ');
 
 export function kernelResults(base: Omit<KernelResults, 'schema' | 'notDispatched' | 'files' | 'rows' | 'schedules'>, profiles: ProfileReport[]): KernelResults {
@@ -44,7 +48,7 @@ export function kernelResults(base: Omit<KernelResults, 'schema' | 'notDispatche
   for (const p of profiles) {
     for (const [schedule, sp] of Object.entries(p.schedules)) {
       if (!sp) continue;
-      schedules.push({ model: p.model, schedule, dispatches: sp.dispatches, pipelines: sp.pipelines, wholeMs: sp.wholeMs, gflops: sp.flops / sp.wholeMs / 1e6 });
+      schedules.push({ model: p.model, schedule, dispatches: sp.dispatches, pipelines: sp.pipelines, wholeMs: sp.wholeMs, gflops: sp.flops / sp.wholeMs / 1e6, agreement: sp.agreement });
       for (const r of sp.records) {
         const key = `${r.pipeline}|${shapeOf(r)}|${r.workgroups}`;
         const g = groups.get(key) ?? { recs: [], uses: new Set<string>() };
@@ -93,8 +97,8 @@ export function kernelTable(k: KernelResults, perFile = 6): string {
   else out.push(`All ${k.shaders.length} kernel files in \`shaders/\` were dispatched.`, '');
   out.push('## Per kernel file (all models and schedules)', '', '| kernel file | dispatches | shapes | Σ ms | time-weighted % roof | best GFLOP/s | best GB/s |', '|---|---:|---:|---:|---:|---:|---:|');
   for (const x of [...k.files].sort((a, b) => b.totalMs - a.totalMs)) out.push(`| ${x.file} | ${x.dispatches} | ${x.shapes} | ${f(x.totalMs, 1)} | ${pct(x.roofFraction)} | ${f(x.bestGflops)} | ${f(x.bestGbs)} |`);
-  out.push('', '## Whole schedules', '', '| model | schedule | dispatches | pipelines | GPU ms | GFLOP/s |', '|---|---|---:|---:|---:|---:|');
-  for (const s of k.schedules) out.push(`| ${s.model} | ${s.schedule} | ${s.dispatches} | ${s.pipelines} | ${f(s.wholeMs, 1)} | ${f(s.gflops)} |`);
+  out.push('', '## Whole schedules', '', '| model | schedule | dispatches | pipelines | GPU ms | GFLOP/s | Σ dispatches / whole pass |', '|---|---|---:|---:|---:|---:|---:|');
+  for (const s of k.schedules) out.push(`| ${s.model} | ${s.schedule} | ${s.dispatches} | ${s.pipelines} | ${f(s.wholeMs, 1)} | ${f(s.gflops)} | ${s.agreement == null ? '—' : f(s.agreement, 2)} |`);
   out.push('', `## The shapes that take the most time, per kernel (top ${perFile}; all in kernels.json)`, '');
   for (const x of k.files) {
     out.push(`### ${x.file}`, '', '| entry | shape (activations; grid) | ms | GFLOP/s | GB/s | FLOP/B | bound | % roof | dispatches | e.g. |', '|---|---|---:|---:|---:|---:|---|---:|---:|---|');

@@ -29,6 +29,7 @@ import { REPO_ROOT, startServer } from '../scripts/serve.ts';
 import { launchChromium, readyPage } from '../test/helpers/chromium.ts';
 import { goldenCases, logitsError, type GoldenCase } from '../test/helpers/golden.ts';
 import { MODELS } from '../src/models/registry.ts';
+import { median } from '../src/util/median.ts';
 import type { ProfileReport } from '../src/profile/profile.ts';
 import type { Roofs } from '../src/profile/roofs.ts';
 import { measure, type MeasureResult } from './measure.js';
@@ -199,7 +200,6 @@ async function ortNode(spec: { threads: number; cases: { batch: number }[]; cold
   }, zeros);
 }
 
-const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2; };
 const quantile = (xs: number[], q: number) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.ceil(q * s.length) - 1)]; };
 
 /** The first page's measurement, with every page's cold start (its median, and each). */

@@ -19,6 +19,7 @@ import { Model, loweringFor } from '../src/model.ts';
 import { modelInfo } from '../src/models/registry.ts';
 import { randomStateDict } from '../src/models/random.ts';
 import { toPadded } from '../src/graph/layout.ts';
+import { median } from '../src/util/median.ts';
 import { stepTimer } from '../src/profile/timing.ts';
 import { nodeShaderLoader } from '../src/gpu/node-shaders.ts';
 import {
@@ -63,7 +64,6 @@ const base = await nodeRuntime();
 const gpu = base.gpu, limits = gpu.device.limits, threads = availableParallelism();
 const key = tuningKey(gpu);
 const sds = new Map(models.map((m) => [m, randomStateDict(m)]));
-const median = (a: number[]) => [...a].sort((x, y) => x - y)[a.length >> 1];
 const input = { batch: 1, height: 224, width: 224 };
 
 /** The dispatches of every model's graph with this tuning (kernel, overrides, grid, params): what a field can change. */

@@ -1,10 +1,11 @@
 // The demo page (index.html): load a model (the shipped default, a file, or a URL), classify images
 // (samples, files, drops, pastes, webcam), measure its speed and profile it. Uses only the public
-// browser API (src/browser.ts), bundled to dist/demo.js by scripts/build.ts.
+// browser API (src/browser.ts) and the repo's median (src/util/median.ts), bundled to dist/demo.js by scripts/build.ts.
 import {
   load, profile, profileSvg, chromeTrace, topClasses, MODELS, SHIPPED_WEIGHTS,
   type Classifier, type Classification, type ImageInput, type LoadProgress, type ProfileReport, type WeightsInput,
 } from '../src/browser.ts';
+import { median } from '../src/util/median.ts';
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
 const errorBox = $('error');
@@ -281,9 +282,9 @@ $('measure').addEventListener('click', () => act(async () => {
   const rows: [string, string][] = [
     ['cold start (weights → ready)', `${fmt(m.coldMs / 1000, 2)} s`],
     ...(m.firstMs !== null ? [['first inference', `${fmt(m.firstMs, 1)} ms`] as [string, string]] : []),
-    [`warm, batch ${batch}: median`, `${fmt(percentile(times, 0.5))} ms`],
+    [`warm, batch ${batch}: median`, `${fmt(median(times))} ms`],
     ['warm: p90', `${fmt(percentile(times, 0.9))} ms`],
-    ['images / s', fmt((1000 * batch) / percentile(times, 0.5), 1)],
+    ['images / s', fmt((1000 * batch) / median(times), 1)],
     ['dispatches / submits per inference', `${s.dispatches} / 1`],
     ['GPU memory: weights / activations / peak', `${mib(d.memory.weights)} / ${mib(s.activationBytes)} / ${mib(d.memory.peak)}`],
     ['pipelines', String(s.pipelines)],
@@ -296,7 +297,7 @@ $('measure').addEventListener('click', () => act(async () => {
     tr.insertCell().textContent = k;
     tr.insertCell().textContent = v;
   }
-  table.dataset.median = String(percentile(times, 0.5));
+  table.dataset.median = String(median(times));
 }));
 
 // ---- profile ----

@@ -9,7 +9,7 @@
 //   node --import tsx scripts/build.ts [--no-types | --bundle-only]   (npm run build / npm run bundle)
 import { build, type Plugin } from 'esbuild';
 import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -60,6 +60,9 @@ export async function buildPackage(opts: { types?: boolean } = {}): Promise<void
   const node = { ...common, platform: 'node' as const, external: ['webgpu'], plugins: [embedded(false)], banner: { js: "import { createRequire as __webvitRequire } from 'node:module'; const require = __webvitRequire(import.meta.url);" } };
   await build({ ...node, entryPoints: ['src/node.ts'], outfile: 'dist/webvit.node.js' });
   await build({ ...node, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: `#!/usr/bin/env node\n${node.banner.js}` } });
+  // package.json's bin: esbuild writes 0644, and only `npm pack`/install set the exec bit, so a rebuilt
+  // checkout answered `npx webvit` with "Permission denied".
+  chmodSync(path.join(root, 'dist/cli.js'), 0o755);
   if (opts.types !== false) execFileSync(process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '-p', path.join(root, 'tsconfig.build.json')], { stdio: 'inherit' });
 }
 

@@ -17,6 +17,28 @@ import { preprocess } from '../src/preprocess.ts';
 import { decodeImageBytes } from '../src/node-image.ts';
 
 const skip = !torchAvailable() && 'python3-torch is not installed (npm test installs it)';
+const IMAGENET_LABELS: string[] = JSON.parse(readFileSync(new URL('../src/labels/imagenet.json', import.meta.url), 'utf8'));
+
+/** Softmax in float64 from its definition (shifted by the max, which does not change it) and the k best classes. */
+function handSoftmaxTop(logits: ArrayLike<number>, k: number, labels: readonly string[]) {
+  const xs = Array.from(logits), max = Math.max(...xs);
+  let sum = 0;
+  for (const x of xs) sum += Math.exp(x - max);
+  const ranked = xs.map((x, index) => ({ index, x })).sort((a, b) => b.x - a.x || a.index - b.index);
+  return ranked.slice(0, k).map(({ index, x }) => ({ index, label: labels[index], probability: Math.exp(x - max) / sum }));
+}
+
+test('topClasses against a softmax written out: ties by class index, huge logits without overflow, k past the count', () => {
+  const labels = ['a', 'b', 'c', 'd'];
+  const logits = Float32Array.from([1000, -5, 1000, 999]);
+  const got = topClasses(logits, 3, labels), want = handSoftmaxTop(logits, 3, labels);
+  assert.deepEqual(got.map((g) => [g.index, g.label]), [[0, 'a'], [2, 'c'], [3, 'd']]);
+  got.forEach((g, i) => assert.ok(Math.abs(g.probability - want[i].probability) < 1e-15, `#${i}: ${g.probability} vs ${want[i].probability}`));
+  // e^0 : e^0 : e^-1 (and e^-1005, which is 0 in float64)
+  const z = 2 + Math.exp(-1);
+  assert.ok(Math.abs(got[0].probability - 1 / z) < 1e-15 && Math.abs(got[2].probability - Math.exp(-1) / z) < 1e-15);
+  assert.equal(topClasses(logits, 10, labels).length, 4);
+});
 
 test('classify: the top-k of a softmax over the logits, ImageNet labels, from a path, bytes or pixels', { skip: skip || (!torchvisionAvailable() && 'no torchvision photos') }, async () => {
   const [c] = goldenCases(['efficientvit_m0:224:1']);
@@ -25,16 +47,16 @@ test('classify: the top-k of a softmax over the logits, ImageNet labels, from a 
   try {
     const rgba = decodeImageBytes(readFileSync(photo), photo);
     const { logits } = await model.run(preprocess(rgba, 224));
-    const want = topClasses(logits, 5, model.labels);
-    // A softmax by hand: the probabilities sum to 1 over the classes, the top one is the argmax.
-    const e = Array.from(logits, (v) => Math.exp(v)), sum = e.reduce((a, b) => a + b, 0);
-    assert.ok(Math.abs(want[0].probability - e[want[0].index] / sum) < 1e-12);
-    assert.equal(want[0].index, logits.indexOf(Math.max(...logits)));
+    // The expected answer without the code classify runs (topClasses): a softmax written out here,
+    // the classes ranked by logit, the names read from the label file.
+    const want = handSoftmaxTop(logits, 5, IMAGENET_LABELS);
     for (const input of [photo, readFileSync(photo), rgba]) {
       const got = await model.classify(input, { topK: 5 });
       assert.deepEqual(got.map((g) => [g.index, g.label]), want.map((w) => [w.index, w.label]));
-      got.forEach((g, i) => assert.ok(Math.abs(g.probability - want[i].probability) < 1e-6));
+      got.forEach((g, i) => assert.ok(Math.abs(g.probability - want[i].probability) < 1e-6, `#${i}: ${g.probability} vs ${want[i].probability}`));
     }
+    const all = await model.classify(rgba, { topK: 1000 });
+    assert.ok(Math.abs(all.reduce((a, g) => a + g.probability, 0) - 1) < 1e-9, 'probabilities over all classes sum to 1');
     assert.equal(model.labels.length, 1000);
     assert.equal(model.labels[0], 'tench');
     // Several images are one batch, each with its own list.
@@ -60,6 +82,7 @@ test('a checkpoint with another class count gets the caller\'s labels, or "class
   const named = await load('efficientvit_m0', bytes, { device: rt, labels });
   const rgba = { width: 40, height: 30, data: new Uint8Array(40 * 30 * 4).fill(128) };
   const top = await named.classify(rgba, { topK: 3 });
+  assert.equal(top.length, 3);
   assert.ok(top.every((t) => labels[t.index] === t.label));
   named.dispose();
   await assert.rejects(load('efficientvit_m0', bytes, { device: rt, labels: ['a', 'b'] }), /2 labels for a checkpoint with 10 classes/);

@@ -33,5 +33,5 @@ for (const spec of ['efficientvit_m0:224:1', 'efficientvit_m0:192:2', 'edgevit_x
 
 // Runs after the 224 case, so the page's runtime already holds the pipelines this needs.
 test('in Chromium, a bad checkpoint gets a readable error', { skip, timeout: 30_000 }, async () => {
-  await assert.rejects(runInPage(demo!, 'efficientvit_m0', new TextEncoder().encode('not a checkpoint'), null, 1, 224), /unrecognised checkpoint/);
+  await assert.rejects(runInPage(demo!, 'efficientvit_m0', new TextEncoder().encode('not a checkpoint'), new Float32Array(3 * 224 * 224), 1, 224), /unrecognised checkpoint/);
 });

@@ -3,13 +3,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { goldenCases, logitsError, torchAvailable } from './helpers/golden.ts';
 
-const bin = fileURLToPath(new URL('../bin/webvit.js', import.meta.url));
+const repo = fileURLToPath(new URL('../', import.meta.url));
+const bin = path.join(repo, 'bin/webvit.js');
 const skip = !torchAvailable() && 'python3-torch is not installed (npm test installs it)';
 
 for (const [spec, schedule] of [['efficientvit_m2:224:2', 'fused'], ['edgevit_xs:224:1', 'fused'], ['efficientvit_m2:224:2', 'unfused']]) {
@@ -70,4 +71,17 @@ test('webvit convert writes a folded f16 safetensors that infer runs, and says w
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('a rebuilt checkout\'s bin (package.json "bin": dist/cli.js) is executable and runs as a command', { timeout: 300_000 }, () => {
+  // The build removes dist/ and writes dist/cli.js afresh (what `npm run build` does every time), so
+  // this is the second-build case: the mode must come from the build, not from an earlier npm install.
+  execFileSync(process.execPath, ['--import', 'tsx', 'scripts/build.ts', '--no-types'], { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'] });
+  const cli = path.join(repo, JSON.parse(readFileSync(path.join(repo, 'package.json'), 'utf8')).bin.webvit);
+  assert.equal(statSync(cli).mode & 0o111, 0o111, `${cli} is not executable (mode ${(statSync(cli).mode & 0o777).toString(8)})`);
+  // Run as a command (its shebang, its exec bit), not as `node dist/cli.js`.
+  const r = spawnSync(cli, ['--help'], { encoding: 'utf8' });
+  assert.equal(r.error, undefined, String(r.error));
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout + r.stderr, /usage:\n  webvit infer /);
 });

@@ -2,23 +2,30 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
-import { pipelineKey } from '../src/gpu/pipelines.ts';
+import { pipelineKey, type KernelRef, type WeightFormat } from '../src/gpu/pipelines.ts';
 import { packParams, reflectShader, resolveIncludes } from '../src/gpu/shaders.ts';
 import { planMemory } from '../src/graph/memory.ts';
 import type { Tensor } from '../src/graph/ir.ts';
 
-test('pipeline keys differ whenever the file, entry or an override differs, and ignore override order', () => {
-  const base = { file: 'pointwise.wgsl', entry: 'main', overrides: { WG: 16, RELU_OUT: true } };
-  const keys = [
+test('pipeline keys differ whenever the file, entry, an override or the weight format differs, and ignore override order', () => {
+  const base: KernelRef = { file: 'pointwise.wgsl', entry: 'main', overrides: { WG: 16, RELU_OUT: true } };
+  const variants: KernelRef[] = [
     base,
     { ...base, overrides: { WG: 4, RELU_OUT: true } },
     { ...base, overrides: { WG: 16, RELU_OUT: false } },
     { ...base, overrides: { WG: 16 } },
+    { ...base, overrides: {} },
     { ...base, entry: 'other' },
     { ...base, file: 'ffn.wgsl' },
-  ].map(pipelineKey);
-  assert.equal(new Set(keys).size, keys.length, keys.join('\n'));
-  assert.equal(pipelineKey({ ...base, overrides: { RELU_OUT: true, WG: 16 } }), keys[0]);
+  ];
+  // Every variant in every weight format (each format is different WGSL: weights.wgsl, weights_f16.wgsl
+  // with `enable f16;`, weights_f16_packed.wgsl), so no two of the 7 × 3 configurations share a key.
+  const formats: WeightFormat[] = ['f32', 'f16', 'f16-packed'];
+  const keys = variants.flatMap((v) => formats.map((weights) => pipelineKey({ ...v, weights })));
+  assert.equal(new Set(keys).size, variants.length * formats.length, keys.join('\n'));
+  assert.equal(pipelineKey({ ...base, overrides: { RELU_OUT: true, WG: 16 } }), pipelineKey(base));
+  // No `weights` means f32: the same code, so the same key.
+  assert.equal(pipelineKey(base), pipelineKey({ ...base, weights: 'f32' }));
 });
 
 const shaderDir = new URL('../shaders/', import.meta.url);

@@ -67,6 +67,7 @@ test("demo: a sample's top-5 in the page equals the CLI's for the same weights a
   const out = execFileSync(process.execPath, ['bin/webvit.js', 'infer', '--image', `demo/samples/${s.file}`], { cwd: REPO_ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
   const line = out.split('\n').find((l) => l.startsWith('image 0'))!;
   const cli = [...line.slice(line.indexOf('top-5 ') + 6).matchAll(/(?:^|, )\d+ ([^(]+?) \((\d+\.\d+)%/g)].map((m) => ({ label: m[1], percent: Number(m[2]) }));
+  assert.equal(cli.length, 5, `the CLI's line: ${line}`);
   assert.deepEqual(inPage.map((t) => t.label), cli.map((t) => t.label), `page ${JSON.stringify(inPage)} vs CLI ${line}`);
   inPage.forEach((t, i) => assert.ok(Math.abs(t.percent - cli[i].percent) <= 0.051, `${t.label}: page ${t.percent}% vs CLI ${cli[i].percent}%`));
 });
@@ -81,6 +82,7 @@ test('demo: half-precision weights (the dtype select) load again and classify al
     await waitClassified(n + 1);
     assert.match(await page.textContent('#model-info') ?? '', /matrices f16(-packed)?\)/);
     const half = await topOfFirst();
+    assert.equal(half.length, before.length);
     assert.equal(half[0].label, before[0].label);
     half.forEach((t, i) => assert.ok(Math.abs(t.percent - before[i].percent) <= 1, `${t.label}: f16 ${t.percent}% vs f32 ${before[i].percent}%`));
   } finally {

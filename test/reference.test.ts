@@ -12,14 +12,12 @@ import {
   softmaxRows, squeezeExcite, type CascadedAttentionParams, type Shape4,
 } from '../src/reference/ops.ts';
 import { readSafetensors } from '../src/weights/safetensors.ts';
+import { randomFloats as random } from '../src/util/random.ts';
 
 const F = (...v: number[]) => Float32Array.from(v);
-function random(n: number, seed: number): Float32Array {
-  let s = seed >>> 0;
-  return Float32Array.from({ length: n }, () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32) * 2 - 1);
-}
 function assertClose(actual: ArrayLike<number>, expected: ArrayLike<number>, tol = 1e-6) {
   assert.equal(actual.length, expected.length, 'length');
+  assert.ok(expected.length > 0, 'nothing to compare');
   for (let i = 0; i < expected.length; i++) assert.ok(Math.abs(actual[i] - expected[i]) <= tol, `[${i}] ${actual[i]} vs ${expected[i]}`);
 }
 

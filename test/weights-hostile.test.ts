@@ -16,16 +16,19 @@ import { makeZip, type ZipPart } from './helpers/zip.ts';
 after(removeFixtures);
 const torchTest = (name: string, body: () => void) => test(name, (t) => (hasTorch ? body() : t.skip('python3-torch not installed')));
 
-/** Throws an Error (exactly: not a RangeError or TypeError) whose message matches `re`. */
-function refuses(run: () => unknown, re: RegExp, what: string): void {
+/** Throws an Error (exactly: not a RangeError or TypeError) whose message matches `re`; returns it. */
+function refuses(run: () => unknown, re: RegExp, what: string): Error {
+  let thrown: unknown;
   try {
     run();
   } catch (e) {
-    assert.ok(e instanceof Error && e.constructor === Error, `${what}: threw ${(e as Error)?.constructor?.name}: ${(e as Error)?.message}`);
-    assert.match(e.message, re, what);
-    return;
+    thrown = e;
   }
-  assert.fail(`${what}: loaded`);
+  // Outside the catch: an assertion made here can never be caught and taken for the refusal.
+  if (thrown === undefined) assert.fail(`${what}: loaded`);
+  assert.ok(thrown instanceof Error && thrown.constructor === Error, `${what}: threw ${(thrown as Error)?.constructor?.name}: ${(thrown as Error)?.message}`);
+  assert.match(thrown.message, re, what);
+  return thrown;
 }
 
 /** The entries of a real torch.save archive, to rebuild it with one thing changed. */
@@ -51,8 +54,8 @@ torchTest('zip: the directory, local headers and names must agree, as PyTorch re
   const z = makeZip(parts);
   const edit = (at: number, v: number) => { const b = z.bytes.slice(); b[at] = v; return b; };
   refuses(() => loadStateDict(makeZip(parts, { cdOffsetDelta: -8 }).bytes), /central directory entry 0 is not where the directory says/, 'central directory offset 8 bytes early');
-  refuses(() => loadStateDict(makeZip(parts, { cdOffsetDelta: 8 }).bytes), /central directory entry 0 is not where the directory says|runs past/, 'central directory offset 8 bytes late');
-  refuses(() => loadStateDict(makeZip(parts, { cdOffsetDelta: -46 }).bytes), /not where the directory says|runs past/, 'central directory offset into the data');
+  refuses(() => loadStateDict(makeZip(parts, { cdOffsetDelta: 8 }).bytes), /central directory entry 0 is not where the directory says/, 'central directory offset 8 bytes late');
+  refuses(() => loadStateDict(makeZip(parts, { cdOffsetDelta: -46 }).bytes), /central directory entry 0 is not where the directory says/, 'central directory offset into the data');
   refuses(() => loadStateDict(edit(z.local[storage], 0x51)), /local header is not where the directory says/, 'local header signature');
   refuses(() => loadStateDict(edit(z.local[storage] + 30, 0x41)), /local header names another entry/, 'local header name');
   refuses(() => loadStateDict(makeZip([...parts, { ...parts[storage], data: new Uint8Array(parts[storage].data.length) }]).bytes), /listed twice/, 'duplicate entry');
@@ -75,7 +78,7 @@ torchTest('zip: inflation stops at the declared size and within the memory budge
   refuses(() => loadStateDict(huge), /memory budget of \d+ bytes .*larger maxBytes/, 'declared size past the budget');
   // Honest but highly compressed: past the default budget, within a raised one.
   const dense = makeZip(parts.map((p, i) => (i === storage ? { ...p, data: zeros, method: 8 } : p))).bytes;
-  refuses(() => loadStateDict(dense), /memory budget/, 'compressed 800× under the default budget');
+  refuses(() => loadStateDict(dense), /memory budget of \d+ bytes .*larger maxBytes/, 'compressed 800× under the default budget');
   assert.ok(loadStateDict(dense, { maxBytes: 64 << 20 }).size > 0, 'a raised budget reads it');
 });
 
@@ -98,9 +101,9 @@ test('pickle: integers, nesting and strings have limits, and messages never recu
   refuses(() => unpickle(Uint8Array.from([0x80, 2, 0x7d, 0x28, ...key(0xff), 0x4b, 1, ...key(0xfe), 0x4b, 2, 0x75, 0x2e])), /not valid UTF-8/, 'invalid UTF-8 keys');
   // A refused global with a huge name is quoted by a bounded prefix.
   const name = 'x'.repeat(100_000);
-  try { unpickle(Uint8Array.from([0x80, 2, 0x63, ...new TextEncoder().encode(`os\n${name}\n`), 0x2e])); assert.fail('loaded'); } catch (e) {
-    assert.ok((e as Error).message.length < 600, `message of ${(e as Error).message.length} characters`);
-  }
+  const e = refuses(() => unpickle(Uint8Array.from([0x80, 2, 0x63, ...new TextEncoder().encode(`os\n${name}\n`), 0x2e])),
+    /^refusing to load: the checkpoint references the Python global "os\.x{20,}…, which a state_dict never needs/, 'a refused global with a 100,000-character name');
+  assert.ok(e.message.length < 600, `message of ${e.message.length} characters`);
 });
 
 /** A real safetensors file whose JSON header is padded with ≥ `pad` spaces (the format pads to 8 bytes). */
@@ -146,5 +149,5 @@ test('safetensors: the header must tile the data exactly, in valid UTF-8 JSON wi
   const read = readSafetensors(withHeader('{"__metadata__":null,"a":{"dtype":"U64","shape":[2],"data_offsets":[0,16]}}', u64));
   assert.deepEqual([...(read.get('a')!.data as BigInt64Array)], [-1n, 7n]);
   refuses(() => readSafetensors(withHeader(' {}', new Uint8Array(0))), /does not start with "\{"/, 'leading space');
-  refuses(() => readSafetensors(withHeader(`{"a":{"dtype":"F32","shape":[${'['.repeat(50_000)}]]}}`, new Uint8Array(0))), /not valid JSON|invalid shape/, 'deep JSON');
+  refuses(() => readSafetensors(withHeader(`{"a":{"dtype":"F32","shape":[${'['.repeat(50_000)}]]}}`, new Uint8Array(0))), /header is not valid JSON/, 'deep JSON');
 });

@@ -15,6 +15,7 @@ import { readSafetensors, readSafetensorsMetadata, writeSafetensors } from '../s
 import { foldBatchNorm, foldBatchNormIntoLinearInput, foldInputAffine } from '../src/weights/fold.ts';
 import type { HostTensor, StateDict } from '../src/weights/tensor.ts';
 import { allHalfExact, toHalves } from '../src/weights/dtype.ts';
+import { Lcg, randomFloats } from '../src/util/random.ts';
 
 type Expected = Record<string, Record<string, { dtype: 'f32' | 'i64'; shape: number[]; values: (number | string)[] }>>;
 const fixtures = fixtureDir;
@@ -40,7 +41,10 @@ const torchTest = (name: string, body: () => void) => test(name, (t) => {
 
 torchTest('torch.save checkpoints load with exact values, in file order', () => {
   const expected: Expected = JSON.parse(readFileSync(path.join(fixtures(), 'expected.json'), 'utf8'));
+  // bare, wrapped_model, wrapped_state_dict, protocol4, dataparallel, module_state_dict (make_pth_fixtures.py)
+  assert.ok(Object.keys(expected).length >= 6, `expected.json lists ${Object.keys(expected).length} files`);
   for (const [file, tensors] of Object.entries(expected)) {
+    assert.ok(Object.keys(tensors).length > 0, `${file}: no tensors expected`);
     const sd = loadStateDict(fixture(file));
     assert.deepEqual([...sd.keys()], Object.keys(tensors), `${file} keys`);
     for (const [key, want] of Object.entries(tensors)) assertTensor(sd.get(key), want, `${file}:${key}`);
@@ -143,8 +147,7 @@ test('hand-crafted pickles: unknown opcodes, hostile lengths and forbidden globa
 });
 
 test('non-checkpoint bytes get an error listing the supported formats', () => {
-  let seed = 7;
-  const random = Uint8Array.from({ length: 4096 }, () => ((seed = (seed * 1103515245 + 12345) >>> 0) >>> 24));
+  const r = new Lcg(7), random = Uint8Array.from({ length: 4096 }, () => r.nextU32() >>> 24);
   for (const input of [random, new Uint8Array(0), new TextEncoder().encode('hello world, not a checkpoint')]) {
     assert.throws(() => loadStateDict(input), /unrecognised checkpoint.*supported formats: .*torch\.save.*safetensors/);
   }
@@ -185,22 +188,17 @@ test('safetensors: bad offsets, overlaps and size mismatches are rejected', () =
   assert.throws(() => readSafetensors(make({}, 0).subarray(0, 9)), /runs past the end/);
 });
 
-// Random data in [-1, 1) from a fixed seed, so failures reproduce.
-function randoms(n: number, seed: number, lo = -1, hi = 1): Float32Array {
-  let s = seed;
-  return Float32Array.from({ length: n }, () => lo + (hi - lo) * ((s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32));
-}
 const randomBn = (n: number, seed: number) => ({
-  weight: randoms(n, seed), bias: randoms(n, seed + 1), running_mean: randoms(n, seed + 2), running_var: randoms(n, seed + 3, 0.1, 2),
+  weight: randomFloats(n, seed), bias: randomFloats(n, seed + 1), running_mean: randomFloats(n, seed + 2), running_var: randomFloats(n, seed + 3, 0.1, 2),
 });
 
 test('foldBatchNorm matches conv then BN computed in float64', () => {
   const [out, perChannel, eps] = [6, 3 * 3 * 3, 1e-5];
-  const weight = randoms(out * perChannel, 1);
+  const weight = randomFloats(out * perChannel, 1);
   const bn = randomBn(out, 10);
-  for (const bias of [null, randoms(out, 2)]) {
+  for (const bias of [null, randomFloats(out, 2)]) {
     const folded = foldBatchNorm(weight, out, bias, bn, eps);
-    const x = randoms(perChannel, 3);
+    const x = randomFloats(perChannel, 3);
     for (let o = 0; o < out; o++) {
       const s = bn.weight[o] / Math.sqrt(bn.running_var[o] + eps);
       for (let k = 0; k < perChannel; k++) assert.equal(folded.weight[o * perChannel + k], Math.fround(weight[o * perChannel + k] * s));
@@ -216,10 +214,10 @@ test('foldBatchNorm matches conv then BN computed in float64', () => {
 test('BN before a linear layer (BN_Linear) and before a conv fold into its weights', () => {
   const [out, inF, kernel, eps] = [5, 7, 4, 1e-3];
   const bn = randomBn(inF, 20);
-  const x = randoms(inF * kernel, 4);
+  const x = randomFloats(inF * kernel, 4);
   for (const k of [1, kernel]) {
-    const weight = randoms(out * inF * k, 5);
-    const bias = randoms(out, 6);
+    const weight = randomFloats(out * inF * k, 5);
+    const bias = randomFloats(out, 6);
     const folded = k === 1 ? foldBatchNormIntoLinearInput(weight, out, bias, bn, eps)
       : foldInputAffine(weight, out, bias, bn.weight.map((g, i) => g / Math.sqrt(bn.running_var[i] + eps)),
         Array.from(bn.bias, (b, i) => b - bn.running_mean[i] * bn.weight[i] / Math.sqrt(bn.running_var[i] + eps)));

@@ -8,17 +8,12 @@
 import { readZipDirectory, entryBytes } from '../../src/weights/zip.ts';
 import { MemoryBudget } from '../../src/weights/budget.ts';
 import { makeZip, type ZipPart } from '../../test/helpers/zip.ts';
+import { Lcg } from '../../src/util/random.ts';
 
 export interface Seed { name: string; kind: 'p' | 's'; bytes: Uint8Array; /** bytes of its tensors as webvit holds them (f32 / i64) */ weights: number }
 export interface Case { id: number; seed: string; kind: 'p' | 's'; family: string; mutation: string; bytes: Uint8Array; weights: number }
 
-/** mulberry32: a small seeded generator. */
-function rng(seed: number) {
-  let a = seed >>> 0;
-  const next = () => { a = (a + 0x6d2b79f5) >>> 0; let t = a; t = Math.imul(t ^ (t >>> 15), t | 1); t ^= t + Math.imul(t ^ (t >>> 7), t | 61); return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32; };
-  return { next, int: (n: number) => Math.floor(next() * n), pick: <T>(xs: readonly T[]): T => xs[Math.floor(next() * xs.length)] };
-}
-type Rng = ReturnType<typeof rng>;
+type Rng = Lcg;
 
 const SPECIAL_U32 = [0, 1, 2, 3, 4, 7, 8, 64, 0x7f, 0xff, 0x7fff, 0xffff, 0x7fffffff, 0x80000000, 0xfffffffe, 0xffffffff];
 const lie = (r: Rng, v: number): number => {
@@ -233,7 +228,7 @@ function safetensorsCase(r: Rng, seed: Seed): [Uint8Array, string, string] {
 
 /** Case `id` (0, 1, 2, …) of the run seeded with `runSeed`: a seed file and one mutation of it. */
 export function makeCase(seeds: Seed[], id: number, runSeed = 1): Case {
-  const r = rng((runSeed * 0x9e3779b1 + id * 0x85ebca6b) >>> 0);
+  const r = new Lcg((Math.imul(runSeed, 0x9e3779b1) + Math.imul(id, 0x85ebca6b)) >>> 0);
   const seed = seeds[id % seeds.length];
   const [bytes, family, mutation] = seed.kind === 'p' ? pthCase(r, seed) : safetensorsCase(r, seed);
   return { id, seed: seed.name, kind: seed.kind, family, mutation, bytes, weights: seed.weights };

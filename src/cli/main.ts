@@ -12,6 +12,7 @@ import { defaultResolution } from '../models/resolution.ts';
 import { loadStateDict } from '../weights/load.ts';
 import { convertCheckpoint } from '../weights/convert.ts';
 import { randomStateDict } from '../models/random.ts';
+import { randomFloats } from '../util/random.ts';
 import { SCHEDULES, scheduleNamed, type ScheduleName } from '../schedule/index.ts';
 import { profileModel } from '../profile/profile.ts';
 import { adapterRoofs } from '../profile/roofs.ts';
@@ -75,8 +76,7 @@ async function loadInput(flags: InferFlags, images: string[], batch: number, h: 
     for (let i = 0; i < batch; i++) out.set(await model.input(images[i % images.length]), (i * n) / batch);
     return out;
   }
-  let s = 12345;
-  return Float32Array.from({ length: n }, () => ((s = (s * 1103515245 + 12345) >>> 0) / 2 ** 32) * 2 - 1);
+  return randomFloats(n, 12345);
 }
 
 /** A one-line progress bar on a terminal (nothing when stderr is not one). */

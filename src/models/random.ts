@@ -7,23 +7,15 @@ import { EFFICIENTVIT_CONFIGS, seReducedChannels, stageResolutions, windowIdxs }
 import { EDGEVIT_CONFIGS } from './edgevit-config.ts';
 import { DEIT_CONFIGS } from './deit.ts';
 import { SWIN_CONFIGS } from './swin.ts';
-
-class Rng {
-  constructor(private s: number) {}
-  /** uniform in [-1, 1) */
-  next(): number {
-    this.s ^= this.s << 13; this.s >>>= 0; this.s ^= this.s >>> 17; this.s ^= this.s << 5; this.s >>>= 0;
-    return (this.s / 4294967296) * 2 - 1;
-  }
-}
+import { Lcg } from '../util/random.ts';
 
 class Maker {
   readonly sd: StateDict = new Map();
-  private rng: Rng;
-  constructor(seed: number) { this.rng = new Rng(seed >>> 0 || 1); }
+  private rng: Lcg;
+  constructor(seed: number) { this.rng = new Lcg(seed); }
   t(key: string, shape: number[], f: (u: number) => number): void {
     const n = shape.reduce((a, b) => a * b, 1);
-    this.sd.set(key, f32(shape, Float32Array.from({ length: n }, () => f(this.rng.next()))));
+    this.sd.set(key, f32(shape, Float32Array.from({ length: n }, () => f(this.rng.uniform(-1, 1)))));
   }
   /** A conv/linear weight [out, in, …] with values ~ gain/√fan_in. */
   w(key: string, shape: number[], gain = 1): void { const fan = shape.slice(1).reduce((a, b) => a * b, 1); this.t(key, shape, (u) => (u * gain * Math.sqrt(3)) / Math.sqrt(fan)); }

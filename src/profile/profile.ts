@@ -9,10 +9,11 @@ import { CATEGORIES, type Category } from '../graph/ir.ts';
 import type { ScheduleName } from '../schedule/index.ts';
 import { stepTimer, type TimingMethod } from './timing.ts';
 import type { Roofs } from './roofs.ts';
+import { median } from '../util/median.ts';
 
 const SCHEMA = 'webvit-profile/1';
 /** How far the per-dispatch sum may be from the whole-pass time before the profile says so. */
-const AGREEMENT_TOLERANCE = 0.15;
+export const AGREEMENT_TOLERANCE = 0.15;
 
 export interface DispatchRecord {
   index: number;
@@ -102,7 +103,6 @@ export interface ProfileOptions {
   onProgress?: (message: string) => void;
 }
 
-const median = (a: number[]) => { const s = [...a].sort((x, y) => x - y); return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2; };
 
 export async function profileModel(model: Model, opts: ProfileOptions): Promise<ProfileReport> {
   const { batch, height, width } = opts;
@@ -144,7 +144,13 @@ export async function profileModel(model: Model, opts: ProfileOptions): Promise<
   };
 }
 
-function scheduleProfile(schedule: ScheduleName, plan: CompiledGraph, per: number[][], wholeMs: number, roofs: Roofs): ScheduleProfile {
+/** Σ of the per-dispatch medians against the whole pass's median: their ratio and whether it is within ±AGREEMENT_TOLERANCE. */
+export function agreement(sumMs: number, wholeMs: number): Pick<ScheduleProfile, 'agreement' | 'withinTolerance'> {
+  return wholeMs > 0 ? { agreement: sumMs / wholeMs, withinTolerance: Math.abs(sumMs / wholeMs - 1) <= AGREEMENT_TOLERANCE } : { agreement: null, withinTolerance: false };
+}
+
+/** One schedule's profile from its timings: `per[run][dispatch]` ms and the whole pass's median ms (exported for tests with made-up timings). */
+export function scheduleProfile(schedule: ScheduleName, plan: Pick<CompiledGraph, 'steps' | 'stats'>, per: number[][], wholeMs: number, roofs: Roofs): ScheduleProfile {
   const records = plan.steps.map((s, i): DispatchRecord => {
     const t = per.map((r) => r[i]);
     const ms = median(t), n = s.node;
@@ -169,7 +175,7 @@ function scheduleProfile(schedule: ScheduleName, plan: CompiledGraph, per: numbe
   const sumMs = records.reduce((a, r) => a + r.ms, 0);
   return {
     schedule, dispatches: records.length, pipelines: plan.stats.pipelines,
-    wholeMs, sumMs, agreement: wholeMs > 0 ? sumMs / wholeMs : null, withinTolerance: wholeMs > 0 && Math.abs(sumMs / wholeMs - 1) <= AGREEMENT_TOLERANCE,
+    wholeMs, sumMs, ...agreement(sumMs, wholeMs),
     flops: records.reduce((a, r) => a + r.flops, 0),
     records,
     categories: aggregate(records, (r) => r.category, sumMs, CATEGORIES),

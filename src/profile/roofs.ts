@@ -13,6 +13,7 @@ import { pointwise } from '../ops/pointwise.ts';
 import { matmul } from '../ops/matmul.ts';
 import { grid1d } from '../ops/common.ts';
 import { stepTimer, type TimingMethod } from './timing.ts';
+import { median } from '../util/median.ts';
 
 export interface Roofs {
   /** best matmul rate, GFLOP/s */
@@ -106,7 +107,7 @@ async function submitMs(rt: Runtime): Promise<number> {
     await d.queue.onSubmittedWorkDone();
     t.push(performance.now() - t0);
   }
-  return t.sort((a, b) => a - b)[t.length >> 1];
+  return median(t);
 }
 
 /** ms per repetition of the graph's dispatches: repeated in one pass to ≥ TARGET_MS, best of PASSES passes. */

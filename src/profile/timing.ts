@@ -7,6 +7,7 @@
 // The whole inference (one pass) is timed by pass timestamps, else by the wall clock.
 import { INSIDE_PASSES, awaitGpu, type Gpu } from '../gpu/device.ts';
 import { encodeSteps, type Step } from '../graph/executor.ts';
+import { median } from '../util/median.ts';
 
 export type TimingMethod = 'timestamp-inside-pass' | 'timestamp-per-pass' | 'wall-clock';
 /** Dawn's limit on the queries of one query set. */
@@ -83,7 +84,7 @@ export function stepTimer(gpu: Gpu, prefer?: TimingMethod): StepTimer {
     if (emptyMs === null) {
       const t: number[] = [];
       for (let i = 0; i < 7; i++) t.push(await wall('empty', () => {}));
-      emptyMs = t.sort((a, b) => a - b)[3];
+      emptyMs = median(t);
     }
     return emptyMs;
   };

@@ -77,15 +77,15 @@ export async function openPage(file: string, opts: { profiling?: boolean } = {})
   }
 }
 
-/** Runs checkpoint bytes + a float32 NCHW input (null: the page's seeded random one) in the page, via window.webvit. */
-export async function runInPage(demo: DemoPage, model: string, pth: Uint8Array, input: Float32Array | null, batch: number, res: number,
+/** Runs checkpoint bytes + a float32 NCHW input in the page, via window.webvit. */
+export async function runInPage(demo: DemoPage, model: string, pth: Uint8Array, input: Float32Array, batch: number, res: number,
   opts: { warmup?: number; runs?: number; gpuRuns?: number } = {}): Promise<PageRun> {
   const id = `/mem/${++served}`;
   const pthUrl = demo.server.put(`${id}.pth`, pth);
-  const inputUrl = input && demo.server.put(`${id}.input.f32`, new Uint8Array(input.buffer, input.byteOffset, input.byteLength));
+  const inputUrl = demo.server.put(`${id}.input.f32`, new Uint8Array(input.buffer, input.byteOffset, input.byteLength));
   return demo.page.evaluate(
     ([m, p, x, b, r, o]) => (window as any).webvit.runUrls(m, p, x, b, r, o),
     [model, pthUrl, inputUrl, batch, res, opts] as const,
-  ).finally(() => { demo.server.drop(pthUrl); if (inputUrl) demo.server.drop(inputUrl); });
+  ).finally(() => { demo.server.drop(pthUrl); demo.server.drop(inputUrl); });
 }
 let served = 0;

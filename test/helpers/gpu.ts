@@ -7,6 +7,7 @@ import { fromPadded, toPadded } from '../../src/graph/layout.ts';
 import type { Tensor } from '../../src/graph/ir.ts';
 import { WeightPool } from '../../src/graph/weights.ts';
 import type { WeightFormat } from '../../src/gpu/pipelines.ts';
+import { randomFloats } from '../../src/util/random.ts';
 
 let rt: Promise<Runtime> | null = null;
 export function runtime(): Promise<Runtime> {
@@ -30,26 +31,17 @@ export async function runGraph(inputs: { shape: number[]; data: Float32Array }[]
   }
 }
 
-/** Seeded uniform random numbers in [-1, 1). */
-export function random(n: number, seed = 1): Float32Array {
-  let s = seed >>> 0 || 1;
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    s ^= s << 13; s >>>= 0; s ^= s >>> 17; s ^= s << 5; s >>>= 0;
-    out[i] = (s / 4294967296) * 2 - 1;
-  }
-  return out;
-}
+/** Seeded uniform random numbers in [-1, 1) (the repo's one generator, src/util/random.ts). */
+export const random = (n: number, seed = 1): Float32Array => randomFloats(n, seed);
 
 /** Asserts |got − want| ≤ atol + rtol·|want| everywhere; the message names the first bad index. */
 export function assertClose(got: ArrayLike<number>, want: ArrayLike<number>, atol = 1e-5, rtol = 1e-5, what = 'output'): void {
   assert.equal(got.length, want.length, `${what}: length ${got.length} != ${want.length}`);
-  let worst = 0;
+  assert.ok(want.length > 0, `${what}: nothing to compare (empty output)`);
   for (let i = 0; i < want.length; i++) {
     const err = Math.abs(got[i] - want[i]);
     if (!(err <= atol + rtol * Math.abs(want[i]))) {
       assert.fail(`${what}[${i}]: got ${got[i]}, expected ${want[i]} (|Δ| = ${err}, tolerance ${atol} + ${rtol}·|expected|)`);
     }
-    worst = Math.max(worst, err);
   }
 }
