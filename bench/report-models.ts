@@ -114,14 +114,14 @@ export function targets(r: ModelResults): Target[] {
 /** The adapter Firefox's rows ran on (the columns "… in Firefox"), named as the page saw it. */
 function firefoxAdapter(r: ModelResults): string {
   const a = r.rows.find((x) => x.runtime.endsWith('@firefox') && x.adapter)?.adapter;
-  return a ? `in Firefox adapter ${[a.vendor, a.architecture, a.description].filter(Boolean).join(' ')}, ` : '';
+  return a ? `; in Firefox: ${[a.vendor, a.architecture, a.description].filter(Boolean).join(' ')}` : '';
 }
 
 function header(r: ModelResults): string[] {
   const a = r.adapter, roofs = r.roofs;
   return [
-    `Measured ${r.date.slice(0, 16).replace('T', ' ')} UTC by \`npm run bench\`: ${r.browser} (headless), adapter ${a ? `${a.vendor} ${a.architecture} ${a.description}` : 'unknown'}, ` +
-    `${firefoxAdapter(r)}Node ${r.node}, ${r.cpus}; ${r.res}×${r.res}; median of ${r.args.runs} warm runs per cell (at least ${r.args.minRuns}: a cell stops once its runs took ${Number(r.args.budgetMs) / 1000} s).`,
+    `Measured ${r.date.slice(0, 16).replace('T', ' ')} UTC by \`npm run bench\`: ${r.browser} (headless), adapter ${a ? `${a.vendor} ${a.architecture} ${a.description}` : 'unknown'}${firefoxAdapter(r)}, ` +
+    `Node ${r.node}, ${r.cpus}; ${r.res}×${r.res}; median of ${r.args.runs} warm runs per cell (at least ${r.args.minRuns}: a cell stops once its runs took ${Number(r.args.budgetMs) / 1000} s).`,
     roofs ? `Roofs in the same run: ${f(roofs.gflops, 2)} GFLOP/s (${roofs.matmul.kernel}), ${f(roofs.gbs, 2)} GB/s (${roofs.copy.kernel}); a dispatch ${f(roofs.dispatchUs, 1)} µs, a submit ${f(roofs.submitMs, 2)} ms.` : 'Roofs not measured (--skip-kernels).',
   ];
 }
