@@ -1,10 +1,11 @@
 // Firefox as the second WebGPU engine: headless firefox-esr (wgpu, shaders compiled by naga; Mesa's
 // lavapipe on a machine without a GPU) runs the same test page as test/browser.test.ts does in
 // Chromium (test/pages/run-case.html + dist/webvit.js) and must give PyTorch's logits: every model
-// once at batch 2 in the fused schedule, one model of each family unfused, and half-precision weights
-// for three models (EfficientViT M0 and M4, DeiT-T), where an adapter with shader-f16 (lavapipe has
-// it) must take the native vec4<f16> path. The demo page and the profiler in Firefox: test/firefox-demo.test.ts; every kernel compiled
-// by naga: test/firefox-kernels.test.ts. Run the Firefox tests alone:
+// once at batch 2 in the fused schedule, one model of each family unfused, and half-precision
+// weights for three models (EfficientViT M0 and M4, DeiT-T), where an adapter with shader-f16
+// (lavapipe has it) must take the native vec4<f16> path. The demo page and the profiler in Firefox:
+// test/firefox-demo.test.ts; every kernel compiled by naga: test/firefox-kernels.test.ts.
+// Run the Firefox tests alone:
 //   node --import tsx --test --test-concurrency=1 test/firefox*.test.ts
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
