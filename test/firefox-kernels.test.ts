@@ -100,3 +100,17 @@ test('a kernel change only naga rejects fails in Firefox with its message and th
   for (const m of r.failed) assert.match(m, /^cannot compile kernel mean\.wgsl:\w+: .+/);
   console.log(`# naga's error, as webvit reports it:\n# ${r.failed[0].split('\n').join('\n# ')}`);
 });
+
+// And the other way round: a constant bit-cast to infinity, which Tint refuses and naga accepts.
+const TINT_ONLY = '\nfn tint_rejects() -> f32 { return bitcast<f32>(0x7f800000u); }\n';
+
+test('a kernel change only Tint rejects fails on Dawn with its message and the kernel\'s name (Firefox compiles it)', { skip, timeout: 120_000 }, async () => {
+  const broken = (file: string) => readFileSync(path.join(SHADERS, file), 'utf8') + (file === 'mean.wgsl' ? TINT_ONLY : '');
+  for (const f of files()) ff!.server.put(`/mem/tint-only/${f}`, new TextEncoder().encode(broken(f)));
+  const r = await compileAll(['mean.wgsl'], '/mem/tint-only/');
+  assert.deepEqual(r.failed, []);
+  const rt = await runtime();
+  const dawn = new PipelineCache(rt.gpu, async (f) => broken(f));
+  const entries = [...(await dawn.shader('mean.wgsl')).kernels.keys()];
+  for (const entry of entries) await assert.rejects(dawn.get({ file: 'mean.wgsl', entry }), new RegExp(`^Error: cannot compile kernel mean\\.wgsl:${entry}: .*\\n.*inf cannot be represented`, 's'));
+});
