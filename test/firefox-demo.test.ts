@@ -2,7 +2,8 @@
 // lavapipe without a GPU), as test/demo.test.ts and test/browser-profile.test.ts do in Chromium:
 // the shipped model classifies the shipped samples; speed and profile panels fill in, the profile
 // saying which timing method it used (Firefox offers timestamp-query, not timestamps inside passes);
-// webvit.profile()'s SVG renders in Firefox. Screenshots go to test/.artifacts/*-firefox.png.
+// webvit.profile()'s SVG renders in Firefox; no request leaves localhost. Screenshots go to
+// test/.artifacts/*-firefox.png.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync } from 'node:fs';
@@ -17,12 +18,15 @@ const SHOTS = path.join(REPO_ROOT, 'test/.artifacts');
 const samples = JSON.parse(readFileSync(path.join(REPO_ROOT, 'demo/samples/samples.json'), 'utf8')) as { file: string; label: string }[];
 let ff: FirefoxPage | undefined;
 let page: Page;
+const offsite: string[] = [];
+let requests = 0;
 
 before(async () => {
   if (skip) return;
   ff = await openFirefoxPage('test/pages/harness.html');
   page = await ff.browser.newPage();
   await page.setViewport({ width: 1280, height: 900 });
+  page.on('request', (r) => { requests++; if (!/^(https?:\/\/(localhost|127\.0\.0\.1)(:\d+)?\/|blob:|data:)/.test(r.url())) offsite.push(r.url()); });
   mkdirSync(SHOTS, { recursive: true });
 });
 after(async () => { await ff?.close(); });
@@ -75,6 +79,8 @@ test('demo in Firefox: speed and profile panels fill in; the profile names its t
   assert.match(await text('#profile-status'), /timing: timestamp-per-pass, median of \d+ runs/);
   const png = await page.screenshot({ path: path.join(SHOTS, 'demo-profile-firefox.png'), fullPage: true });
   assert.ok(colours(png) > 50, 'the screenshot is not blank');
+  assert.ok(requests > 3, `the request listener saw ${requests} requests`);
+  assert.deepEqual(offsite, [], 'requests that left localhost');
 });
 
 test('webvit.profile() in Firefox: per-pass timestamps, categories sum to the total; the SVG renders', { skip, timeout: 420_000 }, async () => {
