@@ -13,6 +13,8 @@ import { runInPage, type PageRun } from './helpers/chromium.ts';
 import { firefoxSkip, openFirefoxPage, type FirefoxPage } from './helpers/firefox.ts';
 import { goldenCases, torchAvailable } from './helpers/golden.ts';
 import { assertGolden } from './helpers/browser-cases.ts';
+import { slowCompiler } from '../src/tuning.ts';
+import type { Gpu } from '../src/gpu/device.ts';
 
 const skip = firefoxSkip || (!torchAvailable() && 'python3-torch is not installed (npm test installs it)');
 let ff: FirefoxPage | undefined;
@@ -46,8 +48,7 @@ test("in Firefox, the tuning says where its CPU adapter takes another path: the 
   const r = fused.get('efficientvit_m0:224:2');
   assert.ok(r, 'the fused EfficientViT-M0 case ran');
   // Firefox names no adapter; its CPU adapter (lavapipe) takes minutes to compile the s2k3 kernel.
-  const a = r.adapter, name = `${a.vendor} ${a.architecture} ${a.device} ${a.description}`;
-  const generic = r.fallback && (name.trim() === '' || /lavapipe|llvmpipe/i.test(name));
+  const generic = slowCompiler({ adapterInfo: r.adapter, isFallback: r.fallback } as Gpu);
   assert.equal((r.tuning.conv2d as { s2k3: boolean }).s2k3, !generic);
   const stem = r.kernels.filter((k) => k.startsWith('conv2d.wgsl:'));
   assert.ok(stem.length > 0 && stem.every((k) => k.startsWith(generic ? 'conv2d.wgsl:main' : 'conv2d.wgsl:s2k3')), stem.join(', '));
