@@ -54,6 +54,7 @@ export interface ModelResults {
 export const LABELS: Record<string, string> = {
   webvit: 'webvit', 'webvit-f16': 'webvit f16 weights', 'webvit-unfused': 'webvit unfused', 'ort-jsep': 'ORT-web WebGPU (JSEP)', 'ort-webgpu': 'ORT-web WebGPU (native)',
   'ort-wasm-1': 'ORT-web wasm 1 thr', 'ort-wasm-2': 'ORT-web wasm 2 thr', 'ort-node': 'ORT-node CPU',
+  'webvit@firefox': 'webvit in Firefox', 'webvit-f16@firefox': 'webvit f16 weights in Firefox', 'ort-jsep@firefox': 'ORT-web WebGPU (JSEP) in Firefox', 'ort-webgpu@firefox': 'ORT-web WebGPU (native) in Firefox',
 };
 const ORT_WEBGPU = ['ort-jsep', 'ort-webgpu'];
 
@@ -124,10 +125,17 @@ export function coldCell(x: RuntimeRow | undefined): string {
   return runs.length > 1 ? `${f(x.coldMs / 1000, 2)} (${f(Math.min(...runs) / 1000, 2)}–${f(Math.max(...runs) / 1000, 2)})` : `${f(x.coldMs / 1000, 2)}⁴`;
 }
 
+/** The adapter Firefox's rows ran on (the columns "… in Firefox"), named as the page saw it. */
+function firefoxAdapter(r: ModelResults): string {
+  const a = r.rows.find((x) => x.runtime.endsWith('@firefox') && x.adapter)?.adapter;
+  const version = /Firefox [\d.]+/.exec(r.browser ?? '')?.[0] ?? 'Firefox';
+  return a ? `; in ${version} (headless): ${[a.vendor, a.architecture, a.description].filter(Boolean).join(' ')}` : '';
+}
+
 function header(r: ModelResults): string[] {
   const a = r.adapter, roofs = r.roofs, pages = r.args.cold;
   return [
-    `Measured ${r.date.slice(0, 16).replace('T', ' ')} UTC by \`npm run bench\`: Chromium ${r.provenance.chromium} (headless), adapter ${a ? `${a.vendor} ${a.architecture} ${a.description}` : 'unknown'}, ` +
+    `Measured ${r.date.slice(0, 16).replace('T', ' ')} UTC by \`npm run bench\`: Chromium ${r.provenance.chromium} (headless), adapter ${a ? `${a.vendor} ${a.architecture} ${a.description}` : 'unknown'}${firefoxAdapter(r)}, ` +
     `Node ${r.provenance.node}, ${r.cpus ?? `${r.provenance.machine.cores} × ${r.provenance.machine.cpu}`}; ${r.res}×${r.res}; median of ${r.args.runs} warm runs per cell (at least ${r.args.minRuns}: a cell stops once its runs took ${Number(r.args.budgetMs) / 1000} s)` +
     `${pages ? `; cold start: median (min–max) of ${pages} fresh pages` : ''}.`,
     provenanceLine(r.provenance),
@@ -144,7 +152,7 @@ const NOTES: [string, string][] = [
 ];
 /** The footnotes the table uses. */
 const footnotes = (table: string[]) => { const used = NOTES.filter(([m]) => table.some((l) => l.includes(m))).map(([, t]) => t); return used.length ? [used.join(' ')] : []; };
-const GPU_RUNTIMES = new Set(['webvit', 'webvit-f16', 'webvit-unfused', 'ort-jsep', 'ort-webgpu']);
+const GPU_RUNTIMES = new Set(['webvit', 'webvit-f16', 'webvit-unfused', 'ort-jsep', 'ort-webgpu', 'webvit@firefox', 'webvit-f16@firefox', 'ort-jsep@firefox', 'ort-webgpu@firefox']);
 
 /** The README's table: batch-1 medians of every runtime, webvit's ratios, cold start and batch 8. */
 export function readmeTable(r: ModelResults): string {

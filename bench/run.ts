@@ -1,12 +1,14 @@
 // `npm run bench [-- --models a,b --batch 1,8 --quick --runs N --cold N --runtimes … --skip-kernels --out DIR]`:
-// webvit against its peers in one headless Chromium session on localhost, and every kernel against the
+// webvit against its peers in one headless Chromium session (and Firefox, for the `…@firefox` runtimes) on localhost, and every kernel against the
 // adapter's roofs. `--report` measures nothing: it rewrites the .md files and the README's generated
 // sections from the JSON results.
 //
 //  1. kernels: one page measures the adapter's roofs (best matmul GFLOP/s, copy GB/s, the cost of a
 //     dispatch and of a submit), then profiles each model's fused, one-kernel-FFN and unfused
 //     schedules: every dispatch of every .wgsl timed at the shapes the models use;
-//  2. models: for each model and runtime a fresh page (cross-origin isolated, so wasm threads work):
+//  2. models: for each model and runtime a fresh page (cross-origin isolated, so wasm threads work),
+//     in Chromium, and in Firefox for the WebGPU runtimes named `…@firefox` (headless firefox-esr
+//     through puppeteer-core, when it is installed; its adapter is the one Firefox offers):
 //     webvit fused (float32 and half matrix weights) and unfused; onnxruntime-web's WebGPU EP in both flavours it ships (JSEP, and the
 //     native one in "onnxruntime-web/webgpu") and its wasm EP with 1 and 2 threads; then
 //     onnxruntime-node's CPU EP in this process. All run the same weights: the golden script's
@@ -24,9 +26,11 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { Browser } from 'playwright-core';
+import type { Browser as FirefoxBrowser } from 'puppeteer-core';
 import { bundle } from '../scripts/build.ts';
 import { REPO_ROOT, startServer } from '../scripts/serve.ts';
-import { launchChromium, readyPage } from '../test/helpers/chromium.ts';
+import { launchChromium, readyPage, type EvaluatingPage } from '../test/helpers/chromium.ts';
+import { firefoxAvailable, launchFirefox, readyFirefoxPage } from '../test/helpers/firefox.ts';
 import { goldenCases, logitsError, type GoldenCase } from '../test/helpers/golden.ts';
 import { MODELS } from '../src/models/registry.ts';
 import { median } from '../src/util/median.ts';
@@ -38,14 +42,18 @@ import { modelsTable, type ModelResults, type RuntimeRow } from './report-models
 import { provenance } from './provenance.ts';
 import { updateReadme } from './report-readme.ts';
 
-const RUNTIMES = ['webvit', 'webvit-f16', 'webvit-unfused', 'ort-jsep', 'ort-webgpu', 'ort-wasm-1', 'ort-wasm-2', 'ort-node'] as const;
+const RUNTIMES = ['webvit', 'webvit-f16', 'webvit-unfused', 'ort-jsep', 'ort-webgpu', 'ort-wasm-1', 'ort-wasm-2', 'ort-node',
+  'webvit@firefox', 'webvit-f16@firefox', 'ort-jsep@firefox', 'ort-webgpu@firefox'] as const;
 type RuntimeName = (typeof RUNTIMES)[number];
+const inFirefox = (r: string) => r.endsWith('@firefox');
+/** The runtimes measured by default: all, the Firefox ones where Firefox is installed. */
+const DEFAULT_RUNTIMES = RUNTIMES.filter((r) => !inFirefox(r) || firefoxAvailable());
 
 const { values: args } = parseArgs({
   options: {
     models: { type: 'string', default: Object.keys(MODELS).join(',') },
     batch: { type: 'string', default: '1,8' },
-    runtimes: { type: 'string', default: RUNTIMES.join(',') },
+    runtimes: { type: 'string', default: DEFAULT_RUNTIMES.join(',') },
     quick: { type: 'boolean', default: false },
     runs: { type: 'string' },
     cold: { type: 'string', default: '3' },
@@ -95,6 +103,7 @@ async function main() {
   await bundle();
   const server = await startServer(REPO_ROOT, 0, { isolated: true });
   const browser = await launchChromium({ profiling: true, extraArgs: ['--disable-gpu-shader-disk-cache'] });
+  const firefox = runtimes.some(inFirefox) ? await launchFirefox() : null;
   const pageUrl = `${server.url}bench/pages/bench.html`;
   const urls = new Map<string, string>();
   for (const c of cases) {
@@ -102,7 +111,7 @@ async function main() {
     urls.set(`${c.model}.onnx`, server.put(`/mem/${c.model}.onnx`, readFileSync(c.onnxFile!)));
     urls.set(`${c.model}:${c.batch}`, server.put(`/mem/${c.model}_b${c.batch}.f32`, new Uint8Array(c.input.buffer, c.input.byteOffset, c.input.byteLength)));
   }
-  const meta = { date: new Date().toISOString(), args: { ...args, ...timing, cold: coldPages } };
+  const meta = { date: new Date().toISOString(), browser: `Chromium ${browser.version()}${firefox ? `; ${(await firefox.version()).replace(/^firefox\//, 'Firefox ')}` : ''}`, args: { ...args, ...timing, cold: coldPages } };
   try {
     let roofs: Roofs | null = null;
     if (!args['skip-kernels']) {
@@ -116,9 +125,9 @@ async function main() {
       const mine = cases.filter((c) => c.model === model);
       for (const runtime of runtimes) {
         log(`bench: ${model} on ${runtime} … `);
-        const row = await measureOne(browser, pageUrl, urls, runtime, model, mine);
+        const row = await measureOne(browser, firefox, pageUrl, urls, runtime, model, mine);
         rows.push(row);
-        adapter ??= row.adapter ?? null;
+        if (!inFirefox(runtime)) adapter ??= row.adapter ?? null;
         log(row.error ? `FAILED: ${row.error.split('\n')[0]}\n` : `${row.batches[0]?.medianMs?.toFixed(1) ?? '—'} ms\n`);
       }
     }
@@ -129,6 +138,7 @@ async function main() {
     else log(`bench: results in ${RESULTS}; the README is rewritten only from bench/results\n`);
   } finally {
     await browser.close();
+    await firefox?.close();
     await server.close();
   }
 }
@@ -152,11 +162,12 @@ async function kernels(browser: Browser, pageUrl: string, urls: Map<string, stri
   }
 }
 
-async function measureOne(browser: Browser, pageUrl: string, urls: Map<string, string>, runtime: RuntimeName, model: string, cases: GoldenCase[]): Promise<RuntimeRow> {
+async function measureOne(browser: Browser, firefox: FirefoxBrowser | null, pageUrl: string, urls: Map<string, string>, runtime: RuntimeName, model: string, cases: GoldenCase[]): Promise<RuntimeRow> {
   const onnx = runtime.startsWith('ort-');
   const threads = runtime === 'ort-wasm-2' ? 2 : runtime === 'ort-node' ? availableParallelism() : 1;
+  const base = runtime.replace(/@firefox$/, '');
   const spec = {
-    runtime: runtime.startsWith('ort-wasm') ? 'ort-wasm' : runtime, model, res: RES, threads,
+    runtime: base.startsWith('ort-wasm') ? 'ort-wasm' : base, model, res: RES, threads,
     weightsUrl: urls.get(`${model}.${onnx ? 'onnx' : 'pth'}`)!,
     cases: cases.map((c) => ({ batch: c.batch, inputUrl: urls.get(`${model}:${c.batch}`)! })),
     ...timing,
@@ -171,11 +182,19 @@ async function measureOne(browser: Browser, pageUrl: string, urls: Map<string, s
         raws.push(await ortNode(s, cases));
         continue;
       }
-      const page = await readyPage(browser, pageUrl);
+      // Chromium's and Firefox's pages both take evaluate(fn, arg).
+      const page: EvaluatingPage & { close(): Promise<void> } = inFirefox(runtime) ? await readyFirefoxPage(firefox!, pageUrl) : await readyPage(browser, pageUrl);
       try {
-        if (!(await page.evaluate(() => (window as any).bench.crossOriginIsolated))) throw new Error('the benchmark page is not cross-origin isolated (wasm threads need it)');
+        if (!(await page.evaluate(() => (window as any).bench.crossOriginIsolated, null))) throw new Error('the benchmark page is not cross-origin isolated (wasm threads need it)');
         raws.push(await page.evaluate((x) => (window as any).bench.run(x), s) as MeasureResult);
-        adapter ??= await page.evaluate(async () => { const a = await navigator.gpu?.requestAdapter(); return a ? { vendor: a.info.vendor, architecture: a.info.architecture, device: a.info.device, description: a.info.description } : undefined; });
+        // Firefox names no adapter (all fields empty): say so, and whether it is a CPU fallback.
+        adapter ??= await page.evaluate(async () => {
+          const a = await navigator.gpu?.requestAdapter();
+          if (!a) return undefined;
+          const i = a.info as GPUAdapterInfo & { isFallbackAdapter?: boolean };
+          const named = Boolean(i.vendor || i.architecture || i.device || i.description);
+          return { vendor: i.vendor, architecture: i.architecture, device: i.device, description: named ? i.description : `not named by the browser${i.isFallbackAdapter ? ', a CPU fallback' : ''}` };
+        }, null) as RuntimeRow['adapter'];
       } finally {
         await page.close();
       }
@@ -206,7 +225,7 @@ const quantile = (xs: number[], q: number) => { const s = [...xs].sort((a, b) =>
 function toRow(runtime: RuntimeName, model: string, threads: number, raws: MeasureResult[], cases: GoldenCase[], adapter: RuntimeRow['adapter']): RuntimeRow {
   const r = raws[0];
   // Half weights are held to the f16 tolerance, 1e-2·max(1, max|y|); every other runtime to 1e-4·max(1, max|y|).
-  const scale = runtime === 'webvit-f16' ? 100 : 1;
+  const scale = runtime.startsWith('webvit-f16') ? 100 : 1;
   const check = (got: number[], want: Float32Array) => {
     const e = logitsError(Float32Array.from(got), want), tolerance = scale * e.tolerance;
     return { maxDiff: e.maxDiff, tolerance, logitsOk: e.maxDiff <= tolerance };

@@ -14,8 +14,12 @@ export interface Tuning {
   pointwise: { wg: number; smallWg: number; smallBelow: number };
   /** dwconv.wgsl: invocations per workgroup of the 3×3 paths and of the generic path (`mainWg`), and the fewest invocations before columns are split into row blocks */
   dwconv: { wg: number; mainWg: number; minInvocations: number };
-  /** conv2d.wgsl: invocations per workgroup (the 3×3 stride-2 path, the generic one) */
-  conv2d: { s2k3Wg: number; wg: number };
+  /**
+   * conv2d.wgsl: invocations per workgroup (the 3×3 stride-2 path, the generic one), and whether 3×3
+   * stride-2 convs (the stems) take the s2k3 path at all (`s2k3`; else the generic kernel). Mesa's
+   * lavapipe (Firefox's CPU adapter on Linux) compiles s2k3 in 60-90 s, the generic kernel in ~1.5 s.
+   */
+  conv2d: { s2k3: boolean; s2k3Wg: number; wg: number };
   /** attention.wgsl, cascaded_attention.wgsl, squeeze_excite.wgsl: invocations per workgroup */
   attention: { wg: number };
   cascadedAttention: { wg: number };
@@ -45,7 +49,7 @@ export const CPU_TUNING: Tuning = {
   workers: 2,
   pointwise: { wg: 4, smallWg: 4, smallBelow: 256 },
   dwconv: { wg: 4, mainWg: 64, minInvocations: 64 },
-  conv2d: { s2k3Wg: 4, wg: 16 },
+  conv2d: { s2k3: true, s2k3Wg: 4, wg: 16 },
   attention: { wg: 4 },
   cascadedAttention: { wg: 4 },
   squeezeExcite: { wg: 4 },
@@ -83,6 +87,7 @@ export const TUNING_FIELDS: Record<string, FieldRule> = {
   'dwconv.wg': { kind: 'wg' },
   'dwconv.mainWg': { kind: 'wg' },
   'dwconv.minInvocations': { kind: 'count', machine: true },
+  'conv2d.s2k3': { kind: 'flag' },
   'conv2d.s2k3Wg': { kind: 'wg' },
   'conv2d.wg': { kind: 'wg' },
   'attention.wg': { kind: 'wg', multipleOf: 4, why: 'the kernel runs 4 lanes at a time' },
@@ -146,6 +151,16 @@ export const tuningKey = (gpu: Gpu): string => {
 };
 
 /**
+ * A CPU adapter whose shader compiler takes minutes over conv2d.wgsl's s2k3 (64 accumulators × 3 kernel rows, inlined):
+ * Mesa's lavapipe, by name, or a CPU adapter the browser does not name (Firefox hides adapter info,
+ * and its CPU adapter on Linux is lavapipe). SwiftShader, named, compiles s2k3 in seconds.
+ */
+export function slowCompiler(gpu: Gpu): boolean {
+  const a = gpu.adapterInfo, name = `${a.vendor} ${a.architecture} ${a.device} ${a.description}`;
+  return gpu.isFallback && (/lavapipe|llvmpipe/i.test(name) || name.trim() === '');
+}
+
+/**
  * Defaults for an adapter. A CPU adapter runs as many workgroups at once as it has worker threads
  * (`threads`, e.g. navigator.hardwareConcurrency); a GPU runs hundreds, so its small dispatches need
  * no splitting, and 64-invocation workgroups (within its limits) fill its SIMD units. The GPU values
@@ -154,7 +169,7 @@ export const tuningKey = (gpu: Gpu): string => {
 export function defaultTuning(gpu: Gpu, threads: number): Tuning {
   if (gpu.isFallback) {
     const workers = Math.max(1, Math.min(16, Math.floor(threads) || 1));
-    return { ...CPU_TUNING, workers, dwconv: { ...CPU_TUNING.dwconv, minInvocations: 32 * workers }, ffn: { minWorkgroups: workers }, sleepBeforeReadback: gpu.pollsWhileWaiting };
+    return { ...CPU_TUNING, workers, conv2d: { ...CPU_TUNING.conv2d, s2k3: !slowCompiler(gpu) }, dwconv: { ...CPU_TUNING.dwconv, minInvocations: 32 * workers }, ffn: { minWorkgroups: workers }, sleepBeforeReadback: gpu.pollsWhileWaiting };
   }
   const l = gpu.device.limits;
   const most = Math.min(l.maxComputeInvocationsPerWorkgroup, l.maxComputeWorkgroupSizeX);
@@ -163,7 +178,7 @@ export function defaultTuning(gpu: Gpu, threads: number): Tuning {
     workers: 1024,
     pointwise: { wg, smallWg: 16, smallBelow: 1024 },
     dwconv: { wg, mainWg: wg, minInvocations: 4096 },
-    conv2d: { s2k3Wg: wg, wg },
+    conv2d: { s2k3: true, s2k3Wg: wg, wg },
     attention: { wg: 16 },
     cascadedAttention: { wg: 16 },
     squeezeExcite: { wg: 16 },

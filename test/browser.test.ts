@@ -4,7 +4,8 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { chromiumAvailable, CHROMIUM, openDemo, runInPage, type DemoPage, type PageRun } from './helpers/chromium.ts';
-import { goldenCases, logitsError } from './helpers/golden.ts';
+import { goldenCases } from './helpers/golden.ts';
+import { assertGolden } from './helpers/browser-cases.ts';
 
 const skip = chromiumAvailable() ? false : `no Chromium at ${CHROMIUM} (run \`npm run setup\`)`;
 let demo: DemoPage | undefined;
@@ -20,12 +21,7 @@ for (const spec of ['efficientvit_m0:224:1', 'efficientvit_m0:192:2', 'edgevit_x
     const [c] = goldenCases([spec]);
     const r = await runInPage(demo!, c.model, c.pth, c.input, c.batch, c.height);
     runs.set(spec, r);
-    const got = Float32Array.from(r.logits);
-    assert.equal(got.length, c.logits.length, `logits: got ${got.length} values, expected ${c.logits.length} (${c.batch}×1000)`);
-    const { maxDiff, tolerance } = logitsError(got, c.logits);
-    const worst = c.logits.reduce((w, y, i) => (Math.abs(got[i] - y) > Math.abs(got[w] - c.logits[w]) ? i : w), 0);
-    assert.ok(maxDiff <= tolerance, `${c.name} in Chromium: max|Δ| ${maxDiff} > ${tolerance} (worst at ${worst}: got ${got[worst]}, expected ${c.logits[worst]})`);
-    assert.ok(r.stats.dispatches > 0 && r.stats.buffers > 0, `plan.stats looks empty: ${JSON.stringify(r.stats)}`);
+    const { maxDiff, tolerance } = assertGolden('Chromium', c, r);
     console.log(`# ${c.name}: max|Δ| ${maxDiff.toExponential(2)} (tol ${tolerance.toExponential(2)}), build ${r.buildMs.toFixed(0)} ms, ` +
       `run ${r.times[0].toFixed(1)} ms, ${r.stats.dispatches} dispatches, ${r.stats.buffers} buffers, adapter ${r.adapter.vendor}/${r.adapter.architecture}`);
   });

@@ -80,6 +80,13 @@ export class PipelineCache {
       if (!info.overrides.includes(name)) throw new Error(`${key}: the kernel has no override "${name}" (it has: ${info.overrides.join(', ') || 'none'})`);
     }
     const d = this.gpu.device;
+    const constants: Record<string, number> = {};
+    for (const [n, v] of Object.entries(k.overrides ?? {})) constants[n] = Number(v);
+    // Everything that can fail is created inside one validation scope, pushed and popped in the
+    // same turn (no await between, so concurrent compiles cannot pop each other's scope): engines
+    // differ in where a rejected shader surfaces (Dawn: the async pipeline rejects; Firefox's wgpu:
+    // a validation error on the module or pipeline, the promise may still resolve).
+    d.pushErrorScope('validation');
     const moduleKey = `${k.file}[${k.weights ?? 'f32'}]`;
     let module = this.modules.get(moduleKey);
     if (!module) {
@@ -94,18 +101,17 @@ export class PipelineCache {
         buffer: { type: b.kind === 'uniform' ? 'uniform' : b.kind === 'read' ? 'read-only-storage' : 'storage' },
       })),
     });
-    const constants: Record<string, number> = {};
-    for (const [n, v] of Object.entries(k.overrides ?? {})) constants[n] = Number(v);
-    try {
-      const pipeline = await d.createComputePipelineAsync({
-        label: key,
-        layout: d.createPipelineLayout({ label: key, bindGroupLayouts: [layout] }),
-        compute: { module, entryPoint: k.entry, constants },
-      });
-      return { key, info, pipeline, layout };
-    } catch (e) {
-      const messages = (await module.getCompilationInfo()).messages.map((m) => `  shaders/${k.file}:${m.lineNum}:${m.linePos} ${m.type}: ${m.message}`);
-      throw new Error(`cannot compile kernel ${key}: ${(e as Error).message}${messages.length ? '\n' + messages.join('\n') : ''}`);
-    }
+    const pending = d.createComputePipelineAsync({
+      label: key,
+      layout: d.createPipelineLayout({ label: key, bindGroupLayouts: [layout] }),
+      compute: { module, entryPoint: k.entry, constants },
+    });
+    const scope = d.popErrorScope();
+    const [made, scoped] = await Promise.allSettled([pending, scope]);
+    const error = made.status === 'rejected' ? (made.reason as Error).message
+      : scoped.status === 'rejected' ? String(scoped.reason) : scoped.value?.message;
+    if (made.status === 'fulfilled' && !error) return { key, info, pipeline: made.value, layout };
+    const messages = (await module.getCompilationInfo()).messages.map((m) => `  shaders/${k.file}:${m.lineNum}:${m.linePos} ${m.type}: ${m.message}`);
+    throw new Error(`cannot compile kernel ${key}: ${error}${messages.length ? '\n' + messages.join('\n') : ''}`);
   }
 }

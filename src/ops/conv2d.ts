@@ -15,7 +15,7 @@ export function conv2d(g: GraphBuilder, name: string, x: Tensor, w: Float32Array
   const Ho = convOut(H, k, stride, pad), Wo = convOut(W, k, stride, pad);
   if (Ho < 1 || Wo < 1) throw new Error(`${name}: a ${H}×${W} input is too small for a ${k}×${k} stride-${stride} conv`);
   const y = g.tensor(name, [B, cout, Ho, Wo]);
-  const fast = k === 3 && stride === 2;
+  const fast = k === 3 && stride === 2 && g.tuning.conv2d.s2k3;
   // s2k3 (3×3 stride 2, the stem) owns 16 channel slots × 16 pixels per invocation: 16 channels of
   // one row, or (ROWS2, when Cout = 8 mod 16) 8 channels of two rows, each slot's channel repeated.
   // Its weights are (tilesC, Cin, 3, 3, 16) so a tap's 16 slots are 4 contiguous vec4; main's

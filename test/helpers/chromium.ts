@@ -22,7 +22,14 @@ export interface PageRun {
   flops: number;
   stats: { dispatches: number; buffers: number; activationBytes: number; weightBytes: number; pipelines: number };
   adapter: { vendor: string; architecture: string; device: string; description: string };
+  /** how the kernels read the matrix weights (with a `dtype`: the classifier's details().weights) */
+  weights: 'f32' | 'f16' | 'f16-packed';
+  /** the device's features, the adapter's fallback flag, the runtime's tuning, the plan's pipeline keys */
+  features: string[]; fallback: boolean; tuning: Record<string, unknown>; kernels: string[];
 }
+
+/** What runInPage needs of a page: Playwright's and Puppeteer's pages both fit. */
+export interface EvaluatingPage { evaluate(fn: (arg: any) => unknown, arg: unknown): Promise<unknown> }
 
 /** `profiling` adds --enable-webgpu-developer-features (unquantised timestamps, timestamps inside passes) for benchmarks and the profiler. */
 export async function openDemo(opts: { profiling?: boolean } = {}): Promise<DemoPage> {
@@ -77,15 +84,18 @@ export async function openPage(file: string, opts: { profiling?: boolean } = {})
   }
 }
 
-/** Runs checkpoint bytes + a float32 NCHW input in the page, via window.webvit. */
-export async function runInPage(demo: DemoPage, model: string, pth: Uint8Array, input: Float32Array, batch: number, res: number,
-  opts: { warmup?: number; runs?: number; gpuRuns?: number } = {}): Promise<PageRun> {
+/**
+ * Runs checkpoint bytes + a float32 NCHW input in a page of
+ * test/pages/run-case.html (either engine), via window.webvit.
+ */
+export async function runInPage(demo: { page: EvaluatingPage; server: StaticServer }, model: string, pth: Uint8Array, input: Float32Array, batch: number, res: number,
+  opts: { warmup?: number; runs?: number; gpuRuns?: number; schedule?: 'fused' | 'unfused' | 'fused-ffn'; dtype?: 'f32' | 'f16' } = {}): Promise<PageRun> {
   const id = `/mem/${++served}`;
   const pthUrl = demo.server.put(`${id}.pth`, pth);
   const inputUrl = demo.server.put(`${id}.input.f32`, new Uint8Array(input.buffer, input.byteOffset, input.byteLength));
-  return demo.page.evaluate(
-    ([m, p, x, b, r, o]) => (window as any).webvit.runUrls(m, p, x, b, r, o),
-    [model, pthUrl, inputUrl, batch, res, opts] as const,
-  ).finally(() => { demo.server.drop(pthUrl); demo.server.drop(inputUrl); });
+  return (demo.page.evaluate(
+    ([m, p, x, b, r, o]: any[]) => (window as any).webvit.runUrls(m, p, x, b, r, o),
+    [model, pthUrl, inputUrl, batch, res, opts],
+  ) as Promise<PageRun>).finally(() => { demo.server.drop(pthUrl); demo.server.drop(inputUrl); });
 }
 let served = 0;
