@@ -51,7 +51,7 @@ test('a result whose code changed since it was measured is marked stale', (t) =>
     if (since === null) return t.skip('git history not available');
     if (since.length && !p.stale) unmarked.push(`${f}: measured at ${p.commit.slice(0, 12)}, code changed since in ${since.at(-1)}`);
   }
-  assert.deepEqual(unmarked, [], 'rerun these or mark them stale (provenance.stale; the .md line says it too)');
+  assert.deepEqual(unmarked, [], 'rerun these, or mark them stale with `npm run stale` (provenance.stale, and every line that quotes it)');
   // And the check can fail: an unmarked result from the first commit would be caught.
   const first = codeChangesSince('HEAD~30', 'models');
   assert.ok(first === null || first.length > 0);
