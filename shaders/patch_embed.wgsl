@@ -10,9 +10,10 @@
 // (stored tile by tile by the op builder, pointwise.wgsl's layout, each loaded next to its 4 uses)
 // and 4 × 16 input floats (one scalar load per pixel and tap: on SwiftShader a vec4 load of a row
 // costs as much as its 4 floats, measured), then 64 fma4 chains.
-// LayerNorm statistics, two-pass and exact: each invocation sums its 16 channels per pixel, the NCB
-// channel blocks of a tile add their partial sums through a small workgroup array (mean), then the
-// same for Σ(v − mean)² (variance). Normalised values go straight to y, in vec4.
+// LayerNorm statistics (layer_norm.wgsl): each invocation runs Welford over its 16 channels of v − z
+// per pixel (z: its first channel), and Chan's merge of the NCB channel blocks of a tile goes through
+// two sums in a small workgroup array (the mean, then each block's M2 plus its mean's deviation).
+// Normalised values go straight to y, in vec4.
 // Padding: tap tails repeat the last real tap (their weight columns are zero); channels past Cout
 // are 0 (zero weights and bias), masked out of the variance and not stored; pixel quads past the
 // plane stride repeat the last quad (same values, stored twice), pixels past Ho·Wo the last pixel.
@@ -43,6 +44,7 @@ override LN: bool = true;
 var<workgroup> red: array<vec4<f32>, WG * 4>; // (WG, 16 pixels): partial sums of each invocation
 
 #include "channel_tiles.wgsl"
+#include "layer_norm.wgsl"
 
 // The 16 pixels' inputs at one tap: a holds each pixel's patch origin, off the tap's offset in it.
 fn xtap(a0: vec4<u32>, a1: vec4<u32>, a2: vec4<u32>, a3: vec4<u32>, off: u32) -> array<vec4<f32>, 4> {
@@ -70,11 +72,11 @@ fn origins(xb: u32, q: u32) -> vec4<u32> {
   return vec4(xb) + (c / p.Wo) * (KS * p.W) + (c % p.Wo) * KS;
 }
 
-// d += ((v − mean) · keep)² for one channel's 4 quads: keep is 0 for channels past Cout.
-fn sq(d: ptr<function, array<vec4<f32>, 4>>, keep: bool, v0: vec4<f32>, v1: vec4<f32>, v2: vec4<f32>, v3: vec4<f32>, m: array<vec4<f32>, 4>) {
-  let k = select(0.0, 1.0, keep);
-  let e0 = (v0 - m[0]) * k; let e1 = (v1 - m[1]) * k; let e2 = (v2 - m[2]) * k; let e3 = (v3 - m[3]) * k;
-  (*d)[0] = fma(e0, e0, (*d)[0]); (*d)[1] = fma(e1, e1, (*d)[1]); (*d)[2] = fma(e2, e2, (*d)[2]); (*d)[3] = fma(e3, e3, (*d)[3]);
+// Welford step of one channel's 4 quads, v − z, unless the channel is past Cout.
+fn push(st: ptr<function, array<LnStats, 4>>, keep: bool, v0: vec4<f32>, v1: vec4<f32>, v2: vec4<f32>, v3: vec4<f32>, z: array<vec4<f32>, 4>) {
+  if (!keep) { return; }
+  (*st)[0] = ln_push((*st)[0], v0 - z[0]); (*st)[1] = ln_push((*st)[1], v1 - z[1]);
+  (*st)[2] = ln_push((*st)[2], v2 - z[2]); (*st)[3] = ln_push((*st)[3], v3 - z[3]);
 }
 
 // One channel's 4 output quads q in the plane at y[o]: (v − mean) · rstd · gamma + beta.
@@ -142,35 +144,33 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   var mean = array<vec4<f32>, 4>();
   var rstd = array<vec4<f32>, 4>(vec4(1.0), vec4(1.0), vec4(1.0), vec4(1.0));
   if (LN) { // (an override: uniform, so the barriers in tile_sum stay in uniform control flow)
-  // Per-pixel mean over all Cout channels (channels past Cout are exactly 0), then variance.
-  let s = array<vec4<f32>, 4>(
-    acc[0] + acc[4] + acc[8] + acc[12] + acc[16] + acc[20] + acc[24] + acc[28] + acc[32] + acc[36] + acc[40] + acc[44] + acc[48] + acc[52] + acc[56] + acc[60],
-    acc[1] + acc[5] + acc[9] + acc[13] + acc[17] + acc[21] + acc[25] + acc[29] + acc[33] + acc[37] + acc[41] + acc[45] + acc[49] + acc[53] + acc[57] + acc[61],
-    acc[2] + acc[6] + acc[10] + acc[14] + acc[18] + acc[22] + acc[26] + acc[30] + acc[34] + acc[38] + acc[42] + acc[46] + acc[50] + acc[54] + acc[58] + acc[62],
-    acc[3] + acc[7] + acc[11] + acc[15] + acc[19] + acc[23] + acc[27] + acc[31] + acc[35] + acc[39] + acc[43] + acc[47] + acc[51] + acc[55] + acc[59] + acc[63]);
-  let inv = 1.0 / f32(p.Cout);
-  let sum = tile_sum(lid, g, s);
-  mean = array<vec4<f32>, 4>(sum[0] * inv, sum[1] * inv, sum[2] * inv, sum[3] * inv);
-  var d = array<vec4<f32>, 4>();
-  sq(&d, 0u < rows, acc[0], acc[1], acc[2], acc[3], mean);
-  sq(&d, 1u < rows, acc[4], acc[5], acc[6], acc[7], mean);
-  sq(&d, 2u < rows, acc[8], acc[9], acc[10], acc[11], mean);
-  sq(&d, 3u < rows, acc[12], acc[13], acc[14], acc[15], mean);
-  sq(&d, 4u < rows, acc[16], acc[17], acc[18], acc[19], mean);
-  sq(&d, 5u < rows, acc[20], acc[21], acc[22], acc[23], mean);
-  sq(&d, 6u < rows, acc[24], acc[25], acc[26], acc[27], mean);
-  sq(&d, 7u < rows, acc[28], acc[29], acc[30], acc[31], mean);
-  sq(&d, 8u < rows, acc[32], acc[33], acc[34], acc[35], mean);
-  sq(&d, 9u < rows, acc[36], acc[37], acc[38], acc[39], mean);
-  sq(&d, 10u < rows, acc[40], acc[41], acc[42], acc[43], mean);
-  sq(&d, 11u < rows, acc[44], acc[45], acc[46], acc[47], mean);
-  sq(&d, 12u < rows, acc[48], acc[49], acc[50], acc[51], mean);
-  sq(&d, 13u < rows, acc[52], acc[53], acc[54], acc[55], mean);
-  sq(&d, 14u < rows, acc[56], acc[57], acc[58], acc[59], mean);
-  sq(&d, 15u < rows, acc[60], acc[61], acc[62], acc[63], mean);
-  let vs = tile_sum(lid, g, d);
-  rstd = array<vec4<f32>, 4>(inverseSqrt(vs[0] * inv + p.eps), inverseSqrt(vs[1] * inv + p.eps),
-                             inverseSqrt(vs[2] * inv + p.eps), inverseSqrt(vs[3] * inv + p.eps));
+  // Per-pixel statistics over all Cout channels: this invocation's channels, then the tile's.
+  let z = array<vec4<f32>, 4>(acc[0], acc[1], acc[2], acc[3]);
+  var st = array<LnStats, 4>(ln_none(), ln_none(), ln_none(), ln_none());
+  push(&st, 0u < rows, acc[0], acc[1], acc[2], acc[3], z);
+  push(&st, 1u < rows, acc[4], acc[5], acc[6], acc[7], z);
+  push(&st, 2u < rows, acc[8], acc[9], acc[10], acc[11], z);
+  push(&st, 3u < rows, acc[12], acc[13], acc[14], acc[15], z);
+  push(&st, 4u < rows, acc[16], acc[17], acc[18], acc[19], z);
+  push(&st, 5u < rows, acc[20], acc[21], acc[22], acc[23], z);
+  push(&st, 6u < rows, acc[24], acc[25], acc[26], acc[27], z);
+  push(&st, 7u < rows, acc[28], acc[29], acc[30], acc[31], z);
+  push(&st, 8u < rows, acc[32], acc[33], acc[34], acc[35], z);
+  push(&st, 9u < rows, acc[36], acc[37], acc[38], acc[39], z);
+  push(&st, 10u < rows, acc[40], acc[41], acc[42], acc[43], z);
+  push(&st, 11u < rows, acc[44], acc[45], acc[46], acc[47], z);
+  push(&st, 12u < rows, acc[48], acc[49], acc[50], acc[51], z);
+  push(&st, 13u < rows, acc[52], acc[53], acc[54], acc[55], z);
+  push(&st, 14u < rows, acc[56], acc[57], acc[58], acc[59], z);
+  push(&st, 15u < rows, acc[60], acc[61], acc[62], acc[63], z);
+  let n = f32(p.Cout);
+  let sum = tile_sum(lid, g, array<vec4<f32>, 4>(st[0].n * (z[0] + st[0].mean), st[1].n * (z[1] + st[1].mean),
+                                                 st[2].n * (z[2] + st[2].mean), st[3].n * (z[3] + st[3].mean)));
+  mean = array<vec4<f32>, 4>(sum[0] / n, sum[1] / n, sum[2] / n, sum[3] / n);
+  let m2 = tile_sum(lid, g, array<vec4<f32>, 4>(ln_part_m2(st[0], z[0], mean[0]), ln_part_m2(st[1], z[1], mean[1]),
+                                                ln_part_m2(st[2], z[2], mean[2]), ln_part_m2(st[3], z[3], mean[3])));
+  rstd = array<vec4<f32>, 4>(ln_rstd(LnStats(n, mean[0], m2[0]), p.eps), ln_rstd(LnStats(n, mean[1], m2[1]), p.eps),
+                             ln_rstd(LnStats(n, mean[2], m2[2]), p.eps), ln_rstd(LnStats(n, mean[3], m2[3]), p.eps));
   }
   if (!mine) { return; }
   let o = (b * p.Cout + cb * 16u) * ps4;

@@ -23,7 +23,7 @@ export function layerNorm(g: GraphBuilder, name: string, x: View, gamma: Float32
     workgroups: grid1d(B * N, WG),
     // Per element: a sum (1), a squared deviation (sub, fma: 3), normalise and affine (sub, mul, mul, add: 4).
     flops: 8 * B * N * C,
-    // x (its three passes over a token re-read the same C values: counted once), γ, β; y written once.
+    // x (its two passes over a token re-read the same C values: counted once), γ, β; y written once.
     bytesRead: 4 * (B * N * C + 2 * C),
     bytesWritten: 4 * B * N * C,
   });
