@@ -10,10 +10,11 @@
 // (stored tile by tile by the op builder, pointwise.wgsl's layout, each loaded next to its 4 uses)
 // and 4 × 16 input floats (one scalar load per pixel and tap: on SwiftShader a vec4 load of a row
 // costs as much as its 4 floats, measured), then 64 fma4 chains.
-// LayerNorm statistics (layer_norm.wgsl): each invocation runs Welford over its 16 channels of v − z
-// per pixel (z: its first channel), and Chan's merge of the NCB channel blocks of a tile goes through
-// two sums in a small workgroup array (the mean, then each block's M2 plus its mean's deviation).
-// Normalised values go straight to y, in vec4.
+// LayerNorm statistics (layer_norm.wgsl) of v − z, z = channel 0 of the pixel (passed from the
+// invocation that holds it through a small workgroup array): each invocation runs Welford over its 16
+// channels, and Chan's merge of the NCB channel blocks of a tile goes through two more sums in that
+// array (the mean, then each block's M2 plus its mean's deviation). Normalised values
+// ((v − z) − mean)·rstd go straight to y, in vec4.
 // Padding: tap tails repeat the last real tap (their weight columns are zero); channels past Cout
 // are 0 (zero weights and bias), masked out of the variance and not stored; pixel quads past the
 // plane stride repeat the last quad (same values, stored twice), pixels past Ho·Wo the last pixel.
@@ -79,13 +80,13 @@ fn push(st: ptr<function, array<LnStats, 4>>, keep: bool, v0: vec4<f32>, v1: vec
   (*st)[2] = ln_push((*st)[2], v2 - z[2]); (*st)[3] = ln_push((*st)[3], v3 - z[3]);
 }
 
-// One channel's 4 output quads q in the plane at y[o]: (v − mean) · rstd · gamma + beta.
+// One channel's 4 output quads q in the plane at y[o]: ((v − z) − mean) · rstd · gamma + beta.
 fn put(o: u32, q: vec4<u32>, ga: f32, be: f32, v0: vec4<f32>, v1: vec4<f32>, v2: vec4<f32>, v3: vec4<f32>,
-       m: array<vec4<f32>, 4>, r: array<vec4<f32>, 4>) {
-  y[o + q.x] = fma((v0 - m[0]) * r[0], vec4(ga), vec4(be));
-  y[o + q.y] = fma((v1 - m[1]) * r[1], vec4(ga), vec4(be));
-  y[o + q.z] = fma((v2 - m[2]) * r[2], vec4(ga), vec4(be));
-  y[o + q.w] = fma((v3 - m[3]) * r[3], vec4(ga), vec4(be));
+       z: array<vec4<f32>, 4>, m: array<vec4<f32>, 4>, r: array<vec4<f32>, 4>) {
+  y[o + q.x] = fma(((v0 - z[0]) - m[0]) * r[0], vec4(ga), vec4(be));
+  y[o + q.y] = fma(((v1 - z[1]) - m[1]) * r[1], vec4(ga), vec4(be));
+  y[o + q.z] = fma(((v2 - z[2]) - m[2]) * r[2], vec4(ga), vec4(be));
+  y[o + q.w] = fma(((v3 - z[3]) - m[3]) * r[3], vec4(ga), vec4(be));
 }
 
 @compute @workgroup_size(WG)
@@ -141,11 +142,15 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   }
 
   let rows = min(16u, p.Cout - min(cb * 16u, p.Cout));
+  var z = array<vec4<f32>, 4>();
   var mean = array<vec4<f32>, 4>();
   var rstd = array<vec4<f32>, 4>(vec4(1.0), vec4(1.0), vec4(1.0), vec4(1.0));
   if (LN) { // (an override: uniform, so the barriers in tile_sum stay in uniform control flow)
-  // Per-pixel statistics over all Cout channels: this invocation's channels, then the tile's.
-  let z = array<vec4<f32>, 4>(acc[0], acc[1], acc[2], acc[3]);
+  // Per-pixel statistics over all Cout channels: z from channel block 0 (the other blocks add exact
+  // zeros), this invocation's channels, then the tile's.
+  var z0 = array<vec4<f32>, 4>();
+  if (cb == 0u) { z0 = array<vec4<f32>, 4>(acc[0], acc[1], acc[2], acc[3]); }
+  z = tile_sum(lid, g, z0);
   var st = array<LnStats, 4>(ln_none(), ln_none(), ln_none(), ln_none());
   push(&st, 0u < rows, acc[0], acc[1], acc[2], acc[3], z);
   push(&st, 1u < rows, acc[4], acc[5], acc[6], acc[7], z);
@@ -164,11 +169,10 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   push(&st, 14u < rows, acc[56], acc[57], acc[58], acc[59], z);
   push(&st, 15u < rows, acc[60], acc[61], acc[62], acc[63], z);
   let n = f32(p.Cout);
-  let sum = tile_sum(lid, g, array<vec4<f32>, 4>(st[0].n * (z[0] + st[0].mean), st[1].n * (z[1] + st[1].mean),
-                                                 st[2].n * (z[2] + st[2].mean), st[3].n * (z[3] + st[3].mean)));
+  let sum = tile_sum(lid, g, array<vec4<f32>, 4>(st[0].n * st[0].mean, st[1].n * st[1].mean, st[2].n * st[2].mean, st[3].n * st[3].mean));
   mean = array<vec4<f32>, 4>(sum[0] / n, sum[1] / n, sum[2] / n, sum[3] / n);
-  let m2 = tile_sum(lid, g, array<vec4<f32>, 4>(ln_part_m2(st[0], z[0], mean[0]), ln_part_m2(st[1], z[1], mean[1]),
-                                                ln_part_m2(st[2], z[2], mean[2]), ln_part_m2(st[3], z[3], mean[3])));
+  let m2 = tile_sum(lid, g, array<vec4<f32>, 4>(ln_part_m2(st[0], mean[0]), ln_part_m2(st[1], mean[1]),
+                                                ln_part_m2(st[2], mean[2]), ln_part_m2(st[3], mean[3])));
   rstd = array<vec4<f32>, 4>(ln_rstd(LnStats(n, mean[0], m2[0]), p.eps), ln_rstd(LnStats(n, mean[1], m2[1]), p.eps),
                              ln_rstd(LnStats(n, mean[2], m2[2]), p.eps), ln_rstd(LnStats(n, mean[3], m2[3]), p.eps));
   }
@@ -176,20 +180,20 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   let o = (b * p.Cout + cb * 16u) * ps4;
   let ga = array<vec4<f32>, 4>(gamma[cb * 4u], gamma[cb * 4u + 1u], gamma[cb * 4u + 2u], gamma[cb * 4u + 3u]);
   let be = array<vec4<f32>, 4>(beta[cb * 4u], beta[cb * 4u + 1u], beta[cb * 4u + 2u], beta[cb * 4u + 3u]);
-  if (0u < rows) { put(o + 0u * ps4, q, ga[0].x, be[0].x, acc[0], acc[1], acc[2], acc[3], mean, rstd); }
-  if (1u < rows) { put(o + 1u * ps4, q, ga[0].y, be[0].y, acc[4], acc[5], acc[6], acc[7], mean, rstd); }
-  if (2u < rows) { put(o + 2u * ps4, q, ga[0].z, be[0].z, acc[8], acc[9], acc[10], acc[11], mean, rstd); }
-  if (3u < rows) { put(o + 3u * ps4, q, ga[0].w, be[0].w, acc[12], acc[13], acc[14], acc[15], mean, rstd); }
-  if (4u < rows) { put(o + 4u * ps4, q, ga[1].x, be[1].x, acc[16], acc[17], acc[18], acc[19], mean, rstd); }
-  if (5u < rows) { put(o + 5u * ps4, q, ga[1].y, be[1].y, acc[20], acc[21], acc[22], acc[23], mean, rstd); }
-  if (6u < rows) { put(o + 6u * ps4, q, ga[1].z, be[1].z, acc[24], acc[25], acc[26], acc[27], mean, rstd); }
-  if (7u < rows) { put(o + 7u * ps4, q, ga[1].w, be[1].w, acc[28], acc[29], acc[30], acc[31], mean, rstd); }
-  if (8u < rows) { put(o + 8u * ps4, q, ga[2].x, be[2].x, acc[32], acc[33], acc[34], acc[35], mean, rstd); }
-  if (9u < rows) { put(o + 9u * ps4, q, ga[2].y, be[2].y, acc[36], acc[37], acc[38], acc[39], mean, rstd); }
-  if (10u < rows) { put(o + 10u * ps4, q, ga[2].z, be[2].z, acc[40], acc[41], acc[42], acc[43], mean, rstd); }
-  if (11u < rows) { put(o + 11u * ps4, q, ga[2].w, be[2].w, acc[44], acc[45], acc[46], acc[47], mean, rstd); }
-  if (12u < rows) { put(o + 12u * ps4, q, ga[3].x, be[3].x, acc[48], acc[49], acc[50], acc[51], mean, rstd); }
-  if (13u < rows) { put(o + 13u * ps4, q, ga[3].y, be[3].y, acc[52], acc[53], acc[54], acc[55], mean, rstd); }
-  if (14u < rows) { put(o + 14u * ps4, q, ga[3].z, be[3].z, acc[56], acc[57], acc[58], acc[59], mean, rstd); }
-  if (15u < rows) { put(o + 15u * ps4, q, ga[3].w, be[3].w, acc[60], acc[61], acc[62], acc[63], mean, rstd); }
+  if (0u < rows) { put(o + 0u * ps4, q, ga[0].x, be[0].x, acc[0], acc[1], acc[2], acc[3], z, mean, rstd); }
+  if (1u < rows) { put(o + 1u * ps4, q, ga[0].y, be[0].y, acc[4], acc[5], acc[6], acc[7], z, mean, rstd); }
+  if (2u < rows) { put(o + 2u * ps4, q, ga[0].z, be[0].z, acc[8], acc[9], acc[10], acc[11], z, mean, rstd); }
+  if (3u < rows) { put(o + 3u * ps4, q, ga[0].w, be[0].w, acc[12], acc[13], acc[14], acc[15], z, mean, rstd); }
+  if (4u < rows) { put(o + 4u * ps4, q, ga[1].x, be[1].x, acc[16], acc[17], acc[18], acc[19], z, mean, rstd); }
+  if (5u < rows) { put(o + 5u * ps4, q, ga[1].y, be[1].y, acc[20], acc[21], acc[22], acc[23], z, mean, rstd); }
+  if (6u < rows) { put(o + 6u * ps4, q, ga[1].z, be[1].z, acc[24], acc[25], acc[26], acc[27], z, mean, rstd); }
+  if (7u < rows) { put(o + 7u * ps4, q, ga[1].w, be[1].w, acc[28], acc[29], acc[30], acc[31], z, mean, rstd); }
+  if (8u < rows) { put(o + 8u * ps4, q, ga[2].x, be[2].x, acc[32], acc[33], acc[34], acc[35], z, mean, rstd); }
+  if (9u < rows) { put(o + 9u * ps4, q, ga[2].y, be[2].y, acc[36], acc[37], acc[38], acc[39], z, mean, rstd); }
+  if (10u < rows) { put(o + 10u * ps4, q, ga[2].z, be[2].z, acc[40], acc[41], acc[42], acc[43], z, mean, rstd); }
+  if (11u < rows) { put(o + 11u * ps4, q, ga[2].w, be[2].w, acc[44], acc[45], acc[46], acc[47], z, mean, rstd); }
+  if (12u < rows) { put(o + 12u * ps4, q, ga[3].x, be[3].x, acc[48], acc[49], acc[50], acc[51], z, mean, rstd); }
+  if (13u < rows) { put(o + 13u * ps4, q, ga[3].y, be[3].y, acc[52], acc[53], acc[54], acc[55], z, mean, rstd); }
+  if (14u < rows) { put(o + 14u * ps4, q, ga[3].z, be[3].z, acc[56], acc[57], acc[58], acc[59], z, mean, rstd); }
+  if (15u < rows) { put(o + 15u * ps4, q, ga[3].w, be[3].w, acc[60], acc[61], acc[62], acc[63], z, mean, rstd); }
 }

@@ -46,11 +46,11 @@ fn ln_block4(d0: vec4<f32>, d1: vec4<f32>, d2: vec4<f32>, d3: vec4<f32>, keep: v
   return LnStats(n, mean, fma(e3, e3, fma(e2, e2, fma(e1, e1, e0 * e0))));
 }
 
-// A part's term of a multi-part M2 (parts in different invocations, summed through workgroup memory):
-// given the part's statistics of d = x − shift and the whole vector's mean of x, its M2 plus
-// n·(part mean − whole mean)², the part mean taken as (shift − mean) + part.mean (no offset inside).
-fn ln_part_m2(part: LnStats, shift: vec4<f32>, mean: vec4<f32>) -> vec4<f32> {
-  let dm = (shift - mean) + part.mean;
+// A part's term of a multi-part M2 (parts in different invocations, summed through workgroup memory;
+// the whole mean is the sum of the parts' n·mean over the whole n): its M2 plus n·(its mean − the
+// whole mean)². All parts must share the shift.
+fn ln_part_m2(part: LnStats, mean: vec4<f32>) -> vec4<f32> {
+  let dm = part.mean - mean;
   return fma(dm * dm, vec4(part.n), part.m2);
 }
 
