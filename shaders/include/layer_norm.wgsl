@@ -38,7 +38,7 @@ fn ln_push(a: LnStats, d: vec4<f32>) -> LnStats {
 // keep.z is 1 (0: past the vector's end; those values must be finite).
 fn ln_block4(d0: vec4<f32>, d1: vec4<f32>, d2: vec4<f32>, d3: vec4<f32>, keep: vec3<f32>) -> LnStats {
   let n = 1.0 + keep.x + keep.y + keep.z;
-  let mean = (d0 + keep.x * d1 + keep.y * d2 + keep.z * d3) / n;
+  let mean = (d0 + keep.x * d1 + keep.y * d2 + keep.z * d3) * (1.0 / n);
   let e0 = d0 - mean;
   let e1 = (d1 - mean) * keep.x;
   let e2 = (d2 - mean) * keep.y;
