@@ -5,11 +5,12 @@
 // Register tiling for SwiftShader (every computed-index load is a per-lane scalar loop, arithmetic is
 // cheap): each invocation owns 16 outputs × 16 tokens in 64 vec4 accumulators (tile16x16.wgsl)
 // acc[4·output + token quad] (a vec4 holds 4 tokens); per 4 channels it loads 64 x and 16 vec4 of w
-// and does 256 vec4 fma on x − μ (centred before the products, so a large mean never cancels); rstd
-// scales the sums at the end.
-// The invocations of a workgroup share the 16 tokens (different output tiles): the first 4 compute μ and
-// rstd of one token quad in one Welford pass over C (stable like two passes, with half the loads),
-// and they swap them through a workgroup array.
+// and does 256 vec4 fma on (x − z) − μ, z the token's channel 0 and μ the mean of x − z
+// (layer_norm.wgsl: centred before the products, and no rounding at the offset's scale, so a large
+// mean never cancels); rstd scales the sums at the end. The invocations of a workgroup share the 16
+// tokens (different output tiles): the first 4 each compute z, μ and rstd of one token quad in one
+// Welford pass over C (stable like two passes, with half the loads), and they swap them through a
+// 48-float workgroup array.
 // Tokens past N repeat token N−1 (finite; written only inside the plane's padding); channels past C
 // in the last step of 4 repeat channel C−1 (times zero weights); rows past M are not written.
 struct Params {
@@ -35,10 +36,12 @@ struct Params {
 @group(0) @binding(3) var<storage, read> bias: array<vec4<f32>>;    // (tilesM·16)
 @group(0) @binding(4) var<storage, read_write> y: array<vec4<f32>>; // (B, M, PSo)
 
-// One output tile per invocation (the Tuning's lnQkv.wg, ≥ 4): invocations 0–3 compute the statistics of
-// the 16 tokens' quads; the others compute those of clamped tokens past them, into slots nobody reads.
+// One output tile per invocation (the Tuning's lnQkv.wg, ≥ 4); invocations 0–3 also compute the
+// statistics of the 16 tokens, one token quad each.
 override WG: u32 = 4u;
-var<workgroup> stats: array<vec4<f32>, 2 * WG>; // (quad, {μ, rstd}): quads 0–3 are the workgroup's 16 tokens
+var<workgroup> stats: array<vec4<f32>, 12>; // (quad, {z, μ, rstd}) for the workgroup's 16 tokens
+
+#include "layer_norm.wgsl"
 
 // Offsets in a plane of x of tokens t..t+3 (clamped to the last token).
 fn pixels(t: u32) -> vec4<u32> {
@@ -66,24 +69,24 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
   let t0 = wid.x * 16u;
   let xb = b * C * p.PS;
 
-  // μ and rstd of token quad lid.x in one pass (Welford: no cancellation when |μ| ≫ σ).
-  let mine = pixels(t0 + 4u * lid.x);
-  var mu = vec4<f32>();
-  var m2 = vec4<f32>();
-  for (var c = 0u; c < C; c++) {
-    let v = gather(xb + c * p.PS, mine);
-    let d = v - mu;
-    mu = fma(d, vec4(1.0 / f32(c + 1u)), mu);
-    m2 = fma(d, v - mu, m2);
+  // z, μ and rstd of token quad lid.x in one pass (Welford on x − z: no cancellation when |μ| ≫ σ).
+  if (lid.x < 4u) {
+    let mine = pixels(t0 + 4u * lid.x);
+    let z = gather(xb, mine);
+    var st = ln_none();
+    for (var c = 0u; c < C; c++) {
+      st = ln_push(st, gather(xb + c * p.PS, mine) - z);
+    }
+    stats[3u * lid.x] = z;
+    stats[3u * lid.x + 1u] = st.mean;
+    stats[3u * lid.x + 2u] = ln_rstd(st, p.eps);
   }
-  stats[2u * lid.x] = mu;
-  stats[2u * lid.x + 1u] = 1.0 / sqrt(m2 / f32(C) + p.eps);
   workgroupBarrier();
 
   let tm = wid.y * WG + lid.x;
   if (tm >= p.tilesM) { return; } // past M: it only had to help with the statistics
-  let mu0 = stats[0]; let rs0 = stats[1]; let mu1 = stats[2]; let rs1 = stats[3];
-  let mu2 = stats[4]; let rs2 = stats[5]; let mu3 = stats[6]; let rs3 = stats[7];
+  let z0 = stats[0]; let mu0 = stats[1]; let rs0 = stats[2]; let z1 = stats[3]; let mu1 = stats[4]; let rs1 = stats[5];
+  let z2 = stats[6]; let mu2 = stats[7]; let rs2 = stats[8]; let z3 = stats[9]; let mu3 = stats[10]; let rs3 = stats[11];
   let o0 = pixels(t0); let o1 = pixels(t0 + 4u); let o2 = pixels(t0 + 8u); let o3 = pixels(t0 + 12u);
 
   var acc = array<vec4<f32>, 64>();
@@ -95,10 +98,10 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
     let r1 = xb + min(c + 1u, C - 1u) * p.PS;
     let r2 = xb + min(c + 2u, C - 1u) * p.PS;
     let r3 = xb + min(c + 3u, C - 1u) * p.PS;
-    let x00 = gather(r0, o0) - mu0; let x01 = gather(r0, o1) - mu1; let x02 = gather(r0, o2) - mu2; let x03 = gather(r0, o3) - mu3;
-    let x10 = gather(r1, o0) - mu0; let x11 = gather(r1, o1) - mu1; let x12 = gather(r1, o2) - mu2; let x13 = gather(r1, o3) - mu3;
-    let x20 = gather(r2, o0) - mu0; let x21 = gather(r2, o1) - mu1; let x22 = gather(r2, o2) - mu2; let x23 = gather(r2, o3) - mu3;
-    let x30 = gather(r3, o0) - mu0; let x31 = gather(r3, o1) - mu1; let x32 = gather(r3, o2) - mu2; let x33 = gather(r3, o3) - mu3;
+    let x00 = (gather(r0, o0) - z0) - mu0; let x01 = (gather(r0, o1) - z1) - mu1; let x02 = (gather(r0, o2) - z2) - mu2; let x03 = (gather(r0, o3) - z3) - mu3;
+    let x10 = (gather(r1, o0) - z0) - mu0; let x11 = (gather(r1, o1) - z1) - mu1; let x12 = (gather(r1, o2) - z2) - mu2; let x13 = (gather(r1, o3) - z3) - mu3;
+    let x20 = (gather(r2, o0) - z0) - mu0; let x21 = (gather(r2, o1) - z1) - mu1; let x22 = (gather(r2, o2) - z2) - mu2; let x23 = (gather(r2, o3) - z3) - mu3;
+    let x30 = (gather(r3, o0) - z0) - mu0; let x31 = (gather(r3, o1) - z1) - mu1; let x32 = (gather(r3, o2) - z2) - mu2; let x33 = (gather(r3, o3) - z3) - mu3;
     tile_mac(&acc, wtile((tm * p.CS / 4u + c4) * 16u), array(x00, x01, x02, x03), array(x10, x11, x12, x13),
              array(x20, x21, x22, x23), array(x30, x31, x32, x33));
   }

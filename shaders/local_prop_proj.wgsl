@@ -2,10 +2,11 @@
 // residual). From the attention output o on the delegate grid (h × w, one delegate per SR × SR block):
 //   u[c, y, x] = lw[c, y % SR, x % SR] · o[c, y / SR, x / SR] + lb[c]   (depthwise ConvTranspose2d,
 //                                                                          kernel = stride = SR)
-//   y[m, y, x] = res[m, y, x] + bp[m] + rstd(y, x) · Σ_c w[m, c] · (u[c, y, x] − mean(y, x))
-// where mean and rstd = 1/√(var + eps) are the LayerNorm statistics of u over c; the op builder
+//   y[m, y, x] = res[m, y, x] + bp[m] + rstd(y, x) · Σ_c w[m, c] · ((u[c, y, x] − z(y, x)) − mean(y, x))
+// where z is u at channel 0, and mean (of u − z) and rstd = 1/√(var + eps) are the LayerNorm
+// statistics of u over c (layer_norm.wgsl: no term carries u's offset); the op builder
 // folds the LayerNorm's gamma and beta into the proj weights: w = W·diag(gamma), bp = b + W·beta.
-// With SR = 1 there is no LocalProp (u = o); with LN off, mean = 0 and rstd = 1.
+// With SR = 1 there is no LocalProp (u = o); with LN off, z = mean = 0 and rstd = 1.
 // A workgroup owns all output channels of G tiles of 16 output pixels, TW wide and 16/TW tall (four
 // row-aligned quads of 4 pixels). Invocation (g, cb) computes output channels 16cb..16cb+15 of tile
 // g in 64 vec4 accumulators (acc[4i + j]: channel 16cb + i, quad j), pointwise.wgsl's matmul over
@@ -13,10 +14,10 @@
 // channels × 16 pixels, rebuilt from o on the fly (u is never stored: with SR = 2 a quad of pixels
 // reads 2 delegates and its kernel row 2 taps, with SR = 4 one delegate and 4 taps; quads on one
 // row share the kernel row), then 64 fma4 chains.
-// LayerNorm statistics, two-pass and exact, before the matmul: each invocation sums u over its own
-// 16 channels for its 16 pixels, the NCB channel blocks of a tile add their partial sums through a
-// small workgroup array (mean), then the same for Σ(u − mean)² (variance). (A one-pass Welford +
-// Chan merge measured the same speed: the matmul dominates.)
+// LayerNorm statistics before the matmul: each invocation runs Welford over its own 16 channels of
+// u − z for its 16 pixels, and Chan's merge of the NCB channel blocks of a tile goes through two sums
+// in a small workgroup array (the mean, then each block's M2 plus its mean's deviation). (Measured
+// before: the same speed as two passes of sums; the matmul dominates.)
 // Padding: input channel tails repeat channel C-1 (their w columns are zero); output channels past
 // C are not stored; pixels past the right/bottom edge are computed as copies of edge pixels (quads
 // start at most at W - 4, rows clamp to H - 1), so every store writes a correct value.
@@ -115,6 +116,7 @@ fn uch(c: u32, ob: u32, px: Px) -> array<vec4<f32>, 4> {
 #include "tile16x16.wgsl"
 #include "weight_tile.wgsl"
 #include "channel_tiles.wgsl"
+#include "layer_norm.wgsl"
 
 // The tile's pixels: quads start at most at W - 4 (so a quad never crosses the right edge when W ≥ 4,
 // and quads past it repeat the last full quad), rows past the bottom repeat row H - 1.
@@ -163,32 +165,30 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   let C = p.C;
   let ob = b * C * p.PSo;
 
-  // LayerNorm statistics of u at the 16 pixels: this invocation's channels, then the tile's.
+  // LayerNorm statistics of u − z at the 16 pixels: this invocation's channels, then the tile's.
+  var z = array<vec4<f32>, 4>();
   var mean = array<vec4<f32>, 4>();
   var rstd = array<vec4<f32>, 4>(vec4(1.0), vec4(1.0), vec4(1.0), vec4(1.0));
   if (LN) {
+    z = uch(0u, ob, px);
     let c0 = min(cb * 16u, C);
     let c1 = min(c0 + 16u, C);
-    var s = array<vec4<f32>, 4>();
+    var st = array<LnStats, 4>(ln_none(), ln_none(), ln_none(), ln_none());
     for (var c = c0; c < c1; c++) {
       let u = uch(c, ob + c * p.PSo, px);
-      s[0] += u[0]; s[1] += u[1]; s[2] += u[2]; s[3] += u[3];
+      st[0] = ln_push(st[0], u[0] - z[0]); st[1] = ln_push(st[1], u[1] - z[1]);
+      st[2] = ln_push(st[2], u[2] - z[2]); st[3] = ln_push(st[3], u[3] - z[3]);
     }
-    let inv = 1.0 / f32(C);
-    let sum = tile_sum(lid, g, s);
-    mean = array<vec4<f32>, 4>(sum[0] * inv, sum[1] * inv, sum[2] * inv, sum[3] * inv);
-    var d = array<vec4<f32>, 4>();
-    for (var c = c0; c < c1; c++) {
-      let u = uch(c, ob + c * p.PSo, px);
-      let e0 = u[0] - mean[0]; let e1 = u[1] - mean[1]; let e2 = u[2] - mean[2]; let e3 = u[3] - mean[3];
-      d[0] = fma(e0, e0, d[0]); d[1] = fma(e1, e1, d[1]); d[2] = fma(e2, e2, d[2]); d[3] = fma(e3, e3, d[3]);
-    }
-    let vs = tile_sum(lid, g, d);
-    rstd = array<vec4<f32>, 4>(inverseSqrt(vs[0] * inv + p.eps), inverseSqrt(vs[1] * inv + p.eps),
-                               inverseSqrt(vs[2] * inv + p.eps), inverseSqrt(vs[3] * inv + p.eps));
+    let n = f32(C);
+    let sum = tile_sum(lid, g, array<vec4<f32>, 4>(st[0].n * st[0].mean, st[1].n * st[1].mean, st[2].n * st[2].mean, st[3].n * st[3].mean));
+    mean = array<vec4<f32>, 4>(sum[0] / n, sum[1] / n, sum[2] / n, sum[3] / n);
+    let m2 = tile_sum(lid, g, array<vec4<f32>, 4>(ln_part_m2(st[0], mean[0]), ln_part_m2(st[1], mean[1]),
+                                                  ln_part_m2(st[2], mean[2]), ln_part_m2(st[3], mean[3])));
+    rstd = array<vec4<f32>, 4>(ln_rstd(LnStats(n, mean[0], m2[0]), p.eps), ln_rstd(LnStats(n, mean[1], m2[1]), p.eps),
+                               ln_rstd(LnStats(n, mean[2], m2[2]), p.eps), ln_rstd(LnStats(n, mean[3], m2[3]), p.eps));
   }
 
-  // acc = Σ_c w[m, c] · (u[c] − mean) over all C input channels, 4 at a time.
+  // acc = Σ_c w[m, c] · ((u[c] − z) − mean) over all C input channels, 4 at a time.
   var acc: array<vec4<f32>, 64>;
   let cs4 = p.CS / 4u;
   let wt = cb * cs4 * 16u;
@@ -200,10 +200,10 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
     var u2 = uch(c2, ob + c2 * p.PSo, px);
     var u3 = uch(c3, ob + c3 * p.PSo, px);
     if (LN) {
-      u0 = array<vec4<f32>, 4>(u0[0] - mean[0], u0[1] - mean[1], u0[2] - mean[2], u0[3] - mean[3]);
-      u1 = array<vec4<f32>, 4>(u1[0] - mean[0], u1[1] - mean[1], u1[2] - mean[2], u1[3] - mean[3]);
-      u2 = array<vec4<f32>, 4>(u2[0] - mean[0], u2[1] - mean[1], u2[2] - mean[2], u2[3] - mean[3]);
-      u3 = array<vec4<f32>, 4>(u3[0] - mean[0], u3[1] - mean[1], u3[2] - mean[2], u3[3] - mean[3]);
+      u0 = array<vec4<f32>, 4>((u0[0] - z[0]) - mean[0], (u0[1] - z[1]) - mean[1], (u0[2] - z[2]) - mean[2], (u0[3] - z[3]) - mean[3]);
+      u1 = array<vec4<f32>, 4>((u1[0] - z[0]) - mean[0], (u1[1] - z[1]) - mean[1], (u1[2] - z[2]) - mean[2], (u1[3] - z[3]) - mean[3]);
+      u2 = array<vec4<f32>, 4>((u2[0] - z[0]) - mean[0], (u2[1] - z[1]) - mean[1], (u2[2] - z[2]) - mean[2], (u2[3] - z[3]) - mean[3]);
+      u3 = array<vec4<f32>, 4>((u3[0] - z[0]) - mean[0], (u3[1] - z[1]) - mean[1], (u3[2] - z[2]) - mean[2], (u3[3] - z[3]) - mean[3]);
     }
     tile_mac(&acc, wtile(wt + c4 * 16u), u0, u1, u2, u3);
   }

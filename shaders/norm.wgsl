@@ -2,8 +2,8 @@
 // of each token, on strided 3-D views (b, n, c) so that a token-major view of an NCHW map
 // (`x.flatten(2).transpose(1, 2)`) is read in place:
 //   y[b, n, c] = (x[b, n, c] − μ[b, n]) / √(σ²[b, n] + eps) · γ[c] + β[c]
-// One invocation per token: a first pass for μ, a second for σ² (two passes, as stable as PyTorch's
-// Welford), a third to write.
+// One invocation per token: a Welford pass over x − z, z the token's first channel (layer_norm.wgsl:
+// stable when |μ| ≫ σ), then a pass to write.
 struct Params {
   B: u32, N: u32, C: u32,
   count: u32,                       // B · N
@@ -20,6 +20,8 @@ struct Params {
 override WG: u32 = 64;
 #include "grid.wgsl"
 
+#include "layer_norm.wgsl"
+
 @compute @workgroup_size(WG)
 fn layer_norm(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let id = invocation(gid, nwg);
@@ -27,12 +29,11 @@ fn layer_norm(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgr
   let b = id / p.N;
   let n = id % p.N;
   let xb = p.xo + b * p.xs0 + n * p.xs1;
-  var s = 0.0;
-  for (var c = 0u; c < p.C; c++) { s += x[xb + c * p.xs2]; }
-  let mu = s / f32(p.C);
-  var v = 0.0;
-  for (var c = 0u; c < p.C; c++) { let d = x[xb + c * p.xs2] - mu; v = fma(d, d, v); }
-  let rstd = inverseSqrt(v / f32(p.C) + p.eps);
+  let z = x[xb];
+  var st = ln_none(); // (lane x only)
+  for (var c = 0u; c < p.C; c++) { st = ln_push(st, vec4(x[xb + c * p.xs2] - z)); }
+  let mu = st.mean.x;
+  let rstd = ln_rstd(st, p.eps).x;
   let yb = p.yo + b * p.ys0 + n * p.ys1;
-  for (var c = 0u; c < p.C; c++) { y[yb + c * p.ys2] = (x[xb + c * p.xs2] - mu) * rstd * gb[c] + gb[p.C + c]; }
+  for (var c = 0u; c < p.C; c++) { y[yb + c * p.ys2] = ((x[xb + c * p.xs2] - z) - mu) * rstd * gb[c] + gb[p.C + c]; }
 }

@@ -10,9 +10,11 @@
 // (stored tile by tile by the op builder, pointwise.wgsl's layout, each loaded next to its 4 uses)
 // and 4 × 16 input floats (one scalar load per pixel and tap: on SwiftShader a vec4 load of a row
 // costs as much as its 4 floats, measured), then 64 fma4 chains.
-// LayerNorm statistics, two-pass and exact: each invocation sums its 16 channels per pixel, the NCB
-// channel blocks of a tile add their partial sums through a small workgroup array (mean), then the
-// same for Σ(v − mean)² (variance). Normalised values go straight to y, in vec4.
+// LayerNorm statistics (layer_norm.wgsl) of v − z, z = channel 0 of the pixel (passed from the
+// invocation that holds it through a small workgroup array): each invocation runs Welford over its 16
+// channels, and Chan's merge of the NCB channel blocks of a tile goes through two more sums in that
+// array (the mean, then each block's M2 plus its mean's deviation). Normalised values
+// ((v − z) − mean)·rstd go straight to y, in vec4.
 // Padding: tap tails repeat the last real tap (their weight columns are zero); channels past Cout
 // are 0 (zero weights and bias), masked out of the variance and not stored; pixel quads past the
 // plane stride repeat the last quad (same values, stored twice), pixels past Ho·Wo the last pixel.
@@ -45,6 +47,7 @@ var<workgroup> red: array<vec4<f32>, WG * 4>; // (WG, 16 pixels): partial sums o
 #include "tile16x16.wgsl"
 #include "weight_tile.wgsl"
 #include "channel_tiles.wgsl"
+#include "layer_norm.wgsl"
 
 // The 16 pixels' inputs at one tap: a holds each pixel's patch origin, off the tap's offset in it.
 fn xtap(a0: vec4<u32>, a1: vec4<u32>, a2: vec4<u32>, a3: vec4<u32>, off: u32) -> array<vec4<f32>, 4> {
@@ -72,20 +75,20 @@ fn origins(xb: u32, q: u32) -> vec4<u32> {
   return vec4(xb) + (c / p.Wo) * (KS * p.W) + (c % p.Wo) * KS;
 }
 
-// d += ((v − mean) · keep)² for one channel's 4 quads: keep is 0 for channels past Cout.
-fn sq(d: ptr<function, array<vec4<f32>, 4>>, keep: bool, v0: vec4<f32>, v1: vec4<f32>, v2: vec4<f32>, v3: vec4<f32>, m: array<vec4<f32>, 4>) {
-  let k = select(0.0, 1.0, keep);
-  let e0 = (v0 - m[0]) * k; let e1 = (v1 - m[1]) * k; let e2 = (v2 - m[2]) * k; let e3 = (v3 - m[3]) * k;
-  (*d)[0] = fma(e0, e0, (*d)[0]); (*d)[1] = fma(e1, e1, (*d)[1]); (*d)[2] = fma(e2, e2, (*d)[2]); (*d)[3] = fma(e3, e3, (*d)[3]);
+// Welford step of one channel's 4 quads, v − z, unless the channel is past Cout.
+fn push(st: ptr<function, array<LnStats, 4>>, keep: bool, v0: vec4<f32>, v1: vec4<f32>, v2: vec4<f32>, v3: vec4<f32>, z: array<vec4<f32>, 4>) {
+  if (!keep) { return; }
+  (*st)[0] = ln_push((*st)[0], v0 - z[0]); (*st)[1] = ln_push((*st)[1], v1 - z[1]);
+  (*st)[2] = ln_push((*st)[2], v2 - z[2]); (*st)[3] = ln_push((*st)[3], v3 - z[3]);
 }
 
-// One channel's 4 output quads q in the plane at y[o]: (v − mean) · rstd · gamma + beta.
+// One channel's 4 output quads q in the plane at y[o]: ((v − z) − mean) · rstd · gamma + beta.
 fn put(o: u32, q: vec4<u32>, ga: f32, be: f32, v0: vec4<f32>, v1: vec4<f32>, v2: vec4<f32>, v3: vec4<f32>,
-       m: array<vec4<f32>, 4>, r: array<vec4<f32>, 4>) {
-  y[o + q.x] = fma((v0 - m[0]) * r[0], vec4(ga), vec4(be));
-  y[o + q.y] = fma((v1 - m[1]) * r[1], vec4(ga), vec4(be));
-  y[o + q.z] = fma((v2 - m[2]) * r[2], vec4(ga), vec4(be));
-  y[o + q.w] = fma((v3 - m[3]) * r[3], vec4(ga), vec4(be));
+       z: array<vec4<f32>, 4>, m: array<vec4<f32>, 4>, r: array<vec4<f32>, 4>) {
+  y[o + q.x] = fma(((v0 - z[0]) - m[0]) * r[0], vec4(ga), vec4(be));
+  y[o + q.y] = fma(((v1 - z[1]) - m[1]) * r[1], vec4(ga), vec4(be));
+  y[o + q.z] = fma(((v2 - z[2]) - m[2]) * r[2], vec4(ga), vec4(be));
+  y[o + q.w] = fma(((v3 - z[3]) - m[3]) * r[3], vec4(ga), vec4(be));
 }
 
 @compute @workgroup_size(WG)
@@ -135,57 +138,58 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   }
 
   let rows = min(16u, p.Cout - min(cb * 16u, p.Cout));
+  var z = array<vec4<f32>, 4>();
   var mean = array<vec4<f32>, 4>();
   var rstd = array<vec4<f32>, 4>(vec4(1.0), vec4(1.0), vec4(1.0), vec4(1.0));
   if (LN) { // (an override: uniform, so the barriers in tile_sum stay in uniform control flow)
-  // Per-pixel mean over all Cout channels (channels past Cout are exactly 0), then variance.
-  let s = array<vec4<f32>, 4>(
-    acc[0] + acc[4] + acc[8] + acc[12] + acc[16] + acc[20] + acc[24] + acc[28] + acc[32] + acc[36] + acc[40] + acc[44] + acc[48] + acc[52] + acc[56] + acc[60],
-    acc[1] + acc[5] + acc[9] + acc[13] + acc[17] + acc[21] + acc[25] + acc[29] + acc[33] + acc[37] + acc[41] + acc[45] + acc[49] + acc[53] + acc[57] + acc[61],
-    acc[2] + acc[6] + acc[10] + acc[14] + acc[18] + acc[22] + acc[26] + acc[30] + acc[34] + acc[38] + acc[42] + acc[46] + acc[50] + acc[54] + acc[58] + acc[62],
-    acc[3] + acc[7] + acc[11] + acc[15] + acc[19] + acc[23] + acc[27] + acc[31] + acc[35] + acc[39] + acc[43] + acc[47] + acc[51] + acc[55] + acc[59] + acc[63]);
-  let inv = 1.0 / f32(p.Cout);
-  let sum = tile_sum(lid, g, s);
-  mean = array<vec4<f32>, 4>(sum[0] * inv, sum[1] * inv, sum[2] * inv, sum[3] * inv);
-  var d = array<vec4<f32>, 4>();
-  sq(&d, 0u < rows, acc[0], acc[1], acc[2], acc[3], mean);
-  sq(&d, 1u < rows, acc[4], acc[5], acc[6], acc[7], mean);
-  sq(&d, 2u < rows, acc[8], acc[9], acc[10], acc[11], mean);
-  sq(&d, 3u < rows, acc[12], acc[13], acc[14], acc[15], mean);
-  sq(&d, 4u < rows, acc[16], acc[17], acc[18], acc[19], mean);
-  sq(&d, 5u < rows, acc[20], acc[21], acc[22], acc[23], mean);
-  sq(&d, 6u < rows, acc[24], acc[25], acc[26], acc[27], mean);
-  sq(&d, 7u < rows, acc[28], acc[29], acc[30], acc[31], mean);
-  sq(&d, 8u < rows, acc[32], acc[33], acc[34], acc[35], mean);
-  sq(&d, 9u < rows, acc[36], acc[37], acc[38], acc[39], mean);
-  sq(&d, 10u < rows, acc[40], acc[41], acc[42], acc[43], mean);
-  sq(&d, 11u < rows, acc[44], acc[45], acc[46], acc[47], mean);
-  sq(&d, 12u < rows, acc[48], acc[49], acc[50], acc[51], mean);
-  sq(&d, 13u < rows, acc[52], acc[53], acc[54], acc[55], mean);
-  sq(&d, 14u < rows, acc[56], acc[57], acc[58], acc[59], mean);
-  sq(&d, 15u < rows, acc[60], acc[61], acc[62], acc[63], mean);
-  let vs = tile_sum(lid, g, d);
-  rstd = array<vec4<f32>, 4>(inverseSqrt(vs[0] * inv + p.eps), inverseSqrt(vs[1] * inv + p.eps),
-                             inverseSqrt(vs[2] * inv + p.eps), inverseSqrt(vs[3] * inv + p.eps));
+  // Per-pixel statistics over all Cout channels: z from channel block 0 (the other blocks add exact
+  // zeros), this invocation's channels, then the tile's.
+  var z0 = array<vec4<f32>, 4>();
+  if (cb == 0u) { z0 = array<vec4<f32>, 4>(acc[0], acc[1], acc[2], acc[3]); }
+  z = tile_sum(lid, g, z0);
+  var st = array<LnStats, 4>(ln_none(), ln_none(), ln_none(), ln_none());
+  push(&st, 0u < rows, acc[0], acc[1], acc[2], acc[3], z);
+  push(&st, 1u < rows, acc[4], acc[5], acc[6], acc[7], z);
+  push(&st, 2u < rows, acc[8], acc[9], acc[10], acc[11], z);
+  push(&st, 3u < rows, acc[12], acc[13], acc[14], acc[15], z);
+  push(&st, 4u < rows, acc[16], acc[17], acc[18], acc[19], z);
+  push(&st, 5u < rows, acc[20], acc[21], acc[22], acc[23], z);
+  push(&st, 6u < rows, acc[24], acc[25], acc[26], acc[27], z);
+  push(&st, 7u < rows, acc[28], acc[29], acc[30], acc[31], z);
+  push(&st, 8u < rows, acc[32], acc[33], acc[34], acc[35], z);
+  push(&st, 9u < rows, acc[36], acc[37], acc[38], acc[39], z);
+  push(&st, 10u < rows, acc[40], acc[41], acc[42], acc[43], z);
+  push(&st, 11u < rows, acc[44], acc[45], acc[46], acc[47], z);
+  push(&st, 12u < rows, acc[48], acc[49], acc[50], acc[51], z);
+  push(&st, 13u < rows, acc[52], acc[53], acc[54], acc[55], z);
+  push(&st, 14u < rows, acc[56], acc[57], acc[58], acc[59], z);
+  push(&st, 15u < rows, acc[60], acc[61], acc[62], acc[63], z);
+  let n = f32(p.Cout);
+  let sum = tile_sum(lid, g, array<vec4<f32>, 4>(st[0].n * st[0].mean, st[1].n * st[1].mean, st[2].n * st[2].mean, st[3].n * st[3].mean));
+  mean = array<vec4<f32>, 4>(sum[0] / n, sum[1] / n, sum[2] / n, sum[3] / n);
+  let m2 = tile_sum(lid, g, array<vec4<f32>, 4>(ln_part_m2(st[0], mean[0]), ln_part_m2(st[1], mean[1]),
+                                                ln_part_m2(st[2], mean[2]), ln_part_m2(st[3], mean[3])));
+  rstd = array<vec4<f32>, 4>(ln_rstd(LnStats(n, mean[0], m2[0]), p.eps), ln_rstd(LnStats(n, mean[1], m2[1]), p.eps),
+                             ln_rstd(LnStats(n, mean[2], m2[2]), p.eps), ln_rstd(LnStats(n, mean[3], m2[3]), p.eps));
   }
   if (!mine) { return; }
   let o = (b * p.Cout + cb * 16u) * ps4;
   let ga = array<vec4<f32>, 4>(gamma[cb * 4u], gamma[cb * 4u + 1u], gamma[cb * 4u + 2u], gamma[cb * 4u + 3u]);
   let be = array<vec4<f32>, 4>(beta[cb * 4u], beta[cb * 4u + 1u], beta[cb * 4u + 2u], beta[cb * 4u + 3u]);
-  if (0u < rows) { put(o + 0u * ps4, q, ga[0].x, be[0].x, acc[0], acc[1], acc[2], acc[3], mean, rstd); }
-  if (1u < rows) { put(o + 1u * ps4, q, ga[0].y, be[0].y, acc[4], acc[5], acc[6], acc[7], mean, rstd); }
-  if (2u < rows) { put(o + 2u * ps4, q, ga[0].z, be[0].z, acc[8], acc[9], acc[10], acc[11], mean, rstd); }
-  if (3u < rows) { put(o + 3u * ps4, q, ga[0].w, be[0].w, acc[12], acc[13], acc[14], acc[15], mean, rstd); }
-  if (4u < rows) { put(o + 4u * ps4, q, ga[1].x, be[1].x, acc[16], acc[17], acc[18], acc[19], mean, rstd); }
-  if (5u < rows) { put(o + 5u * ps4, q, ga[1].y, be[1].y, acc[20], acc[21], acc[22], acc[23], mean, rstd); }
-  if (6u < rows) { put(o + 6u * ps4, q, ga[1].z, be[1].z, acc[24], acc[25], acc[26], acc[27], mean, rstd); }
-  if (7u < rows) { put(o + 7u * ps4, q, ga[1].w, be[1].w, acc[28], acc[29], acc[30], acc[31], mean, rstd); }
-  if (8u < rows) { put(o + 8u * ps4, q, ga[2].x, be[2].x, acc[32], acc[33], acc[34], acc[35], mean, rstd); }
-  if (9u < rows) { put(o + 9u * ps4, q, ga[2].y, be[2].y, acc[36], acc[37], acc[38], acc[39], mean, rstd); }
-  if (10u < rows) { put(o + 10u * ps4, q, ga[2].z, be[2].z, acc[40], acc[41], acc[42], acc[43], mean, rstd); }
-  if (11u < rows) { put(o + 11u * ps4, q, ga[2].w, be[2].w, acc[44], acc[45], acc[46], acc[47], mean, rstd); }
-  if (12u < rows) { put(o + 12u * ps4, q, ga[3].x, be[3].x, acc[48], acc[49], acc[50], acc[51], mean, rstd); }
-  if (13u < rows) { put(o + 13u * ps4, q, ga[3].y, be[3].y, acc[52], acc[53], acc[54], acc[55], mean, rstd); }
-  if (14u < rows) { put(o + 14u * ps4, q, ga[3].z, be[3].z, acc[56], acc[57], acc[58], acc[59], mean, rstd); }
-  if (15u < rows) { put(o + 15u * ps4, q, ga[3].w, be[3].w, acc[60], acc[61], acc[62], acc[63], mean, rstd); }
+  if (0u < rows) { put(o + 0u * ps4, q, ga[0].x, be[0].x, acc[0], acc[1], acc[2], acc[3], z, mean, rstd); }
+  if (1u < rows) { put(o + 1u * ps4, q, ga[0].y, be[0].y, acc[4], acc[5], acc[6], acc[7], z, mean, rstd); }
+  if (2u < rows) { put(o + 2u * ps4, q, ga[0].z, be[0].z, acc[8], acc[9], acc[10], acc[11], z, mean, rstd); }
+  if (3u < rows) { put(o + 3u * ps4, q, ga[0].w, be[0].w, acc[12], acc[13], acc[14], acc[15], z, mean, rstd); }
+  if (4u < rows) { put(o + 4u * ps4, q, ga[1].x, be[1].x, acc[16], acc[17], acc[18], acc[19], z, mean, rstd); }
+  if (5u < rows) { put(o + 5u * ps4, q, ga[1].y, be[1].y, acc[20], acc[21], acc[22], acc[23], z, mean, rstd); }
+  if (6u < rows) { put(o + 6u * ps4, q, ga[1].z, be[1].z, acc[24], acc[25], acc[26], acc[27], z, mean, rstd); }
+  if (7u < rows) { put(o + 7u * ps4, q, ga[1].w, be[1].w, acc[28], acc[29], acc[30], acc[31], z, mean, rstd); }
+  if (8u < rows) { put(o + 8u * ps4, q, ga[2].x, be[2].x, acc[32], acc[33], acc[34], acc[35], z, mean, rstd); }
+  if (9u < rows) { put(o + 9u * ps4, q, ga[2].y, be[2].y, acc[36], acc[37], acc[38], acc[39], z, mean, rstd); }
+  if (10u < rows) { put(o + 10u * ps4, q, ga[2].z, be[2].z, acc[40], acc[41], acc[42], acc[43], z, mean, rstd); }
+  if (11u < rows) { put(o + 11u * ps4, q, ga[2].w, be[2].w, acc[44], acc[45], acc[46], acc[47], z, mean, rstd); }
+  if (12u < rows) { put(o + 12u * ps4, q, ga[3].x, be[3].x, acc[48], acc[49], acc[50], acc[51], z, mean, rstd); }
+  if (13u < rows) { put(o + 13u * ps4, q, ga[3].y, be[3].y, acc[52], acc[53], acc[54], acc[55], z, mean, rstd); }
+  if (14u < rows) { put(o + 14u * ps4, q, ga[3].z, be[3].z, acc[56], acc[57], acc[58], acc[59], z, mean, rstd); }
+  if (15u < rows) { put(o + 15u * ps4, q, ga[3].w, be[3].w, acc[60], acc[61], acc[62], acc[63], z, mean, rstd); }
 }

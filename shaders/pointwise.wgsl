@@ -1,8 +1,10 @@
 // 1×1 convolution (a matmul per image) with fused input and output epilogues:
 //   y[b,m,p] = act_out(bias[m] + Σ_k w[m,k] · scale[b,k] · act_in(x[b,k,p])) + res[b,m,p]
 // act_out is ReLU or exact GELU. With LN_IN the input is LayerNorm'd over k at each pixel: γ and β are
-// folded into w and bias by the op builder, and the kernel applies (Σ_k w·x − μ·Σ_k w)·rstd with
-// μ and rstd accumulated from the same x loads (no extra pass, no extra tensor).
+// folded into w and bias by the op builder. The kernel takes x relative to the pixel's first channel
+// z (d = x − z, layer_norm.wgsl), accumulates μ_d and rstd from the same loads with Chan merges of
+// blocks of 4 channels (no extra pass, no extra tensor), multiplies d, and applies
+// (Σ_k w·d − μ_d·Σ_k w)·rstd: no term carries x's offset, so a large mean never cancels.
 // Register tiling for SwiftShader, where every load with a computed index costs ~7 cycles per float
 // and arithmetic is cheap: each invocation owns a 16 (m) × 16 (p) output tile in 64 vec4
 // accumulators (acc[4·row + pixel quad], tile16x16.wgsl). Per 4 steps of k it loads 16 vec4 of x
@@ -44,6 +46,7 @@ override LN_EPS: f32 = 1e-5;
 #include "gelu.wgsl"
 #include "tile16x16.wgsl"
 #include "weight_tile.wgsl"
+#include "layer_norm.wgsl"
 
 fn xin(i: u32, s: f32) -> vec4<f32> {
   var v = x[i];
@@ -58,7 +61,7 @@ fn rowsum(i: u32) -> vec4<f32> {
   return vec4(0.0);
 }
 
-// LN_IN: (Σ_k w·x − μ·Σ_k w)·rstd; otherwise the plain sum.
+// LN_IN: (Σ_k w·d − μ_d·Σ_k w)·rstd with d = x − z; otherwise the plain sum.
 fn ln(acc: vec4<f32>, rowsum: f32, mu: vec4<f32>, rstd: vec4<f32>) -> vec4<f32> {
   if (LN_IN) { return (acc - mu * rowsum) * rstd; }
   return acc;
@@ -100,9 +103,16 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
 
   var acc = array<vec4<f32>, 64>();
 
-  // LN_IN: per-pixel Σx and Σx² over k, for the 4 pixel quads.
-  var s_0 = vec4<f32>(); var s_1 = vec4<f32>(); var s_2 = vec4<f32>(); var s_3 = vec4<f32>();
-  var ss_0 = vec4<f32>(); var ss_1 = vec4<f32>(); var ss_2 = vec4<f32>(); var ss_3 = vec4<f32>();
+  // LN_IN: the shift z (channel 0 of each pixel, as the loop reads it) and the statistics of x − z
+  // for the 4 pixel quads. Without LN_IN z is 0.
+  var z_0 = vec4<f32>(); var z_1 = vec4<f32>(); var z_2 = vec4<f32>(); var z_3 = vec4<f32>();
+  if (LN_IN) {
+    var s0 = 1.0;
+    if (HAS_SCALE) { s0 = scale[b * ks4].x; }
+    let r = xb * ps4;
+    z_0 = xin(r + q0, s0); z_1 = xin(r + q1, s0); z_2 = xin(r + q2, s0); z_3 = xin(r + q3, s0);
+  }
+  var st_0 = ln_none(); var st_1 = ln_none(); var st_2 = ln_none(); var st_3 = ln_none();
 
   for (var k4 = 0u; k4 < ks4; k4++) {
     let k = k4 * 4u;
@@ -113,30 +123,26 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
     let r3 = (xb + min(k + 3u, K - 1u)) * ps4;
     var s = vec4<f32>(1.0);
     if (HAS_SCALE) { s = scale[b * ks4 + k4]; }
-    let x00 = xin(r0 + q0, s.x); let x01 = xin(r0 + q1, s.x); let x02 = xin(r0 + q2, s.x); let x03 = xin(r0 + q3, s.x);
-    let x10 = xin(r1 + q0, s.y); let x11 = xin(r1 + q1, s.y); let x12 = xin(r1 + q2, s.y); let x13 = xin(r1 + q3, s.y);
-    let x20 = xin(r2 + q0, s.z); let x21 = xin(r2 + q1, s.z); let x22 = xin(r2 + q2, s.z); let x23 = xin(r2 + q3, s.z);
-    let x30 = xin(r3 + q0, s.w); let x31 = xin(r3 + q1, s.w); let x32 = xin(r3 + q2, s.w); let x33 = xin(r3 + q3, s.w);
+    let x00 = xin(r0 + q0, s.x) - z_0; let x01 = xin(r0 + q1, s.x) - z_1; let x02 = xin(r0 + q2, s.x) - z_2; let x03 = xin(r0 + q3, s.x) - z_3;
+    let x10 = xin(r1 + q0, s.y) - z_0; let x11 = xin(r1 + q1, s.y) - z_1; let x12 = xin(r1 + q2, s.y) - z_2; let x13 = xin(r1 + q3, s.y) - z_3;
+    let x20 = xin(r2 + q0, s.z) - z_0; let x21 = xin(r2 + q1, s.z) - z_1; let x22 = xin(r2 + q2, s.z) - z_2; let x23 = xin(r2 + q3, s.z) - z_3;
+    let x30 = xin(r3 + q0, s.w) - z_0; let x31 = xin(r3 + q1, s.w) - z_1; let x32 = xin(r3 + q2, s.w) - z_2; let x33 = xin(r3 + q3, s.w) - z_3;
     if (LN_IN) {
       // Rows past K repeat row K-1: count them zero times.
       let v = vec3<f32>(select(0.0, 1.0, k + 1u < K), select(0.0, 1.0, k + 2u < K), select(0.0, 1.0, k + 3u < K));
-      s_0 += x00 + v.x * x10 + v.y * x20 + v.z * x30; ss_0 += x00 * x00 + v.x * x10 * x10 + v.y * x20 * x20 + v.z * x30 * x30;
-      s_1 += x01 + v.x * x11 + v.y * x21 + v.z * x31; ss_1 += x01 * x01 + v.x * x11 * x11 + v.y * x21 * x21 + v.z * x31 * x31;
-      s_2 += x02 + v.x * x12 + v.y * x22 + v.z * x32; ss_2 += x02 * x02 + v.x * x12 * x12 + v.y * x22 * x22 + v.z * x32 * x32;
-      s_3 += x03 + v.x * x13 + v.y * x23 + v.z * x33; ss_3 += x03 * x03 + v.x * x13 * x13 + v.y * x23 * x23 + v.z * x33 * x33;
+      st_0 = ln_merge(st_0, ln_block4(x00, x10, x20, x30, v));
+      st_1 = ln_merge(st_1, ln_block4(x01, x11, x21, x31, v));
+      st_2 = ln_merge(st_2, ln_block4(x02, x12, x22, x32, v));
+      st_3 = ln_merge(st_3, ln_block4(x03, x13, x23, x33, v));
     }
     tile_mac(&acc, wtile((tm * ks4 + k4) * 16u), array(x00, x01, x02, x03), array(x10, x11, x12, x13),
              array(x20, x21, x22, x23), array(x30, x31, x32, x33));
   }
 
   let rows = min(16u, M - m0);
-  // LN_IN: μ and 1/σ per pixel (biased variance, eps inside the sqrt, as torch's LayerNorm).
-  let invK = 1.0 / f32(K);
-  let mu_0 = s_0 * invK; let mu_1 = s_1 * invK; let mu_2 = s_2 * invK; let mu_3 = s_3 * invK;
-  let rs_0 = inverseSqrt(max(ss_0 * invK - mu_0 * mu_0, vec4(0.0)) + LN_EPS);
-  let rs_1 = inverseSqrt(max(ss_1 * invK - mu_1 * mu_1, vec4(0.0)) + LN_EPS);
-  let rs_2 = inverseSqrt(max(ss_2 * invK - mu_2 * mu_2, vec4(0.0)) + LN_EPS);
-  let rs_3 = inverseSqrt(max(ss_3 * invK - mu_3 * mu_3, vec4(0.0)) + LN_EPS);
+  // LN_IN: μ of x − z and 1/σ per pixel.
+  let mu_0 = st_0.mean; let mu_1 = st_1.mean; let mu_2 = st_2.mean; let mu_3 = st_3.mean;
+  let rs_0 = ln_rstd(st_0, LN_EPS); let rs_1 = ln_rstd(st_1, LN_EPS); let rs_2 = ln_rstd(st_2, LN_EPS); let rs_3 = ln_rstd(st_3, LN_EPS);
   let ob = (b * M + m0) * ps4;
   let mu = array(mu_0, mu_1, mu_2, mu_3);
   let rs = array(rs_0, rs_1, rs_2, rs_3);

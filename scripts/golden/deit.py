@@ -88,5 +88,14 @@ class VisionTransformer(nn.Module):
         return self.forward_features(x)[0]
 
 
+@torch.no_grad()
+def shift_stream(model, offset):
+    """The golden ":shift" variant (hostile LayerNorm numerics): every token of the residual stream
+    carries +offset in every channel, from the position embedding (DeiT has no LayerNorm before the
+    stream whose bias could shift it), so each LayerNorm input has |mean| >> spread."""
+    model.pos_embed += offset
+    return model
+
+
 def build(name, img_size=224, num_classes=1000):
     return VisionTransformer(img_size=img_size, num_classes=num_classes, **CONFIGS[name]).eval()

@@ -180,6 +180,36 @@ class EdgeViT(nn.Module):
         return self.forward_features(x)[0]
 
 
+@torch.no_grad()
+def shift_stream(model, offset):
+    """The golden ":shift" variant (hostile LayerNorm numerics): the residual stream carries +offset in
+    every channel, as in checkpoints whose stream drifted during training. Each PatchEmbed's LayerNorm
+    bias gets +offset (the stream carries it from there) and, after the first, its conv bias takes out
+    what the offset in its input gives (kernel = stride: every output sees every tap). LocalAgg's BatchNorms and the final one get running_mean +offset, LocalProp's
+    bias +offset (the LayerNorm after it sees it too). The 3x3 depthwise pos_embed convs cannot pass a
+    constant through their zero padding: their off-centre taps are scaled by 1e-3 (border artefacts
+    ~0.1) and their bias takes out offset * sum(taps)."""
+    for i in range(1, 5):
+        pe = getattr(model, f"patch_embed{i}")
+        if i > 1:
+            pe.proj.bias -= offset * pe.proj.weight.sum(dim=(1, 2, 3))
+        pe.norm.bias += offset
+    for m in model.modules():
+        if isinstance(m, LocalAgg):
+            m.norm1.running_mean += offset
+            m.norm2.running_mean += offset
+        if isinstance(m, (LocalAgg, SelfAttn)):
+            w = m.pos_embed.weight
+            centre = w[:, :, 1, 1].clone()
+            w *= 1e-3
+            w[:, :, 1, 1] = centre
+            m.pos_embed.bias -= offset * w.sum(dim=(1, 2, 3))
+        if isinstance(m, GlobalSparseAttn) and m.sr > 1:
+            m.LocalProp.bias += offset
+    model.norm.running_mean += offset
+    return model
+
+
 def build(name, **kw):
     return EdgeViT(**CONFIGS[name], **kw)
 

@@ -10,10 +10,12 @@ reused for every batch size):
   /usr/bin/python3 scripts/golden/make_golden.py --out DIR --matrix   # all 6 EfficientViT x {224,192,256} x b{1,2}
 Each case spec is MODEL:RES:BATCH[:SEED] (SEED defaults to --seed).
 
-Writes, with NAME = {model}_r{res}_b{batch}_s{seed} (+ "_dist" when --distillation):
+Writes, with NAME = {model}_r{res}_b{batch}_s{seed} (+ "_dist" when --distillation, "_shift" when --shift):
   NAME.pth          EfficientViT, DeiT, Swin: torch.save({'model': state_dict}); EdgeViT: bare state_dict (as upstream)
   NAME.input.f32    float32 NCHW little-endian, N(0,1)
-  NAME.logits.f32   float32 [batch, 1000]
+  NAME.logits.f32   float32 [batch, 1000]; with --shift computed in float64 (the checkpoint's exact
+                    answer: PyTorch's own float32 LayerNorm rounds its mean at the offset's scale)
+  NAME.torch32.f32  with --shift: the same logits from PyTorch in float32, for comparison
   NAME.json         model, res, batch, seed, input_shape, logits_shape, logits_absmax, params, ...
   NAME.{stage}.f32  with --activations: raw float32 per-stage outputs (NCHW), listed in the json
   {model}_r{res}_s{seed}.onnx  with --onnx: the same model (same weights, BN unfolded as PyTorch
@@ -150,8 +152,19 @@ def make_input(res, batch, seed):
     return torch.randn((batch, 3, *hw(res)), generator=g)
 
 
-def case_name(model, res, batch, seed, distillation=False):
-    return f"{model}_r{res}_b{batch}_s{seed}" + ("_dist" if distillation else "")
+# --shift: the residual stream's offset (EdgeViT and DeiT, their shift_stream()).
+SHIFT = 1000.0
+
+
+def shift_stream(model_name, model):
+    for mod in (edgevit, deit):
+        if model_name in mod.CONFIGS:
+            return mod.shift_stream(model, SHIFT)
+    raise ValueError(f"--shift is EdgeViT and DeiT only, not {model_name}")
+
+
+def case_name(model, res, batch, seed, distillation=False, shift=False):
+    return f"{model}_r{res}_b{batch}_s{seed}" + ("_dist" if distillation else "") + ("_shift" if shift else "")
 
 
 def write_f32(path, t):
@@ -174,7 +187,7 @@ def export_onnx(model, res, path):
                       dynamic_axes={"input": {0: "batch"}, "logits": {0: "batch"}}, do_constant_folding=True, **kw)
 
 
-def run_cases(cases, out, distillation=False, activations=False, verbose=True, onnx=False):
+def run_cases(cases, out, distillation=False, activations=False, verbose=True, onnx=False, shift=False):
     """cases: list of (model, res, batch, seed). Returns list of written json dicts."""
     os.makedirs(out, exist_ok=True)
     written = []
@@ -184,13 +197,15 @@ def run_cases(cases, out, distillation=False, activations=False, verbose=True, o
     for (model_name, res, seed), batches in groups.items():
         torch.manual_seed(seed)
         model = randomize(build(model_name, res, distillation), seed).eval()
+        if shift:
+            shift_stream(model_name, model)
         params = sum(p.numel() for p in model.parameters())
         if onnx:
             export_onnx(model, res, os.path.join(out, f"{model_name}_r{res}_s{seed}" + ("_dist" if distillation else "") + ".onnx"))
         first_pth = None
         for batch in batches:
             t0 = time.time()
-            name = case_name(model_name, res, batch, seed, distillation)
+            name = case_name(model_name, res, batch, seed, distillation, shift)
             pth = os.path.join(out, name + ".pth")
             if os.path.exists(pth):
                 os.remove(pth)
@@ -205,6 +220,14 @@ def run_cases(cases, out, distillation=False, activations=False, verbose=True, o
             x = make_input(res, batch, seed)
             with torch.no_grad():
                 y, stages = model.forward_features(x)
+            extra = {}
+            if shift:
+                y32 = y
+                write_f32(os.path.join(out, name + ".torch32.f32"), y32)
+                with torch.no_grad():
+                    y = model.double().forward_features(x.double())[0].float()
+                model.float()
+                extra["torch_f32_vs_f64_maxdiff"] = float((y32 - y).abs().max())
             write_f32(os.path.join(out, name + ".input.f32"), x)
             write_f32(os.path.join(out, name + ".logits.f32"), y)
             meta = {
@@ -214,7 +237,7 @@ def run_cases(cases, out, distillation=False, activations=False, verbose=True, o
                 "distillation": bool(distillation),
                 "checkpoint": os.path.basename(pth),
                 "checkpoint_layout": "{'model': state_dict}" if model_name in efficientvit.CONFIGS or model_name in deit.CONFIGS or model_name in swin.CONFIGS else "state_dict",
-                "torch": torch.__version__,
+                "torch": torch.__version__, **extra,
             }
             if activations:
                 acts = {}
@@ -258,6 +281,8 @@ def main(argv=None):
     ap.add_argument("--out", required=True)
     ap.add_argument("--distillation", action="store_true", help="EfficientViT: add head_dist")
     ap.add_argument("--activations", action="store_true", help="also write per-stage outputs")
+    ap.add_argument("--shift", action="store_true",
+                    help=f"EdgeViT, DeiT: residual stream offset by {SHIFT:g} (shift_stream), logits in float64")
     ap.add_argument("--onnx", action="store_true", help="also export each checkpoint's model to ONNX")
     ap.add_argument("--threads", type=int, default=1, help="torch threads (default 1)")
     ap.add_argument("--quiet", action="store_true")
@@ -278,7 +303,7 @@ def main(argv=None):
         if b < 1 or min(hw(r)) < 32:
             ap.error(f"bad res/batch in {m}:{r}:{b}")
     t0 = time.time()
-    run_cases(cases, a.out, a.distillation, a.activations, verbose=not a.quiet, onnx=a.onnx)
+    run_cases(cases, a.out, a.distillation, a.activations, verbose=not a.quiet, onnx=a.onnx, shift=a.shift)
     if not a.quiet:
         print(f"{len(cases)} case(s) in {time.time() - t0:.1f}s -> {a.out}")
 

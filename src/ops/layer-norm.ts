@@ -21,9 +21,9 @@ export function layerNorm(g: GraphBuilder, name: string, x: View, gamma: Float32
     bind: { x: { tensor: x.tensor }, gb: { weight: g.weight(`${name}.affine`, gb) }, y: { tensor: out.tensor } },
     params: { B, N, C, count: B * N, eps, ...viewParams('x', x, 3), ...viewParams('y', out, 3) },
     workgroups: grid1d(B * N, WG),
-    // Per element: a sum (1), a squared deviation (sub, fma: 3), normalise and affine (sub, mul, mul, add: 4).
+    // LayerNorm counted as 8 per element: mean (1), variance (sub, fma: 3), normalise and affine (sub, mul, mul, add: 4).
     flops: 8 * B * N * C,
-    // x (its three passes over a token re-read the same C values: counted once), γ, β; y written once.
+    // x (its two passes over a token re-read the same C values: counted once), γ, β; y written once.
     bytesRead: 4 * (B * N * C + 2 * C),
     bytesWritten: 4 * B * N * C,
   });

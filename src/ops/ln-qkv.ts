@@ -7,6 +7,7 @@ import type { GraphBuilder } from '../graph/builder.ts';
 import { roundUp, type Tensor } from '../graph/ir.ts';
 import { expectLength } from './common.ts';
 import { tileWeights } from './pointwise.ts';
+import { foldLayerNorm } from '../weights/fold.ts';
 
 export interface LayerNormParams { gamma: Float32Array; beta: Float32Array; eps: number }
 
@@ -32,7 +33,7 @@ export function lnQkv(g: GraphBuilder, name: string, x: Tensor, sr: number, ln: 
   if (!(ln.eps > 0)) throw new Error(`${name}: LayerNorm eps must be > 0, got ${ln.eps}`);
   const h = H / sr, wd = W / sr, N = h * wd;
   const y = g.tensor(name, [B, M, h, wd]);
-  const { weight, bias } = foldLayerNorm(w, b, ln.gamma, ln.beta, M, C);
+  const { weight, bias } = foldLayerNorm(w, M, b, ln);
   const tilesM = Math.ceil(M / TILE_M), tilesN = Math.ceil(N / TILE_N), WG = g.tuning.lnQkv.wg;
   g.node({
     name,
@@ -50,18 +51,4 @@ export function lnQkv(g: GraphBuilder, name: string, x: Tensor, sr: number, ln: 
     bytesWritten: 4 * y.size,
   });
   return y;
-}
-
-/** W' = W·diag(γ), b' = b + W·β (accumulated in float64). */
-export function foldLayerNorm(w: Float32Array, b: Float32Array, gamma: Float32Array, beta: Float32Array, M: number, C: number): { weight: Float32Array; bias: Float32Array } {
-  const weight = new Float32Array(M * C), bias = new Float32Array(M);
-  for (let o = 0; o < M; o++) {
-    let acc = b[o];
-    for (let c = 0; c < C; c++) {
-      weight[o * C + c] = w[o * C + c] * gamma[c];
-      acc += w[o * C + c] * beta[c];
-    }
-    bias[o] = acc;
-  }
-  return { weight, bias };
 }

@@ -8,7 +8,8 @@
 import type { GraphBuilder } from '../graph/builder.ts';
 import { roundUp, type Tensor } from '../graph/ir.ts';
 import { expectLength, expectShape, grid1d } from './common.ts';
-import { TILE_M, foldLayerNormInput, tileWeights } from './pointwise.ts';
+import { TILE_M, tileWeights } from './pointwise.ts';
+import { foldLayerNorm } from '../weights/fold.ts';
 import { channelGroupTiling } from './patch-embed.ts';
 
 export interface LocalProp { weight: Float32Array; bias: Float32Array }
@@ -52,7 +53,7 @@ export function localPropProj(g: GraphBuilder, name: string, o: Tensor, sr: numb
   const tw = tileWidth(H, W);
   const tilesX = Math.ceil(W / tw), tilesP = tilesX * Math.ceil(H / (16 / tw));
   const t = channelGroupTiling(name, C, tilesP, B, g.tuning);
-  const folded = ln ? foldLayerNormInput(proj.weight, proj.bias, ln.gamma, ln.beta, C, C) : proj;
+  const folded = ln ? foldLayerNorm(proj.weight, C, proj.bias, ln) : proj;
   const count = B * t.groups;
   g.node({
     name,

@@ -5,6 +5,7 @@
 import type { GraphBuilder } from '../graph/builder.ts';
 import { roundUp, type Tensor } from '../graph/ir.ts';
 import { expectLength, expectShape, grid1d } from './common.ts';
+import { foldLayerNorm } from '../weights/fold.ts';
 
 export interface PointwiseOptions {
   reluIn?: boolean;
@@ -20,21 +21,15 @@ export interface PointwiseOptions {
   wg?: number;
 }
 
-/** LayerNorm's affine folded into the following [m, k] linear: W·diag(γ), b + W·β, and the row sums of W·diag(γ). */
-export function foldLayerNormInput(w: Float32Array, bias: Float32Array, gamma: Float32Array, beta: Float32Array, m: number, k: number) {
-  const weight = new Float32Array(m * k), b = new Float32Array(m), rowSum = new Float32Array(m);
+/** Σ_k w[r, k] of each row of a row-major [m, k] matrix (in float64, rounded once). */
+export function rowSums(w: Float32Array, m: number, k: number): Float32Array {
+  const out = new Float32Array(m);
   for (let r = 0; r < m; r++) {
-    let acc = bias[r], sum = 0;
-    for (let c = 0; c < k; c++) {
-      const v = w[r * k + c] * gamma[c];
-      weight[r * k + c] = v;
-      sum += Math.fround(v);
-      acc += w[r * k + c] * beta[c];
-    }
-    b[r] = acc;
-    rowSum[r] = sum;
+    let sum = 0;
+    for (let c = 0; c < k; c++) sum += w[r * k + c];
+    out[r] = sum;
   }
-  return { weight, bias: b, rowSum };
+  return out;
 }
 
 /** Output tile of one invocation: TILE_M rows × TILE_P pixels. */
@@ -60,10 +55,10 @@ export function pointwise(g: GraphBuilder, name: string, x: Tensor, w: Float32Ar
   if (opts.residual) expectShape(name, opts.residual, [B, m, H, W]);
   if (opts.scale) expectShape(name, opts.scale, [B, K]);
   if (opts.ln) { expectLength(name, 'LayerNorm weight', opts.ln.gamma, K); expectLength(name, 'LayerNorm bias', opts.ln.beta, K); }
-  const folded = opts.ln ? foldLayerNormInput(w, bias, opts.ln.gamma, opts.ln.beta, m, K) : null;
+  const folded = opts.ln ? foldLayerNorm(w, m, bias, opts.ln) : null;
   const ref = g.matrixWeight(`${name}.weight`, tileWeights(folded?.weight ?? w, m, K));
   const b = g.weight(`${name}.bias`, folded?.bias ?? bias, roundUp(m, TILE_M));
-  const rsum = folded ? g.weight(`${name}.rowsum`, folded.rowSum, roundUp(m, TILE_M)) : null;
+  const rsum = folded ? g.weight(`${name}.rowsum`, rowSums(folded.weight, m, K), roundUp(m, TILE_M)) : null;
   const PS = x.planeStride;
   const tilesM = Math.ceil(m / TILE_M), tilesP = Math.ceil(PS / TILE_P);
   const count = B * tilesM * tilesP;

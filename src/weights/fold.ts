@@ -65,6 +65,17 @@ export function foldInputAffine(weight: Float32Array, outChannels: number, bias:
   return { weight: w, bias: b };
 }
 
+/**
+ * LayerNorm's affine (γ, β) folded into the linear layer or 1×1 conv after it, weight [out, in]:
+ * W' = W·diag(γ), b' = b + W·β, so that the kernel only normalises: W'·((x − μ)·rstd) + b'. The one
+ * LayerNorm fold of every fused kernel that normalises its input (pointwise LN_IN, ln_qkv, local_prop_proj).
+ */
+export function foldLayerNorm(weight: Float32Array, outFeatures: number, bias: Float32Array | null, ln: { gamma: Float32Array; beta: Float32Array }): { weight: Float32Array; bias: Float32Array } {
+  if (ln.gamma.length !== ln.beta.length) throw new Error(`LayerNorm has ${ln.gamma.length} weights (γ) but ${ln.beta.length} biases (β); both must match the channel count`);
+  if (weight.length !== outFeatures * ln.gamma.length) throw new Error(`LayerNorm over ${ln.gamma.length} channels cannot fold into a weight of ${weight.length} values with ${outFeatures} outputs; expected [${outFeatures}, ${ln.gamma.length}]`);
+  return foldInputAffine(weight, outFeatures, bias, ln.gamma, ln.beta);
+}
+
 /** BN_Linear (BatchNorm1d over the input features, then Linear [out, in]) as a single linear layer. */
 export function foldBatchNormIntoLinearInput(weight: Float32Array, outFeatures: number, bias: Float32Array | null, bn: BatchNormParams, eps: number): { weight: Float32Array; bias: Float32Array } {
   const { scale, shift } = batchNormScaleShift(bn, eps);

@@ -12,6 +12,8 @@ export const PYTHON = process.env.WEBVIT_PYTHON ?? '/usr/bin/python3';
 
 export interface GoldenCase {
   name: string; model: string; height: number; width: number; batch: number; pth: Uint8Array; input: Float32Array; logits: Float32Array;
+  /** ":shift" cases: `logits` are PyTorch's in float64, these PyTorch's in float32 */
+  torch32?: Float32Array;
   /** with `{ onnx: true }`: the same model exported to ONNX (batch dimension dynamic) */
   onnxFile?: string;
 }
@@ -28,21 +30,33 @@ export function torchAvailable(): boolean {
 
 const f32 = (file: string) => { const b = readFileSync(file); return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength)); };
 
+/** Case variants: the spec suffix, make_golden.py's flag, the file name suffix. */
+const VARIANTS: Record<string, { flag: string; suffix: string }> = {
+  '': { flag: '', suffix: '' },
+  dist: { flag: '--distillation', suffix: '_dist' }, // EfficientViT with a distillation head
+  shift: { flag: '--shift', suffix: '_shift' },      // EdgeViT, DeiT: residual stream offset by 1000, logits in float64
+};
+
 /**
- * Makes (once) and loads the cases "model:res:batch[:dist]" (res = N or HxW; dist: EfficientViT with a
- * distillation head) with seed 0; `onnx` also exports each checkpoint's model to ONNX.
+ * Makes (once) and loads the cases "model:res:batch[:dist|:shift]" (res = N or HxW) with seed 0;
+ * `onnx` also exports each checkpoint's model to ONNX.
  */
 export function goldenCases(specs: string[], opts: { onnx?: boolean } = {}): GoldenCase[] {
   const dir = path.join(repo, 'test/.golden', scriptsHash());
-  const dist = (s: string) => s.endsWith(':dist');
-  const name = (s: string) => { const [m, r, b] = s.split(':'); return `${m}_r${r}_b${b}_s0${dist(s) ? '_dist' : ''}`; };
-  const onnxFile = (s: string) => { const [m, r] = s.split(':'); return path.join(dir, `${m}_r${r}_s0${dist(s) ? '_dist' : ''}.onnx`); };
+  const variant = (s: string) => {
+    const v = s.split(':')[3] ?? '';
+    if (!(v in VARIANTS)) throw new Error(`golden case ${s}: unknown variant "${v}"; use :dist or :shift`);
+    return v;
+  };
+  const suffix = (s: string) => VARIANTS[variant(s)].suffix;
+  const name = (s: string) => { const [m, r, b] = s.split(':'); return `${m}_r${r}_b${b}_s0${suffix(s)}`; };
+  const onnxFile = (s: string) => { const [m, r] = s.split(':'); return path.join(dir, `${m}_r${r}_s0${suffix(s)}.onnx`); };
   const missing = specs.filter((s) => !existsSync(path.join(dir, `${name(s)}.logits.f32`)) || (opts.onnx && !existsSync(onnxFile(s))));
-  for (const d of [false, true]) {
-    const todo = missing.filter((s) => dist(s) === d).map((s) => s.replace(/:dist$/, ''));
+  for (const [v, { flag }] of Object.entries(VARIANTS)) {
+    const todo = missing.filter((s) => variant(s) === v).map((s) => s.split(':').slice(0, 3).join(':'));
     if (!todo.length) continue;
     mkdirSync(dir, { recursive: true });
-    execFileSync(PYTHON, [path.join(scripts, 'make_golden.py'), '--out', dir, '--cases', todo.join(','), ...(d ? ['--distillation'] : []), ...(opts.onnx ? ['--onnx'] : [])],
+    execFileSync(PYTHON, [path.join(scripts, 'make_golden.py'), '--out', dir, '--cases', todo.join(','), ...(flag ? [flag] : []), ...(opts.onnx ? ['--onnx'] : [])],
       { stdio: ['ignore', 'ignore', 'inherit'] });
   }
   return specs.map((s) => {
@@ -51,6 +65,7 @@ export function goldenCases(specs: string[], opts: { onnx?: boolean } = {}): Gol
     const base = path.join(dir, name(s));
     return {
       name: name(s), model, height, width, batch: +batch, pth: readFileSync(`${base}.pth`), input: f32(`${base}.input.f32`), logits: f32(`${base}.logits.f32`),
+      ...(variant(s) === 'shift' ? { torch32: f32(`${base}.torch32.f32`) } : {}),
       ...(opts.onnx ? { onnxFile: onnxFile(s) } : {}),
     };
   });
