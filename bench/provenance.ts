@@ -94,6 +94,8 @@ export const CODE: Record<string, string[]> = {
   profiles: ['src', 'shaders', 'bin'],
   fuzz: ['src/weights', 'bench/fuzz.ts', 'bench/fuzz', 'scripts/fuzz'],
   accuracy: ['src', 'shaders', 'weights', 'bench/accuracy.ts', 'bench/fashion-mnist.ts'],
+  // The sweep writes tuned.json itself, in the commit that commits the sweep.
+  tuning: ['src', 'shaders', 'bench/tune.ts', ':(exclude)src/tuning/tuned.json'],
 };
 
 /** Which kind of result a file under bench/results or bench/profiles is. */

@@ -7,9 +7,12 @@
 // a candidate beyond the device's limits is left out. Every measured field is recorded with its winner
 // (the default included), with the date, the git commit, the adapter, its limits and the thread count.
 // Run it with nothing else on the machine:
-//   node --import tsx bench/tune.ts [--models efficientvit_m0,edgevit_xxs] [--runs 5] [--fields pointwise.wg,lnQkv.wg] [--dry-run]
+//   node --import tsx bench/tune.ts [--models efficientvit_m0,edgevit_xxs] [--runs 5] [--fields pointwise.wg,lnQkv.wg] [--dry-run] [--out DIR]
+// Besides tuned.json it writes the sweep (every candidate's time) to bench/results/tuning.{json,md}
+// (or DIR), with its provenance; bench/README-tuning.md points there for the numbers.
 import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -20,6 +23,7 @@ import { modelInfo } from '../src/models/registry.ts';
 import { randomStateDict } from '../src/models/random.ts';
 import { toPadded } from '../src/graph/layout.ts';
 import { median } from '../src/util/median.ts';
+import { provenance, provenanceLine } from './provenance.ts';
 import { stepTimer } from '../src/profile/timing.ts';
 import { nodeShaderLoader } from '../src/gpu/node-shaders.ts';
 import {
@@ -27,7 +31,7 @@ import {
   type Measured, type Tuning, type TuningOverrides,
 } from '../src/tuning.ts';
 
-const { values } = parseArgs({ options: { models: { type: 'string' }, runs: { type: 'string' }, fields: { type: 'string' }, 'dry-run': { type: 'boolean' } } });
+const { values } = parseArgs({ options: { models: { type: 'string' }, runs: { type: 'string' }, fields: { type: 'string' }, 'dry-run': { type: 'boolean' }, out: { type: 'string' } } });
 const models = (values.models ?? 'efficientvit_m0,edgevit_xxs').split(',');
 const runs = Number(values.runs ?? 5);
 if (!(Number.isInteger(runs) && runs >= 1)) throw new Error(`--runs must be a positive integer, got ${values.runs}`);
@@ -100,6 +104,8 @@ let best = new Runtime(gpu, nodeShaderLoader, { threads, recorded: {} }).tuning;
 await measure(best); // warms the JIT and the caches: the first measurement of a process runs slow
 let bestMs = 0;
 const measured: TuningOverrides[] = [];
+/** One row of the sweep per field: every candidate's ms, the second measurement when there was one, the value kept. */
+const sweep: { field: string; timed: { value: unknown; ms: number }[]; again?: { current: number; candidate: number }; kept: unknown; measured: boolean }[] = [];
 console.log(`adapter ${key}; ${threads} threads; models ${models.join(', ')}; ${runs} runs`);
 for (const [field, list] of CANDIDATES) {
   if (only && !only.includes(field)) continue;
@@ -108,22 +114,27 @@ for (const [field, list] of CANDIDATES) {
     try { validateTuning(tuningField(field, v), limits); return true; } catch { return false; }
   });
   const graphs = new Set(candidates.map((v) => dispatches(mergeTuning(best, tuningField(field, v)))));
-  if (graphs.size < 2) { console.log(`${field.padEnd(22)} changes no dispatch of these models: not measured`); continue; }
+  if (graphs.size < 2) {
+    console.log(`${field.padEnd(22)} changes no dispatch of these models: not measured`);
+    sweep.push({ field, timed: [], kept: current, measured: false });
+    continue;
+  }
   // Every candidate, the current value included, measured in this round (so one slow round cannot bias the choice).
   const timed = [];
   for (const v of candidates) timed.push({ v, ms: await measure(mergeTuning(best, tuningField(field, v))) });
   const cur = timed.find((r) => r.v === current)!;
   const fastest = timed.reduce((a, b) => (b.ms < a.ms ? b : a));
-  let pick = cur, confirm = '';
+  let pick = cur, confirm = '', again: { cur: number; fast: number } | undefined;
   if (fastest.ms < cur.ms * 0.95) {
     // A change must win by 5% (more than the noise between rounds here), and again when both are
     // measured once more, back to back, before it is taken.
-    const again = { cur: await measure(best), fast: await measure(mergeTuning(best, tuningField(field, fastest.v))) };
+    again = { cur: await measure(best), fast: await measure(mergeTuning(best, tuningField(field, fastest.v))) };
     confirm = `; again ${again.cur.toFixed(2)} vs ${again.fast.toFixed(2)}`;
     if (again.fast < again.cur * 0.95) pick = { ...fastest, ms: again.fast };
   }
   best = mergeTuning(best, tuningField(field, pick.v)); bestMs = pick.ms;
   measured.push(tuningField(field, pick.v));
+  sweep.push({ field, timed: timed.map((r) => ({ value: r.v, ms: Number(r.ms.toFixed(2)) })), ...(again ? { again: { current: Number(again.cur.toFixed(2)), candidate: Number(again.fast.toFixed(2)) } } : {}), kept: pick.v, measured: true });
   console.log(`${field.padEnd(22)} ${timed.map((r) => `${JSON.stringify(r.v)}: ${r.ms.toFixed(2)}`).join('  ')}${confirm}  → ${JSON.stringify(pick.v)}`);
 }
 
@@ -152,3 +163,22 @@ if (!values['dry-run']) {
   writeFileSync(file, JSON.stringify(all, null, 1) + '\n');
   console.log(`recorded for ${key} in ${file}`);
 } else console.log('--dry-run: tuned.json left as it was');
+
+// The sweep as a result: every candidate's time, with where and when it was measured.
+const prov = provenance({ adapter: gpu.adapterInfo, date: new Date().toISOString() });
+const results = { schema: 'webvit-tuning-sweep/1', provenance: prov, adapter: key, threads, models, runs, entry, sweep };
+const outDir = values.out ? path.resolve(values.out) : fileURLToPath(new URL('./results/', import.meta.url));
+const table = [
+  '# Tuning sweep', '',
+  `Measured by \`npm run tune\` on ${key} (Node, ${threads} threads): the GPU ms of one inference of ${models.join(' + ')} at 224, median of ${runs} passes each, summed, per candidate; one field at a time, each round measuring every candidate, the current value included; a change is kept only when it wins by 5 % in its round and again measured back to back with the current value.`,
+  '', provenanceLine(prov), '',
+  '| field | candidates: ms | kept |', '|---|---|---|',
+  ...sweep.map((r) => `| ${r.field} | ${r.measured ? r.timed.map((t) => `${JSON.stringify(t.value)}: ${t.ms.toFixed(2)}`).join(' · ') + (r.again ? `; measured again: current ${r.again.current.toFixed(2)} vs candidate ${r.again.candidate.toFixed(2)}` : '') : 'changes no dispatch of these models: not measured'} | ${JSON.stringify(r.kept)} |`),
+  '', `Recorded in src/tuning/tuned.json: \`${JSON.stringify(entry, (k, v) => (k === 'measured' ? undefined : v))}\``, '',
+].join('\n');
+if (!values['dry-run']) {
+  mkdirSync(outDir, { recursive: true });
+  writeFileSync(path.join(outDir, 'tuning.json'), JSON.stringify(results, null, 1) + '\n');
+  writeFileSync(path.join(outDir, 'tuning.md'), table);
+  console.log(`wrote ${path.join(outDir, 'tuning')}.{json,md}`);
+} else console.log(table);
