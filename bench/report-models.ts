@@ -2,6 +2,7 @@
 // logits check; the Markdown for bench/results/models.md and the README's table; the targets.
 import type { Roofs } from '../src/profile/roofs.ts';
 import { provenanceLine, type Provenance } from './provenance.ts';
+import { RUNTIMES, runtimeOf } from './runtimes.ts';
 
 export interface BatchRow {
   batch: number;
@@ -51,11 +52,8 @@ export interface ModelResults {
   rows: RuntimeRow[];
 }
 
-export const LABELS: Record<string, string> = {
-  webvit: 'webvit', 'webvit-f16': 'webvit f16 weights', 'webvit-unfused': 'webvit unfused', 'ort-jsep': 'ORT-web WebGPU (JSEP)', 'ort-webgpu': 'ORT-web WebGPU (native)',
-  'ort-wasm-1': 'ORT-web wasm 1 thr', 'ort-wasm-2': 'ORT-web wasm 2 thr', 'ort-node': 'ORT-node CPU',
-  'webvit@firefox': 'webvit in Firefox', 'webvit-f16@firefox': 'webvit f16 weights in Firefox', 'ort-jsep@firefox': 'ORT-web WebGPU (JSEP) in Firefox', 'ort-webgpu@firefox': 'ORT-web WebGPU (native) in Firefox',
-};
+/** Each runtime's label in the tables (bench/runtimes.ts). */
+export const LABELS: Record<string, string> = Object.fromEntries(RUNTIMES.map((x) => [x.name, x.label]));
 const ORT_WEBGPU = ['ort-jsep', 'ort-webgpu'];
 
 export const models = (r: ModelResults) => [...new Set(r.rows.map((x) => x.model))];
@@ -127,7 +125,7 @@ export function coldCell(x: RuntimeRow | undefined): string {
 
 /** The adapter Firefox's rows ran on (the columns "… in Firefox"), named as the page saw it. */
 function firefoxAdapter(r: ModelResults): string {
-  const a = r.rows.find((x) => x.runtime.endsWith('@firefox') && x.adapter)?.adapter;
+  const a = r.rows.find((x) => runtimeOf(x.runtime).engine === 'firefox' && x.adapter)?.adapter;
   const version = /Firefox [\d.]+/.exec(r.browser ?? '')?.[0] ?? 'Firefox';
   return a ? `; in ${version} (headless): ${[a.vendor, a.architecture, a.description].filter(Boolean).join(' ')}` : '';
 }
@@ -152,7 +150,6 @@ const NOTES: [string, string][] = [
 ];
 /** The footnotes the table uses. */
 const footnotes = (table: string[]) => { const used = NOTES.filter(([m]) => table.some((l) => l.includes(m))).map(([, t]) => t); return used.length ? [used.join(' ')] : []; };
-const GPU_RUNTIMES = new Set(['webvit', 'webvit-f16', 'webvit-unfused', 'ort-jsep', 'ort-webgpu', 'webvit@firefox', 'webvit-f16@firefox', 'ort-jsep@firefox', 'ort-webgpu@firefox']);
 
 /** The README's table: batch-1 medians of every runtime, webvit's ratios, cold start and batch 8. */
 export function readmeTable(r: ModelResults): string {
@@ -169,7 +166,7 @@ export function readmeTable(r: ModelResults): string {
   return [...header(r), '', ...out, '', ...footnotes(out), ''].join('\n');
 }
 
-const gpuCount = (x: RuntimeRow, b: BatchRow, k: 'dispatches' | 'submits' | 'buffersCreated') => (GPU_RUNTIMES.has(x.runtime) && b.perRun ? String(b.perRun[k]) : '—');
+const gpuCount = (x: RuntimeRow, b: BatchRow, k: 'dispatches' | 'submits' | 'buffersCreated') => (runtimeOf(x.runtime).webgpu && b.perRun ? String(b.perRun[k]) : '—');
 
 /** bench/results/models.md: the README's table, then the details per model, then the targets. */
 export function modelsTable(r: ModelResults): string {

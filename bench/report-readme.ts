@@ -7,6 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { KernelResults } from './report-kernels.ts';
 import { bestOrtWebgpu, counted, f, models, readmeTable, roofMs, row, type ModelResults } from './report-models.ts';
+import { runtimesWhere } from './runtimes.ts';
 
 const README = fileURLToPath(new URL('../README.md', import.meta.url));
 export const SECTIONS = {
@@ -51,7 +52,8 @@ const each = (r: ModelResults, x: (m: string) => number | null | undefined): [st
   models(r).map((m): [string, number | null | undefined] => [m, x(m)]).filter((e): e is [string, number] => typeof e[1] === 'number' && Number.isFinite(e[1]));
 
 const median = (r: ModelResults, m: string, rt: string, b = 1) => counted(r, m, rt, b)?.medianMs;
-const WEBGPU = ['webvit', 'webvit-f16', 'webvit-unfused', 'ort-jsep', 'ort-webgpu'];
+/** The WebGPU runtimes in Chromium (the Firefox ones run on another adapter). */
+const WEBGPU = runtimesWhere((x) => x.webgpu && x.engine === 'chromium');
 
 /** The paragraphs under the table: what the numbers mean, the targets missed and why, fusion, half weights. */
 export function readmeFindings(r: ModelResults, k: KernelResults | null): string {

@@ -41,13 +41,11 @@ import { kernelResults, kernelTable, type KernelResults } from './report-kernels
 import { modelsTable, type ModelResults, type RuntimeRow } from './report-models.ts';
 import { provenance } from './provenance.ts';
 import { updateReadme } from './report-readme.ts';
+import { runtimeOf, runtimesWhere, type RuntimeName } from './runtimes.ts';
 
-const RUNTIMES = ['webvit', 'webvit-f16', 'webvit-unfused', 'ort-jsep', 'ort-webgpu', 'ort-wasm-1', 'ort-wasm-2', 'ort-node',
-  'webvit@firefox', 'webvit-f16@firefox', 'ort-jsep@firefox', 'ort-webgpu@firefox'] as const;
-type RuntimeName = (typeof RUNTIMES)[number];
-const inFirefox = (r: string) => r.endsWith('@firefox');
+const inFirefox = (r: string) => runtimeOf(r).engine === 'firefox';
 /** The runtimes measured by default: all, the Firefox ones where Firefox is installed. */
-const DEFAULT_RUNTIMES = RUNTIMES.filter((r) => !inFirefox(r) || firefoxAvailable());
+const DEFAULT_RUNTIMES = runtimesWhere((r) => r.engine !== 'firefox' || firefoxAvailable());
 
 const { values: args } = parseArgs({
   options: {
@@ -67,7 +65,7 @@ for (const m of models) if (!Object.hasOwn(MODELS, m)) throw new Error(`unknown 
 const batches = [...new Set(args.batch.split(',').map(Number))].sort((a, b) => a - b);
 if (batches[0] !== 1 || !batches.every((b) => Number.isInteger(b) && b >= 1)) throw new Error(`--batch must list positive integers and include 1, got ${args.batch}`);
 const runtimes = args.runtimes.split(',') as RuntimeName[];
-for (const r of runtimes) if (!RUNTIMES.includes(r)) throw new Error(`unknown runtime ${r}; one of ${RUNTIMES.join(', ')}`);
+for (const r of runtimes) runtimeOf(r);
 const RES = 224;
 const timing = args.quick
   ? { runs: 5, minRuns: 3, budgetMs: 10_000, skipBatchAboveMs: 1_000, profileRuns: 3 }
@@ -164,7 +162,8 @@ async function kernels(browser: Browser, pageUrl: string, urls: Map<string, stri
 
 async function measureOne(browser: Browser, firefox: FirefoxBrowser | null, pageUrl: string, urls: Map<string, string>, runtime: RuntimeName, model: string, cases: GoldenCase[]): Promise<RuntimeRow> {
   const onnx = runtime.startsWith('ort-');
-  const threads = runtime === 'ort-wasm-2' ? 2 : runtime === 'ort-node' ? availableParallelism() : 1;
+  const engine = runtimeOf(runtime).engine;
+  const threads = runtime === 'ort-wasm-2' ? 2 : engine === 'node' ? availableParallelism() : 1;
   const base = runtime.replace(/@firefox$/, '');
   const spec = {
     runtime: base.startsWith('ort-wasm') ? 'ort-wasm' : base, model, res: RES, threads,
@@ -178,12 +177,12 @@ async function measureOne(browser: Browser, firefox: FirefoxBrowser | null, page
     const raws: MeasureResult[] = [];
     for (let i = 0; i < coldPages; i++) {
       const s = i === 0 ? spec : { ...spec, coldOnly: true };
-      if (runtime === 'ort-node') {
+      if (engine === 'node') {
         raws.push(await ortNode(s, cases));
         continue;
       }
       // Chromium's and Firefox's pages both take evaluate(fn, arg).
-      const page: EvaluatingPage & { close(): Promise<void> } = inFirefox(runtime) ? await readyFirefoxPage(firefox!, pageUrl) : await readyPage(browser, pageUrl);
+      const page: EvaluatingPage & { close(): Promise<void> } = engine === 'firefox' ? await readyFirefoxPage(firefox!, pageUrl) : await readyPage(browser, pageUrl);
       try {
         if (!(await page.evaluate(() => (window as any).bench.crossOriginIsolated, null))) throw new Error('the benchmark page is not cross-origin isolated (wasm threads need it)');
         raws.push(await page.evaluate((x) => (window as any).bench.run(x), s) as MeasureResult);
@@ -225,7 +224,7 @@ const quantile = (xs: number[], q: number) => { const s = [...xs].sort((a, b) =>
 function toRow(runtime: RuntimeName, model: string, threads: number, raws: MeasureResult[], cases: GoldenCase[], adapter: RuntimeRow['adapter']): RuntimeRow {
   const r = raws[0];
   // Half weights are held to the f16 tolerance, 1e-2·max(1, max|y|); every other runtime to 1e-4·max(1, max|y|).
-  const scale = runtime.startsWith('webvit-f16') ? 100 : 1;
+  const scale = runtimeOf(runtime).weights === 'f16' ? 100 : 1;
   const check = (got: number[], want: Float32Array) => {
     const e = logitsError(Float32Array.from(got), want), tolerance = scale * e.tolerance;
     return { maxDiff: e.maxDiff, tolerance, logitsOk: e.maxDiff <= tolerance };
