@@ -33,6 +33,8 @@ export interface RuntimeRow {
   error?: string;
   /** weights in memory → first logits, ms: the median over fresh pages, and each page's (results before cold starts were repeated have none) */
   coldMs?: number; coldRuns?: number[]; firstLogitsOk?: boolean;
+  /** a later fresh page failed: the cold start is over the pages before it (coldRuns), the rest of the row is the first page's */
+  coldError?: string;
   /** GPU buffers created and not destroyed: after loading, and the most during the runs */
   gpuBytes?: { afterLoad: number; peak: number };
   /** webvit's own account (weights, plans, total, peak) */
@@ -120,7 +122,8 @@ export function targets(r: ModelResults): Target[] {
 export function coldCell(x: RuntimeRow | undefined): string {
   if (x?.coldMs === undefined) return '—';
   const runs = x.coldRuns ?? [];
-  return runs.length > 1 ? `${f(x.coldMs / 1000, 2)} (${f(Math.min(...runs) / 1000, 2)}–${f(Math.max(...runs) / 1000, 2)})` : `${f(x.coldMs / 1000, 2)}⁴`;
+  const failed = x.coldError === undefined ? '' : '⁵';
+  return runs.length > 1 ? `${f(x.coldMs / 1000, 2)} (${f(Math.min(...runs) / 1000, 2)}–${f(Math.max(...runs) / 1000, 2)})${failed}` : `${f(x.coldMs / 1000, 2)}${failed || '⁴'}`;
 }
 
 /** The adapter Firefox's rows ran on (the columns "… in Firefox"), named as the page saw it. */
@@ -147,6 +150,7 @@ const NOTES: [string, string][] = [
   ['³', '³ its logits did not match PyTorch\'s (max|Δ| > 1e-4·max(1, max|y|), 1e-2·… for f16 weights); its times are not counted.'],
   ['†', '† fewer runs than asked: one run takes seconds.'],
   ['⁴', '⁴ one page: this run predates repeated cold starts, so their spread is not known.'],
+  ['⁵', '⁵ a later fresh page failed, so the cold start is over fewer pages (the error is under "Cold-start failures" in models.md).'],
 ];
 /** The footnotes the table uses. */
 const footnotes = (table: string[]) => { const used = NOTES.filter(([m]) => table.some((l) => l.includes(m))).map(([, t]) => t); return used.length ? [used.join(' ')] : []; };
@@ -178,12 +182,18 @@ export function modelsTable(r: ModelResults): string {
     for (const b of x.batches) {
       if (b.skipped) { out.push(`| ${x.model} | ${LABELS[x.runtime]} | ${b.batch} | skipped: ${b.skipped} |||||||||||||`); continue; }
       out.push(`| ${x.model} | ${LABELS[x.runtime]} | ${b.batch} | ${f(b.medianMs)}${b.reduced ? '†' : ''} | ${f(b.minMs)} | ${f(b.p90Ms)} | ${b.runs} | ${f(b.gpuMedianMs)} | ${f(b.imagesPerSec)} | ` +
-        `${gpuCount(x, b, 'dispatches')} | ${gpuCount(x, b, 'submits')} | ${gpuCount(x, b, 'buffersCreated')} | ${b.pipelines ?? '—'} | ${b.batch === 1 ? `${f(x.coldMs, 0)}${x.coldRuns && x.coldRuns.length > 1 ? ` (${f(Math.min(...x.coldRuns), 0)}–${f(Math.max(...x.coldRuns), 0)})` : ''}` : ''} | ` +
+        `${gpuCount(x, b, 'dispatches')} | ${gpuCount(x, b, 'submits')} | ${gpuCount(x, b, 'buffersCreated')} | ${b.pipelines ?? '—'} | ${b.batch === 1 ? `${f(x.coldMs, 0)}${x.coldRuns && x.coldRuns.length > 1 ? ` (${f(Math.min(...x.coldRuns), 0)}–${f(Math.max(...x.coldRuns), 0)})` : ''}${x.coldError === undefined ? '' : '⁵'}` : ''} | ` +
         `${x.gpuBytes && x.gpuBytes.peak ? `${mib(x.gpuBytes.afterLoad)} / ${mib(x.gpuBytes.peak)}` : '—'} | ${b.maxDiff?.toExponential(1)}${b.logitsOk ? '' : ' (wrong)'} |`);
     }
   }
   out.push('', 'GPU MiB: buffers created and not yet destroyed, counted by wrapping `GPUDevice.createBuffer` in the page (any WebGPU runtime); ' +
     'dispatches and submits: `dispatchWorkgroups` and `queue.submit` calls in one warm run.', '');
+  const coldFailed = r.rows.filter((x) => x.coldError !== undefined);
+  if (coldFailed.length) {
+    out.push('## Cold-start failures', '', 'The first page measured the row; a later fresh page failed, so its cold start (⁵) is over the pages before:', '');
+    for (const x of coldFailed) out.push(`- ${x.model}, ${LABELS[x.runtime]}: ${x.coldError!.split('\n')[0].slice(0, 300)}`);
+    out.push('');
+  }
   out.push('## Targets', '', '| target | model | measured | goal | met |', '|---|---|---:|---:|---|');
   for (const t of targets(r)) out.push(`| ${t.what} | ${t.model ?? ''} | ${t.value === null ? '—' : f(t.value, Number.isInteger(t.value) ? 0 : t.value < 10 ? 2 : 1)} | ${t.goal} | ${t.met ? 'yes' : `no: ${t.note}`} |`);
   out.push('');

@@ -175,11 +175,11 @@ async function measureOne(browser: Browser, firefox: FirefoxBrowser | null, page
     // The first fresh page measures everything; the others only the cold start again.
     let adapter: RuntimeRow['adapter'];
     const raws: MeasureResult[] = [];
-    for (let i = 0; i < coldPages; i++) {
+    const measurePage = async (i: number) => {
       const s = i === 0 ? spec : { ...spec, coldOnly: true };
       if (engine === 'node') {
         raws.push(await ortNode(s, cases));
-        continue;
+        return;
       }
       // Chromium's and Firefox's pages both take evaluate(fn, arg).
       const page: EvaluatingPage & { close(): Promise<void> } = engine === 'firefox' ? await readyFirefoxPage(firefox!, pageUrl) : await readyPage(browser, pageUrl);
@@ -197,8 +197,18 @@ async function measureOne(browser: Browser, firefox: FirefoxBrowser | null, page
       } finally {
         await page.close();
       }
+    };
+    await measurePage(0);
+    // A failure on a later page costs only that cold start: the first page's measurement stands, and the row says why it has fewer cold starts.
+    let coldError: string | undefined;
+    for (let i = 1; i < coldPages && coldError === undefined; i++) {
+      try {
+        await measurePage(i);
+      } catch (e) {
+        coldError = `fresh page ${i + 1} of ${coldPages}: ${e instanceof Error ? e.message : String(e)}`;
+      }
     }
-    return toRow(runtime, model, threads, raws, cases, adapter!);
+    return { ...toRow(runtime, model, threads, raws, cases, adapter!), ...(coldError === undefined ? {} : { coldError }) };
   } catch (e) {
     return { model, runtime, threads, error: e instanceof Error ? e.message : String(e), batches: [] };
   }
