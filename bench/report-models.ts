@@ -129,7 +129,9 @@ export function coldCell(x: RuntimeRow | undefined): string {
 /** The adapter Firefox's rows ran on (the columns "… in Firefox"), named as the page saw it. */
 function firefoxAdapter(r: ModelResults): string {
   const a = r.rows.find((x) => runtimeOf(x.runtime).engine === 'firefox' && x.adapter)?.adapter;
-  const version = /Firefox [\d.]+/.exec(r.browser ?? '')?.[0] ?? 'Firefox';
+  // provenance.firefox since it was recorded; before that, the legacy `browser` field ("Chromium …; Firefox …")
+  const recorded = r.provenance.firefox ?? /Firefox ([\w.]+)/.exec(r.browser ?? '')?.[1];
+  const version = recorded ? `Firefox ${recorded}` : 'Firefox';
   return a ? `; in ${version} (headless): ${[a.vendor, a.architecture, a.description].filter(Boolean).join(' ')}` : '';
 }
 

@@ -109,7 +109,8 @@ async function main() {
     urls.set(`${c.model}.onnx`, server.put(`/mem/${c.model}.onnx`, readFileSync(c.onnxFile!)));
     urls.set(`${c.model}:${c.batch}`, server.put(`/mem/${c.model}_b${c.batch}.f32`, new Uint8Array(c.input.buffer, c.input.byteOffset, c.input.byteLength)));
   }
-  const meta = { date: new Date().toISOString(), browser: `Chromium ${browser.version()}${firefox ? `; ${(await firefox.version()).replace(/^firefox\//, 'Firefox ')}` : ''}`, args: { ...args, ...timing, cold: coldPages } };
+  const firefoxVersion = firefox ? (await firefox.version()).replace(/^firefox\//i, '') : undefined;
+  const meta = { date: new Date().toISOString(), args: { ...args, ...timing, cold: coldPages } };
   try {
     let roofs: Roofs | null = null;
     if (!args['skip-kernels']) {
@@ -129,7 +130,7 @@ async function main() {
         log(row.error ? `FAILED: ${row.error.split('\n')[0]}\n` : `${row.batches[0]?.medianMs?.toFixed(1) ?? '—'} ms\n`);
       }
     }
-    const prov = provenance({ chromium: browser.version(), adapter, peers: needsOrt, date: meta.date });
+    const prov = provenance({ chromium: browser.version(), firefox: firefoxVersion, adapter, peers: needsOrt, date: meta.date });
     const results: ModelResults = { schema: 'webvit-bench-models/1', ...meta, provenance: prov, adapter, roofs, res: RES, rows };
     writeResults('models', results, modelsTable(results));
     if (RESULTS === DEFAULT_RESULTS) updateReadme(DEFAULT_RESULTS);
