@@ -29,7 +29,8 @@ export interface BatchRow {
 
 export interface RuntimeRow {
   model: string; runtime: string; threads: number;
-  adapter?: { vendor: string; architecture: string; device: string; description: string };
+  /** as the page saw it; `shaderF16`: it offered the `shader-f16` feature (not recorded before 2026-12-06) */
+  adapter?: { vendor: string; architecture: string; device: string; description: string; shaderF16?: boolean };
   error?: string;
   /** weights in memory → first logits, ms: the median over fresh pages, and each page's (results before cold starts were repeated have none) */
   coldMs?: number; coldRuns?: number[]; firstLogitsOk?: boolean;
@@ -126,9 +127,12 @@ export function coldCell(x: RuntimeRow | undefined): string {
   return runs.length > 1 ? `${f(x.coldMs / 1000, 2)} (${f(Math.min(...runs) / 1000, 2)}–${f(Math.max(...runs) / 1000, 2)})${failed}` : `${f(x.coldMs / 1000, 2)}${failed || '⁴'}`;
 }
 
-/** The adapter Firefox's rows ran on (the columns "… in Firefox"), named as the page saw it. */
+/** The adapter Firefox's rows ran on (the columns "… in Firefox"), as the page saw it; undefined without such rows. */
+export const firefoxAdapterOf = (r: ModelResults) => r.rows.find((x) => runtimeOf(x.runtime).engine === 'firefox' && x.adapter)?.adapter;
+
+/** The adapter Firefox's rows ran on, named, for the header. */
 function firefoxAdapter(r: ModelResults): string {
-  const a = r.rows.find((x) => runtimeOf(x.runtime).engine === 'firefox' && x.adapter)?.adapter;
+  const a = firefoxAdapterOf(r);
   // provenance.firefox since it was recorded; before that, the legacy `browser` field ("Chromium …; Firefox …")
   const recorded = r.provenance.firefox ?? /Firefox ([\w.]+)/.exec(r.browser ?? '')?.[1];
   const version = recorded ? `Firefox ${recorded}` : 'Firefox';

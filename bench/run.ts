@@ -187,13 +187,13 @@ async function measureOne(browser: Browser, firefox: FirefoxBrowser | null, page
       try {
         if (!(await page.evaluate(() => (window as any).bench.crossOriginIsolated, null))) throw new Error('the benchmark page is not cross-origin isolated (wasm threads need it)');
         raws.push(await page.evaluate((x) => (window as any).bench.run(x), s) as MeasureResult);
-        // Firefox names no adapter (all fields empty): say so, and whether it is a CPU fallback.
+        // Firefox names no adapter (all fields empty): say so, and whether it is a CPU fallback; and whether it has shader-f16 (webvit's f16 path reads halves natively there).
         adapter ??= await page.evaluate(async () => {
           const a = await navigator.gpu?.requestAdapter();
           if (!a) return undefined;
           const i = a.info as GPUAdapterInfo & { isFallbackAdapter?: boolean };
           const named = Boolean(i.vendor || i.architecture || i.device || i.description);
-          return { vendor: i.vendor, architecture: i.architecture, device: i.device, description: named ? i.description : `not named by the browser${i.isFallbackAdapter ? ', a CPU fallback' : ''}` };
+          return { vendor: i.vendor, architecture: i.architecture, device: i.device, description: named ? i.description : `not named by the browser${i.isFallbackAdapter ? ', a CPU fallback' : ''}`, shaderF16: a.features.has('shader-f16') };
         }, null) as RuntimeRow['adapter'];
       } finally {
         await page.close();
