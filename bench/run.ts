@@ -101,7 +101,8 @@ async function main() {
   await bundle();
   const server = await startServer(REPO_ROOT, 0, { isolated: true });
   const browser = await launchChromium({ profiling: true, extraArgs: ['--disable-gpu-shader-disk-cache'] });
-  const firefox = runtimes.some(inFirefox) ? await launchFirefox() : null;
+  // Mesa keeps lavapipe's compiled shaders on disk (~/.cache/mesa_shader_cache): off, so that every fresh page's cold start compiles, as in Chromium.
+  const firefox = runtimes.some(inFirefox) ? await launchFirefox({ env: { MESA_SHADER_CACHE_DISABLE: 'true' } }) : null;
   const pageUrl = `${server.url}bench/pages/bench.html`;
   const urls = new Map<string, string>();
   for (const c of cases) {
