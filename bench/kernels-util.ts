@@ -4,6 +4,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { nodeRuntime } from '../src/node.ts';
 import type { Runtime } from '../src/runtime.ts';
+import { awaitGpu } from '../src/gpu/device.ts';
 import { PipelineCache } from '../src/gpu/pipelines.ts';
 import { nodeShaderLoader } from '../src/gpu/node-shaders.ts';
 import { compileGraph, type CompiledGraph } from '../src/graph/executor.ts';
@@ -88,10 +89,8 @@ export async function timeSteps(c: CompiledGraph, minMs: number): Promise<{ ms: 
     pass.end();
     const t0 = performance.now(), c0 = process.cpuUsage();
     d.queue.submit([enc.finish()]);
-    // Dawn's node bindings poll for completion on the main thread, which takes a core from
-    // SwiftShader's workers: sleep through most of the expected time before asking.
-    if (expect > 2) await new Promise((r) => setTimeout(r, expect * 0.85));
-    await d.queue.onSubmittedWorkDone();
+    // Sleeps through most of the expected time first where the runtime's Tuning says the wait polls (Dawn's node bindings).
+    await awaitGpu(c.gpu, expect, () => d.queue.onSubmittedWorkDone());
     const c1 = process.cpuUsage(c0);
     lastCpu = (c1.user + c1.system) / 1000;
     return performance.now() - t0;

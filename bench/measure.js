@@ -48,7 +48,7 @@ export async function measure(spec, inputs, open, counters) {
         if (ms === null) break;
         gpuTimes.push(ms);
       }
-      if (b === 1) batch1Ms = [...times].sort((p, q) => p - q)[times.length >> 1];
+      if (b === 1) batch1Ms = median(times);
       cases.push({
         batch: b, logits: Array.from(logits), times, gpuTimes, reduced: times.length < spec.runs, graph: await rt.describe(b),
         perRun: { dispatches: s1.dispatches - s0.dispatches, submits: s1.submits - s0.submits, buffersCreated: s1.buffers - s0.buffers },
@@ -58,4 +58,11 @@ export async function measure(spec, inputs, open, counters) {
   } finally {
     await rt.dispose();
   }
+}
+
+// The same median as src/util/median.ts (the mean of the middle two when the count is even), copied:
+// the benchmark page loads this file unbundled, as plain JS, so it cannot import that TypeScript module.
+function median(xs) {
+  const s = [...xs].sort((a, b) => a - b), h = s.length >> 1;
+  return s.length % 2 ? s[h] : (s[h - 1] + s[h]) / 2;
 }

@@ -23,9 +23,11 @@ export interface Provenance {
   node: string;
   /** Chromium's version, or 'not used' (a Node-only measurement) */
   chromium: string;
+  /** Firefox's version, where Firefox ran (its WebGPU adapter is in the results' rows) */
+  firefox?: string;
   /** vendor architecture description of the WebGPU adapter, or 'not used' */
   adapter: string;
-  /** webgpu (Node's Dawn), playwright-core, and the peers onnxruntime-web / -node where they ran */
+  /** webgpu (Node's Dawn), playwright-core, puppeteer-core where Firefox ran, and the peers onnxruntime-web / -node where they ran */
   versions: Record<string, string>;
   /** set when the code the result describes changed after it was measured */
   stale?: string;
@@ -56,18 +58,18 @@ function osName(): string {
   return `${type()} ${release()} ${arch()}${distro ? ` (${distro})` : ''}`;
 }
 
-/** This machine and checkout now. `peers`: the onnxruntime packages ran (their installed versions are recorded). */
-export function provenance(opts: { chromium?: string; adapter?: AdapterLike; peers?: boolean; date?: string } = {}): Provenance {
+/** This machine and checkout now. `peers`: the onnxruntime packages ran (their installed versions are recorded); `firefox`: Firefox's version, where it ran (puppeteer-core's is recorded too). */
+export function provenance(opts: { chromium?: string; firefox?: string; adapter?: AdapterLike; peers?: boolean; date?: string } = {}): Provenance {
   const commit = git(['rev-parse', 'HEAD']);
   const status = commit === null ? null : git(['status', '--porcelain', '--untracked-files=no']);
   const versions: Record<string, string> = {};
-  for (const pkg of ['webgpu', 'playwright-core']) versions[pkg] = installedVersion('', pkg) ?? 'not installed';
+  for (const pkg of ['webgpu', 'playwright-core', ...(opts.firefox ? ['puppeteer-core'] : [])]) versions[pkg] = installedVersion('', pkg) ?? 'not installed';
   if (opts.peers) for (const pkg of ['onnxruntime-web', 'onnxruntime-node']) versions[pkg] = installedVersion('bench/peers', pkg) ?? 'not installed';
   return {
     commit: commit ?? NOT_RECORDED, dirty: status === null ? NOT_RECORDED : status !== '', recorded: 'at measurement',
     date: opts.date ?? new Date().toISOString(),
     machine: { cpu: cpus()[0]?.model.trim() ?? NOT_RECORDED, cores: availableParallelism(), memoryGiB: Math.round((totalmem() / 2 ** 30) * 10) / 10, os: osName() },
-    node: process.version, chromium: opts.chromium ?? NOT_USED, adapter: opts.adapter === undefined ? NOT_USED : adapterName(opts.adapter), versions,
+    node: process.version, chromium: opts.chromium ?? NOT_USED, ...(opts.firefox ? { firefox: opts.firefox } : {}), adapter: opts.adapter === undefined ? NOT_USED : adapterName(opts.adapter), versions,
   };
 }
 
@@ -79,7 +81,7 @@ export function provenanceLine(p: Provenance): string {
   const versions = Object.entries(p.versions).map(([k, v]) => `${k} ${v}`).join(', ');
   return `Provenance: commit ${p.commit.slice(0, 12)}${p.dirty === true ? ' (with uncommitted changes)' : ''}` +
     `${p.recorded === 'from git history' ? ' (the commit that committed the result, recorded afterwards)' : ''}, measured ${p.date}; ` +
-    `machine: ${machine}; Node ${p.node}; Chromium ${p.chromium}; adapter ${p.adapter}; ${versions}.` +
+    `machine: ${machine}; Node ${p.node}; Chromium ${p.chromium}; ${p.firefox ? `Firefox ${p.firefox}; ` : ''}adapter ${p.adapter}; ${versions}.` +
     (p.stale ? ` **Stale:** ${p.stale}.` : '');
 }
 

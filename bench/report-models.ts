@@ -2,6 +2,7 @@
 // logits check; the Markdown for bench/results/models.md and the README's table; the targets.
 import type { Roofs } from '../src/profile/roofs.ts';
 import { provenanceLine, type Provenance } from './provenance.ts';
+import { RUNTIMES, runtimeOf } from './runtimes.ts';
 
 export interface BatchRow {
   batch: number;
@@ -28,10 +29,13 @@ export interface BatchRow {
 
 export interface RuntimeRow {
   model: string; runtime: string; threads: number;
-  adapter?: { vendor: string; architecture: string; device: string; description: string };
+  /** as the page saw it; `shaderF16`: it offered the `shader-f16` feature (not recorded before 2026-12-06) */
+  adapter?: { vendor: string; architecture: string; device: string; description: string; shaderF16?: boolean };
   error?: string;
   /** weights in memory → first logits, ms: the median over fresh pages, and each page's (results before cold starts were repeated have none) */
   coldMs?: number; coldRuns?: number[]; firstLogitsOk?: boolean;
+  /** a later fresh page failed: the cold start is over the pages before it (coldRuns), the rest of the row is the first page's */
+  coldError?: string;
   /** GPU buffers created and not destroyed: after loading, and the most during the runs */
   gpuBytes?: { afterLoad: number; peak: number };
   /** webvit's own account (weights, plans, total, peak) */
@@ -51,11 +55,8 @@ export interface ModelResults {
   rows: RuntimeRow[];
 }
 
-export const LABELS: Record<string, string> = {
-  webvit: 'webvit', 'webvit-f16': 'webvit f16 weights', 'webvit-unfused': 'webvit unfused', 'ort-jsep': 'ORT-web WebGPU (JSEP)', 'ort-webgpu': 'ORT-web WebGPU (native)',
-  'ort-wasm-1': 'ORT-web wasm 1 thr', 'ort-wasm-2': 'ORT-web wasm 2 thr', 'ort-node': 'ORT-node CPU',
-  'webvit@firefox': 'webvit in Firefox', 'webvit-f16@firefox': 'webvit f16 weights in Firefox', 'ort-jsep@firefox': 'ORT-web WebGPU (JSEP) in Firefox', 'ort-webgpu@firefox': 'ORT-web WebGPU (native) in Firefox',
-};
+/** Each runtime's label in the tables (bench/runtimes.ts). */
+export const LABELS: Record<string, string> = Object.fromEntries(RUNTIMES.map((x) => [x.name, x.label]));
 const ORT_WEBGPU = ['ort-jsep', 'ort-webgpu'];
 
 export const models = (r: ModelResults) => [...new Set(r.rows.map((x) => x.model))];
@@ -122,13 +123,19 @@ export function targets(r: ModelResults): Target[] {
 export function coldCell(x: RuntimeRow | undefined): string {
   if (x?.coldMs === undefined) return '—';
   const runs = x.coldRuns ?? [];
-  return runs.length > 1 ? `${f(x.coldMs / 1000, 2)} (${f(Math.min(...runs) / 1000, 2)}–${f(Math.max(...runs) / 1000, 2)})` : `${f(x.coldMs / 1000, 2)}⁴`;
+  const failed = x.coldError === undefined ? '' : '⁵';
+  return runs.length > 1 ? `${f(x.coldMs / 1000, 2)} (${f(Math.min(...runs) / 1000, 2)}–${f(Math.max(...runs) / 1000, 2)})${failed}` : `${f(x.coldMs / 1000, 2)}${failed || '⁴'}`;
 }
 
-/** The adapter Firefox's rows ran on (the columns "… in Firefox"), named as the page saw it. */
+/** The adapter Firefox's rows ran on (the columns "… in Firefox"), as the page saw it; undefined without such rows. */
+export const firefoxAdapterOf = (r: ModelResults) => r.rows.find((x) => runtimeOf(x.runtime).engine === 'firefox' && x.adapter)?.adapter;
+
+/** The adapter Firefox's rows ran on, named, for the header. */
 function firefoxAdapter(r: ModelResults): string {
-  const a = r.rows.find((x) => x.runtime.endsWith('@firefox') && x.adapter)?.adapter;
-  const version = /Firefox [\d.]+/.exec(r.browser ?? '')?.[0] ?? 'Firefox';
+  const a = firefoxAdapterOf(r);
+  // provenance.firefox since it was recorded; before that, the legacy `browser` field ("Chromium …; Firefox …")
+  const recorded = r.provenance.firefox ?? /Firefox ([\w.]+)/.exec(r.browser ?? '')?.[1];
+  const version = recorded ? `Firefox ${recorded}` : 'Firefox';
   return a ? `; in ${version} (headless): ${[a.vendor, a.architecture, a.description].filter(Boolean).join(' ')}` : '';
 }
 
@@ -149,10 +156,10 @@ const NOTES: [string, string][] = [
   ['³', '³ its logits did not match PyTorch\'s (max|Δ| > 1e-4·max(1, max|y|), 1e-2·… for f16 weights); its times are not counted.'],
   ['†', '† fewer runs than asked: one run takes seconds.'],
   ['⁴', '⁴ one page: this run predates repeated cold starts, so their spread is not known.'],
+  ['⁵', '⁵ a later fresh page failed, so the cold start is over fewer pages (the error is under "Cold-start failures" in models.md).'],
 ];
 /** The footnotes the table uses. */
 const footnotes = (table: string[]) => { const used = NOTES.filter(([m]) => table.some((l) => l.includes(m))).map(([, t]) => t); return used.length ? [used.join(' ')] : []; };
-const GPU_RUNTIMES = new Set(['webvit', 'webvit-f16', 'webvit-unfused', 'ort-jsep', 'ort-webgpu', 'webvit@firefox', 'webvit-f16@firefox', 'ort-jsep@firefox', 'ort-webgpu@firefox']);
 
 /** The README's table: batch-1 medians of every runtime, webvit's ratios, cold start and batch 8. */
 export function readmeTable(r: ModelResults): string {
@@ -169,7 +176,7 @@ export function readmeTable(r: ModelResults): string {
   return [...header(r), '', ...out, '', ...footnotes(out), ''].join('\n');
 }
 
-const gpuCount = (x: RuntimeRow, b: BatchRow, k: 'dispatches' | 'submits' | 'buffersCreated') => (GPU_RUNTIMES.has(x.runtime) && b.perRun ? String(b.perRun[k]) : '—');
+const gpuCount = (x: RuntimeRow, b: BatchRow, k: 'dispatches' | 'submits' | 'buffersCreated') => (runtimeOf(x.runtime).webgpu && b.perRun ? String(b.perRun[k]) : '—');
 
 /** bench/results/models.md: the README's table, then the details per model, then the targets. */
 export function modelsTable(r: ModelResults): string {
@@ -181,12 +188,18 @@ export function modelsTable(r: ModelResults): string {
     for (const b of x.batches) {
       if (b.skipped) { out.push(`| ${x.model} | ${LABELS[x.runtime]} | ${b.batch} | skipped: ${b.skipped} |||||||||||||`); continue; }
       out.push(`| ${x.model} | ${LABELS[x.runtime]} | ${b.batch} | ${f(b.medianMs)}${b.reduced ? '†' : ''} | ${f(b.minMs)} | ${f(b.p90Ms)} | ${b.runs} | ${f(b.gpuMedianMs)} | ${f(b.imagesPerSec)} | ` +
-        `${gpuCount(x, b, 'dispatches')} | ${gpuCount(x, b, 'submits')} | ${gpuCount(x, b, 'buffersCreated')} | ${b.pipelines ?? '—'} | ${b.batch === 1 ? `${f(x.coldMs, 0)}${x.coldRuns && x.coldRuns.length > 1 ? ` (${f(Math.min(...x.coldRuns), 0)}–${f(Math.max(...x.coldRuns), 0)})` : ''}` : ''} | ` +
+        `${gpuCount(x, b, 'dispatches')} | ${gpuCount(x, b, 'submits')} | ${gpuCount(x, b, 'buffersCreated')} | ${b.pipelines ?? '—'} | ${b.batch === 1 ? `${f(x.coldMs, 0)}${x.coldRuns && x.coldRuns.length > 1 ? ` (${f(Math.min(...x.coldRuns), 0)}–${f(Math.max(...x.coldRuns), 0)})` : ''}${x.coldError === undefined ? '' : '⁵'}` : ''} | ` +
         `${x.gpuBytes && x.gpuBytes.peak ? `${mib(x.gpuBytes.afterLoad)} / ${mib(x.gpuBytes.peak)}` : '—'} | ${b.maxDiff?.toExponential(1)}${b.logitsOk ? '' : ' (wrong)'} |`);
     }
   }
   out.push('', 'GPU MiB: buffers created and not yet destroyed, counted by wrapping `GPUDevice.createBuffer` in the page (any WebGPU runtime); ' +
     'dispatches and submits: `dispatchWorkgroups` and `queue.submit` calls in one warm run.', '');
+  const coldFailed = r.rows.filter((x) => x.coldError !== undefined);
+  if (coldFailed.length) {
+    out.push('## Cold-start failures', '', 'The first page measured the row; a later fresh page failed, so its cold start (⁵) is over the pages before:', '');
+    for (const x of coldFailed) out.push(`- ${x.model}, ${LABELS[x.runtime]}: ${x.coldError!.split('\n')[0].slice(0, 300)}`);
+    out.push('');
+  }
   out.push('## Targets', '', '| target | model | measured | goal | met |', '|---|---|---:|---:|---|');
   for (const t of targets(r)) out.push(`| ${t.what} | ${t.model ?? ''} | ${t.value === null ? '—' : f(t.value, Number.isInteger(t.value) ? 0 : t.value < 10 ? 2 : 1)} | ${t.goal} | ${t.met ? 'yes' : `no: ${t.note}`} |`);
   out.push('');

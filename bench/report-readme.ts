@@ -6,7 +6,9 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { KernelResults } from './report-kernels.ts';
-import { bestOrtWebgpu, counted, f, models, readmeTable, roofMs, row, type ModelResults } from './report-models.ts';
+import { bestOrtWebgpu, counted, f, firefoxAdapterOf, models, readmeTable, roofMs, row, type ModelResults } from './report-models.ts';
+import { adapterName } from './provenance.ts';
+import { runtimesWhere } from './runtimes.ts';
 
 const README = fileURLToPath(new URL('../README.md', import.meta.url));
 export const SECTIONS = {
@@ -51,24 +53,32 @@ const each = (r: ModelResults, x: (m: string) => number | null | undefined): [st
   models(r).map((m): [string, number | null | undefined] => [m, x(m)]).filter((e): e is [string, number] => typeof e[1] === 'number' && Number.isFinite(e[1]));
 
 const median = (r: ModelResults, m: string, rt: string, b = 1) => counted(r, m, rt, b)?.medianMs;
-const WEBGPU = ['webvit', 'webvit-f16', 'webvit-unfused', 'ort-jsep', 'ort-webgpu'];
+/** The WebGPU runtimes in Chromium (the Firefox ones run on another adapter). */
+const WEBGPU = runtimesWhere((x) => x.webgpu && x.engine === 'chromium');
+
+/** Chromium's adapter as the results recorded it ("SwiftShader, Chromium's software Vulkan" when it is). */
+const chromiumAdapter = (r: ModelResults) => (/swiftshader/i.test(adapterName(r.adapter)) ? 'SwiftShader, Chromium\'s software Vulkan' : r.adapter ? adapterName(r.adapter) : 'an adapter the results do not name');
+/** Firefox's adapter as its rows recorded it, or null without Firefox rows. */
+const firefoxAdapter = (r: ModelResults) => { const a = firefoxAdapterOf(r); return a ? adapterName(a) : null; };
 
 /** The paragraphs under the table: what the numbers mean, the targets missed and why, fusion, half weights. */
 export function readmeFindings(r: ModelResults, k: KernelResults | null): string {
   const out: string[] = [];
+  const swiftShader = /swiftshader/i.test(adapterName(r.adapter)), ff = firefoxAdapter(r);
   const fastestWebgpu = (m: string) => Math.min(...WEBGPU.map((rt) => median(r, m, rt) ?? Infinity));
   const wasm = (m: string) => Math.min(median(r, m, 'ort-wasm-1') ?? Infinity, median(r, m, 'ort-wasm-2') ?? Infinity);
   const wasmX = each(r, (m) => fastestWebgpu(m) / wasm(m)), nodeX = each(r, (m) => fastestWebgpu(m) / (median(r, m, 'ort-node') ?? NaN));
   if (wasmX.length && nodeX.length) {
     out.push(`**What these numbers are.** This machine has no GPU: every WebGPU path in the table — webvit's and onnxruntime-web's — ` +
-      `runs on the CPU through SwiftShader, Chromium's software Vulkan. There the CPU backends win plainly: onnxruntime-web's wasm backend ` +
+      `runs on the CPU${ff ? ': in Chromium' : ''} through ${chromiumAdapter(r)}${ff ? `; in Firefox on the adapter it offers, recorded as "${ff}"` : ''}. ` +
+      'There the CPU backends win plainly: onnxruntime-web\'s wasm backend ' +
       `(the faster of 1 and 2 threads) is ${span(wasmX.map(([, v]) => v), 1, '×')} faster than the fastest WebGPU path for each model ` +
-      `(webvit's, fused or unfused), and onnxruntime-node's native CPU backend ${span(nodeX.map(([, v]) => v), 1, '×')} faster. ` +
+      `(webvit's${ff ? ' in Chromium' : ''}, fused or unfused), and onnxruntime-node's native CPU backend ${span(nodeX.map(([, v]) => v), 1, '×')} faster. ` +
       'On a machine without a GPU, use those, not webvit. webvit is for running these models on a GPU through WebGPU — in a page with ' +
       'nothing sent to a server, or in Node — and for seeing where that GPU time goes. What the table does show is how webvit\'s ' +
       'kernels compare with onnxruntime-web\'s WebGPU backends on the same adapter, how close they come to the roofs measured in the same run, ' +
-      'and what fusion, batching and half weights change there. What it does not show is speed on a GPU: SwiftShader\'s costs (a dispatch, a ' +
-      'CPU\'s low ridge, no `shader-f16`) are not a GPU\'s, no GPU has been measured here, and whether webvit on a GPU is faster than ' +
+      `and what fusion, batching and half weights change there. What it does not show is speed on a GPU: ${swiftShader ? 'SwiftShader' : 'a CPU adapter'}'s costs (a dispatch, a ` +
+      `CPU's low ridge${swiftShader ? ', no `shader-f16`' : ''}) are not a GPU's, no GPU has been measured here, and whether webvit on a GPU is faster than ` +
       'onnxruntime\'s CPU backends on the same machine is not known. `npm run bench` on a machine with a GPU measures it.', '');
   }
   out.push('**Targets missed, and why** (the `Targets` table in [bench/results/models.md](bench/results/models.md) says by how much, per model):');
@@ -155,12 +165,23 @@ export function readmeFindings(r: ModelResults, k: KernelResults | null): string
     const big = mem.reduce((a, x) => ((row(r, x[0], 'webvit')?.gpuBytes?.afterLoad ?? 0) > (row(r, a[0], 'webvit')?.gpuBytes?.afterLoad ?? 0) ? x : a));
     const mib = (m: string, rt: string) => f(row(r, m, rt)!.gpuBytes!.afterLoad / 2 ** 20);
     const maxDiff = Math.max(...f16Rows.flatMap((x) => x.batches.map((b) => b.maxDiff ?? 0)));
+    // Firefox's f16 column: the native path where its adapter recorded shader-f16
+    const ffF16 = each(r, (m) => { const a = median(r, m, 'webvit-f16@firefox'), b = median(r, m, 'webvit@firefox'); return a && b ? a / b : null; });
+    const ffHasF16 = firefoxAdapterOf(r)?.shaderF16;
+    const chromiumF16 = r.rows.find((x) => x.runtime === 'webvit-f16' && x.adapter)?.adapter?.shaderF16;
+    const unpacks = chromiumF16 === false || (chromiumF16 === undefined && swiftShader);
     out.push(`**Half-precision weights** (\`webvit f16 weights\`, \`dtype: 'f16'\`): the GPU memory after load is ` +
       `${span(mem.map(([, v]) => pct(v)), 0, ' %')} lower in the same run (models.md's \`GPU MiB after load\`, e.g. ${shortName(big[0])} ${mib(big[0], 'webvit')} → ${mib(big[0], 'webvit-f16')} MiB; ` +
-      `the weights themselves halve), and the logits stay within ${maxDiff.toExponential(0)} of PyTorch's. SwiftShader has no \`shader-f16\`, so here the kernels unpack ` +
-      `the halves (\`unpack2x16float\`), which makes them ${span(slow.map(([, v]) => pct(v)), 0, ' %')} slower: a CPU adapter pays ALU for the ` +
-      'unpacking and saves nothing it is short of. Where the adapter has `shader-f16` the kernels read `vec4<f16>` directly and the halved weight ' +
-      'traffic is the point; that path is validated here (Tint on Dawn\'s null backend) but its speed has not been measured, since no such adapter is on this machine.', '');
+      `the weights themselves halve), and the logits stay within ${maxDiff.toExponential(0)} of PyTorch's. ` +
+      (unpacks ? `${swiftShader ? 'SwiftShader' : 'Chromium\'s adapter'} has no \`shader-f16\`, so here the kernels unpack ` +
+        `the halves (\`unpack2x16float\`), which makes them ${span(slow.map(([, v]) => pct(v)), 0, ' %')} slower: a CPU adapter pays ALU for the ` +
+        'unpacking and saves nothing it is short of. ' : `In Chromium they are ${span(slow.map(([, v]) => pct(v)), 0, ' %')} slower than f32 weights. `) +
+      'Where the adapter has `shader-f16` the kernels read `vec4<f16>` directly and the halved weight traffic is the point; ' +
+      (ffF16.length && ffHasF16
+        ? `that native path ran in Firefox here (\`webvit f16 weights in Firefox\`; its adapter, "${ff}", has \`shader-f16\`): ` +
+          `its median ${span(ffF16.map(([, v]) => v), 2, '×')} that of f32 weights in Firefox.`
+        : ffF16.length ? `Firefox's f16 column ran here, but its adapter's \`shader-f16\` was not recorded, so which path it took is not known from these results.`
+          : 'these results have no run on such an adapter, so its speed is not measured here.'), '');
   }
   return out.join('\n');
 }

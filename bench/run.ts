@@ -41,13 +41,11 @@ import { kernelResults, kernelTable, type KernelResults } from './report-kernels
 import { modelsTable, type ModelResults, type RuntimeRow } from './report-models.ts';
 import { provenance } from './provenance.ts';
 import { updateReadme } from './report-readme.ts';
+import { runtimeOf, runtimesWhere, type RuntimeName } from './runtimes.ts';
 
-const RUNTIMES = ['webvit', 'webvit-f16', 'webvit-unfused', 'ort-jsep', 'ort-webgpu', 'ort-wasm-1', 'ort-wasm-2', 'ort-node',
-  'webvit@firefox', 'webvit-f16@firefox', 'ort-jsep@firefox', 'ort-webgpu@firefox'] as const;
-type RuntimeName = (typeof RUNTIMES)[number];
-const inFirefox = (r: string) => r.endsWith('@firefox');
+const inFirefox = (r: string) => runtimeOf(r).engine === 'firefox';
 /** The runtimes measured by default: all, the Firefox ones where Firefox is installed. */
-const DEFAULT_RUNTIMES = RUNTIMES.filter((r) => !inFirefox(r) || firefoxAvailable());
+const DEFAULT_RUNTIMES = runtimesWhere((r) => r.engine !== 'firefox' || firefoxAvailable());
 
 const { values: args } = parseArgs({
   options: {
@@ -67,7 +65,7 @@ for (const m of models) if (!Object.hasOwn(MODELS, m)) throw new Error(`unknown 
 const batches = [...new Set(args.batch.split(',').map(Number))].sort((a, b) => a - b);
 if (batches[0] !== 1 || !batches.every((b) => Number.isInteger(b) && b >= 1)) throw new Error(`--batch must list positive integers and include 1, got ${args.batch}`);
 const runtimes = args.runtimes.split(',') as RuntimeName[];
-for (const r of runtimes) if (!RUNTIMES.includes(r)) throw new Error(`unknown runtime ${r}; one of ${RUNTIMES.join(', ')}`);
+for (const r of runtimes) runtimeOf(r);
 const RES = 224;
 const timing = args.quick
   ? { runs: 5, minRuns: 3, budgetMs: 10_000, skipBatchAboveMs: 1_000, profileRuns: 3 }
@@ -103,7 +101,8 @@ async function main() {
   await bundle();
   const server = await startServer(REPO_ROOT, 0, { isolated: true });
   const browser = await launchChromium({ profiling: true, extraArgs: ['--disable-gpu-shader-disk-cache'] });
-  const firefox = runtimes.some(inFirefox) ? await launchFirefox() : null;
+  // Mesa keeps lavapipe's compiled shaders on disk (~/.cache/mesa_shader_cache): off, so that every fresh page's cold start compiles, as in Chromium.
+  const firefox = runtimes.some(inFirefox) ? await launchFirefox({ env: { MESA_SHADER_CACHE_DISABLE: 'true' } }) : null;
   const pageUrl = `${server.url}bench/pages/bench.html`;
   const urls = new Map<string, string>();
   for (const c of cases) {
@@ -111,7 +110,8 @@ async function main() {
     urls.set(`${c.model}.onnx`, server.put(`/mem/${c.model}.onnx`, readFileSync(c.onnxFile!)));
     urls.set(`${c.model}:${c.batch}`, server.put(`/mem/${c.model}_b${c.batch}.f32`, new Uint8Array(c.input.buffer, c.input.byteOffset, c.input.byteLength)));
   }
-  const meta = { date: new Date().toISOString(), browser: `Chromium ${browser.version()}${firefox ? `; ${(await firefox.version()).replace(/^firefox\//, 'Firefox ')}` : ''}`, args: { ...args, ...timing, cold: coldPages } };
+  const firefoxVersion = firefox ? (await firefox.version()).replace(/^firefox\//i, '') : undefined;
+  const meta = { date: new Date().toISOString(), args: { ...args, ...timing, cold: coldPages } };
   try {
     let roofs: Roofs | null = null;
     if (!args['skip-kernels']) {
@@ -131,7 +131,7 @@ async function main() {
         log(row.error ? `FAILED: ${row.error.split('\n')[0]}\n` : `${row.batches[0]?.medianMs?.toFixed(1) ?? '—'} ms\n`);
       }
     }
-    const prov = provenance({ chromium: browser.version(), adapter, peers: needsOrt, date: meta.date });
+    const prov = provenance({ chromium: browser.version(), firefox: firefoxVersion, adapter, peers: needsOrt, date: meta.date });
     const results: ModelResults = { schema: 'webvit-bench-models/1', ...meta, provenance: prov, adapter, roofs, res: RES, rows };
     writeResults('models', results, modelsTable(results));
     if (RESULTS === DEFAULT_RESULTS) updateReadme(DEFAULT_RESULTS);
@@ -164,7 +164,8 @@ async function kernels(browser: Browser, pageUrl: string, urls: Map<string, stri
 
 async function measureOne(browser: Browser, firefox: FirefoxBrowser | null, pageUrl: string, urls: Map<string, string>, runtime: RuntimeName, model: string, cases: GoldenCase[]): Promise<RuntimeRow> {
   const onnx = runtime.startsWith('ort-');
-  const threads = runtime === 'ort-wasm-2' ? 2 : runtime === 'ort-node' ? availableParallelism() : 1;
+  const engine = runtimeOf(runtime).engine;
+  const threads = runtime === 'ort-wasm-2' ? 2 : engine === 'node' ? availableParallelism() : 1;
   const base = runtime.replace(/@firefox$/, '');
   const spec = {
     runtime: base.startsWith('ort-wasm') ? 'ort-wasm' : base, model, res: RES, threads,
@@ -176,30 +177,40 @@ async function measureOne(browser: Browser, firefox: FirefoxBrowser | null, page
     // The first fresh page measures everything; the others only the cold start again.
     let adapter: RuntimeRow['adapter'];
     const raws: MeasureResult[] = [];
-    for (let i = 0; i < coldPages; i++) {
+    const measurePage = async (i: number) => {
       const s = i === 0 ? spec : { ...spec, coldOnly: true };
-      if (runtime === 'ort-node') {
+      if (engine === 'node') {
         raws.push(await ortNode(s, cases));
-        continue;
+        return;
       }
       // Chromium's and Firefox's pages both take evaluate(fn, arg).
-      const page: EvaluatingPage & { close(): Promise<void> } = inFirefox(runtime) ? await readyFirefoxPage(firefox!, pageUrl) : await readyPage(browser, pageUrl);
+      const page: EvaluatingPage & { close(): Promise<void> } = engine === 'firefox' ? await readyFirefoxPage(firefox!, pageUrl) : await readyPage(browser, pageUrl);
       try {
         if (!(await page.evaluate(() => (window as any).bench.crossOriginIsolated, null))) throw new Error('the benchmark page is not cross-origin isolated (wasm threads need it)');
         raws.push(await page.evaluate((x) => (window as any).bench.run(x), s) as MeasureResult);
-        // Firefox names no adapter (all fields empty): say so, and whether it is a CPU fallback.
+        // Firefox names no adapter (all fields empty): say so, and whether it is a CPU fallback; and whether it has shader-f16 (webvit's f16 path reads halves natively there).
         adapter ??= await page.evaluate(async () => {
           const a = await navigator.gpu?.requestAdapter();
           if (!a) return undefined;
           const i = a.info as GPUAdapterInfo & { isFallbackAdapter?: boolean };
           const named = Boolean(i.vendor || i.architecture || i.device || i.description);
-          return { vendor: i.vendor, architecture: i.architecture, device: i.device, description: named ? i.description : `not named by the browser${i.isFallbackAdapter ? ', a CPU fallback' : ''}` };
+          return { vendor: i.vendor, architecture: i.architecture, device: i.device, description: named ? i.description : `not named by the browser${i.isFallbackAdapter ? ', a CPU fallback' : ''}`, shaderF16: a.features.has('shader-f16') };
         }, null) as RuntimeRow['adapter'];
       } finally {
         await page.close();
       }
+    };
+    await measurePage(0);
+    // A failure on a later page costs only that cold start: the first page's measurement stands, and the row says why it has fewer cold starts.
+    let coldError: string | undefined;
+    for (let i = 1; i < coldPages && coldError === undefined; i++) {
+      try {
+        await measurePage(i);
+      } catch (e) {
+        coldError = `fresh page ${i + 1} of ${coldPages}: ${e instanceof Error ? e.message : String(e)}`;
+      }
     }
-    return toRow(runtime, model, threads, raws, cases, adapter!);
+    return { ...toRow(runtime, model, threads, raws, cases, adapter!), ...(coldError === undefined ? {} : { coldError }) };
   } catch (e) {
     return { model, runtime, threads, error: e instanceof Error ? e.message : String(e), batches: [] };
   }
@@ -225,7 +236,7 @@ const quantile = (xs: number[], q: number) => { const s = [...xs].sort((a, b) =>
 function toRow(runtime: RuntimeName, model: string, threads: number, raws: MeasureResult[], cases: GoldenCase[], adapter: RuntimeRow['adapter']): RuntimeRow {
   const r = raws[0];
   // Half weights are held to the f16 tolerance, 1e-2·max(1, max|y|); every other runtime to 1e-4·max(1, max|y|).
-  const scale = runtime.startsWith('webvit-f16') ? 100 : 1;
+  const scale = runtimeOf(runtime).weights === 'f16' ? 100 : 1;
   const check = (got: number[], want: Float32Array) => {
     const e = logitsError(Float32Array.from(got), want), tolerance = scale * e.tolerance;
     return { maxDiff: e.maxDiff, tolerance, logitsOk: e.maxDiff <= tolerance };

@@ -152,3 +152,25 @@ test('the accuracy table and the fuzz summary quote bench/results', () => {
   assert.ok(flat.includes(`checks all this on ${fuzz.cases.toLocaleString('en-US')} mutated checkpoints`), 'the fuzz case count');
   assert.ok(flat.includes(`(bench/results/fuzz.md): ${fuzz.failures.length} failures`), 'the fuzz failures');
 });
+
+test('the findings name each engine\'s adapter from the results, and claim the native shader-f16 path only where Firefox rows show it', () => {
+  const { models, kernels } = readResults(RESULTS);
+  const findings = (r: typeof models) => readmeSections(r, kernels)['bench:findings'];
+  const plain = findings(models);
+  assert.ok(!/Firefox/.test(plain), 'results without Firefox rows: the findings do not mention Firefox');
+  assert.ok(plain.includes('these results have no run on such an adapter'));
+  // The committed rows again as Firefox columns on a shader-f16 adapter, f16 weights 0.8× the f32 time there.
+  const ff = { vendor: '', architecture: '', device: '', description: 'not named by the browser, a CPU fallback', shaderF16: true };
+  const asFirefox = (rt: string, medianMs: (model: string, k: number) => number | undefined) => models.rows.filter((x) => x.runtime === rt).map((x) => ({
+    ...x, runtime: `${rt}@firefox`, adapter: ff, batches: x.batches.map((b, k) => ({ ...b, medianMs: medianMs(x.model, k) })),
+  }));
+  const f32 = (m: string, k: number) => models.rows.find((x) => x.runtime === 'webvit' && x.model === m)!.batches[k].medianMs;
+  const withFf = { ...models, rows: [...models.rows, ...asFirefox('webvit', f32), ...asFirefox('webvit-f16', (m, k) => (f32(m, k) === undefined ? undefined : 0.8 * f32(m, k)!))] };
+  const text = findings(withFf);
+  assert.ok(text.includes('in Chromium through SwiftShader, Chromium\'s software Vulkan; in Firefox on the adapter it offers, recorded as "not named by the browser, a CPU fallback"'));
+  assert.ok(text.includes('that native path ran in Firefox here'), 'Firefox f16 rows on a shader-f16 adapter: the native path is named');
+  assert.ok(text.includes('its median 0.80× that of f32 weights in Firefox'));
+  // Without the recorded feature the findings do not claim which path ran.
+  const unknown = findings({ ...withFf, rows: withFf.rows.map((x) => (x.runtime.endsWith('@firefox') ? { ...x, adapter: { ...ff, shaderF16: undefined } } : x)) });
+  assert.ok(!unknown.includes('native path ran') && unknown.includes('was not recorded'));
+});

@@ -17,10 +17,11 @@ const PREFS = { 'dom.webgpu.enabled': true, 'gfx.webgpu.ignore-blocklist': true 
 
 export interface FirefoxPage { page: Page; browser: Browser; server: StaticServer; url: string; close(): Promise<void> }
 
-export function launchFirefox(): Promise<Browser> {
+/** `env`: added to this process's environment for Firefox (the benchmark turns Mesa's shader cache off with it). */
+export function launchFirefox(opts: { env?: Record<string, string> } = {}): Promise<Browser> {
   if (!firefoxAvailable()) throw new Error(firefoxSkip as string);
   // protocolTimeout: one evaluate may wait minutes while lavapipe compiles a model's pipelines.
-  return puppeteer.launch({ browser: 'firefox', executablePath: FIREFOX, headless: true, protocolTimeout: 900_000, extraPrefsFirefox: PREFS });
+  return puppeteer.launch({ browser: 'firefox', executablePath: FIREFOX, headless: true, protocolTimeout: 900_000, extraPrefsFirefox: PREFS, ...(opts.env ? { env: { ...process.env, ...opts.env } } : {}) });
 }
 
 /** Opens `url` in a new page and waits until its body has data-ready="1"; errors quote the page's console. */
