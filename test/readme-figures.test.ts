@@ -8,7 +8,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { MODELS } from '../src/models/registry.ts';
-import { LABELS, f } from '../bench/report-models.ts';
+import { LABELS, f, modelsTable, type ModelResults } from '../bench/report-models.ts';
+import { kernelTable, type KernelResults } from '../bench/report-kernels.ts';
 import { readResults, readmeSections, sectionOf, SECTIONS } from '../bench/report-readme.ts';
 import type { ProfileReport } from '../src/profile/profile.ts';
 import { provenanceLine, type Provenance } from '../bench/provenance.ts';
@@ -34,6 +35,15 @@ function staleSections(readme: string): string[] {
 test('the Speed section (table and findings) is what npm run bench makes of bench/results', () => {
   const bad = staleSections(README);
   assert.deepEqual(bad, [], `regenerate with \`node --import tsx bench/run.ts --report\`:\n${bad.join('\n')}`);
+});
+
+test('bench/results/{models,kernels}.md are what the report makes of their JSON', () => {
+  const json = (name: string) => JSON.parse(readFileSync(at(`bench/results/${name}.json`), 'utf8'));
+  const md = (name: string) => readFileSync(at(`bench/results/${name}.md`), 'utf8');
+  assert.equal(md('models'), modelsTable(json('models') as ModelResults), 'models.md: regenerate with `node --import tsx bench/run.ts --report`');
+  assert.equal(md('kernels'), kernelTable(json('kernels') as KernelResults), 'kernels.md: regenerate with `node --import tsx bench/run.ts --report`');
+  // And the comparison can fail: one edited cell is caught.
+  assert.notEqual(md('models').replace(/\| (\d)/, '| 9$1'), modelsTable(json('models') as ModelResults));
 });
 
 test('a figure edited by hand in the Speed section is caught', () => {
