@@ -11,6 +11,7 @@ import { REPO_ROOT } from '../scripts/serve.ts';
 import { firefoxSkip, openFirefoxPage, type FirefoxPage } from './helpers/firefox.ts';
 import { runtime } from './helpers/gpu.ts';
 import { PipelineCache } from '../src/gpu/pipelines.ts';
+import { REQUESTED_LIMITS } from '../src/gpu/device.ts';
 
 const skip = firefoxSkip;
 let ff: FirefoxPage | undefined;
@@ -51,20 +52,20 @@ const compileAll = (names: string[], shaderBase?: string): Promise<Compiled> => 
 }, [names, shaderBase] as any[]);
 
 test('in Firefox, the device has the adapter\'s limits and only features the adapter offers', { skip }, async () => {
-  const r = await ff!.page.evaluate(async () => {
+  const r = await ff!.page.evaluate(async (names: string[]) => {
     const w = (window as any).webvit;
     const adapter = (await navigator.gpu.requestAdapter())!;
     const rt = await w.browserRuntime();
-    const names = ['maxStorageBufferBindingSize', 'maxBufferSize', 'maxStorageBuffersPerShaderStage', 'maxComputeWorkgroupStorageSize', 'maxComputeInvocationsPerWorkgroup', 'maxComputeWorkgroupSizeX'];
     // (no named function here: the test's transpiler would wrap it in a helper the page lacks)
     const adapterLimits = Object.fromEntries(names.map((n) => [n, (adapter.limits as any)[n]]));
     const deviceLimits = Object.fromEntries(names.map((n) => [n, rt.gpu.device.limits[n]]));
     const out = { adapterFeatures: [...adapter.features], deviceFeatures: [...rt.gpu.device.features], adapterLimits, deviceLimits, hasF16: rt.gpu.hasF16, hasTimestamps: rt.gpu.hasTimestamps, fallback: rt.gpu.isFallback };
     rt.gpu.device.destroy();
     return out;
-  }) as { adapterFeatures: string[]; deviceFeatures: string[]; adapterLimits: Record<string, number>; deviceLimits: Record<string, number>; hasF16: boolean; hasTimestamps: boolean; fallback: boolean };
+  }, [...REQUESTED_LIMITS]) as { adapterFeatures: string[]; deviceFeatures: string[]; adapterLimits: Record<string, number>; deviceLimits: Record<string, number>; hasF16: boolean; hasTimestamps: boolean; fallback: boolean };
   console.log(`# Firefox adapter: features ${r.adapterFeatures.sort().join(' ')}; limits ${JSON.stringify(r.adapterLimits)}; fallback ${r.fallback}`);
   for (const f of r.deviceFeatures) assert.ok(r.adapterFeatures.includes(f), `the device has ${f}, which the adapter does not offer`);
+  for (const n of REQUESTED_LIMITS) assert.equal(typeof r.adapterLimits[n], 'number', `the adapter reports ${n}`);
   assert.deepEqual(r.deviceLimits, r.adapterLimits, 'the device gets the adapter\'s limits');
   assert.equal(r.hasF16, r.adapterFeatures.includes('shader-f16'));
   assert.equal(r.hasTimestamps, r.adapterFeatures.includes('timestamp-query'));
