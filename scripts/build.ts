@@ -6,7 +6,8 @@
 //   dist/types/           .d.ts for both entries
 // shaders/ (and, in the browser build, the checkpoint-parsing worker) are embedded through
 // src/embedded.ts, so a bundler user copies nothing by hand.
-//   node --import tsx scripts/build.ts [--no-types | --bundle-only]   (npm run build / npm run bundle)
+//   node --import tsx scripts/build.ts [--no-types | --bundle-only] [--outdir DIR]   (npm run build / npm run bundle)
+// --outdir: build into DIR (emptied first) instead of dist/, e.g. to test a build without touching dist/.
 import { build, type Plugin } from 'esbuild';
 import { execFileSync } from 'node:child_process';
 import { chmodSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -46,30 +47,39 @@ function embedded(withWorker: boolean): Plugin {
 
 const common = { absWorkingDir: root, bundle: true, format: 'esm' as const, target: 'es2022', sourcemap: true, logLevel: 'warning' as const };
 
-/** The browser bundle (what its tests and the Chromium benchmarks load) and the demo page's script (dist/demo.js). */
-export async function bundle(): Promise<string> {
-  await build({ ...common, entryPoints: ['src/browser.ts'], outfile: BUNDLE, platform: 'browser', plugins: [embedded(true)] });
-  await build({ ...common, entryPoints: ['demo/app.ts'], outfile: 'dist/demo.js', platform: 'browser', plugins: [embedded(true)] });
-  return root + BUNDLE;
+/** The browser bundle (what its tests and the Chromium benchmarks load) and the demo page's script (dist/demo.js); `outdir` instead of dist/. */
+export async function bundle(outdir = 'dist'): Promise<string> {
+  const out = path.resolve(root, outdir);
+  await build({ ...common, entryPoints: ['src/browser.ts'], outfile: path.join(out, path.relative('dist', BUNDLE)), platform: 'browser', plugins: [embedded(true)] });
+  await build({ ...common, entryPoints: ['demo/app.ts'], outfile: path.join(out, 'demo.js'), platform: 'browser', plugins: [embedded(true)] });
+  return path.join(out, path.relative('dist', BUNDLE));
 }
 
-export async function buildPackage(opts: { types?: boolean } = {}): Promise<void> {
-  rmSync(path.join(root, 'dist'), { recursive: true, force: true });
-  await bundle();
+/** The whole package into `outdir` (default dist/, relative to the repository), which it empties first. */
+export async function buildPackage(opts: { types?: boolean; outdir?: string } = {}): Promise<void> {
+  const out = path.resolve(root, opts.outdir ?? 'dist');
+  const up = path.relative(out, root); // '' or a path without '..': out is the repository or a folder above it
+  if (up === '' || (!up.startsWith('..') && !path.isAbsolute(up))) {
+    throw new Error(`--outdir ${opts.outdir}: that is the repository or a folder above it; name a folder to build into (it is emptied first)`);
+  }
+  rmSync(out, { recursive: true, force: true });
+  await bundle(out);
   // Node: CommonJS packages (pngjs) need require; give the ES module one.
   const node = { ...common, platform: 'node' as const, external: ['webgpu'], plugins: [embedded(false)], banner: { js: "import { createRequire as __webvitRequire } from 'node:module'; const require = __webvitRequire(import.meta.url);" } };
-  await build({ ...node, entryPoints: ['src/node.ts'], outfile: 'dist/webvit.node.js' });
-  await build({ ...node, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: `#!/usr/bin/env node\n${node.banner.js}` } });
+  await build({ ...node, entryPoints: ['src/node.ts'], outfile: path.join(out, 'webvit.node.js') });
+  await build({ ...node, entryPoints: ['src/cli/main.ts'], outfile: path.join(out, 'cli.js'), banner: { js: `#!/usr/bin/env node\n${node.banner.js}` } });
   // package.json's bin: esbuild writes 0644, and only `npm pack`/install set the exec bit, so a rebuilt
   // checkout answered `npx webvit` with "Permission denied".
-  chmodSync(path.join(root, 'dist/cli.js'), 0o755);
-  if (opts.types !== false) execFileSync(process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '-p', path.join(root, 'tsconfig.build.json')], { stdio: 'inherit' });
+  chmodSync(path.join(out, 'cli.js'), 0o755);
+  if (opts.types !== false) execFileSync(process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '-p', path.join(root, 'tsconfig.build.json'), '--outDir', path.join(out, 'types')], { stdio: 'inherit' });
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  if (process.argv.includes('--bundle-only')) console.log(`wrote ${await bundle()}`);
+  const at = process.argv.indexOf('--outdir'), outdir = at < 0 ? 'dist' : process.argv[at + 1];
+  if (!outdir || outdir.startsWith('--')) throw new Error('--outdir needs a folder: scripts/build.ts --outdir DIR');
+  if (process.argv.includes('--bundle-only')) console.log(`wrote ${await bundle(outdir)}`);
   else {
-    await buildPackage({ types: !process.argv.includes('--no-types') });
-    console.log(`built ${path.join(root, 'dist')}`);
+    await buildPackage({ types: !process.argv.includes('--no-types'), outdir });
+    console.log(`built ${path.resolve(root, outdir)}`);
   }
 }

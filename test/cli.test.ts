@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -74,14 +74,24 @@ test('webvit convert writes a folded f16 safetensors that infer runs, and says w
 });
 
 test('a rebuilt checkout\'s bin (package.json "bin": dist/cli.js) is executable and runs as a command', { timeout: 300_000 }, () => {
-  // The build removes dist/ and writes dist/cli.js afresh (what `npm run build` does every time), so
-  // this is the second-build case: the mode must come from the build, not from an earlier npm install.
-  execFileSync(process.execPath, ['--import', 'tsx', 'scripts/build.ts', '--no-types'], { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'] });
-  const cli = path.join(repo, JSON.parse(readFileSync(path.join(repo, 'package.json'), 'utf8')).bin.webvit);
-  assert.equal(statSync(cli).mode & 0o111, 0o111, `${cli} is not executable (mode ${(statSync(cli).mode & 0o777).toString(8)})`);
-  // Run as a command (its shebang, its exec bit), not as `node dist/cli.js`.
-  const r = spawnSync(cli, ['--help'], { encoding: 'utf8' });
-  assert.equal(r.error, undefined, String(r.error));
-  assert.equal(r.status, 0, r.stderr);
-  assert.match(r.stdout + r.stderr, /usage:\n  webvit infer /);
+  // The build writes cli.js afresh (what `npm run build` does every time), so this is the
+  // second-build case: the mode must come from the build, not from an earlier npm install. It builds
+  // into a folder of its own under test/.artifacts/ (inside the repository, so that the bundle's
+  // external `webgpu` resolves from node_modules/), leaving dist/ as it was.
+  const bin: string = JSON.parse(readFileSync(path.join(repo, 'package.json'), 'utf8')).bin.webvit;
+  assert.match(bin, /^dist\//);
+  mkdirSync(path.join(repo, 'test/.artifacts'), { recursive: true });
+  const out = mkdtempSync(path.join(repo, 'test/.artifacts/build-'));
+  try {
+    execFileSync(process.execPath, ['--import', 'tsx', 'scripts/build.ts', '--no-types', '--outdir', out], { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'] });
+    const cli = path.join(out, path.relative('dist', bin));
+    assert.equal(statSync(cli).mode & 0o111, 0o111, `${cli} is not executable (mode ${(statSync(cli).mode & 0o777).toString(8)})`);
+    // Run as a command (its shebang, its exec bit), not as `node dist/cli.js`.
+    const r = spawnSync(cli, ['--help'], { encoding: 'utf8' });
+    assert.equal(r.error, undefined, String(r.error));
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout + r.stderr, /usage:\n  webvit infer /);
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
 });

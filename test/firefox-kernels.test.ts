@@ -10,7 +10,9 @@ import path from 'node:path';
 import { REPO_ROOT } from '../scripts/serve.ts';
 import { firefoxSkip, openFirefoxPage, type FirefoxPage } from './helpers/firefox.ts';
 import { runtime } from './helpers/gpu.ts';
-import { PipelineCache } from '../src/gpu/pipelines.ts';
+import { PipelineCache, pipelineKey, type WeightFormat } from '../src/gpu/pipelines.ts';
+import { nodeShaderLoader } from '../src/gpu/node-shaders.ts';
+import { REQUESTED_LIMITS, type Gpu } from '../src/gpu/device.ts';
 
 const skip = firefoxSkip;
 let ff: FirefoxPage | undefined;
@@ -50,21 +52,37 @@ const compileAll = (names: string[], shaderBase?: string): Promise<Compiled> => 
   }
 }, [names, shaderBase] as any[]);
 
+/** The pipeline keys compileAll should make of `names`: each entry point in each weight form (half ones only for files with matrix weights), by reflection in Node. */
+async function expectedPipelines(names: string[], hasF16: boolean): Promise<string[]> {
+  const reflect = new PipelineCache({} as Gpu, nodeShaderLoader); // shader() reflects only: no device needed
+  const keys: string[] = [];
+  for (const file of names) {
+    for (const weights of ['f32', 'f16-packed', ...(hasF16 ? ['f16'] : [])] as WeightFormat[]) {
+      const shader = await reflect.shader(file, weights).catch((e: Error) => {
+        if (weights !== 'f32' && /reads no matrix weights/.test(e.message)) return null;
+        throw e;
+      });
+      for (const entry of shader?.kernels.keys() ?? []) keys.push(pipelineKey({ file, entry, weights }));
+    }
+  }
+  return keys.sort();
+}
+
 test('in Firefox, the device has the adapter\'s limits and only features the adapter offers', { skip }, async () => {
-  const r = await ff!.page.evaluate(async () => {
+  const r = await ff!.page.evaluate(async (names: string[]) => {
     const w = (window as any).webvit;
     const adapter = (await navigator.gpu.requestAdapter())!;
     const rt = await w.browserRuntime();
-    const names = ['maxStorageBufferBindingSize', 'maxBufferSize', 'maxStorageBuffersPerShaderStage', 'maxComputeWorkgroupStorageSize', 'maxComputeInvocationsPerWorkgroup', 'maxComputeWorkgroupSizeX'];
     // (no named function here: the test's transpiler would wrap it in a helper the page lacks)
     const adapterLimits = Object.fromEntries(names.map((n) => [n, (adapter.limits as any)[n]]));
     const deviceLimits = Object.fromEntries(names.map((n) => [n, rt.gpu.device.limits[n]]));
     const out = { adapterFeatures: [...adapter.features], deviceFeatures: [...rt.gpu.device.features], adapterLimits, deviceLimits, hasF16: rt.gpu.hasF16, hasTimestamps: rt.gpu.hasTimestamps, fallback: rt.gpu.isFallback };
     rt.gpu.device.destroy();
     return out;
-  }) as { adapterFeatures: string[]; deviceFeatures: string[]; adapterLimits: Record<string, number>; deviceLimits: Record<string, number>; hasF16: boolean; hasTimestamps: boolean; fallback: boolean };
+  }, [...REQUESTED_LIMITS]) as { adapterFeatures: string[]; deviceFeatures: string[]; adapterLimits: Record<string, number>; deviceLimits: Record<string, number>; hasF16: boolean; hasTimestamps: boolean; fallback: boolean };
   console.log(`# Firefox adapter: features ${r.adapterFeatures.sort().join(' ')}; limits ${JSON.stringify(r.adapterLimits)}; fallback ${r.fallback}`);
   for (const f of r.deviceFeatures) assert.ok(r.adapterFeatures.includes(f), `the device has ${f}, which the adapter does not offer`);
+  for (const n of REQUESTED_LIMITS) assert.equal(typeof r.adapterLimits[n], 'number', `the adapter reports ${n}`);
   assert.deepEqual(r.deviceLimits, r.adapterLimits, 'the device gets the adapter\'s limits');
   assert.equal(r.hasF16, r.adapterFeatures.includes('shader-f16'));
   assert.equal(r.hasTimestamps, r.adapterFeatures.includes('timestamp-query'));
@@ -75,6 +93,11 @@ test('in Firefox, naga compiles every kernel of shaders/ in every weight form th
   const t0 = performance.now();
   const r = await compileAll(kernelFiles);
   assert.deepEqual(r.failed, [], `kernels naga rejected:\n${r.failed.join('\n')}`);
+  // Compiled: every entry point × every weight form the file has, as the reflection in Node counts them.
+  const expected = await expectedPipelines(kernelFiles, r.hasF16);
+  assert.ok(expected.length > kernelFiles.length, `${expected.length} pipelines expected of ${kernelFiles.length} files`);
+  assert.equal(r.compiled.length, expected.length, 'pipelines compiled vs entry points × weight forms');
+  assert.deepEqual([...r.compiled].sort(), expected);
   const inFile = (f: string) => r.compiled.filter((k) => k.startsWith(`${f}:`)).length;
   for (const f of kernelFiles) assert.ok(inFile(f) > 0, `no kernel of ${f} compiled`);
   if (r.hasF16) assert.ok(r.compiled.some((k) => k.includes('[f16]')), 'the vec4<f16> forms compiled');
@@ -97,7 +120,8 @@ test('a kernel change only naga rejects fails in Firefox with its message and th
   const r = await compileAll(['mean.wgsl'], '/mem/naga-only/');
   assert.equal(r.compiled.length, 0, `compiled: ${r.compiled.join(', ')}`);
   assert.equal(r.failed.length, entries.length);
-  for (const m of r.failed) assert.match(m, /^cannot compile kernel mean\.wgsl:\w+: .+/);
+  // webvit's prefix with the kernel's name, then naga's own words about the rejected function.
+  for (const m of r.failed) assert.match(m, /^cannot compile kernel mean\.wgsl:\w+: .*Shader validation error: Function \[\d+\] 'naga_rejects' is invalid/s);
   console.log(`# naga's error, as webvit reports it:\n# ${r.failed[0].split('\n').join('\n# ')}`);
 });
 

@@ -4,6 +4,12 @@
 /** Chromium's feature for timestamps between the dispatches of one pass (with --enable-webgpu-developer-features). */
 export const INSIDE_PASSES = 'chromium-experimental-timestamp-query-inside-passes';
 
+/** The limits the device asks for at the adapter's value (big models need more than the default 128 MiB bindings). */
+export const REQUESTED_LIMITS = [
+  'maxStorageBufferBindingSize', 'maxBufferSize', 'maxStorageBuffersPerShaderStage',
+  'maxComputeWorkgroupStorageSize', 'maxComputeInvocationsPerWorkgroup', 'maxComputeWorkgroupSizeX',
+] as const;
+
 export interface Gpu {
   device: GPUDevice;
   adapterInfo: { vendor: string; architecture: string; device: string; description: string };
@@ -33,17 +39,10 @@ export async function openDevice(gpu: GPU, keepAlive?: unknown, pollsWhileWaitin
   const inside = adapter.features.has(INSIDE_PASSES);
   const hasF16 = adapter.features.has('shader-f16');
   const a = adapter.limits;
-  // Ask for what the adapter can do: big models need more than the default 128 MiB bindings.
+  // Ask for what the adapter can do (REQUESTED_LIMITS).
   const device = await adapter.requestDevice({
     requiredFeatures: [...(hasTimestamps ? ['timestamp-query'] : []), ...(inside ? [INSIDE_PASSES] : []), ...(hasF16 ? ['shader-f16'] : [])] as GPUFeatureName[],
-    requiredLimits: {
-      maxStorageBufferBindingSize: a.maxStorageBufferBindingSize,
-      maxBufferSize: a.maxBufferSize,
-      maxStorageBuffersPerShaderStage: a.maxStorageBuffersPerShaderStage,
-      maxComputeWorkgroupStorageSize: a.maxComputeWorkgroupStorageSize,
-      maxComputeInvocationsPerWorkgroup: a.maxComputeInvocationsPerWorkgroup,
-      maxComputeWorkgroupSizeX: a.maxComputeWorkgroupSizeX,
-    },
+    requiredLimits: Object.fromEntries(REQUESTED_LIMITS.map((n) => [n, a[n]])),
   });
   const info = adapter.info ?? ({} as GPUAdapterInfo);
   const g: Gpu = {
