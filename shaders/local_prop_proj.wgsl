@@ -179,13 +179,9 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
       st[0] = ln_push(st[0], u[0] - z[0]); st[1] = ln_push(st[1], u[1] - z[1]);
       st[2] = ln_push(st[2], u[2] - z[2]); st[3] = ln_push(st[3], u[3] - z[3]);
     }
-    let n = f32(C);
-    let sum = tile_sum(lid, g, array<vec4<f32>, 4>(st[0].n * st[0].mean, st[1].n * st[1].mean, st[2].n * st[2].mean, st[3].n * st[3].mean));
-    mean = array<vec4<f32>, 4>(sum[0] / n, sum[1] / n, sum[2] / n, sum[3] / n);
-    let m2 = tile_sum(lid, g, array<vec4<f32>, 4>(ln_part_m2(st[0], mean[0]), ln_part_m2(st[1], mean[1]),
-                                                  ln_part_m2(st[2], mean[2]), ln_part_m2(st[3], mean[3])));
-    rstd = array<vec4<f32>, 4>(ln_rstd(LnStats(n, mean[0], m2[0]), p.eps), ln_rstd(LnStats(n, mean[1], m2[1]), p.eps),
-                               ln_rstd(LnStats(n, mean[2], m2[2]), p.eps), ln_rstd(LnStats(n, mean[3], m2[3]), p.eps));
+    let t = tile_ln(lid, g, st, f32(C), p.eps);
+    mean = t.mean;
+    rstd = t.rstd;
   }
 
   // acc = Σ_c w[m, c] · ((u[c] − z) − mean) over all C input channels, 4 at a time.

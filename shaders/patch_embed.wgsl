@@ -164,13 +164,9 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   push(&st, 13u < rows, acc[52], acc[53], acc[54], acc[55], z);
   push(&st, 14u < rows, acc[56], acc[57], acc[58], acc[59], z);
   push(&st, 15u < rows, acc[60], acc[61], acc[62], acc[63], z);
-  let n = f32(p.Cout);
-  let sum = tile_sum(lid, g, array<vec4<f32>, 4>(st[0].n * st[0].mean, st[1].n * st[1].mean, st[2].n * st[2].mean, st[3].n * st[3].mean));
-  mean = array<vec4<f32>, 4>(sum[0] / n, sum[1] / n, sum[2] / n, sum[3] / n);
-  let m2 = tile_sum(lid, g, array<vec4<f32>, 4>(ln_part_m2(st[0], mean[0]), ln_part_m2(st[1], mean[1]),
-                                                ln_part_m2(st[2], mean[2]), ln_part_m2(st[3], mean[3])));
-  rstd = array<vec4<f32>, 4>(ln_rstd(LnStats(n, mean[0], m2[0]), p.eps), ln_rstd(LnStats(n, mean[1], m2[1]), p.eps),
-                             ln_rstd(LnStats(n, mean[2], m2[2]), p.eps), ln_rstd(LnStats(n, mean[3], m2[3]), p.eps));
+  let t = tile_ln(lid, g, st, f32(p.Cout), p.eps);
+  mean = t.mean;
+  rstd = t.rstd;
   }
   if (!mine) { return; }
   let o = (b * p.Cout + cb * 16u) * ps4;

@@ -6,6 +6,7 @@
 //   red: var<workgroup> array<vec4<f32>, WG * 4>
 //   override NCB: u32                        channel blocks of 16 per pixel tile
 //   override WG: u32                         NCB · pixel tiles per workgroup
+// and includes layer_norm.wgsl (tile_ln's LnStats).
 
 struct GroupTile { b: u32, g: u32, cb: u32, tile: u32, mine: bool }
 
@@ -30,4 +31,16 @@ fn tile_sum(lid: u32, g: u32, s: array<vec4<f32>, 4>) -> array<vec4<f32>, 4> {
   }
   workgroupBarrier(); // red is written again by the next call
   return t;
+}
+
+// The LayerNorm mean and rstd of the 16 pixels of tile g over all n channels, from each channel
+// block's statistics st (all taken with the same shift): Chan's merge through two workgroup sums.
+struct TileLn { mean: array<vec4<f32>, 4>, rstd: array<vec4<f32>, 4> }
+fn tile_ln(lid: u32, g: u32, st: array<LnStats, 4>, n: f32, eps: f32) -> TileLn {
+  let sum = tile_sum(lid, g, array<vec4<f32>, 4>(st[0].n * st[0].mean, st[1].n * st[1].mean, st[2].n * st[2].mean, st[3].n * st[3].mean));
+  let mean = array<vec4<f32>, 4>(sum[0] / n, sum[1] / n, sum[2] / n, sum[3] / n);
+  let m2 = tile_sum(lid, g, array<vec4<f32>, 4>(ln_part_m2(st[0], mean[0]), ln_part_m2(st[1], mean[1]),
+                                                ln_part_m2(st[2], mean[2]), ln_part_m2(st[3], mean[3])));
+  return TileLn(mean, array<vec4<f32>, 4>(ln_rstd(LnStats(n, mean[0], m2[0]), eps), ln_rstd(LnStats(n, mean[1], m2[1]), eps),
+                                          ln_rstd(LnStats(n, mean[2], m2[2]), eps), ln_rstd(LnStats(n, mean[3], m2[3]), eps)));
 }
