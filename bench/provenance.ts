@@ -92,6 +92,8 @@ export const svgWithProvenance = (svg: string, p: Provenance): string =>
 /** The code each kind of result describes: a commit that touches it after the measurement makes the result stale. */
 export const CODE: Record<string, string[]> = {
   models: ['src', 'shaders', 'bench/measure.js', 'bench/pages'],
+  // A smaller run of the same benchmark (--name engines): webvit in Chromium and Firefox.
+  engines: ['src', 'shaders', 'bench/measure.js', 'bench/pages'],
   kernels: ['src', 'shaders', 'bench/pages'],
   profiles: ['src', 'shaders', 'bin'],
   fuzz: ['src/weights', 'bench/fuzz.ts', 'bench/fuzz', 'scripts/fuzz'],

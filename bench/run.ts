@@ -57,6 +57,8 @@ const { values: args } = parseArgs({
     cold: { type: 'string', default: '3' },
     'skip-kernels': { type: 'boolean', default: false },
     out: { type: 'string' },
+    /** the models results' file name: NAME.json and NAME.md (default models; any other name leaves the README alone) */
+    name: { type: 'string', default: 'models' },
     report: { type: 'boolean', default: false },
   },
 });
@@ -133,8 +135,8 @@ async function main() {
     }
     const prov = provenance({ chromium: browser.version(), firefox: firefoxVersion, adapter, peers: needsOrt, date: meta.date });
     const results: ModelResults = { schema: 'webvit-bench-models/1', ...meta, provenance: prov, adapter, roofs, res: RES, rows };
-    writeResults('models', results, modelsTable(results));
-    if (RESULTS === DEFAULT_RESULTS) updateReadme(DEFAULT_RESULTS);
+    writeResults(args.name!, results, modelsTable(results));
+    if (RESULTS === DEFAULT_RESULTS && args.name === 'models') updateReadme(DEFAULT_RESULTS);
     else log(`bench: results in ${RESULTS}; the README is rewritten only from bench/results\n`);
   } finally {
     await browser.close();
@@ -272,8 +274,10 @@ function writeResults(name: string, json: unknown, md: string): void {
 function report(): void {
   const read = (name: string) => JSON.parse(readFileSync(path.join(RESULTS, `${name}.json`), 'utf8'));
   if (existsSync(path.join(RESULTS, 'kernels.json'))) writeFileSync(path.join(RESULTS, 'kernels.md'), kernelTable(read('kernels') as KernelResults));
-  writeFileSync(path.join(RESULTS, 'models.md'), modelsTable(read('models') as ModelResults));
-  log(`bench: rewrote ${path.relative(REPO_ROOT, RESULTS)}/{models,kernels}.md from their JSON\n`);
+  for (const name of new Set(['models', args.name!])) {
+    if (existsSync(path.join(RESULTS, `${name}.json`))) writeFileSync(path.join(RESULTS, `${name}.md`), modelsTable(read(name) as ModelResults));
+  }
+  log(`bench: rewrote ${path.relative(REPO_ROOT, RESULTS)}/{models,${args.name},kernels}.md from their JSON\n`);
   if (RESULTS === DEFAULT_RESULTS) updateReadme(DEFAULT_RESULTS);
 }
 
