@@ -179,8 +179,9 @@ export function readmeTable(r: ModelResults): string {
 const gpuCount = (x: RuntimeRow, b: BatchRow, k: 'dispatches' | 'submits' | 'buffersCreated') => (runtimeOf(x.runtime).webgpu && b.perRun ? String(b.perRun[k]) : '—');
 
 /** bench/results/models.md: the README's table, then the details per model, then the targets. */
-export function modelsTable(r: ModelResults): string {
-  const out = ['# Model benchmarks', '', readmeTable(r), 'Every timed run\'s wall time (`times`) and, for webvit, GPU time (`gpuTimes`) and every page\'s cold start (`coldRuns`) are in models.json.', '', '## Details', ''];
+/** `name`: the results' file name (models, or the --name of a smaller run). */
+export function modelsTable(r: ModelResults, name = 'models'): string {
+  const out = [name === 'models' ? '# Model benchmarks' : `# Model benchmarks: ${name}`, '', readmeTable(r), `Every timed run's wall time (\`times\`) and, for webvit, GPU time (\`gpuTimes\`) and every page's cold start (\`coldRuns\`) are in ${name}.json.`, '', '## Details', ''];
   out.push('| model | runtime | batch | median ms | min | p90 | runs | GPU ms | img/s | dispatches | submits | buffers created | pipelines | cold start ms (min–max) | GPU MiB after load / peak | max\\|Δ\\| vs PyTorch |');
   out.push('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|');
   for (const x of r.rows) {

@@ -135,7 +135,7 @@ async function main() {
     }
     const prov = provenance({ chromium: browser.version(), firefox: firefoxVersion, adapter, peers: needsOrt, date: meta.date });
     const results: ModelResults = { schema: 'webvit-bench-models/1', ...meta, provenance: prov, adapter, roofs, res: RES, rows };
-    writeResults(args.name!, results, modelsTable(results));
+    writeResults(args.name!, results, modelsTable(results, args.name));
     if (RESULTS === DEFAULT_RESULTS && args.name === 'models') updateReadme(DEFAULT_RESULTS);
     else log(`bench: results in ${RESULTS}; the README is rewritten only from bench/results\n`);
   } finally {
@@ -275,7 +275,7 @@ function report(): void {
   const read = (name: string) => JSON.parse(readFileSync(path.join(RESULTS, `${name}.json`), 'utf8'));
   if (existsSync(path.join(RESULTS, 'kernels.json'))) writeFileSync(path.join(RESULTS, 'kernels.md'), kernelTable(read('kernels') as KernelResults));
   for (const name of new Set(['models', args.name!])) {
-    if (existsSync(path.join(RESULTS, `${name}.json`))) writeFileSync(path.join(RESULTS, `${name}.md`), modelsTable(read(name) as ModelResults));
+    if (existsSync(path.join(RESULTS, `${name}.json`))) writeFileSync(path.join(RESULTS, `${name}.md`), modelsTable(read(name) as ModelResults, name));
   }
   log(`bench: rewrote ${path.relative(REPO_ROOT, RESULTS)}/{models,${args.name},kernels}.md from their JSON\n`);
   if (RESULTS === DEFAULT_RESULTS) updateReadme(DEFAULT_RESULTS);

@@ -37,11 +37,12 @@ test('the Speed section (table and findings) is what npm run bench makes of benc
   assert.deepEqual(bad, [], `regenerate with \`node --import tsx bench/run.ts --report\`:\n${bad.join('\n')}`);
 });
 
-test('bench/results/{models,kernels}.md are what the report makes of their JSON', () => {
+test('bench/results/{models,kernels,engines}.md are what the report makes of their JSON', () => {
   const json = (name: string) => JSON.parse(readFileSync(at(`bench/results/${name}.json`), 'utf8'));
   const md = (name: string) => readFileSync(at(`bench/results/${name}.md`), 'utf8');
   assert.equal(md('models'), modelsTable(json('models') as ModelResults), 'models.md: regenerate with `node --import tsx bench/run.ts --report`');
   assert.equal(md('kernels'), kernelTable(json('kernels') as KernelResults), 'kernels.md: regenerate with `node --import tsx bench/run.ts --report`');
+  assert.equal(md('engines'), modelsTable(json('engines') as ModelResults, 'engines'), 'engines.md: regenerate with `node --import tsx bench/run.ts --report --name engines`');
   // And the comparison can fail: one edited cell is caught.
   assert.notEqual(md('models').replace(/\| (\d)/, '| 9$1'), modelsTable(json('models') as ModelResults));
 });
