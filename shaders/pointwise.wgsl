@@ -1,8 +1,8 @@
 // 1×1 convolution (a matmul per image) with fused input and output epilogues:
 //   y[b,m,p] = act_out(bias[m] + Σ_k w[m,k] · scale[b,k] · act_in(x[b,k,p])) + res[b,m,p]
 // act_out is ReLU or exact GELU. With LN_IN the input is LayerNorm'd over k at each pixel: γ and β are
-// folded into w and bias by the op builder. The kernel takes x relative to the pixel's first channel
-// z (d = x − z, layer_norm.wgsl), accumulates μ_d and rstd from the same loads with Chan merges of
+// folded into w and bias by the op builder. The kernel takes x relative to the mean z of the pixel's
+// first 4 channels (d = x − z, layer_norm.wgsl), accumulates μ_d and rstd from the same loads with Chan merges of
 // blocks of 4 channels (no extra pass, no extra tensor), multiplies d, and applies
 // (Σ_k w·d − μ_d·Σ_k w)·rstd: no term carries x's offset, so a large mean never cancels.
 // Register tiling for SwiftShader, where every load with a computed index costs ~7 cycles per float
@@ -103,14 +103,23 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
 
   var acc = array<vec4<f32>, 64>();
 
-  // LN_IN: the shift z (channel 0 of each pixel, as the loop reads it) and the statistics of x − z
-  // for the 4 pixel quads. Without LN_IN z is 0.
+  // LN_IN: the shift z (the mean of each pixel's first block of 4 channels, as the loop reads them;
+  // past K the last row repeats) and the statistics of x − z for the 4 pixel quads. Without LN_IN z
+  // is 0. The sums Σ_k w·(x − z) carry μ − z, which the correction μ_d·Σw then removes: a block's mean
+  // keeps μ − z near the spread / 2 where one channel would leave it near the spread, halving what
+  // that cancellation costs (and like any value of the vector it leaves no trace of a large offset).
   var z_0 = vec4<f32>(); var z_1 = vec4<f32>(); var z_2 = vec4<f32>(); var z_3 = vec4<f32>();
   if (LN_IN) {
-    var s0 = 1.0;
-    if (HAS_SCALE) { s0 = scale[b * ks4].x; }
-    let r = xb * ps4;
-    z_0 = xin(r + q0, s0); z_1 = xin(r + q1, s0); z_2 = xin(r + q2, s0); z_3 = xin(r + q3, s0);
+    var s0 = vec4<f32>(1.0);
+    if (HAS_SCALE) { s0 = scale[b * ks4]; }
+    let r0 = xb * ps4;
+    let r1 = (xb + min(1u, K - 1u)) * ps4;
+    let r2 = (xb + min(2u, K - 1u)) * ps4;
+    let r3 = (xb + min(3u, K - 1u)) * ps4;
+    z_0 = 0.25 * (xin(r0 + q0, s0.x) + xin(r1 + q0, s0.y) + xin(r2 + q0, s0.z) + xin(r3 + q0, s0.w));
+    z_1 = 0.25 * (xin(r0 + q1, s0.x) + xin(r1 + q1, s0.y) + xin(r2 + q1, s0.z) + xin(r3 + q1, s0.w));
+    z_2 = 0.25 * (xin(r0 + q2, s0.x) + xin(r1 + q2, s0.y) + xin(r2 + q2, s0.z) + xin(r3 + q2, s0.w));
+    z_3 = 0.25 * (xin(r0 + q3, s0.x) + xin(r1 + q3, s0.y) + xin(r2 + q3, s0.z) + xin(r3 + q3, s0.w));
   }
   var st_0 = ln_none(); var st_1 = ln_none(); var st_2 = ln_none(); var st_3 = ln_none();
 

@@ -16,7 +16,8 @@ for (const [B, K, M, H, W, eps] of [[1, 36, 144, 7, 9, 1e-6], [2, 13, 29, 5, 3, 
     const n = layerNormChannels(x, [B, K, H, W], gamma, beta, eps);
     const want = gelu(conv2d(n, [B, K, H, W], w, b, { cout: M, kh: 1, kw: 1 }).y);
     const got = await runGraph([{ shape: [B, K, H, W], data: x }], (g, [t]) => pointwise(g, 'fc1', t, w, b, M, { ln: { gamma, beta, eps }, geluOut: true }));
-    // Mean and variance come from Σx and Σx² in float32: a few ulps of the O(1) outputs.
+    // Mean and variance by Chan merges of x − z in float32 (layer_norm.wgsl), the matmul on x − z
+    // corrected by μ_d·Σw: a few ulps of the O(1) outputs, times √K.
     assertClose(got, want, 2e-5, 2e-5);
   });
 }

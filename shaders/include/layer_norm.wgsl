@@ -2,7 +2,7 @@
 // ln_qkv.wgsl, norm.wgsl, patch_embed.wgsl, local_prop_proj.wgsl). Each lane of a vec4 is a vector
 // of its own (a pixel or a token); the statistics run over the vector's channels.
 //  1. Shifted data: a kernel may take every value relative to one value of the same vector (its first
-//     channel), d = x − s. When |mean| ≫ spread, x and s are within a factor 2 of each other and d is
+//     channel, or the mean of its first few), d = x − s. When |mean| ≫ spread, x and s are within a factor 2 of each other and d is
 //     exact (Sterbenz), so nothing after that sees the offset. (Any shift works for step 2; a value of
 //     the vector keeps the sums of step 3 at the spread's scale.)
 //  2. Count, mean and M2 = Σ(d − mean)², combined by Welford's update and Chan et al.'s merge of two
