@@ -98,6 +98,8 @@ export const CODE: Record<string, string[]> = {
   profiles: ['src', 'shaders', 'bin'],
   fuzz: ['src/weights', 'bench/fuzz.ts', 'bench/fuzz', 'scripts/fuzz'],
   accuracy: ['src', 'shaders', 'weights', 'bench/accuracy.ts', 'bench/fashion-mnist.ts'],
+  // This tree's speed against an earlier commit (bench/compare.ts).
+  compare: ['src', 'shaders'],
   // The sweep writes tuned.json itself, in the commit that commits the sweep.
   tuning: ['src', 'shaders', 'bench/tune.ts', ':(exclude)src/tuning/tuned.json'],
 };

@@ -1,0 +1,89 @@
+// `npm run compare -- --base REV`: is any model slower than at REV on this adapter? Checks REV out
+// into a temporary git worktree beside this one and times webvit's whole inference (GPU time, one
+// compute pass, `webvit profile`'s median of --runs) of each model in both trees, alternating which
+// tree goes first from model to model, each in a fresh process; --reps repeats that per model. Writes
+// bench/results/compare.{json,md} (or --out DIR) with the provenance of this tree, the base commit,
+// every measurement and the ratio of the best times (new / base). Run it with nothing else on the
+// machine: a process's first inference pays for its pipeline compiles, which the profiler keeps out
+// of the timed runs, but other load still shows up in the ratios.
+//   node --import tsx bench/compare.ts --base 0ed5b05 [--models a,b] [--schedule fused] [--runs 5] [--reps 1] [--out DIR]
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { MODELS } from '../src/models/registry.ts';
+import { median } from '../src/util/median.ts';
+import { provenance, provenanceLine, type Provenance } from './provenance.ts';
+
+const { values: args } = parseArgs({
+  options: {
+    base: { type: 'string' }, models: { type: 'string', default: Object.keys(MODELS).join(',') },
+    schedule: { type: 'string', default: 'fused' }, runs: { type: 'string', default: '5' }, reps: { type: 'string', default: '1' },
+    out: { type: 'string' },
+  },
+});
+if (!args.base) throw new Error('compare needs --base REV (a commit, tag or branch to compare this tree against)');
+const models = args.models!.split(',');
+for (const m of models) if (!Object.hasOwn(MODELS, m)) throw new Error(`unknown model ${m}; one of ${Object.keys(MODELS).join(', ')}`);
+const runs = Number(args.runs), reps = Number(args.reps);
+if (!(Number.isInteger(runs) && runs >= 1 && Number.isInteger(reps) && reps >= 1)) throw new Error('--runs and --reps must be positive integers');
+
+const ROOT = fileURLToPath(new URL('../', import.meta.url));
+const git = (...a: string[]) => execFileSync('git', a, { cwd: ROOT, encoding: 'utf8' }).trim();
+const baseCommit = git('rev-parse', '--verify', `${args.base}^{commit}`);
+const scratch = mkdtempSync(path.join(tmpdir(), 'webvit-compare-'));
+const baseTree = path.join(scratch, 'base');
+git('worktree', 'add', '--detach', baseTree, baseCommit);
+symlinkSync(path.join(ROOT, 'node_modules'), path.join(baseTree, 'node_modules'));
+
+type Adapter = { vendor: string; architecture: string; device: string; description: string };
+let adapter: Adapter | undefined;
+/** GPU ms of one whole inference (the profiler's median) of `model` in the checkout at `dir`. */
+function wholeMs(dir: string, model: string): number {
+  const json = path.join(scratch, `${model}.json`);
+  execFileSync('node', ['--import', 'tsx', 'src/cli/main.ts', 'profile', '--model', model, '--schedule', args.schedule!, '--runs', String(runs), '--json', json],
+    { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
+  const report = JSON.parse(readFileSync(json, 'utf8')) as { adapter: Adapter; schedules: Record<string, { wholeMs: number }> };
+  const name = `${report.adapter.vendor}|${report.adapter.description}`;
+  if (adapter && `${adapter.vendor}|${adapter.description}` !== name) throw new Error(`the two trees ran on different adapters (${name}): not comparable`);
+  adapter = report.adapter;
+  return report.schedules[args.schedule!].wholeMs;
+}
+
+interface Row { model: string; base: number[]; current: number[]; ratio: number }
+const rows: Row[] = [];
+try {
+  models.forEach((model, i) => {
+    const row: Row = { model, base: [], current: [], ratio: NaN };
+    for (let r = 0; r < reps; r++) {
+      const order: ['base' | 'current', string][] = [['base', baseTree], ['current', ROOT]];
+      if ((i + r) % 2) order.reverse();
+      for (const [k, dir] of order) row[k].push(wholeMs(dir, model));
+    }
+    row.ratio = Math.min(...row.current) / Math.min(...row.base);
+    rows.push(row);
+    process.stderr.write(`compare: ${model} base ${row.base.map((x) => x.toFixed(2)).join(' ')} ms, this tree ${row.current.map((x) => x.toFixed(2)).join(' ')} ms: ×${row.ratio.toFixed(3)}\n`);
+  });
+} finally {
+  git('worktree', 'remove', '--force', baseTree);
+  rmSync(scratch, { recursive: true, force: true });
+}
+
+const prov: Provenance = provenance({ adapter });
+const results = { schema: 'webvit-compare/1', provenance: prov, base: baseCommit, schedule: args.schedule, runs, reps, rows };
+const f = (x: number) => x.toFixed(2);
+const md = [
+  '# This tree against an earlier commit', '',
+  `GPU ms of one whole inference at 224, batch 1, ${args.schedule} schedule (\`webvit profile\`'s median of ${runs} runs, in Node), each model timed in both checkouts in fresh processes, the order alternating from model to model${reps > 1 ? `, ${reps} times` : ''}; ratio = this tree's best / the base's best (below 1: faster now). Base: commit ${baseCommit.slice(0, 12)}.`,
+  '', provenanceLine(prov), '',
+  '| model | base ms | this tree ms | ratio |', '|---|---:|---:|---:|',
+  ...rows.map((r) => `| ${r.model} | ${r.base.map(f).join(', ')} | ${r.current.map(f).join(', ')} | ${r.ratio.toFixed(3)} |`),
+  '', `Median ratio ${median(rows.map((r) => r.ratio)).toFixed(3)}; range ${Math.min(...rows.map((r) => r.ratio)).toFixed(3)}–${Math.max(...rows.map((r) => r.ratio)).toFixed(3)}.`, '',
+].join('\n');
+const out = args.out ? path.resolve(args.out) : path.join(ROOT, 'bench/results');
+mkdirSync(out, { recursive: true });
+writeFileSync(path.join(out, 'compare.json'), JSON.stringify(results, null, 1) + '\n');
+writeFileSync(path.join(out, 'compare.md'), md);
+process.stderr.write(`compare: wrote ${path.join(out, 'compare')}.{json,md}\n`);
