@@ -102,7 +102,7 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
     let x10 = (gather(r1, o0) - z0) - mu0; let x11 = (gather(r1, o1) - z1) - mu1; let x12 = (gather(r1, o2) - z2) - mu2; let x13 = (gather(r1, o3) - z3) - mu3;
     let x20 = (gather(r2, o0) - z0) - mu0; let x21 = (gather(r2, o1) - z1) - mu1; let x22 = (gather(r2, o2) - z2) - mu2; let x23 = (gather(r2, o3) - z3) - mu3;
     let x30 = (gather(r3, o0) - z0) - mu0; let x31 = (gather(r3, o1) - z1) - mu1; let x32 = (gather(r3, o2) - z2) - mu2; let x33 = (gather(r3, o3) - z3) - mu3;
-    tile_mac(&acc, wtile((tm * p.CS / 4u + c4) * 16u), array(x00, x01, x02, x03), array(x10, x11, x12, x13),
+    tile_mac_w(&acc, (tm * p.CS / 4u + c4) * 16u, array(x00, x01, x02, x03), array(x10, x11, x12, x13),
              array(x20, x21, x22, x23), array(x30, x31, x32, x33));
   }
 

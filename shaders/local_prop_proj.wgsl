@@ -201,7 +201,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
       u2 = array<vec4<f32>, 4>((u2[0] - z[0]) - mean[0], (u2[1] - z[1]) - mean[1], (u2[2] - z[2]) - mean[2], (u2[3] - z[3]) - mean[3]);
       u3 = array<vec4<f32>, 4>((u3[0] - z[0]) - mean[0], (u3[1] - z[1]) - mean[1], (u3[2] - z[2]) - mean[2], (u3[3] - z[3]) - mean[3]);
     }
-    tile_mac(&acc, wtile(wt + c4 * 16u), u0, u1, u2, u3);
+    tile_mac_w(&acc, wt + c4 * 16u, u0, u1, u2, u3);
   }
 
   if (!mine) { return; }

@@ -132,7 +132,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
     let t1 = next_tap(t0, last);
     let t2 = next_tap(t1, last);
     let t3 = next_tap(t2, last);
-    tile_mac(&acc, wtile(wt + k4 * 16u), xtap(a0, a1, a2, a3, t0.x), xtap(a0, a1, a2, a3, t1.x),
+    tile_mac_w(&acc, wt + k4 * 16u, xtap(a0, a1, a2, a3, t0.x), xtap(a0, a1, a2, a3, t1.x),
         xtap(a0, a1, a2, a3, t2.x), xtap(a0, a1, a2, a3, t3.x));
     t0 = next_tap(t3, last);
   }

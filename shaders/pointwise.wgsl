@@ -2,8 +2,8 @@
 //   y[b,m,p] = act_out(bias[m] + Σ_k w[m,k] · scale[b,k] · act_in(x[b,k,p])) + res[b,m,p]
 // act_out is ReLU or exact GELU. With LN_IN the input is LayerNorm'd over k at each pixel: γ and β are
 // folded into w and bias by the op builder. The kernel takes x relative to the mean z of the pixel's
-// first 4 channels (d = x − z, layer_norm.wgsl), accumulates μ_d and rstd from the same loads with Chan merges of
-// blocks of 4 channels (no extra pass, no extra tensor), multiplies d, and applies
+// first 4 channels (d = x − z, layer_norm.wgsl), accumulates Σd and Σd² from the same loads (no extra
+// pass, no extra tensor; with d so shifted they lose a few bits at most), multiplies d, and applies
 // (Σ_k w·d − μ_d·Σ_k w)·rstd: no term carries x's offset, so a large mean never cancels.
 // Register tiling for SwiftShader, where every load with a computed index costs ~7 cycles per float
 // and arithmetic is cheap: each invocation owns a 16 (m) × 16 (p) output tile in 64 vec4
@@ -104,7 +104,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   var acc = array<vec4<f32>, 64>();
 
   // LN_IN: the shift z (the mean of each pixel's first block of 4 channels, as the loop reads them;
-  // past K the last row repeats) and the statistics of x − z for the 4 pixel quads. Without LN_IN z
+  // past K the last row repeats) and the sums Σd, Σd² of d = x − z for the 4 pixel quads. Without LN_IN z
   // is 0. The sums Σ_k w·(x − z) carry μ − z, which the correction μ_d·Σw then removes: a block's mean
   // keeps μ − z near the spread / 2 where one channel would leave it near the spread, halving what
   // that cancellation costs (and like any value of the vector it leaves no trace of a large offset).
@@ -121,7 +121,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
     z_2 = 0.25 * (xin(r0 + q2, s0.x) + xin(r1 + q2, s0.y) + xin(r2 + q2, s0.z) + xin(r3 + q2, s0.w));
     z_3 = 0.25 * (xin(r0 + q3, s0.x) + xin(r1 + q3, s0.y) + xin(r2 + q3, s0.z) + xin(r3 + q3, s0.w));
   }
-  var st_0 = ln_none(); var st_1 = ln_none(); var st_2 = ln_none(); var st_3 = ln_none();
+  var sum_0 = LnSums(); var sum_1 = LnSums(); var sum_2 = LnSums(); var sum_3 = LnSums();
 
   for (var k4 = 0u; k4 < ks4; k4++) {
     let k = k4 * 4u;
@@ -139,17 +139,19 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
     if (LN_IN) {
       // Rows past K repeat row K-1: count them zero times.
       let v = vec3<f32>(select(0.0, 1.0, k + 1u < K), select(0.0, 1.0, k + 2u < K), select(0.0, 1.0, k + 3u < K));
-      st_0 = ln_merge(st_0, ln_block4(x00, x10, x20, x30, v));
-      st_1 = ln_merge(st_1, ln_block4(x01, x11, x21, x31, v));
-      st_2 = ln_merge(st_2, ln_block4(x02, x12, x22, x32, v));
-      st_3 = ln_merge(st_3, ln_block4(x03, x13, x23, x33, v));
+      ln_sum4(&sum_0, x00, x10, x20, x30, v);
+      ln_sum4(&sum_1, x01, x11, x21, x31, v);
+      ln_sum4(&sum_2, x02, x12, x22, x32, v);
+      ln_sum4(&sum_3, x03, x13, x23, x33, v);
     }
-    tile_mac(&acc, wtile((tm * ks4 + k4) * 16u), array(x00, x01, x02, x03), array(x10, x11, x12, x13),
+    tile_mac_w(&acc, (tm * ks4 + k4) * 16u, array(x00, x01, x02, x03), array(x10, x11, x12, x13),
              array(x20, x21, x22, x23), array(x30, x31, x32, x33));
   }
 
   let rows = min(16u, M - m0);
   // LN_IN: μ of x − z and 1/σ per pixel.
+  let st_0 = ln_from_sums(f32(K), sum_0); let st_1 = ln_from_sums(f32(K), sum_1);
+  let st_2 = ln_from_sums(f32(K), sum_2); let st_3 = ln_from_sums(f32(K), sum_3);
   let mu_0 = st_0.mean; let mu_1 = st_1.mean; let mu_2 = st_2.mean; let mu_3 = st_3.mean;
   let rs_0 = ln_rstd(st_0, LN_EPS); let rs_1 = ln_rstd(st_1, LN_EPS); let rs_2 = ln_rstd(st_2, LN_EPS); let rs_3 = ln_rstd(st_3, LN_EPS);
   let ob = (b * M + m0) * ps4;
