@@ -1,5 +1,6 @@
 // 1×1 convolution (a matmul per image) with fused input and output epilogues:
-//   y[b,m,p] = act_out(bias[m] + Σ_k w[m,k] · scale[b,k] · act_in(x[b,k,p])) + res[b,m,p]
+//   y[b,m,p] = act_out(bias[m] + Σ_k w[m,k] · (scale[b,k] · act_in(x[b,k,p]) − shift[k])) + res[b,m,p]
+// (shift: a BatchNorm's running mean when it is large, its scale folded into w: FusedSchedule.fold)
 // act_out is ReLU or exact GELU. With LN_IN the input is LayerNorm'd over k at each pixel: γ and β are
 // folded into w and bias by the op builder. The kernel takes x relative to the mean z of the pixel's
 // first 4 channels (d = x − z, layer_norm.wgsl), accumulates Σd and Σd² from the same loads (no extra
@@ -32,6 +33,7 @@ struct Params {
 @group(0) @binding(5) var<storage, read> scale: array<vec4<f32>>;  // (B, KS), read when HAS_SCALE
 @group(0) @binding(6) var<storage, read_write> y: array<vec4<f32>>; // (B, M, PS)
 @group(0) @binding(7) var<storage, read> rsum: array<vec4<f32>>;   // (ceil16(M)) Σ_k w[m,k], read when LN_IN
+@group(0) @binding(8) var<storage, read> shift: array<vec4<f32>>;  // (KS), read when HAS_SHIFT
 
 override WG: u32 = 16;          // invocations per workgroup (multiple of 4)
 #include "grid.wgsl"
@@ -39,6 +41,7 @@ override RELU_IN: bool = false;
 override RELU_OUT: bool = false;
 override HAS_RES: bool = false;
 override HAS_SCALE: bool = false;
+override HAS_SHIFT: bool = false;
 override GELU_OUT: bool = false;
 override LN_IN: bool = false;
 override LN_EPS: f32 = 1e-5;
@@ -48,11 +51,19 @@ override LN_EPS: f32 = 1e-5;
 #include "weight_tile.wgsl"
 #include "layer_norm.wgsl"
 
-fn xin(i: u32, s: f32) -> vec4<f32> {
+// Input i after act_in, times the gate s, less the channel's shift sh.
+fn xin(i: u32, s: f32, sh: f32) -> vec4<f32> {
   var v = x[i];
   if (RELU_IN) { v = max(v, vec4(0.0)); }
   if (HAS_SCALE) { v *= s; }
+  if (HAS_SHIFT) { v -= sh; }
   return v;
+}
+
+// The shifts of channels 4·k4 .. 4·k4 + 3 (0 without HAS_SHIFT).
+fn shifts(k4: u32) -> vec4<f32> {
+  if (HAS_SHIFT) { return shift[k4]; }
+  return vec4(0.0);
 }
 
 // Σ_k w[m, k] for 4 rows, read only with LN_IN (otherwise rsum is a 16-byte placeholder).
@@ -116,10 +127,10 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
     let r1 = (xb + min(1u, K - 1u)) * ps4;
     let r2 = (xb + min(2u, K - 1u)) * ps4;
     let r3 = (xb + min(3u, K - 1u)) * ps4;
-    z_0 = 0.25 * (xin(r0 + q0, s0.x) + xin(r1 + q0, s0.y) + xin(r2 + q0, s0.z) + xin(r3 + q0, s0.w));
-    z_1 = 0.25 * (xin(r0 + q1, s0.x) + xin(r1 + q1, s0.y) + xin(r2 + q1, s0.z) + xin(r3 + q1, s0.w));
-    z_2 = 0.25 * (xin(r0 + q2, s0.x) + xin(r1 + q2, s0.y) + xin(r2 + q2, s0.z) + xin(r3 + q2, s0.w));
-    z_3 = 0.25 * (xin(r0 + q3, s0.x) + xin(r1 + q3, s0.y) + xin(r2 + q3, s0.z) + xin(r3 + q3, s0.w));
+    z_0 = 0.25 * (xin(r0 + q0, s0.x, 0.0) + xin(r1 + q0, s0.y, 0.0) + xin(r2 + q0, s0.z, 0.0) + xin(r3 + q0, s0.w, 0.0));
+    z_1 = 0.25 * (xin(r0 + q1, s0.x, 0.0) + xin(r1 + q1, s0.y, 0.0) + xin(r2 + q1, s0.z, 0.0) + xin(r3 + q1, s0.w, 0.0));
+    z_2 = 0.25 * (xin(r0 + q2, s0.x, 0.0) + xin(r1 + q2, s0.y, 0.0) + xin(r2 + q2, s0.z, 0.0) + xin(r3 + q2, s0.w, 0.0));
+    z_3 = 0.25 * (xin(r0 + q3, s0.x, 0.0) + xin(r1 + q3, s0.y, 0.0) + xin(r2 + q3, s0.z, 0.0) + xin(r3 + q3, s0.w, 0.0));
   }
   var sum_0 = LnSums(); var sum_1 = LnSums(); var sum_2 = LnSums(); var sum_3 = LnSums();
 
@@ -132,10 +143,11 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
     let r3 = (xb + min(k + 3u, K - 1u)) * ps4;
     var s = vec4<f32>(1.0);
     if (HAS_SCALE) { s = scale[b * ks4 + k4]; }
-    let x00 = xin(r0 + q0, s.x) - z_0; let x01 = xin(r0 + q1, s.x) - z_1; let x02 = xin(r0 + q2, s.x) - z_2; let x03 = xin(r0 + q3, s.x) - z_3;
-    let x10 = xin(r1 + q0, s.y) - z_0; let x11 = xin(r1 + q1, s.y) - z_1; let x12 = xin(r1 + q2, s.y) - z_2; let x13 = xin(r1 + q3, s.y) - z_3;
-    let x20 = xin(r2 + q0, s.z) - z_0; let x21 = xin(r2 + q1, s.z) - z_1; let x22 = xin(r2 + q2, s.z) - z_2; let x23 = xin(r2 + q3, s.z) - z_3;
-    let x30 = xin(r3 + q0, s.w) - z_0; let x31 = xin(r3 + q1, s.w) - z_1; let x32 = xin(r3 + q2, s.w) - z_2; let x33 = xin(r3 + q3, s.w) - z_3;
+    let sh = shifts(k4);
+    let x00 = xin(r0 + q0, s.x, sh.x) - z_0; let x01 = xin(r0 + q1, s.x, sh.x) - z_1; let x02 = xin(r0 + q2, s.x, sh.x) - z_2; let x03 = xin(r0 + q3, s.x, sh.x) - z_3;
+    let x10 = xin(r1 + q0, s.y, sh.y) - z_0; let x11 = xin(r1 + q1, s.y, sh.y) - z_1; let x12 = xin(r1 + q2, s.y, sh.y) - z_2; let x13 = xin(r1 + q3, s.y, sh.y) - z_3;
+    let x20 = xin(r2 + q0, s.z, sh.z) - z_0; let x21 = xin(r2 + q1, s.z, sh.z) - z_1; let x22 = xin(r2 + q2, s.z, sh.z) - z_2; let x23 = xin(r2 + q3, s.z, sh.z) - z_3;
+    let x30 = xin(r3 + q0, s.w, sh.w) - z_0; let x31 = xin(r3 + q1, s.w, sh.w) - z_1; let x32 = xin(r3 + q2, s.w, sh.w) - z_2; let x33 = xin(r3 + q3, s.w, sh.w) - z_3;
     if (LN_IN) {
       // Rows past K repeat row K-1: count them zero times.
       let v = vec3<f32>(select(0.0, 1.0, k + 1u < K), select(0.0, 1.0, k + 2u < K), select(0.0, 1.0, k + 3u < K));

@@ -1,5 +1,7 @@
-// Classifier head: y[b, o] = bias[o] + Σ_c w[o, c] · mean_HW(x[b, c]). Each workgroup recomputes the
-// channel means of its image in workgroup memory, then each invocation computes 4 outputs.
+// Classifier head: y[b, o] = bias[o] + Σ_c w[o, c] · mean_HW(x[b, c] − shift[c]). Each workgroup
+// recomputes the channel means of its image in workgroup memory, then each invocation computes 4
+// outputs. shift (HAS_SHIFT): a BatchNorm's running mean, when it is large (FusedSchedule.fold),
+// subtracted from each value before the sum so that neither the sum nor the dot product carries it.
 struct Params { C: u32, HW: u32, PS: u32, O: u32, CS4: u32, OS: u32, groupsO: u32 }
 
 #include "weights.wgsl"
@@ -8,8 +10,10 @@ struct Params { C: u32, HW: u32, PS: u32, O: u32, CS4: u32, OS: u32, groupsO: u3
 @group(0) @binding(2) var<storage, read> w: array<wvec4>;         // (ceil4(O), CS4·4): rows zero padded
 @group(0) @binding(3) var<storage, read> bias: array<f32>;        // (O)
 @group(0) @binding(4) var<storage, read_write> y: array<f32>;     // (B, OS)
+@group(0) @binding(5) var<storage, read> shift: array<f32>;       // (C), read when HAS_SHIFT
 
 override WG: u32 = 64;
+override HAS_SHIFT: bool = false;
 const MAX_C = 512u; // kept small: workgroup memory is zero-initialised, which is slow to compile on CPU devices
 var<workgroup> mean: array<vec4<f32>, 128>; // MAX_C / 4
 
@@ -23,8 +27,10 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
       let c = c4 * 4u + j;
       if (c < p.C) {
         let base = (b * p.C + c) * p.PS;
+        var sh = 0.0;
+        if (HAS_SHIFT) { sh = shift[c]; }
         var s = 0.0;
-        for (var i = 0u; i < p.HW; i++) { s += x[base + i]; }
+        for (var i = 0u; i < p.HW; i++) { s += x[base + i] - sh; }
         acc[j] = s / f32(p.HW);
       }
     }

@@ -85,6 +85,37 @@ for (const c of cases) {
   });
 }
 
+/** `sd` with the running means of the BatchNorms `on` raised by `offset` (a residual stream that drifted in training). */
+function withOffsetMeans(sd: StateDict, on: (bn: string) => boolean, offset: number): StateDict {
+  const out = new Map(sd);
+  for (const bn of bnModules(sd).filter(on)) out.set(`${bn}.running_mean`, f32(sd.get(`${bn}.running_mean`)!.shape, (sd.get(`${bn}.running_mean`)!.data as Float32Array).map((v) => v + offset)));
+  return out;
+}
+
+// BatchNorms with a running mean far from zero (FusedSchedule.fold leaves it to the kernels: the
+// golden ":shift" cases) stay in the converted file as they are, and fold the same way when it loads.
+for (const c of [
+  { name: 'edgevit_xxs', label: "edgevit_xxs with LocalAgg's and the final BatchNorm means at ~1000", on: (bn: string) => /norm[12]?$/.test(bn) },
+  { name: 'efficientvit_m0', label: 'efficientvit_m0 with a distillation head and the heads\' BatchNorm means at ~1000 (each head its own)', on: (bn: string) => /^head(_dist)?\.bn$/.test(bn), dist: true },
+]) {
+  test(`${c.label}: converted, those BatchNorms are kept and the fused graph is the original's, bit for bit`, () => {
+    const info = MODELS[c.name];
+    const base = randomStateDict(c.name);
+    const sd = withOffsetMeans(c.dist ? withDistillation(base) : base, c.on, 1000);
+    const kept = bnModules(sd).filter(c.on);
+    assert.ok(kept.length > 0);
+    const converted = loadStateDict(convertCheckpoint(info, sd, { resolution: 224 }));
+    assert.deepEqual(bnModules(converted).sort(), kept.sort(), 'the converted file keeps exactly the shifted BatchNorms');
+    const raw = fusedGraph(info, sd), folded = fusedGraph(info, converted);
+    assert.deepEqual(folded.folded, [], 'a converted checkpoint has nothing left to fold');
+    assert.deepEqual(folded.nodes, raw.nodes);
+    for (const [name, w] of raw.weights) assert.ok(sameBits(folded.weights.get(name)!, w), `weight ${name} differs`);
+    // The kernels take the means as shifts: one per kept BatchNorm (the heads share one).
+    const shifts = [...raw.weights.keys()].filter((k) => k.endsWith('.shift'));
+    assert.equal(shifts.length, c.dist ? 1 : kept.length, shifts.join(', '));
+  });
+}
+
 // A one-conv model whose conv has `pre` before it: what the rules allow to fold before a layer.
 function toy(k: number, pre: (bn: Pre) => Pre[]): { info: ModelInfo; sd: StateDict } {
   const C = 4, sd: StateDict = new Map([

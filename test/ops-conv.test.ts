@@ -54,4 +54,18 @@ for (const [B, C, O, H, W] of [[1, 64, 1000, 4, 4], [2, 37, 13, 3, 5], [3, 384, 
     const got = await runGraph([{ shape: [B, C, H, W], data: x }], (g, [t]) => poolLinear(g, 'head', t, w, b, O));
     assertClose(got, want, 1e-5, 1e-5);
   });
+
+  // A BatchNorm's running mean of ~1000 left to the kernel (FusedSchedule.fold): each channel sits near
+  // its shift, which the kernel subtracts before summing (x − shift is exact there); the reference
+  // pools x − shift. Folded into the bias instead, the mean of ~1000 and the dot product would cost ~1e-3.
+  test(`mean pool + linear B${B} C${C} O${O} ${H}×${W}, input shifted by ~1000 per channel`, async () => {
+    const shift = random(C, 44).map((v) => 1000 + 300 * v);
+    const noise = random(B * C * H * W, 45);
+    const x = noise.map((v, i) => shift[Math.floor(i / (H * W)) % C] + v);
+    const w = random(O * C, 42), b = random(O, 43);
+    const centred = x.map((v, i) => v - shift[Math.floor(i / (H * W)) % C]);
+    const want = ref.linear(ref.meanPoolHW(centred, [B, C, H, W]), [B, C], w, b);
+    const got = await runGraph([{ shape: [B, C, H, W], data: x }], (g, [t]) => poolLinear(g, 'head', t, w, b, O, shift));
+    assertClose(got, want, 1e-5, 1e-5);
+  });
 }

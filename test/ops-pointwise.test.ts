@@ -32,4 +32,16 @@ for (const [B, K, M, H, W] of shapes) {
       (g, [t, s]) => pointwise(g, 'pw', t, w, b, M, { scale: s }));
     assertClose(gotScale, want(scaled), 1e-5, 1e-5, 'scale');
   });
+
+  // A BatchNorm's running mean of ~1000 left to the kernel (FusedSchedule.fold): every channel sits near
+  // its shift (x − shift is exact there), the reference convolves x − shift. Folded into the bias
+  // instead (Σ w·x − Σ w·shift), the sums of ~1000·K would cost ~1e-3.
+  test(`pointwise B${B} K${K} M${M} ${H}x${W}: input shifted by ~1000 per channel, with relu in`, async () => {
+    const shift = random(K, K + 3).map((v) => 1000 + 300 * v);
+    const x = random(B * K * H * W, K + M).map((v, i) => shift[Math.floor(i / (H * W)) % K] + v);
+    const w = random(M * K, 7), b = random(M, 8);
+    const centred = x.map((v, i) => v - shift[Math.floor(i / (H * W)) % K]);
+    const got = await runGraph([{ shape: [B, K, H, W], data: x }], (g, [t]) => pointwise(g, 'pw', t, w, b, M, { shift, reluIn: true }));
+    assertClose(got, conv2d(centred, [B, K, H, W], w, b, { cout: M, kh: 1, kw: 1 }).y, 1e-5, 1e-5, 'shift');
+  });
 }

@@ -56,6 +56,12 @@ export class CheckpointReader {
     };
   }
 
+  /**
+   * Whether BatchNorm `prefix` is folded into its layer: in a converted file, unless the file keeps it
+   * (one whose running mean the fused kernels subtract from their input: FusedSchedule.fold).
+   */
+  foldedBn(prefix: string): boolean { return this.folded && !this.sd.has(`${prefix}.running_var`); }
+
   problem(message: string): void { this.problems.push(message); }
 
   /** Throws one error listing the problems and the keys the model did not use (the first of each, with counts). */

@@ -42,7 +42,7 @@ export function buildEdgeViT(sd: StateDict, cfg: EdgeViTConfig, input: InputSpec
   const C = cfg.embedDim[3];
   const classes = ck.shapeOf('head.weight')?.[0] ?? 1000;
   g.output = s.layer('head', () => s.classifier(x, {
-    preBN: ck.folded ? undefined : { module: 'norm', params: ck.bn('norm', C), eps: 1e-5 },
+    preBN: ck.foldedBn('norm') ? undefined : { module: 'norm', params: ck.bn('norm', C), eps: 1e-5 },
     head: { linear: { module: 'head', weight: ck.get('head.weight', [classes, C]), bias: ck.get('head.bias', [classes]) } },
   }));
   ck.finish();
@@ -61,8 +61,8 @@ const linear = (ck: CheckpointReader, p: string, cin: number, cout: number): Con
 const layerNorm = (ck: CheckpointReader, p: string, C: number, eps: number): LayerNorm =>
   ({ module: p, gamma: ck.get(`${p}.weight`, [C]), beta: ck.get(`${p}.bias`, [C]), eps });
 
-/** BatchNorm2d `p` before a 1×1 conv, as its pre-op (none in a checkpoint `webvit convert` folded: it is in the conv). */
-const bn = (ck: CheckpointReader, p: string, C: number): Pre[] => (ck.folded ? [] : [{ kind: 'bn', bn: { module: p, params: ck.bn(p, C), eps: 1e-5 } }]);
+/** BatchNorm2d `p` before a 1×1 conv, as its pre-op (none where a checkpoint `webvit convert` wrote folded it: it is in the conv). */
+const bn = (ck: CheckpointReader, p: string, C: number): Pre[] => (ck.foldedBn(p) ? [] : [{ kind: 'bn', bn: { module: p, params: ck.bn(p, C), eps: 1e-5 } }]);
 
 /** x + dw3×3(x): the conditional position encoding at the start of LocalAgg and SelfAttn. */
 function posEmbed(s: Schedule, ck: CheckpointReader, p: string, x: Tensor, C: number): Tensor {

@@ -141,7 +141,7 @@ const idxsMatchWindow = (idxs: Int32Array, r: number): boolean => {
 function head(s: Schedule, ck: CheckpointReader, x: Tensor, C: number): Tensor {
   const classes = ck.shapeOf('head.l.weight')?.[0] ?? 1000;
   const bnLinear = (p: string) => ({
-    bn: ck.folded ? undefined : { module: `${p}.bn`, params: ck.bn(`${p}.bn`, C), eps: BN_EPS },
+    bn: ck.foldedBn(`${p}.bn`) ? undefined : { module: `${p}.bn`, params: ck.bn(`${p}.bn`, C), eps: BN_EPS },
     linear: { module: `${p}.l`, weight: ck.get(`${p}.l.weight`, [classes, C]), bias: ck.get(`${p}.l.bias`, [classes]) },
   });
   return s.classifier(x, { head: bnLinear('head'), dist: ck.has('head_dist.') ? bnLinear('head_dist') : undefined });

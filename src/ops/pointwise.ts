@@ -15,6 +15,8 @@ export interface PointwiseOptions {
   scale?: Tensor;
   /** exact GELU on the output (before the residual) */
   geluOut?: boolean;
+  /** [K] subtracted from the input channels after ReLU and the scale (a BatchNorm's running mean, its scale folded into w) */
+  shift?: Float32Array;
   /** LayerNorm over the input channels at each pixel, fused (γ, β folded into w and bias) */
   ln?: { gamma: Float32Array; beta: Float32Array; eps: number };
   /** workgroup size (multiple of 4); default: 16, or 4 when there are few tiles (see bench/README.md) */
@@ -54,6 +56,8 @@ export function pointwise(g: GraphBuilder, name: string, x: Tensor, w: Float32Ar
   const y = g.tensor(name, [B, m, H, W]);
   if (opts.residual) expectShape(name, opts.residual, [B, m, H, W]);
   if (opts.scale) expectShape(name, opts.scale, [B, K]);
+  if (opts.shift) expectLength(name, 'input shift', opts.shift, K);
+  if (opts.shift && opts.ln) throw new Error(`${name}: an input shift and a LayerNorm cannot be fused together`);
   if (opts.ln) { expectLength(name, 'LayerNorm weight', opts.ln.gamma, K); expectLength(name, 'LayerNorm bias', opts.ln.beta, K); }
   const folded = opts.ln ? foldLayerNorm(w, m, bias, opts.ln) : null;
   const ref = g.matrixWeight(`${name}.weight`, tileWeights(folded?.weight ?? w, m, K));
@@ -72,6 +76,7 @@ export function pointwise(g: GraphBuilder, name: string, x: Tensor, w: Float32Ar
       file: 'pointwise.wgsl', entry: 'main',
       overrides: {
         WG: wg, RELU_IN: !!opts.reluIn, RELU_OUT: !!opts.reluOut, GELU_OUT: !!opts.geluOut, HAS_RES: !!opts.residual, HAS_SCALE: !!opts.scale,
+        ...(opts.shift ? { HAS_SHIFT: true } : {}),
         ...(opts.ln ? { LN_IN: true, LN_EPS: opts.ln.eps } : {}),
       },
     }),
@@ -80,12 +85,13 @@ export function pointwise(g: GraphBuilder, name: string, x: Tensor, w: Float32Ar
       res: opts.residual ? { tensor: opts.residual } : { empty: true },
       scale: opts.scale ? { tensor: opts.scale } : { empty: true },
       rsum: rsum ? { weight: rsum } : { empty: true },
+      shift: opts.shift ? { weight: g.weight(`${name}.shift`, opts.shift, roundUp(K, 4)) } : { empty: true },
     },
     params: { M: m, K, PS, KS: roundUp(K, 4), tilesM, tilesP, count },
     workgroups: grid1d(count, wg),
     flops: 2 * B * m * K * H * W,
-    // Reads: x's padded planes, the tiled weights and bias (and rowsum with LN), the residual and the gate, each once; writes y.
-    bytesRead: 4 * (x.size + tilesM * TILE_M * (1 + (rsum ? 1 : 0)) + (opts.residual ? y.size : 0) + (opts.scale ? opts.scale.size : 0)) + g.matrixBytes * tilesM * TILE_M * roundUp(K, 4),
+    // Reads: x's padded planes, the tiled weights and bias (and rowsum with LN, the shift), the residual and the gate, each once; writes y.
+    bytesRead: 4 * (x.size + tilesM * TILE_M * (1 + (rsum ? 1 : 0)) + (opts.shift ? roundUp(K, 4) : 0) + (opts.residual ? y.size : 0) + (opts.scale ? opts.scale.size : 0)) + g.matrixBytes * tilesM * TILE_M * roundUp(K, 4),
     bytesWritten: 4 * y.size,
   });
   return y;

@@ -63,6 +63,8 @@ export function emitConv(g: GraphBuilder, x: Tensor, c: ConvLayer): Tensor {
 /** What a fused conv kernel does around the product (pointwise takes all of it; dwconv ReLU and its own residual; conv2d ReLU). */
 export interface Epilogue {
   reluIn?: boolean; scale?: Tensor; ln?: { gamma: Float32Array; beta: Float32Array; eps: number };
+  /** subtracted from each input channel after ReLU and the gate (a BatchNorm's running mean, FusedSchedule.fold) */
+  shift?: Float32Array;
   reluOut?: boolean; geluOut?: boolean; residual?: Tensor;
 }
 
@@ -70,6 +72,7 @@ export interface Epilogue {
 export function convKernel(g: GraphBuilder, name: string, x: Tensor, weight: Float32Array, bias: Float32Array, c: Pick<ConvLayer, 'conv'>, epi: Epilogue = {}): Tensor {
   const { conv } = c;
   if (isPointwise(c)) return pointwise(g, name, x, weight, bias, conv.cout, epi);
+  if (epi.shift) throw new Error(`${name}: only 1×1 convolutions take an input shift`);
   if (isDepthwise(c)) return dwconv(g, name, x, weight, bias, { k: conv.k, stride: conv.stride, pad: conv.pad, relu: epi.reluOut, residual: !!epi.residual });
   if (conv.groups !== 1) throw new Error(`${name}: grouped convolutions (groups ${conv.groups}) other than depthwise are not supported`);
   // Non-overlapping patches (kernel = stride, no padding): the patch-embedding kernel without its LayerNorm.

@@ -26,7 +26,7 @@ import { output, slice } from '../ops/views.ts';
 import { poolLinear, POOL_LINEAR_MAX_C } from '../ops/pool-linear.ts';
 import { meanHW } from '../ops/mean.ts';
 import { matmul } from '../ops/matmul.ts';
-import { foldBatchNorm, foldBatchNormIntoLinearInput } from '../weights/fold.ts';
+import { batchNormShiftsInput, foldBatchNorm, foldBatchNormIntoLinearInput, foldBatchNormScaleIntoLinearInput } from '../weights/fold.ts';
 import { convKernel, emitPost, emitPre, isDepthwise, isPointwise, type Epilogue } from './eager.ts';
 import { windowProj } from './window-attention.ts';
 import {
@@ -47,17 +47,25 @@ export interface FoldedLayer {
 export class FusedSchedule extends Schedule {
   /** every layer this schedule folded a BatchNorm into, in build order */
   readonly folded: FoldedLayer[] = [];
+  /** the BatchNorms whose running mean the kernels subtract from their input (fold), by module */
+  readonly shifted = new Set<string>();
 
   /**
    * `module`'s weight [out, …] and bias (zeros if it has none) with BatchNorm `after` over its outputs
    * and `before` (in forward order) over its inputs folded in, the nearest first; recorded in `folded`.
+   * The BatchNorm nearest the data (before[0]) keeps its running mean out of the fold where it is large
+   * (batchNormShiftsInput): the kernel subtracts `shift` from its input, and the record (what
+   * `webvit convert` writes) leaves that BatchNorm unfolded, so a converted file folds it the same way.
    */
-  protected fold(module: string, conv: Pick<ConvWeights, 'weight' | 'bias' | 'cout'>, after: BatchNorm | undefined, before: BatchNorm[] = []): { weight: Float32Array; bias: Float32Array } {
+  protected fold(module: string, conv: Pick<ConvWeights, 'weight' | 'bias' | 'cout'>, after: BatchNorm | undefined, before: BatchNorm[] = []): { weight: Float32Array; bias: Float32Array; shift?: Float32Array } {
     let { weight, bias } = after ? foldBatchNorm(conv.weight, conv.cout, conv.bias, after.params, after.eps) : { weight: conv.weight, bias: conv.bias ?? new Float32Array(conv.cout) };
-    for (const bn of [...before].reverse()) ({ weight, bias } = foldBatchNormIntoLinearInput(weight, conv.cout, bias, bn.params, bn.eps));
-    const bns = [...(after ? [{ module: after.module, side: 'after' as const }] : []), ...before.map((bn) => ({ module: bn.module, side: 'before' as const }))];
+    const shifted = before.length > 0 && batchNormShiftsInput(before[0].params, before[0].eps) ? before[0] : undefined;
+    const folds = shifted ? before.slice(1) : before;
+    for (const bn of [...folds].reverse()) ({ weight, bias } = foldBatchNormIntoLinearInput(weight, conv.cout, bias, bn.params, bn.eps));
+    const bns = [...(after ? [{ module: after.module, side: 'after' as const }] : []), ...folds.map((bn) => ({ module: bn.module, side: 'before' as const }))];
     if (bns.length) this.folded.push({ module, bns, weight, bias });
-    return { weight, bias };
+    if (shifted) this.shifted.add(shifted.module);
+    return shifted ? foldBatchNormScaleIntoLinearInput(weight, conv.cout, bias, shifted.params, shifted.eps) : { weight, bias };
   }
 
   /** A Conv2d_BN's weight and bias with its BatchNorm folded in. */
@@ -70,8 +78,8 @@ export class FusedSchedule extends Schedule {
     const pre = c.pre ?? [], post = c.post ?? [];
     const take = inputStage(c);
     const inner = pre.slice(pre.length - take);
-    const { weight, bias } = this.fold(c.module, conv, c.bn, inner.flatMap((p) => (p.kind === 'bn' ? [p.bn] : [])));
-    const epi: Epilogue = {};
+    const { weight, bias, shift } = this.fold(c.module, conv, c.bn, inner.flatMap((p) => (p.kind === 'bn' ? [p.bn] : [])));
+    const epi: Epilogue = { shift };
     for (const p of inner) {
       if (p.kind === 'ln') epi.ln = p.ln;
       else if (p.kind === 'relu') epi.reluIn = true;
@@ -152,8 +160,11 @@ export class FusedSchedule extends Schedule {
     };
     let head = fold(c.head);
     if (c.dist) {
+      // Averaged with the distillation head; where a BatchNorm's mean is left to the kernel (fold), the
+      // two heads share the first's: W·(x − r_d) = W·(x − r) + W·(r − r_d).
       const d = fold(c.dist);
-      head = { weight: head.weight.map((v, i) => (v + d.weight[i]) / 2), bias: head.bias.map((v, i) => (v + d.bias[i]) / 2), classes: head.classes };
+      const dBias = head.shift || d.shift ? shiftBias(d.weight, d.bias, d.shift, head.shift, C) : d.bias;
+      head = { weight: head.weight.map((v, i) => (v + d.weight[i]) / 2), bias: head.bias.map((v, i) => (v + dBias[i]) / 2), classes: head.classes, shift: head.shift };
     }
     const heads = [c.head, ...(c.dist ? [c.dist] : [])];
     const ops = [...(c.preBN ? ['native_batch_norm'] : []), 'mean', ...heads.flatMap((h) => [...(h.bn ? ['native_batch_norm'] : []), 'addmm']), ...(c.dist ? ['add', 'div'] : [])];
@@ -162,14 +173,24 @@ export class FusedSchedule extends Schedule {
     const t = c.preLN ? emitPre(this.g, x, { kind: 'ln', ln: c.preLN }) : x;
     if (C > POOL_LINEAR_MAX_C) {
       // Wider than the one-kernel head takes (Swin-T's 768): the mean, then the (folded) head as a matmul.
+      if (head.shift) head = { ...head, bias: shiftBias(head.weight, head.bias, head.shift, undefined, C) }; // the matmul takes no shift
       const g = this.g, m = g.within({ module: c.poolModule ?? '', ops: ['mean'] }, () => meanHW(g, 'mean', t));
       const w = { weight: g.weight('head.weight', head.weight), offset: 0, shape: [C, head.classes], strides: [1, C] };
       return g.within({ module: c.head.linear.module, ops: ['addmm'] }, () => matmul(g, 'head', m, w, { bias: { data: head.bias, along: 'n' } })).tensor;
     }
-    return this.g.within({ module: c.poolModule ?? '', ops }, () => poolLinear(this.g, 'head', t, head.weight, head.bias, head.classes));
+    return this.g.within({ module: c.poolModule ?? '', ops }, () => poolLinear(this.g, 'head', t, head.weight, head.bias, head.classes, head.shift));
   }
 }
 
+
+/** The bias of W·(x − from) + b rewritten for W·(x − to) (absent: 0), in float64: b + W·(to − from). */
+function shiftBias(weight: Float32Array, bias: Float32Array, from: Float32Array | undefined, to: Float32Array | undefined, inputs: number): Float32Array {
+  return bias.map((b, o) => {
+    let acc = b;
+    for (let i = 0; i < inputs; i++) acc += weight[o * inputs + i] * ((to?.[i] ?? 0) - (from?.[i] ?? 0));
+    return acc;
+  });
+}
 
 /**
  * How many of a conv's pre-ops (a suffix) its kernel's input stage takes: on a 1×1 conv, a LayerNorm

@@ -81,3 +81,25 @@ export function foldBatchNormIntoLinearInput(weight: Float32Array, outFeatures: 
   const { scale, shift } = batchNormScaleShift(bn, eps);
   return foldInputAffine(weight, outFeatures, bias, scale, shift);
 }
+
+/**
+ * How far a BatchNorm's running mean may sit from zero, in its own standard deviations, before the
+ * fused kernels subtract it from their input instead of folding it into the next layer's bias:
+ * folded, W·s·x + (b − W·s·mean) cancels log2(|mean| / std) bits when the input carries that offset
+ * (a residual stream that drifted in training), as PyTorch, which subtracts first, does not.
+ */
+export const SHIFT_ABOVE_STDS = 16;
+
+/** Whether the fused kernels subtract `bn`'s running mean from their input (SHIFT_ABOVE_STDS). */
+export function batchNormShiftsInput(bn: BatchNormParams, eps: number): boolean {
+  return bn.running_mean.some((m, c) => Math.abs(m) > SHIFT_ABOVE_STDS * Math.sqrt(bn.running_var[c] + eps));
+}
+
+/**
+ * A BatchNorm over a linear layer's inputs with its running mean left to the kernel: the layer then
+ * computes W'·(x − mean) + b' with W' = W·s, b' = b + W·β (s = γ/√(var+eps)).
+ */
+export function foldBatchNormScaleIntoLinearInput(weight: Float32Array, outFeatures: number, bias: Float32Array | null, bn: BatchNormParams, eps: number): { weight: Float32Array; bias: Float32Array; shift: Float32Array } {
+  const { scale } = batchNormScaleShift(bn, eps);
+  return { ...foldInputAffine(weight, outFeatures, bias, scale, bn.bias), shift: bn.running_mean.slice() };
+}
