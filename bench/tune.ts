@@ -67,6 +67,8 @@ for (const f of only ?? []) if (!CANDIDATES.some(([c]) => c === f)) throw new Er
 const base = await nodeRuntime();
 const gpu = base.gpu, limits = gpu.device.limits, threads = availableParallelism();
 const key = tuningKey(gpu);
+// Where and when, taken before the sweep writes tuned.json (which would make the tree look changed).
+const prov = provenance({ adapter: gpu.adapterInfo, date: new Date().toISOString() });
 const sds = new Map(models.map((m) => [m, randomStateDict(m)]));
 const input = { batch: 1, height: 224, width: 224 };
 
@@ -164,8 +166,7 @@ if (!values['dry-run']) {
   console.log(`recorded for ${key} in ${file}`);
 } else console.log('--dry-run: tuned.json left as it was');
 
-// The sweep as a result: every candidate's time, with where and when it was measured.
-const prov = provenance({ adapter: gpu.adapterInfo, date: new Date().toISOString() });
+// The sweep as a result: every candidate's time, with where and when it was measured (prov).
 const results = { schema: 'webvit-tuning-sweep/1', provenance: prov, adapter: key, threads, models, runs, entry, sweep };
 const outDir = values.out ? path.resolve(values.out) : fileURLToPath(new URL('./results/', import.meta.url));
 const table = [
