@@ -39,6 +39,7 @@ const file = fileURLToPath(new URL('../src/tuning/tuned.json', import.meta.url))
 
 /** The candidates of each field, in the order they are tuned (the current value is always measured too). */
 const CANDIDATES: [string, unknown[]][] = [
+  ['kernels', ['cpu', 'gpu']], // first: the fields after it tune the family it picks
   ['workers', [1, 2, 4, 8]],
   ['pointwise.wg', [4, 16, 32, 64]],
   ['pointwise.smallWg', [4, 8, 16]],

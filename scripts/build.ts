@@ -17,11 +17,11 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 const root = fileURLToPath(new URL('../', import.meta.url));
 export const BUNDLE = 'dist/webvit.js';
 
-/** Every .wgsl under shaders/ (include/ too), by path relative to shaders/. */
+/** Every .wgsl under shaders/ (include/ and the GPU family's gpu/ too), by path relative to shaders/. */
 function shaderSources(): Record<string, string> {
   const dir = path.join(root, 'shaders');
   const out: Record<string, string> = {};
-  for (const sub of ['', 'include/']) {
+  for (const sub of ['', 'gpu/', 'include/']) {
     for (const f of readdirSync(path.join(dir, sub)).filter((n) => n.endsWith('.wgsl')).sort()) out[sub + f] = readFileSync(path.join(dir, sub, f), 'utf8');
   }
   return out;

@@ -11,6 +11,7 @@ import { checkpointMetadata } from './weights/load.ts';
 import { defaultResolution } from './models/resolution.ts';
 import { allHalfExact } from './weights/dtype.ts';
 import type { WeightFormat } from './gpu/pipelines.ts';
+import type { KernelFamily } from './tuning.ts';
 import imagenetLabels from './labels/imagenet.json' with { type: 'json' };
 
 /** Checkpoint bytes, a File/Blob, a URL, or (Node) a file path. */
@@ -51,6 +52,12 @@ export interface LoadOptions {
    */
   dtype?: 'f32' | 'f16' | 'auto';
   /**
+   * Which kernel family runs the kernels that have two: 'gpu' (workgroup tiles through workgroup
+   * memory, shaped for GPUs) or 'cpu' (one register tile per invocation, shaped for a CPU adapter
+   * such as SwiftShader). Default: the adapter's tuning ('gpu' on a GPU, 'cpu' on a CPU adapter).
+   */
+  kernels?: KernelFamily;
+  /**
    * memory reading the checkpoint may take beyond the file itself, in bytes (default 3 × the file
    * + 1 MiB, what a well-formed checkpoint needs): a corrupt or hostile file stops there with an error
    */
@@ -68,6 +75,8 @@ export interface ModelDetails {
   fallback: boolean;
   /** how the kernels read the matrix weights: f32, f16 (shader-f16) or f16-packed (halves in u32s) */
   weights: WeightFormat;
+  /** the kernel family that runs the kernels that have two (LoadOptions.kernels) */
+  kernels: KernelFamily;
   memory: ModelMemory;
 }
 
@@ -110,7 +119,7 @@ export class Classifier {
     const gpu = this.current.runtime.gpu;
     return {
       name: this.name, classes: this.classes, resolution: this.resolution, adapter: gpu.adapterInfo, fallback: gpu.isFallback,
-      weights: this.current.weightFormat, memory: this.current.memory(),
+      weights: this.current.weightFormat, kernels: this.current.tuning.kernels, memory: this.current.memory(),
     };
   }
 
@@ -240,7 +249,7 @@ export async function loadWith(platform: Platform, name: string, weightsIn: Weig
     platform.warnFallback(`webvit: the WebGPU adapter is a CPU fallback (${a.vendor} ${a.architecture}): inference works, slowly`);
   }
   const half = dtype === 'f16' || (dtype === 'auto' && runtime.gpu.hasF16 && weightsAreHalves(sd));
-  const model = new Model(runtime, info, sd, { dtype: half ? 'f16' : 'f32' });
+  const model = new Model(runtime, info, sd, { dtype: half ? 'f16' : 'f32', kernels: opts.kernels });
   try {
     const meta = checkpointMetadata(sd);
     const own = meta['webvit.preprocess'] !== undefined ? parsePreprocessing(meta['webvit.preprocess']) : undefined;

@@ -13,7 +13,7 @@ import type { StateDict } from './weights/tensor.ts';
 import { modelInfo, type ModelInfo } from './models/registry.ts';
 import type { WeightFormat } from './gpu/pipelines.ts';
 import { scheduleNamed, type ScheduleName } from './schedule/index.ts';
-import type { Tuning } from './tuning.ts';
+import { KERNEL_FAMILIES, validateTuning, type KernelFamily, type Tuning } from './tuning.ts';
 
 export interface InferenceResult { logits: Float32Array; batch: number; classes: number }
 
@@ -38,6 +38,11 @@ export interface ModelOptions {
    * pairs; every product and sum stays f32). Default 'f32'.
    */
   dtype?: 'f32' | 'f16';
+  /**
+   * Which kernel family runs the kernels that have two (src/tuning.ts, Tuning.kernels): 'gpu' or
+   * 'cpu'. Default: the runtime's tuning (a GPU adapter: 'gpu'; a CPU one: 'cpu').
+   */
+  kernels?: KernelFamily;
 }
 
 /** The schedule a model's graph is lowered with: the tuning may choose the one-kernel FFN for the fused schedule. */
@@ -52,10 +57,16 @@ export class Model {
   private peak = 0;
   /** how the kernels read the matrix weights on this runtime's adapter */
   readonly weightFormat: WeightFormat;
+  /** the runtime's tuning, with the kernel family asked for */
+  readonly tuning: Tuning;
   constructor(readonly runtime: Runtime, readonly info: ModelInfo, private sd: StateDict, readonly options: ModelOptions = {}) {
     const dtype = options.dtype ?? 'f32';
     if (dtype !== 'f32' && dtype !== 'f16') throw new Error(`dtype "${String(dtype)}" is not one of 'f32', 'f16'`);
     this.weightFormat = dtype === 'f32' ? 'f32' : runtime.gpu.hasF16 ? 'f16' : 'f16-packed';
+    const kernels = options.kernels ?? runtime.tuning.kernels;
+    if (!KERNEL_FAMILIES.includes(kernels)) throw new Error(`kernels "${String(kernels)}" is not one of ${KERNEL_FAMILIES.map((f) => `'${f}'`).join(', ')}`);
+    validateTuning({ kernels }, runtime.gpu.device.limits, 'the kernels option');
+    this.tuning = { ...runtime.tuning, kernels };
   }
 
   /** The same checkpoint on another runtime (e.g. a new device after this one was lost): its plans are built again there. */
@@ -84,7 +95,7 @@ export class Model {
     const pool = this.pools.get(schedule) ?? new WeightPool(this.weightFormat);
     this.pools.set(schedule, pool);
     onProgress?.('fold', 0, 1);
-    const tuning = this.runtime.tuning;
+    const tuning = this.tuning;
     const lowering = loweringFor(schedule, tuning);
     let g;
     try {

@@ -17,7 +17,7 @@ import type { Rgba } from './preprocess.ts';
 
 export { Classifier, SHIPPED_WEIGHTS, topClasses, type Classification, type ImageInput, type LoadOptions, type LoadProgress, type ModelDetails, type WeightsInput } from './api.ts';
 export { Runtime } from './runtime.ts';
-export type { Tuning, TuningOverrides } from './tuning.ts';
+export type { KernelFamily, Tuning, TuningOverrides } from './tuning.ts';
 export { Model, type InferenceResult, type ModelMemory, type ModelOptions } from './model.ts';
 export type { WeightFormat } from './gpu/pipelines.ts';
 export { MODELS, modelInfo, type ModelInfo } from './models/registry.ts';

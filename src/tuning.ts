@@ -8,6 +8,12 @@ import type { Gpu } from './gpu/device.ts';
 import tuned from './tuning/tuned.json' with { type: 'json' };
 
 export interface Tuning {
+  /**
+   * Which kernel family runs the kernels that have both (shaders/ and shaders/gpu/): 'cpu', shaped for
+   * SwiftShader (one register tile per invocation, no workgroup memory), or 'gpu' (workgroup tiles
+   * staged through workgroup memory, enough workgroups to fill a GPU). The other kernels have one.
+   */
+  kernels: KernelFamily;
   /** workgroups the adapter runs at the same time (a CPU adapter: one per worker thread) */
   workers: number;
   /** pointwise.wgsl: invocations per workgroup, and a smaller size for dispatches of fewer than `smallBelow` 16×16 tiles */
@@ -44,8 +50,18 @@ export interface Tuning {
   sleepBeforeReadback: boolean;
 }
 
+export type KernelFamily = 'cpu' | 'gpu';
+export const KERNEL_FAMILIES: readonly KernelFamily[] = ['cpu', 'gpu'];
+
+/**
+ * What the GPU family's kernels need of the device: shaders/gpu/pointwise.wgsl runs 16 × 16
+ * invocations with 8,448 bytes of workgroup memory (within WebGPU's default limits).
+ */
+export const GPU_FAMILY_NEEDS = { invocations: 256, workgroupSizeX: 16, workgroupStorage: 8448 };
+
 /** The values measured best on a 2-thread CPU adapter (SwiftShader): bench/README*.md. */
 export const CPU_TUNING: Tuning = {
+  kernels: 'cpu',
   workers: 2,
   pointwise: { wg: 4, smallWg: 4, smallBelow: 256 },
   dwconv: { wg: 4, mainWg: 64, minInvocations: 64 },
@@ -76,10 +92,11 @@ export const DEFAULT_LIMITS: TuningLimits = { maxComputeInvocationsPerWorkgroup:
  * What each field is, for the checks: `wg` a workgroup size (≤ the device's invocation and x-size
  * limits; `multipleOf`, `min` where the kernel needs it; `storage`: bytes of workgroup memory per
  * invocation where a kernel's workgroup array scales with it), `count` a positive integer, `flag` a
- * boolean. `machine`: follows the machine's thread count (not the adapter), see tuningFor.
+ * boolean, `family` a kernel family (KERNEL_FAMILIES, within the device's limits: GPU_FAMILY_NEEDS). `machine`: follows the machine's thread count (not the adapter), see tuningFor.
  */
-interface FieldRule { kind: 'wg' | 'count' | 'flag'; multipleOf?: number; min?: number; storage?: number; machine?: boolean; why?: string }
+interface FieldRule { kind: 'wg' | 'count' | 'flag' | 'family'; multipleOf?: number; min?: number; storage?: number; machine?: boolean; why?: string }
 export const TUNING_FIELDS: Record<string, FieldRule> = {
+  kernels: { kind: 'family' },
   workers: { kind: 'count', machine: true },
   'pointwise.wg': { kind: 'wg', multipleOf: 4, why: 'the kernel runs 4 lanes at a time' },
   'pointwise.smallWg': { kind: 'wg', multipleOf: 4, why: 'the kernel runs 4 lanes at a time' },
@@ -130,6 +147,15 @@ export function validateTuning(t: TuningOverrides, limits: TuningLimits, where =
       if (typeof v !== 'boolean') throw new Error(`${where}: ${path} = ${JSON.stringify(v)} must be true or false`);
       continue;
     }
+    if (rule.kind === 'family') {
+      if (!KERNEL_FAMILIES.includes(v as KernelFamily)) throw new Error(`${where}: ${path} = ${JSON.stringify(v)} must be one of ${KERNEL_FAMILIES.map((f) => `'${f}'`).join(', ')}`);
+      const need = GPU_FAMILY_NEEDS;
+      if (v === 'gpu' && (limits.maxComputeInvocationsPerWorkgroup < need.invocations || limits.maxComputeWorkgroupSizeX < need.workgroupSizeX || limits.maxComputeWorkgroupStorageSize < need.workgroupStorage)) {
+        throw new Error(`${where}: ${path} = 'gpu' needs workgroups of ${need.invocations} invocations (16 × 16) and ${need.workgroupStorage} bytes of workgroup memory; ` +
+          `this device allows ${limits.maxComputeInvocationsPerWorkgroup} invocations and ${limits.maxComputeWorkgroupStorageSize} bytes: use kernels: 'cpu'`);
+      }
+      continue;
+    }
     if (!(typeof v === 'number' && Number.isInteger(v) && v >= (rule.min ?? 1))) {
       throw new Error(`${where}: ${path} = ${JSON.stringify(v)} must be an integer ≥ ${rule.min ?? 1}${rule.why ? ` (${rule.why})` : ''}`);
     }
@@ -175,6 +201,7 @@ export function defaultTuning(gpu: Gpu, threads: number): Tuning {
   const most = Math.min(l.maxComputeInvocationsPerWorkgroup, l.maxComputeWorkgroupSizeX);
   const wg = Math.min(64, most);
   return {
+    kernels: 'gpu',
     workers: 1024,
     pointwise: { wg, smallWg: 16, smallBelow: 1024 },
     dwconv: { wg, mainWg: wg, minInvocations: 4096 },

@@ -33,7 +33,7 @@ const loadShader = async (f: string) => readFileSync(new URL(f, shaderDir), 'utf
 
 test('params are packed at the offsets wgsl_reflect gives, by name, and bad fields are refused', async () => {
   // Every kernel in shaders/ reflects (includes resolved); check packing on one whose params mix u32 and f32.
-  const files = readdirSync(shaderDir).filter((f) => f.endsWith('.wgsl'));
+  const files = [...readdirSync(shaderDir).filter((f) => f.endsWith('.wgsl')), ...readdirSync(new URL('gpu/', shaderDir)).map((f) => `gpu/${f}`)];
   const kernels = (await Promise.all(files.map(async (f) => reflectShader(f, await resolveIncludes(f, await loadShader(f), loadShader)))))
     .flatMap((s) => [...s.kernels.values()]);
   assert.ok(kernels.length >= 10, `only ${kernels.length} kernels reflected`);

@@ -22,7 +22,7 @@ after(async () => { await ff?.close(); });
 const SHADERS = path.join(REPO_ROOT, 'shaders');
 const files = (dir = '') => readdirSync(path.join(SHADERS, dir), { withFileTypes: true })
   .flatMap((e): string[] => (e.isDirectory() ? files(path.join(dir, e.name)) : e.name.endsWith('.wgsl') ? [path.join(dir, e.name)] : []));
-const kernelFiles = readdirSync(SHADERS).filter((f) => f.endsWith('.wgsl')).sort();
+const kernelFiles = files().filter((f) => !f.startsWith('include/')).sort(); // both families
 
 /** In the page: compiles every entry point of `names` in each weight form through a runtime on `shaderBase` (default: the bundle's shaders). */
 interface Compiled { compiled: string[]; failed: string[]; hasF16: boolean }

@@ -40,6 +40,8 @@ test('defaults: a CPU adapter gets the values measured on one (workers = its thr
   assert.equal(cpu.sleepBeforeReadback, true, 'Node polls while it waits: a CPU adapter sleeps first');
   assert.equal(defaultTuning(fakeGpu(true), 8).workers, 8);
   const gpu = defaultTuning(fakeGpu(false), 8);
+  assert.equal(gpu.kernels, 'gpu', 'a GPU runs the GPU family');
+  assert.equal(cpu.kernels, 'cpu', 'a CPU adapter runs the CPU family');
   assert.equal(gpu.ffnOneKernel, true);
   assert.equal(gpu.pointwise.wg, 64);
   assert.equal(gpu.sleepBeforeReadback, false);
@@ -79,6 +81,11 @@ test('a tuning is checked against the device limits: the error names the field, 
   assert.throws(() => validateTuning({ dwconv: { wg: 1.5 } }, limits), /dwconv\.wg = 1.5/);
   assert.throws(() => validateTuning({ ffnOneKernel: 1 as never }, limits), /ffnOneKernel = 1 must be true or false/);
   assert.throws(() => validateTuning({ nope: 1 } as never, limits), /unknown tuning field "nope"/);
+  // The kernel family: a known one, and the GPU family's 16 × 16 workgroups and 8,448 bytes where the device has them.
+  assert.throws(() => validateTuning({ kernels: 'tpu' as never }, limits), /kernels = "tpu" must be one of 'cpu', 'gpu'/);
+  assert.throws(() => validateTuning({ kernels: 'gpu' }, { ...limits, maxComputeInvocationsPerWorkgroup: 128 }), /kernels = 'gpu' needs workgroups of 256 invocations .* use kernels: 'cpu'/);
+  assert.throws(() => validateTuning({ kernels: 'gpu' }, { ...limits, maxComputeWorkgroupStorageSize: 8192 }), /8448 bytes of workgroup memory/);
+  validateTuning({ kernels: 'gpu' }, DEFAULT_LIMITS);
   validateTuning({ perItem: { wg: 128 }, maxInvocations: 128, lnQkv: { wg: 8 } }, limits);
 });
 

@@ -7,6 +7,7 @@ import { parseArgs } from 'node:util';
 import path from 'node:path';
 import { load, nodeRuntime, topClasses, type LoadProgress } from '../node.ts';
 import { Model } from '../model.ts';
+import { KERNEL_FAMILIES, type KernelFamily } from '../tuning.ts';
 import { MODELS, detectModel, modelInfo, type ModelInfo } from '../models/registry.ts';
 import { defaultResolution } from '../models/resolution.ts';
 import { loadStateDict } from '../weights/load.ts';
@@ -26,8 +27,8 @@ import { parsePreprocessing, type Preprocessing } from '../preprocess.ts';
 
 const USAGE = `usage:
   webvit infer [--model NAME] [--weights FILE] [--input RAW.f32 | --image A.{png,jpg} [B.png …]] [--res 224 | --res HxW] [--batch N]
-               [--schedule fused|unfused|fused-ffn] [--dtype auto|f32|f16] [--output LOGITS.f32]
-  webvit profile --model NAME [--weights FILE] [--res N] [--batch N] [--schedule fused|unfused|fused-ffn|both] [--runs 7] [--dtype f32|f16]
+               [--schedule fused|unfused|fused-ffn] [--dtype auto|f32|f16] [--kernels gpu|cpu] [--output LOGITS.f32]
+  webvit profile --model NAME [--weights FILE] [--res N] [--batch N] [--schedule fused|unfused|fused-ffn|both] [--runs 7] [--dtype f32|f16] [--kernels gpu|cpu]
                [--json OUT.json] [--svg OUT.svg] [--trace OUT.json] [--method timestamp-per-pass|wall-clock] [--refresh-roofs]
   webvit convert IN.pth OUT.safetensors [--model NAME] [--dtype f32|f16] [--meta IN.json]   (BatchNorms folded; f16 halves the file;
                --meta: class names and preprocessing to record, as scripts/train writes them)
@@ -39,6 +40,8 @@ infer: without --model/--weights, efficientvit_m0 with the weights webvit ships 
 schedules: fused (inference), unfused (one dispatch per PyTorch eager op), fused-ffn (fused, each FFN one kernel).
 dtype: how matrix weights sit on the GPU: f16 (half the memory; read as f16 with shader-f16, else unpacked; f32 math),
   f32, or auto (f16 when the adapter has shader-f16 and the checkpoint is stored in f16; the default).
+kernels: the kernel family of the kernels that have two: gpu (workgroup tiles; the default on a GPU) or cpu (register
+  tiles shaped for a CPU adapter such as SwiftShader; the default there).
 profile: without --weights a seeded random checkpoint is used (GPU time does not depend on the values); the adapter's
   roofs are measured once and cached (--refresh-roofs measures them again).`;
 
@@ -93,7 +96,7 @@ function progressBar(): ((p: LoadProgress) => void) | undefined {
   };
 }
 
-interface InferFlags { model?: string; weights?: string; input?: string; res?: string; batch?: string; output?: string; schedule?: string; dtype?: string }
+interface InferFlags { model?: string; weights?: string; input?: string; res?: string; batch?: string; output?: string; schedule?: string; dtype?: string; kernels?: string }
 
 async function infer(flags: InferFlags, images: string[] = [], input: Float32Array | null = null): Promise<Float32Array> {
   const name = flags.model ?? 'efficientvit_m0';
@@ -106,7 +109,7 @@ async function infer(flags: InferFlags, images: string[] = [], input: Float32Arr
   const asked = flags.res === undefined ? undefined : parseRes(flags.res);
   const dtype = flags.dtype ?? 'auto';
   if (dtype !== 'auto' && dtype !== 'f32' && dtype !== 'f16') throw new Error(`--dtype must be auto, f32 or f16, got "${dtype}"`);
-  const model = await load(name, flags.weights, { resolution: asked && asked[0] === asked[1] ? asked[0] : undefined, onProgress: bar, dtype });
+  const model = await load(name, flags.weights, { resolution: asked && asked[0] === asked[1] ? asked[0] : undefined, onProgress: bar, dtype, kernels: kernelFamily(flags.kernels) });
   if (bar) process.stderr.write('\r\x1b[K');
   if (!flags.weights) console.log(`${name}: the weights webvit ships (${SHIPPED_WEIGHTS[name]}, ${model.classes} classes: ${model.labels.slice(0, 3).join(', ')}, …)`);
   const [h, w] = asked ?? [model.resolution, model.resolution];
@@ -161,7 +164,13 @@ async function convert(input: string, output: string, flags: { model?: string; d
     `${bns ? `${bns} BatchNorms folded` : 'no BatchNorms to fold'}, ${dtype} weights`);
 }
 
-interface ProfileFlags { model?: string; weights?: string; res?: string; batch?: string; schedule?: string; runs?: string; json?: string; svg?: string; trace?: string; method?: string; dtype?: string; 'refresh-roofs'?: boolean }
+interface ProfileFlags { model?: string; weights?: string; res?: string; batch?: string; schedule?: string; runs?: string; json?: string; svg?: string; trace?: string; method?: string; dtype?: string; kernels?: string; 'refresh-roofs'?: boolean }
+
+/** --kernels: the kernel family (default: the adapter's tuning). */
+function kernelFamily(flag: string | undefined): KernelFamily | undefined {
+  if (flag !== undefined && !KERNEL_FAMILIES.includes(flag as KernelFamily)) throw new Error(`--kernels must be ${KERNEL_FAMILIES.join(' or ')}, got "${flag}"`);
+  return flag as KernelFamily | undefined;
+}
 
 async function profile(flags: ProfileFlags): Promise<void> {
   if (!flags.model) throw new Error('profile needs --model NAME');
@@ -178,7 +187,8 @@ async function profile(flags: ProfileFlags): Promise<void> {
   if (!flags.weights) console.error(`webvit: no --weights: profiling ${info.name} with a seeded random checkpoint (GPU time does not depend on the values)`);
   const dtype = flags.dtype ?? 'f32';
   if (dtype !== 'f32' && dtype !== 'f16') throw new Error(`--dtype must be f32 or f16, got "${dtype}"`);
-  const model = flags.weights ? Model.fromBytes(rt, info.name, readFile(flags.weights, 'checkpoint'), { dtype }) : new Model(rt, info, sd!, { dtype });
+  const options = { dtype: dtype as 'f32' | 'f16', kernels: kernelFamily(flags.kernels) };
+  const model = flags.weights ? Model.fromBytes(rt, info.name, readFile(flags.weights, 'checkpoint'), options) : new Model(rt, info, sd!, options);
   const cache = fileRoofCache();
   const roofs = await adapterRoofs(rt, { cache, platform: `node ${process.version}`, refresh: flags['refresh-roofs'] });
   if (!roofs.cached) console.error(`webvit: measured this adapter's roofs (cached in ${cache.file})`);
@@ -221,7 +231,7 @@ const str = { type: 'string' } as const;
 async function main(argv: string[]): Promise<void> {
   const [cmd, ...rest] = argv;
   if (cmd === 'infer') {
-    const { values, positionals } = parseArgs({ args: rest, strict: true, allowPositionals: true, options: { model: str, weights: str, input: str, image: str, res: str, batch: str, output: str, schedule: str, dtype: str } });
+    const { values, positionals } = parseArgs({ args: rest, strict: true, allowPositionals: true, options: { model: str, weights: str, input: str, image: str, res: str, batch: str, output: str, schedule: str, dtype: str, kernels: str } });
     if (values.weights && !values.model) throw new Error('infer --weights needs --model NAME');
     if (positionals.length && !values.image) throw new Error(`unexpected argument "${positionals[0]}" (images follow --image: --image a.png b.png)`);
     await infer(values as InferFlags, values.image ? [values.image, ...positionals] : []);
@@ -232,7 +242,7 @@ async function main(argv: string[]): Promise<void> {
   } else if (cmd === 'profile') {
     const { values } = parseArgs({
       args: rest, strict: true,
-      options: { model: str, weights: str, res: str, batch: str, schedule: str, runs: str, json: str, svg: str, trace: str, method: str, dtype: str, 'refresh-roofs': { type: 'boolean' } },
+      options: { model: str, weights: str, res: str, batch: str, schedule: str, runs: str, json: str, svg: str, trace: str, method: str, dtype: str, kernels: str, 'refresh-roofs': { type: 'boolean' } },
     });
     await profile(values);
   } else if (cmd === 'demo') await demo();

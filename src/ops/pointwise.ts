@@ -34,6 +34,20 @@ export function rowSums(w: Float32Array, m: number, k: number): Float32Array {
   return out;
 }
 
+/** The GPU family's tile: each workgroup of 16 × 16 invocations owns GPU_TILE rows × GPU_TILE pixels, staging GPU_KT input channels at a time. */
+export const GPU_TILE = 64, GPU_KT = 16;
+
+/**
+ * The GPU family's weight layout (shaders/gpu/pointwise.wgsl): w [m, k] row-major → transposed,
+ * [ceil16(k)][ceil64(m)], zero padded.
+ */
+export function transposeWeightsGpu(w: Float32Array, m: number, k: number): Float32Array {
+  const ms = roundUp(m, GPU_TILE), ks = roundUp(k, GPU_KT);
+  const out = new Float32Array(ks * ms);
+  for (let r = 0; r < m; r++) for (let c = 0; c < k; c++) out[c * ms + r] = w[r * k + c];
+  return out;
+}
+
 /** Output tile of one invocation: TILE_M rows × TILE_P pixels. */
 export const TILE_M = 16, TILE_P = 16;
 
@@ -60,6 +74,7 @@ export function pointwise(g: GraphBuilder, name: string, x: Tensor, w: Float32Ar
   if (opts.shift && opts.ln) throw new Error(`${name}: an input shift and a LayerNorm cannot be fused together`);
   if (opts.ln) { expectLength(name, 'LayerNorm weight', opts.ln.gamma, K); expectLength(name, 'LayerNorm bias', opts.ln.beta, K); }
   const folded = opts.ln ? foldLayerNorm(w, m, bias, opts.ln) : null;
+  if (g.tuning.kernels === 'gpu') return pointwiseGpu(g, name, x, y, folded?.weight ?? w, folded?.bias ?? bias, m, opts, !!folded);
   const ref = g.matrixWeight(`${name}.weight`, tileWeights(folded?.weight ?? w, m, K));
   const b = g.weight(`${name}.bias`, folded?.bias ?? bias, roundUp(m, TILE_M));
   const rsum = folded ? g.weight(`${name}.rowsum`, rowSums(folded.weight, m, K), roundUp(m, TILE_M)) : null;
@@ -92,6 +107,43 @@ export function pointwise(g: GraphBuilder, name: string, x: Tensor, w: Float32Ar
     flops: 2 * B * m * K * H * W,
     // Reads: x's padded planes, the tiled weights and bias (and rowsum with LN, the shift), the residual and the gate, each once; writes y.
     bytesRead: 4 * (x.size + tilesM * TILE_M * (1 + (rsum ? 1 : 0)) + (opts.shift ? roundUp(K, 4) : 0) + (opts.residual ? y.size : 0) + (opts.scale ? opts.scale.size : 0)) + g.matrixBytes * tilesM * TILE_M * roundUp(K, 4),
+    bytesWritten: 4 * y.size,
+  });
+  return y;
+}
+
+/**
+ * The GPU family's dispatch (shaders/gpu/pointwise.wgsl): the same stages from the same (folded)
+ * weights; its weights are named `…@gpu` (another layout, never shared with the CPU family's).
+ */
+function pointwiseGpu(g: GraphBuilder, name: string, x: Tensor, y: Tensor, w: Float32Array, bias: Float32Array, m: number, opts: PointwiseOptions, ln: boolean): Tensor {
+  const [B, K, H, W] = x.shape;
+  const PS = x.planeStride, MS = roundUp(m, GPU_TILE), KS16 = roundUp(K, GPU_KT);
+  const tilesP = Math.ceil(PS / GPU_TILE), tilesM = MS / GPU_TILE;
+  g.node({
+    name,
+    kernel: g.kernel({
+      file: 'gpu/pointwise.wgsl', entry: 'main',
+      overrides: {
+        RELU_IN: !!opts.reluIn, RELU_OUT: !!opts.reluOut, GELU_OUT: !!opts.geluOut, HAS_RES: !!opts.residual, HAS_SCALE: !!opts.scale,
+        ...(opts.shift ? { HAS_SHIFT: true } : {}),
+        ...(ln && opts.ln ? { LN_IN: true, LN_EPS: opts.ln.eps } : {}),
+      },
+    }),
+    bind: {
+      x: { tensor: x }, w: { weight: g.matrixWeight(`${name}.weight@gpu`, transposeWeightsGpu(w, m, K)) },
+      bias: { weight: g.weight(`${name}.bias@gpu`, bias, MS) }, y: { tensor: y },
+      res: opts.residual ? { tensor: opts.residual } : { empty: true },
+      scale: opts.scale ? { tensor: opts.scale } : { empty: true },
+      rsum: ln ? { weight: g.weight(`${name}.rowsum@gpu`, rowSums(w, m, K), MS) } : { empty: true },
+      shift: opts.shift ? { weight: g.weight(`${name}.shift`, opts.shift, roundUp(K, 4)) } : { empty: true },
+    },
+    params: { M: m, K, PS, KS: roundUp(K, 4), KS16, MS },
+    workgroups: [tilesP, tilesM, B],
+    flops: 2 * B * m * K * H * W,
+    // Reads: each row tile reads x's planes once, each pixel tile the weights once; bias, rowsum, the
+    // shift and the gate per workgroup (small); the residual once. Writes y.
+    bytesRead: 4 * (x.size * tilesM + (opts.residual ? y.size : 0) + B * tilesP * tilesM * GPU_TILE * (ln ? 2 : 1)) + g.matrixBytes * B * tilesP * KS16 * MS,
     bytesWritten: 4 * y.size,
   });
   return y;

@@ -8,6 +8,7 @@ import type { Tensor } from '../../src/graph/ir.ts';
 import { WeightPool } from '../../src/graph/weights.ts';
 import type { WeightFormat } from '../../src/gpu/pipelines.ts';
 import { randomFloats } from '../../src/util/random.ts';
+import type { Tuning } from '../../src/tuning.ts';
 
 let rt: Promise<Runtime> | null = null;
 export function runtime(): Promise<Runtime> {
@@ -15,11 +16,15 @@ export function runtime(): Promise<Runtime> {
   return rt;
 }
 
-/** Builds a graph with `build` (matrix weights in `opts.weights`' format, default f32), runs it on the given inputs (plain NCHW arrays) and returns the plain output. */
+/**
+ * Builds a graph with `build` (matrix weights in `opts.weights`' format, default f32; the op builders
+ * see `opts.tuning`, default the CPU one), runs it on the given inputs (plain NCHW arrays) and returns
+ * the plain output.
+ */
 export async function runGraph(inputs: { shape: number[]; data: Float32Array }[], build: (g: GraphBuilder, xs: Tensor[]) => Tensor,
-  opts: { weights?: WeightFormat } = {}): Promise<Float32Array> {
+  opts: { weights?: WeightFormat; tuning?: Tuning } = {}): Promise<Float32Array> {
   const r = await runtime();
-  const g = new GraphBuilder(opts.weights ? new WeightPool(opts.weights, true) : undefined);
+  const g = new GraphBuilder(opts.weights ? new WeightPool(opts.weights, true) : undefined, opts.tuning);
   const xs = inputs.map((x, i) => g.input(`x${i}`, x.shape));
   g.output = build(g, xs);
   const compiled = await r.compile(g, 'test');

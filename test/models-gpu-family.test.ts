@@ -1,0 +1,50 @@
+// Every model with the GPU kernel family forced (load's `kernels: 'gpu'`; on this CPU adapter the
+// default is 'cpu') gives PyTorch's logits: all eleven fused at batch 1, one model per family
+// unfused, and batch 2 where a second image shares each workgroup's weights (EfficientViT-M0 at 192,
+// EdgeViT-XXS). The kernels the family has (shaders/gpu/) must actually run: the plans are checked.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { goldenCases, logitsError, torchAvailable } from './helpers/golden.ts';
+import { runtime } from './helpers/gpu.ts';
+import { Model } from '../src/model.ts';
+import { MODELS } from '../src/models/registry.ts';
+import type { ScheduleName } from '../src/schedule/index.ts';
+import { randomStateDict } from '../src/models/random.ts';
+
+const skip = !torchAvailable() && 'python3-torch is not installed (npm test installs it)';
+const unfused = new Set(['efficientvit_m0', 'edgevit_xxs', 'deit_tiny_patch16_224', 'swin_tiny_patch4_window7_224']);
+const batch2: Record<string, string> = { efficientvit_m0: 'efficientvit_m0:192:2', edgevit_xxs: 'edgevit_xxs:224:2' };
+
+for (const name of Object.keys(MODELS)) {
+  test(`${name} on the GPU kernel family matches PyTorch`, { skip }, async () => {
+    for (const spec of [`${name}:224:1`, ...(batch2[name] ? [batch2[name]] : [])]) {
+      const [c] = goldenCases([spec]);
+      const model = Model.fromBytes(await runtime(), name, c.pth, { kernels: 'gpu' });
+      try {
+        const schedules: ScheduleName[] = ['fused', ...(unfused.has(name) && c.batch === 1 ? ['unfused' as const] : [])];
+        for (const schedule of schedules) {
+          const { logits } = await model.run(c.input, c.batch, c.height, c.width, schedule);
+          const { maxDiff, tolerance } = logitsError(logits, c.logits);
+          assert.ok(maxDiff <= tolerance, `${c.name} ${schedule}: max|Δ| = ${maxDiff} > ${tolerance}`);
+          const plan = await model.plan(c.batch, c.height, c.width, schedule);
+          const files = new Set(plan.steps.map((s) => s.kernel.key.split(':')[0]));
+          assert.ok(files.has('gpu/pointwise.wgsl'), `${c.name} ${schedule}: no GPU-family kernel ran (${[...files].join(', ')})`);
+          assert.ok(!files.has('pointwise.wgsl'), `${c.name} ${schedule}: the CPU family's pointwise ran`);
+        }
+      } finally {
+        model.destroy();
+      }
+    }
+  });
+}
+
+test('the kernel family is the runtime\'s unless a model asks: details() says which; an unknown one is refused', async () => {
+  const rt = await runtime();
+  assert.equal(rt.tuning.kernels, 'cpu', 'this CPU adapter defaults to the CPU family');
+  const sd = randomStateDict('efficientvit_m0');
+  const info = MODELS.efficientvit_m0;
+  assert.equal(new Model(rt, info, sd).tuning.kernels, 'cpu');
+  assert.equal(new Model(rt, info, sd, { kernels: 'gpu' }).tuning.kernels, 'gpu');
+  assert.equal(new Model(rt, info, sd, { kernels: 'gpu' }).on(rt).tuning.kernels, 'gpu', 'a model moved to a new device keeps its family');
+  assert.throws(() => new Model(rt, info, sd, { kernels: 'tpu' as never }), /kernels "tpu" is not one of 'cpu', 'gpu'/);
+});
