@@ -11,7 +11,7 @@ import { unpickle } from '../src/weights/pickle.ts';
 import { readSafetensors, writeSafetensors } from '../src/weights/safetensors.ts';
 import type { HostTensor, StateDict } from '../src/weights/tensor.ts';
 import { fixture, hasTorch, removeFixtures } from './helpers/pth-fixtures.ts';
-import { makeZip, type ZipPart } from './helpers/zip.ts';
+import { crc32, makeZip, type ZipPart } from './helpers/zip.ts';
 
 after(removeFixtures);
 const torchTest = (name: string, body: () => void) => test(name, (t) => (hasTorch ? body() : t.skip('python3-torch not installed')));
@@ -64,6 +64,31 @@ torchTest('zip: the directory, local headers and names must agree, as PyTorch re
   refuses(() => loadStateDict(makeZip(parts.map((p, i) => (i === storage ? { ...p, size: p.data.length + 4 } : p))).bytes), /says \d+ bytes but holds/, 'stored size lie');
   refuses(() => loadStateDict(makeZip(parts, { entryCount: 60000 }).bytes), /entries cannot fit/, 'entry count lie');
   refuses(() => loadStateDict(z.bytes.subarray(0, z.end + 10)), /no end-of-central-directory record/, 'truncated end record');
+});
+
+torchTest('zip: where miniz would read other bytes than the archive holds, the entry is refused: a directory-marked entry, a deflated one whose CRC fails', () => {
+  const parts = partsOf(fixture('bare.pth'));
+  const storage = parts.findIndex((p) => String(p.name).endsWith('data/0'));
+  // The MS-DOS directory attribute (bit 4 of the external attributes): miniz extracts nothing from such an entry and reports success.
+  const z = makeZip(parts), marked = z.bytes.slice();
+  marked[z.central[storage] + 38] |= 0x10;
+  refuses(() => loadStateDict(marked), /entry "[^"]*data\/0" is marked as a directory but holds \d+ bytes/, 'directory attribute');
+  // A corrupt deflate stream that inflates to its declared size: decoders differ on it (PyTorch builds miniz without CRC checks).
+  refuses(() => loadStateDict(makeZip(parts.map((p, i) => (i === storage ? { ...p, method: 8, crc: crc32(p.data) ^ 1 } : p))).bytes), /deflated entry "[^"]*data\/0" fails its CRC-32 check/, 'deflated CRC');
+  // Stored entries are read as they are, as PyTorch reads them: their CRC is not checked.
+  sameStateDict(loadStateDict(makeZip(parts.map((p, i) => (i === storage ? { ...p, crc: crc32(p.data) ^ 1 } : p))).bytes), loadStateDict(z.bytes));
+});
+
+torchTest('pickle: a storage reference has exactly the five fields PyTorch unpacks', () => {
+  const parts = partsOf(fixture('bare.pth'));
+  const i = parts.findIndex((p) => String(p.name).endsWith('data.pkl'));
+  const pkl = parts[i].data;
+  // The first storage reference: TUPLE, then BINPERSID, with the tuple memoised between (BINPUT n) or not.
+  const at = pkl.findIndex((b, j) => b === 0x74 && (pkl[j + 1] === 0x51 || (pkl[j + 1] === 0x71 && pkl[j + 3] === 0x51)));
+  assert.ok(at > 0, 'no storage reference found');
+  const six = Uint8Array.from([...pkl.subarray(0, at), 0x32, ...pkl.subarray(at)]); // DUP before TUPLE: its numel twice
+  refuses(() => loadStateDict(makeZip(parts.map((p, j) => (j === i ? { ...p, data: six } : p))).bytes),
+    /references an unsupported persistent object \(expected \('storage', type, key, location, numel\)\)/, 'a six-field storage reference');
 });
 
 torchTest('zip: inflation stops at the declared size and within the memory budget; a caller can raise the budget', () => {

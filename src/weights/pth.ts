@@ -43,7 +43,8 @@ export function readPth(input: Uint8Array | ArrayBuffer, opts: ReadOptions = {})
 
   const storages = new Map<string, TorchStorage>();
   const persistentLoad = (pid: unknown): TorchStorage => {
-    if (!isTuple(pid) || pid[0] !== 'storage' || typeof pid[2] !== 'string') {
+    // Exactly five fields: PyTorch unpacks (type, key, location, numel) after 'storage' and refuses any other count.
+    if (!isTuple(pid) || pid.length !== 5 || pid[0] !== 'storage' || typeof pid[2] !== 'string') {
       throw new Error(`${pickleName} references an unsupported persistent object (expected ('storage', type, key, location, numel)); re-save with torch.save`);
     }
     const key = pid[2];

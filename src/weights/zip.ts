@@ -2,7 +2,8 @@
 // Strict where PyTorch's reader is, and where a lenient reader would load something else than
 // PyTorch: the end record and central directory must be where they say, every central entry must
 // point at a local header with the same name, names are valid UTF-8 and unique, stored entries are
-// as long as they say. Bounded: the directory cannot list more entries than the file can hold, and
+// as long as they say, and, where the two decoders could disagree, a deflated entry must match its
+// CRC-32 and an entry miniz takes for a directory is not read. Bounded: the directory cannot list more entries than the file can hold, and
 // a deflated entry is inflated in small steps, stopped as soon as it passes its declared size, with
 // that size charged to the load's memory budget first (so a small file cannot inflate to gigabytes).
 
@@ -20,6 +21,8 @@ export interface ZipEntry {
   size: number;
   /** where the entry's data starts in the archive */
   dataOffset: number;
+  /** miniz takes it for a directory (a name ending in '/', or the MS-DOS directory attribute) and reads no bytes from it */
+  directory: boolean;
 }
 
 const SIG_LOCAL = 0x04034b50, SIG_CENTRAL = 0x02014b50, SIG_END = 0x06054b50, SIG_END64 = 0x06064b50, SIG_LOCATOR64 = 0x07064b50;
@@ -61,7 +64,7 @@ export function readZipDirectory(bytes: Uint8Array): Map<string, ZipEntry> {
   let at = cdOffset;
   for (let i = 0; i < count; i++) {
     if (at + 46 > cdOffset + cdSize || u32(at) !== SIG_CENTRAL) throw bad(`central directory entry ${i} is not where the directory says`);
-    const flags = u16(at + 8), method = u16(at + 10), crc = u32(at + 16), disk = u16(at + 34);
+    const flags = u16(at + 8), method = u16(at + 10), crc = u32(at + 16), disk = u16(at + 34), externalAttributes = u32(at + 38);
     if (disk !== 0 && disk !== 1) throw bad('a multi-disk archive'); // miniz also takes 1
     let compressedSize = u32(at + 20), size = u32(at + 24);
     const nameLength = u16(at + 28), extraLength = u16(at + 30), commentLength = u16(at + 32);
@@ -109,7 +112,8 @@ export function readZipDirectory(bytes: Uint8Array): Map<string, ZipEntry> {
     if (method !== 0 && method !== 8) {
       throw new Error(`zip entry ${preview(name)} uses compression method ${method}; torch.save writes uncompressed entries: re-save it with torch.save`);
     }
-    entries.set(name, { name, flags, method, crc, compressedSize, size, dataOffset });
+    const directory = name.endsWith('/') || (externalAttributes & 0x10) !== 0;
+    entries.set(name, { name, flags, method, crc, compressedSize, size, dataOffset, directory });
     at = next;
   }
   return entries;
@@ -134,6 +138,8 @@ export function entryBytes(bytes: Uint8Array, e: ZipEntry, budget: MemoryBudget)
   // As miniz, which refuses encrypted and patch-data entries only when they are read.
   if (e.flags & 0x41) throw bad(`entry ${preview(e.name)} is encrypted`);
   if (e.flags & 0x20) throw bad(`entry ${preview(e.name)} is compressed patch data`);
+  // miniz extracts nothing from a directory and reports success: PyTorch would read uninitialised memory.
+  if (e.directory && e.size > 0) throw bad(`entry ${preview(e.name)} is marked as a directory but holds ${e.size} bytes`);
   const raw = bytes.subarray(e.dataOffset, e.dataOffset + e.compressedSize);
   if (e.method === 0) return raw;
   let out = new Uint8Array(0), filled = 0, done = false;
@@ -160,5 +166,27 @@ export function entryBytes(bytes: Uint8Array, e: ZipEntry, budget: MemoryBudget)
     throw bad(`deflated entry ${preview(e.name)}: ${err instanceof Error ? err.message : String(err)}`);
   }
   if (!done || filled !== e.size) throw bad(`deflated entry ${preview(e.name)} inflates to ${filled} bytes, not its declared ${e.size}`);
-  return out.length === filled ? out : out.subarray(0, filled);
+  const data = out.length === filled ? out : out.subarray(0, filled);
+  // A corrupt deflate stream can still inflate to the declared size, and decoders differ on what
+  // they make of it (PyTorch's miniz is built without its CRC checks): the CRC says whether these
+  // are the bytes that were written.
+  if (crc32(data) !== e.crc) throw bad(`deflated entry ${preview(e.name)} fails its CRC-32 check`);
+  return data;
+}
+
+let crcTable: Uint32Array | null = null;
+
+/** The zip format's CRC-32 (IEEE 802.3, reflected, polynomial 0xEDB88320). */
+export function crc32(data: Uint8Array): number {
+  if (!crcTable) {
+    crcTable = new Uint32Array(256);
+    for (let n = 0; n < 256; n++) {
+      let c = n;
+      for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+      crcTable[n] = c >>> 0;
+    }
+  }
+  let c = 0xffffffff;
+  for (let i = 0; i < data.length; i++) c = crcTable[(c ^ data[i]) & 0xff] ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
 }

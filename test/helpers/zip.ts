@@ -13,12 +13,8 @@ export interface ZipPart {
   extra?: Uint8Array;
 }
 
-const CRC_TABLE = Uint32Array.from({ length: 256 }, (_, n) => { let c = n; for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1; return c >>> 0; });
-export function crc32(data: Uint8Array): number {
-  let c = 0xffffffff;
-  for (let i = 0; i < data.length; i++) c = CRC_TABLE[(c ^ data[i]) & 0xff] ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
-}
+export { crc32 } from '../../src/weights/zip.ts';
+import { crc32 } from '../../src/weights/zip.ts';
 
 /** The archive, and where each part's local header, data and central entry landed (for later edits). */
 export function makeZip(parts: ZipPart[], opts: { cdOffsetDelta?: number; entryCount?: number } = {}): { bytes: Uint8Array; local: number[]; data: number[]; central: number[]; end: number } {
