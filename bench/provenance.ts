@@ -107,11 +107,34 @@ export const CODE: Record<string, string[]> = {
 /** Which kind of result a file under bench/results or bench/profiles is. */
 export const kindOf = (file: string): string => (file.includes('profiles/') ? 'profiles' : path.basename(file).replace(/\..*$/, ''));
 
-/** The commits after `commit` (up to HEAD) that changed the code of `kind`; null when git cannot say. */
+export const TUNED = 'src/tuning/tuned.json';
+
+/**
+ * What of a tuned.json the runtime acts on: every entry without its `measured` record's provenance
+ * (date, commit, ms), which a rerun of `npm run tune` rewrites even when every value stays.
+ */
+export function tunedBehaviour(text: string): string {
+  const file = JSON.parse(text) as Record<string, { measured?: Record<string, unknown> }>;
+  for (const e of Object.values(file)) {
+    if (e.measured) { const { date: _d, commit: _c, ms: _m, ...rest } = e.measured; e.measured = rest; }
+  }
+  return JSON.stringify(file);
+}
+
+/**
+ * The commits after `commit` (up to HEAD) that changed the code of `kind`; null when git cannot say.
+ * A commit whose only change there is tuned.json's provenance (tunedBehaviour) changed no code.
+ */
 export function codeChangesSince(commit: string, kind: string): string[] | null {
   if (!/^[0-9a-f]{7,40}$/.test(commit)) return null;
   const out = git(['log', '--format=%h', `${commit}..HEAD`, '--', ...CODE[kind]]);
-  return out === null ? null : out.split('\n').filter(Boolean);
+  if (out === null) return null;
+  return out.split('\n').filter(Boolean).filter((c) => {
+    const files = git(['diff', '--name-only', `${c}^`, c, '--', ...CODE[kind]])?.split('\n').filter(Boolean);
+    if (!files || files.length !== 1 || files[0] !== TUNED) return true;
+    const before = git(['show', `${c}^:${TUNED}`]), after = git(['show', `${c}:${TUNED}`]);
+    return before === null || after === null || tunedBehaviour(before) !== tunedBehaviour(after);
+  });
 }
 
 /** The stale note for a result of `kind` measured at `commit`, or undefined when the code is unchanged. */

@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { CODE, codeChangesSince, kindOf, NOT_RECORDED, type Provenance } from '../bench/provenance.ts';
+import { CODE, codeChangesSince, kindOf, NOT_RECORDED, type Provenance, tunedBehaviour } from '../bench/provenance.ts';
 
 const at = (p: string) => fileURLToPath(new URL(`../${p}`, import.meta.url));
 const FILES = ['bench/results', 'bench/profiles'].flatMap((d) => readdirSync(at(d)).map((f) => `${d}/${f}`)).sort();
@@ -90,4 +90,14 @@ test('the stale mark in a JSON reaches its Markdown, text and SVG', () => {
       assert.equal(readFileSync(at(other), 'utf8').includes('**Stale:**'), Boolean(p.stale), `${other} says stale exactly when ${f} does`);
     }
   }
+});
+
+test('a rerun of npm run tune that keeps every value changes no code: only tuned.json\'s provenance differs', () => {
+  const entry = (over: Record<string, unknown>, measured: Record<string, unknown>) => JSON.stringify({
+    'v|a|d|x': { pointwise: { wg: 4 }, ...over, measured: { date: '2026-12-06', commit: 'abc1234', ms: 300, threads: 2, runs: 5, models: ['m'], ...measured } },
+  });
+  const base = entry({}, {});
+  assert.equal(tunedBehaviour(entry({}, { date: '2026-12-07', commit: 'def5678', ms: 290 })), tunedBehaviour(base), 'date, commit and time are provenance');
+  assert.notEqual(tunedBehaviour(entry({ pointwise: { wg: 16 } }, {})), tunedBehaviour(base), 'a value');
+  assert.notEqual(tunedBehaviour(entry({}, { threads: 4 })), tunedBehaviour(base), 'the thread count decides which fields apply');
 });
