@@ -37,16 +37,7 @@ struct Params {
 
 override WG: u32 = 16;          // invocations per workgroup (multiple of 4)
 #include "grid.wgsl"
-override RELU_IN: bool = false;
-override RELU_OUT: bool = false;
-override HAS_RES: bool = false;
-override HAS_SCALE: bool = false;
-override HAS_SHIFT: bool = false;
-override GELU_OUT: bool = false;
-override LN_IN: bool = false;
-override LN_EPS: f32 = 1e-5;
-
-#include "gelu.wgsl"
+#include "pointwise_stages.wgsl"
 #include "tile16x16.wgsl"
 #include "weight_tile.wgsl"
 #include "layer_norm.wgsl"
@@ -76,14 +67,6 @@ fn rowsum(i: u32) -> vec4<f32> {
 fn ln(acc: vec4<f32>, rowsum: f32, mu: vec4<f32>, rstd: vec4<f32>) -> vec4<f32> {
   if (LN_IN) { return (acc - mu * rowsum) * rstd; }
   return acc;
-}
-
-fn put(o: u32, v: vec4<f32>) {
-  var r = v;
-  if (RELU_OUT) { r = max(r, vec4(0.0)); }
-  if (GELU_OUT) { r = gelu(r); }
-  if (HAS_RES) { r += res[o]; }
-  y[o] = r;
 }
 
 // Output row m at offset o from its 4 accumulator quads (LN_IN: mu, rs per quad).

@@ -75,8 +75,11 @@ test('#include lines are replaced by shaders/include/ files, once each, and a mi
   assert.equal(code.match(/fn b\(\)/g)?.length, 1, code);
   assert.match(code, /fn a\(\) \{\}/);
   await assert.rejects(resolveIncludes('k.wgsl', '#include "nope.wgsl"', load), /shaders\/k.wgsl: cannot include nope.wgsl/);
-  // The pointwise and element-wise kernels share one GELU.
-  for (const f of ['pointwise.wgsl', 'elementwise.wgsl']) assert.match(await loadShader(f), /^#include "gelu.wgsl"$/m, f);
+  // The pointwise and element-wise kernels share one GELU (pointwise through its stages' include,
+  // which both families' pointwise kernels share), and none defines its own.
+  for (const f of ['include/pointwise_stages.wgsl', 'elementwise.wgsl']) assert.match(await loadShader(f), /^#include "gelu.wgsl"$/m, f);
+  for (const f of ['pointwise.wgsl', 'gpu/pointwise.wgsl']) assert.match(await loadShader(f), /^#include "pointwise_stages.wgsl"$/m, f);
+  for (const f of ['pointwise.wgsl', 'gpu/pointwise.wgsl', 'elementwise.wgsl']) assert.doesNotMatch(await loadShader(f), /fn gelu\(/, f);
 });
 
 test('an #include inside a function or block is refused with its line, one at file scope is not', async () => {

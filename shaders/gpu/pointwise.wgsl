@@ -32,16 +32,8 @@ struct Params {
 @group(0) @binding(7) var<storage, read> rsum: array<vec4<f32>>;   // (MS) Σ_k w[m,k], read when LN_IN
 @group(0) @binding(8) var<storage, read> shift: array<vec4<f32>>;  // (KS), read when HAS_SHIFT
 
-override RELU_IN: bool = false;
-override RELU_OUT: bool = false;
-override HAS_RES: bool = false;
-override HAS_SCALE: bool = false;
-override HAS_SHIFT: bool = false;
-override GELU_OUT: bool = false;
-override LN_IN: bool = false;
-override LN_EPS: f32 = 1e-5;
+#include "pointwise_stages.wgsl"
 
-#include "gelu.wgsl"
 #include "layer_norm.wgsl"
 
 const T = 16u;  // invocations per side; each owns 4 rows × 4 pixels
@@ -58,14 +50,6 @@ fn xin(b: u32, k: u32, q4: u32) -> vec4<f32> {
   if (HAS_SCALE) { v *= scale[(b * p.KS + k) / 4u][k % 4u]; }
   if (HAS_SHIFT) { v -= shift[k / 4u][k % 4u]; }
   return v;
-}
-
-fn put(o: u32, v: vec4<f32>) {
-  var r = v;
-  if (RELU_OUT) { r = max(r, vec4(0.0)); }
-  if (GELU_OUT) { r = gelu(r); }
-  if (HAS_RES) { r += res[o]; }
-  y[o] = r;
 }
 
 @compute @workgroup_size(16, 16)
