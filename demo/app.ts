@@ -1,9 +1,10 @@
 // The demo page (index.html): load a model (the shipped default, a file, or a URL), classify images
-// (samples, files, drops, pastes, webcam), measure its speed and profile it. Uses only the public
+// (samples, files, drops, pastes, webcam), measure its speed, profile it, and show it as a backbone
+// (a stage's feature maps, images ranked by embedding similarity). Uses only the public
 // browser API (src/browser.ts) and the repo's median (src/util/median.ts), bundled to dist/demo.js by scripts/build.ts.
 import {
   load, profile, profileSvg, chromeTrace, topClasses, MODELS, SHIPPED_WEIGHTS,
-  type Classifier, type Classification, type ImageInput, type LoadProgress, type ProfileReport, type WeightsInput,
+  type Classifier, type Classification, type FeatureMap, type ImageInput, type LoadProgress, type ProfileReport, type WeightsInput,
 } from '../src/browser.ts';
 import { median } from '../src/util/median.ts';
 
@@ -106,15 +107,22 @@ async function ensureModel(): Promise<Loaded> {
   $('adapter').textContent = `WebGPU adapter: ${[a.vendor, a.architecture, a.description].filter(Boolean).join(' · ') || 'unknown'}` +
     (d.fallback ? ' — a CPU fallback: everything works, slowly' : '');
   $('phase').textContent = `loaded in ${fmt(current.coldMs / 1000, 2)} s`;
-  $('model-info').textContent = `${d.name} from ${want.source}: ${d.classes} classes (${classifier.labels.slice(0, 3).join(', ')}, …), ` +
+  $('model-info').textContent = `${d.name} from ${want.source}: ` +
+    (d.classes ? `${d.classes} classes (${classifier.labels.slice(0, 3).join(', ')}, …), ` : `a backbone without a classifier head (set aside: ${Object.keys(d.setAside).join(', ') || 'nothing'}), `) +
     `${d.resolution}×${d.resolution} input, ${mib(d.memory.weights)} of weights on the GPU (matrices ${d.weights})`;
+  const stage = $<HTMLSelectElement>('stage');
+  stage.textContent = '';
+  for (const s of d.stages) stage.add(new Option(`${s.name} (stride ${s.stride || '—'}, ${s.channels} channels)`, s.name));
   enableAfterLoad(true);
   return current;
 }
 
 function enableAfterLoad(on: boolean): void {
-  for (const id of ['measure', 'profile']) $<HTMLButtonElement>(id).disabled = !on;
-  if (!on) { $<HTMLButtonElement>('trace').disabled = true; $('speed').textContent = ''; $('chart').textContent = ''; $('layers').textContent = ''; }
+  for (const id of ['measure', 'profile', 'show-features', 'rank']) $<HTMLButtonElement>(id).disabled = !on;
+  if (!on) {
+    $<HTMLButtonElement>('trace').disabled = true;
+    for (const id of ['speed', 'chart', 'layers', 'feature-grid', 'similar', 'features-status']) $(id).textContent = '';
+  }
 }
 
 $('load').addEventListener('click', () => act(async () => { await ensureModel(); if (lastImages.length) await classify(lastImages); }));
@@ -169,6 +177,10 @@ function resultView(name: string, x: Float32Array, top: Classification[], c: Cla
 async function classify(images: { input: ImageInput; name: string }[]): Promise<void> {
   lastImages = images;
   const m = await ensureModel();
+  if (m.classifier.classes === 0) {
+    $('results').textContent = `${m.classifier.name} here is a backbone without a classifier head: see its features below (5 · Features)`;
+    return;
+  }
   const c = m.classifier, batch = Math.max(images.length, positiveInt('batch', 'Batch', 1, 16) ?? 1);
   const inputs = await Promise.all(images.map((i) => c.input(i.input)));
   const n = 3 * c.resolution * c.resolution, x = new Float32Array(batch * n);
@@ -359,6 +371,90 @@ function layerTable(report: ProfileReport): void {
   };
   draw();
 }
+
+// ---- features ----
+
+/** A colour ramp for a heat map: dark blue → yellow, opaque enough to read over the image. */
+function ramp(t: number): [number, number, number] {
+  const c = Math.max(0, Math.min(1, t));
+  return [Math.round(255 * Math.min(1, 2 * c)), Math.round(255 * c), Math.round(255 * (1 - c) * 0.8)];
+}
+
+/** Channel `ch` of image 0 of a [B, C, H, W] map, min–max scaled, over the input image (drawn at the map's size × 4). */
+function channelTile(map: FeatureMap, ch: number, image: HTMLCanvasElement): HTMLElement {
+  const [, , H, W] = map.shape, plane = map.data.subarray(ch * H * W, (ch + 1) * H * W);
+  let lo = Infinity, hi = -Infinity;
+  for (const v of plane) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
+  const heat = document.createElement('canvas');
+  heat.width = W; heat.height = H;
+  const img = new ImageData(W, H);
+  plane.forEach((v, i) => { const [r, g, b] = ramp(hi > lo ? (v - lo) / (hi - lo) : 0); img.data.set([r, g, b, 170], i * 4); });
+  heat.getContext('2d')!.putImageData(img, 0, 0);
+  const canvas = document.createElement('canvas');
+  canvas.width = W * 4; canvas.height = H * 4;
+  const ctx = canvas.getContext('2d')!;
+  ctx.drawImage(image, 0, 0, canvas.width, canvas.height);
+  ctx.imageSmoothingEnabled = false;
+  ctx.drawImage(heat, 0, 0, canvas.width, canvas.height);
+  const fig = document.createElement('figure');
+  const cap = document.createElement('figcaption');
+  cap.textContent = `ch ${ch}`;
+  fig.append(canvas, cap);
+  return fig;
+}
+
+const MAX_TILES = 64;
+
+$('show-features').addEventListener('click', () => act(async () => {
+  const c = (await ensureModel()).classifier;
+  const image = lastImages[0];
+  if (!image) throw new Error('pick an image first (a sample, a file, or the webcam)');
+  const stage = $<HTMLSelectElement>('stage').value;
+  const t = performance.now();
+  const [map] = await c.features(image.input, { stages: [stage] });
+  const ms = performance.now() - t;
+  const x = await c.input(image.input);
+  const grid = $('feature-grid');
+  grid.textContent = '';
+  const channels = Math.min(map.shape[1], MAX_TILES);
+  const base = inputCanvas(x, c);
+  for (let ch = 0; ch < channels; ch++) grid.append(channelTile(map, ch, base));
+  grid.dataset.stage = stage;
+  grid.dataset.shape = JSON.stringify(map.shape);
+  $('features-status').textContent = `${image.name}: ${stage} [${map.shape.join(', ')}]${map.stride ? `, stride ${map.stride}` : ''} in ${fmt(ms)} ms` +
+    (map.shape[1] > channels ? `; the first ${channels} of ${map.shape[1]} channels` : '');
+}));
+
+/** Cosine similarity of two vectors. */
+function cosine(a: Float32Array, b: Float32Array): number {
+  let ab = 0, aa = 0, bb = 0;
+  for (let i = 0; i < a.length; i++) { ab += a[i] * b[i]; aa += a[i] * a[i]; bb += b[i] * b[i]; }
+  return ab / Math.sqrt(aa * bb);
+}
+
+$('rank').addEventListener('click', () => act(async () => {
+  const c = (await ensureModel()).classifier;
+  const samples = [...document.querySelectorAll<HTMLImageElement>('#samples img')].map((img) => ({ input: new URL(img.src) as ImageInput, name: img.src.split('/').pop()!, src: img.src }));
+  // The query: the image picked last (or the first sample); the pool: the samples and the images picked.
+  const own = lastImages.filter((i) => !samples.some((s) => i.input instanceof URL && String(i.input) === s.src)).map((i) => ({ ...i, src: '' }));
+  const pool = [...own, ...samples];
+  const query = lastImages[0] ?? samples[0];
+  const vectors = await c.embed([query.input, ...pool.map((p) => p.input)]);
+  const ranked = pool.map((p, i) => ({ ...p, score: cosine(vectors[0], vectors[i + 1]) })).sort((a, b) => b.score - a.score);
+  const list = $('similar');
+  list.textContent = '';
+  for (const r of ranked) {
+    const li = document.createElement('li');
+    li.dataset.score = String(r.score);
+    li.dataset.name = r.name;
+    if (r.src) { const img = document.createElement('img'); img.src = r.src; img.alt = r.name; li.append(img); } else li.append(inputCanvas(await c.input(r.input), c));
+    const cap = document.createElement('span');
+    cap.textContent = `${r.name}: ${fmt(r.score, 3)}`;
+    li.append(cap);
+    list.append(li);
+  }
+  $('features-status').textContent = `ranked by cosine similarity to ${query.name} (its ${vectors[0].length}-wide embedding)`;
+}));
 
 // ---- start: the shipped model on the first sample, with no file chosen ----
 

@@ -2,12 +2,14 @@
 // dispose(). Platform-neutral: the browser and Node entries (browser.ts, node.ts) supply how to
 // open a device, read weights and decode images.
 import type { Runtime } from './runtime.ts';
-import { Model, type ModelMemory } from './model.ts';
-import { modelInfo } from './models/registry.ts';
+import { Model, type FeatureMap, type ModelMemory } from './model.ts';
+import { hasHead, modelInfo } from './models/registry.ts';
+import type { StageInfo } from './models/backbone.ts';
+import type { ScheduleName } from './schedule/index.ts';
 import { loadStateDict } from './weights/load.ts';
 import type { StateDict } from './weights/tensor.ts';
-import { imagenetPreprocessing, parsePreprocessing, preprocess, type Preprocessing, type Rgba } from './preprocess.ts';
-import { checkpointMetadata } from './weights/load.ts';
+import { imagenetPreprocessing, parsePreprocessing, preprocess, preprocessDense, type DensePlacement, type DenseResize, type Preprocessing, type Rgba } from './preprocess.ts';
+import { checkpointMetadata, setAside } from './weights/load.ts';
 import { defaultResolution } from './models/resolution.ts';
 import { allHalfExact } from './weights/dtype.ts';
 import type { WeightFormat } from './gpu/pipelines.ts';
@@ -66,6 +68,29 @@ export interface LoadOptions {
 
 export interface Classification { index: number; label: string; probability: number }
 
+/** A float32 NCHW input [batch, 3, height, width], already preprocessed. */
+export interface TensorInput { data: Float32Array; shape: readonly [number, number, number, number] }
+
+/**
+ * How images become a dense input: `[height, width]` (resized to exactly that), or a DenseResize
+ * (`{ size: [H, W] }`, or mmdet's keep-ratio `{ resize: 'shorter', to: 800, maxLonger: 1333, pad: 32 }`).
+ * Without it, images get the classification transform (resize, centre crop to the model's resolution).
+ */
+export type DenseSize = readonly [number, number] | DenseResize;
+
+export interface FeatureOptions {
+  /** the stages to return, by name (default: every stage the model has: `details().stages`) */
+  stages?: readonly string[];
+  /** the input size for images (ignored for a TensorInput, whose shape says it) */
+  size?: DenseSize;
+  /** also return the embedding (last, named "embedding", [B, C]) */
+  embedding?: boolean;
+  /** also hand out each output's GPU buffer (FeatureMap.gpu), for a head that runs in WebGPU on the same device */
+  gpu?: boolean;
+  /** 'fused' (default) or 'unfused' (one dispatch per PyTorch eager op) */
+  schedule?: ScheduleName;
+}
+
 export interface ModelDetails {
   name: string;
   classes: number;
@@ -78,6 +103,10 @@ export interface ModelDetails {
   /** the kernel family that runs the kernels that have two (LoadOptions.kernels) */
   kernels: KernelFamily;
   memory: ModelMemory;
+  /** the feature maps `features` can return: name (upstream's module), stride in input pixels, channels */
+  stages: readonly StageInfo[];
+  /** a detector's checkpoint: its modules other than the backbone, which webvit leaves alone, with their tensor counts */
+  setAside: Readonly<Record<string, number>>;
 }
 
 /** What a platform entry provides. */
@@ -102,7 +131,7 @@ export class Classifier {
   readonly preprocessing: Preprocessing;
 
   constructor(private platform: Platform, private current: Model, readonly resolution: number, classes: number, labels: readonly string[] | undefined,
-    private ownsRuntime: boolean, preprocessing?: Preprocessing) {
+    private ownsRuntime: boolean, preprocessing?: Preprocessing, private setAside: Readonly<Record<string, number>> = {}) {
     this.classes = classes;
     this.preprocessing = preprocessing ?? imagenetPreprocessing(resolution);
     if (this.preprocessing.crop !== resolution) throw new Error(`the checkpoint's preprocessing crops to ${this.preprocessing.crop}×${this.preprocessing.crop}, not the resolution ${resolution}`);
@@ -120,6 +149,7 @@ export class Classifier {
     return {
       name: this.name, classes: this.classes, resolution: this.resolution, adapter: gpu.adapterInfo, fallback: gpu.isFallback,
       weights: this.current.weightFormat, kernels: this.current.tuning.kernels, memory: this.current.memory(),
+      stages: this.current.info.stages, setAside: this.setAside,
     };
   }
 
@@ -128,6 +158,7 @@ export class Classifier {
   classify(images: ImageInput[], opts?: { topK?: number }): Promise<Classification[][]>;
   async classify(images: ImageInput | ImageInput[], opts: { topK?: number } = {}): Promise<Classification[] | Classification[][]> {
     this.alive();
+    this.headed();
     const list = Array.isArray(images) ? images : [images];
     if (list.length === 0) return [];
     const topK = Math.min(opts.topK ?? 5, this.classes);
@@ -140,6 +171,62 @@ export class Classifier {
     return Array.isArray(images) ? out : out[0];
   }
 
+  /**
+   * Backbone mode: the feature maps of the stages asked for (default all), in the model's order, as
+   * upstream's backbone computes them, for one image, several (one batch), or a preprocessed tensor;
+   * with `embedding`, the embedding last. The graph stops at the last output asked for.
+   */
+  async features(input: ImageInput | ImageInput[] | TensorInput, opts: FeatureOptions = {}): Promise<FeatureMap[]> {
+    this.alive();
+    const stages = opts.stages ?? this.current.info.stages.map((s) => s.name);
+    if (!Array.isArray(stages)) throw new Error('stages must be an array of stage names');
+    const { data, shape: [b, , h, w] } = await this.tensorOf(input, opts.size);
+    await this.recoverIfLost();
+    return this.current.features(data, b, h, w, { stages, embedding: opts.embedding ?? false }, opts.schedule ?? 'fused', opts.gpu ?? false);
+  }
+
+  /**
+   * The embedding of one image (a Float32Array of the model's width) or of each of several (each image
+   * of a tensor): the pooled vector that feeds the head, as it is (not L2-normalised; normalise it for
+   * cosine similarity).
+   */
+  embed(image: ImageInput, opts?: Pick<FeatureOptions, 'size' | 'schedule'>): Promise<Float32Array>;
+  embed(images: ImageInput[] | TensorInput, opts?: Pick<FeatureOptions, 'size' | 'schedule'>): Promise<Float32Array[]>;
+  async embed(input: ImageInput | ImageInput[] | TensorInput, opts: Pick<FeatureOptions, 'size' | 'schedule'> = {}): Promise<Float32Array | Float32Array[]> {
+    if (Array.isArray(input) && input.length === 0) return [];
+    const [e] = await this.features(input, { ...opts, stages: [], embedding: true });
+    const [b, c] = e.shape;
+    const rows = Array.from({ length: b }, (_, i) => e.data.slice(i * c, (i + 1) * c));
+    return Array.isArray(input) || isTensorInput(input) ? rows : rows[0];
+  }
+
+  /**
+   * Images as one dense input batch (`size`: see DenseSize) and where each image sits in it (its scale
+   * and resized size: what maps a detector's boxes back onto the image).
+   */
+  async denseInput(images: ImageInput | ImageInput[], size: DenseSize): Promise<TensorInput & { placements: DensePlacement[] }> {
+    const list = Array.isArray(images) ? images : [images];
+    const spec: DenseResize = isPair(size) ? { size } : size;
+    const { data, height, width, placements } = preprocessDense(await Promise.all(list.map((i) => this.platform.decodeImage(i))), spec, this.preprocessing);
+    return { data, shape: [list.length, 3, height, width], placements };
+  }
+
+  private async tensorOf(input: ImageInput | ImageInput[] | TensorInput, size: DenseSize | undefined): Promise<TensorInput> {
+    if (isTensorInput(input)) {
+      const [b, c, h, w] = input.shape;
+      if (input.shape.length !== 4 || c !== 3 || ![b, h, w].every((n) => Number.isInteger(n) && n >= 1)) throw new Error(`a tensor input's shape must be [batch, 3, height, width], got [${input.shape}]`);
+      if (input.data.length !== b * c * h * w) throw new Error(`a tensor input of shape [${input.shape}] needs ${b * c * h * w} floats, got ${input.data.length}`);
+      return input;
+    }
+    const list = Array.isArray(input) ? input : [input];
+    if (list.length === 0) throw new Error('no images given');
+    if (size !== undefined) return this.denseInput(list, size);
+    const res = this.resolution, n = 3 * res * res;
+    const data = new Float32Array(list.length * n);
+    for (const [i, img] of list.entries()) data.set(await this.input(img), i * n);
+    return { data, shape: [list.length, 3, res, res] };
+  }
+
   /** One image as the model's input: decoded, then preprocessed (float32 [3, resolution, resolution]). */
   async input(image: ImageInput): Promise<Float32Array> {
     return preprocess(await this.platform.decodeImage(image), this.preprocessing);
@@ -148,6 +235,7 @@ export class Classifier {
   /** Raw logits [batch, classes] for a float32 NCHW input (default shape: [n, 3, resolution, resolution]). */
   async run(input: Float32Array, shape?: readonly [number, number, number, number]): Promise<{ logits: Float32Array; batch: number; classes: number }> {
     this.alive();
+    this.headed();
     await this.recoverIfLost();
     const res = this.resolution;
     const [b, c, h, w] = shape ?? [input.length / (3 * res * res), 3, res, res];
@@ -183,7 +271,17 @@ export class Classifier {
     if (this.ownsRuntime) this.current.runtime.gpu.device.destroy();
   }
 
+  private headed(): void {
+    if (this.classes === 0) throw new Error(`this ${this.name} checkpoint has no classifier head (a detector's backbone): use features() or embed()`);
+  }
+
   private alive(): void { if (this.disposed) throw new Error(`${this.name} was disposed; load it again`); }
+}
+
+const isPair = (s: DenseSize): s is readonly [number, number] => Array.isArray(s);
+
+function isTensorInput(x: unknown): x is TensorInput {
+  return typeof x === 'object' && x !== null && (x as TensorInput).data instanceof Float32Array && Array.isArray((x as TensorInput).shape);
 }
 
 /** Softmax (in float64) and the k most likely classes. */
@@ -257,9 +355,12 @@ export async function loadWith(platform: Platform, name: string, weightsIn: Weig
     // A checkpoint's own transform holds for its own resolution; another resolution gets ImageNet's scaled rule.
     const preprocessing = own && own.crop === resolution ? own : undefined;
     // Build the plan now (one image at the model's resolution): its fold, upload and compile are the load's.
-    const plan = await model.plan(1, resolution, resolution, 'fused', (phase, loaded, total) => progress({ phase, loaded, total }));
-    const classes = plan.output.shape[1];
-    return new Classifier(platform, model, resolution, classes, opts.labels ?? metadataLabels(meta, classes), !opts.device, preprocessing);
+    // A detector's backbone (no head) is checked and built as its stages instead.
+    const head = hasHead(info, sd);
+    const stages = head ? undefined : { stages: info.stages.map((s) => s.name), embedding: false };
+    const plan = await model.plan(1, resolution, resolution, 'fused', (phase, loaded, total) => progress({ phase, loaded, total }), stages);
+    const classes = head ? plan.output.shape[1] : 0;
+    return new Classifier(platform, model, resolution, classes, opts.labels ?? metadataLabels(meta, classes), !opts.device, preprocessing, setAside(sd));
   } catch (e) {
     model.destroy();
     if (!opts.device) runtime.gpu.device.destroy();

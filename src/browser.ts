@@ -12,10 +12,12 @@ import { openBrowserRuntime, type BrowserRuntimeOptions } from './browser/device
 import { parseInWorker } from './browser/parse.ts';
 import { decodeImage } from './browser/image.ts';
 
-export { Classifier, SHIPPED_WEIGHTS, topClasses, type Classification, type ImageInput, type LoadOptions, type LoadProgress, type ModelDetails, type WeightsInput } from './api.ts';
+export { Classifier, SHIPPED_WEIGHTS, topClasses, type Classification, type ImageInput, type LoadOptions, type LoadProgress, type ModelDetails, type WeightsInput, type TensorInput, type FeatureOptions, type DenseSize } from './api.ts';
 export { Runtime } from './runtime.ts';
 export type { KernelFamily, Tuning, TuningOverrides } from './tuning.ts';
-export { Model, type InferenceResult, type ModelMemory, type ModelOptions } from './model.ts';
+export { Model, type FeatureMap, type InferenceResult, type ModelMemory, type ModelOptions } from './model.ts';
+export type { StageInfo, OutputRequest } from './models/backbone.ts';
+export { preprocessDense, denseSize, type DenseResize, type DensePlacement } from './preprocess.ts';
 export type { WeightFormat } from './gpu/pipelines.ts';
 export { IMAGENET, type Preprocessing, type Rgba, type Normalization } from './preprocess.ts';
 export { loadStateDict } from './weights/load.ts';

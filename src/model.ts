@@ -13,9 +13,25 @@ import type { StateDict } from './weights/tensor.ts';
 import { modelInfo, type ModelInfo } from './models/registry.ts';
 import type { WeightFormat } from './gpu/pipelines.ts';
 import { scheduleNamed, type ScheduleName } from './schedule/index.ts';
+import type { OutputRequest } from './models/backbone.ts';
 import { KERNEL_FAMILIES, validateTuning, type KernelFamily, type Tuning } from './tuning.ts';
 
 export interface InferenceResult { logits: Float32Array; batch: number; classes: number }
+
+/**
+ * One output of backbone mode: a stage's feature map [B, C, H, W] with its stride in input pixels
+ * (a vector per image, such as DeiT's class token, as [B, C, 1, 1] with stride 0), or the embedding
+ * [B, C]; `data` in that shape, row-major. `gpu`, when asked for: the GPU buffer that holds it after
+ * the run, each H·W plane (or vector) padded to `planeStride` floats; overwritten by the plan's next
+ * run, freed with the model.
+ */
+export interface FeatureMap {
+  name: string;
+  stride: number;
+  shape: number[];
+  data: Float32Array;
+  gpu?: { buffer: GPUBuffer; planeStride: number };
+}
 
 /** GPU memory a model holds, in bytes. */
 export interface ModelMemory {
@@ -79,19 +95,19 @@ export class Model {
   }
 
   /** Compiles (or reuses) the plan for this input shape and schedule (fused: inference; unfused: one dispatch per eager op). */
-  plan(batch: number, height: number, width: number, schedule: ScheduleName = 'fused', onProgress?: PlanProgress): Promise<CompiledGraph> {
+  plan(batch: number, height: number, width: number, schedule: ScheduleName = 'fused', onProgress?: PlanProgress, outputs?: OutputRequest): Promise<CompiledGraph> {
     scheduleNamed(schedule);
-    const key = planKey(batch, height, width, schedule);
+    const key = planKey(batch, height, width, schedule, outputs);
     let p = this.plans.get(key);
     if (!p) {
-      p = this.build(batch, height, width, schedule, key, onProgress);
+      p = this.build(batch, height, width, schedule, key, onProgress, outputs);
       this.plans.set(key, p);
       p.catch(() => this.plans.delete(key));
     }
     return p;
   }
 
-  private async build(batch: number, height: number, width: number, schedule: ScheduleName, key: string, onProgress?: PlanProgress): Promise<CompiledGraph> {
+  private async build(batch: number, height: number, width: number, schedule: ScheduleName, key: string, onProgress?: PlanProgress, outputs?: OutputRequest): Promise<CompiledGraph> {
     const pool = this.pools.get(schedule) ?? new WeightPool(this.weightFormat);
     this.pools.set(schedule, pool);
     onProgress?.('fold', 0, 1);
@@ -99,11 +115,11 @@ export class Model {
     const lowering = loweringFor(schedule, tuning);
     let g;
     try {
-      g = this.info.build(this.sd, { batch, height, width }, lowering, pool, tuning);
+      g = this.info.build(this.sd, { batch, height, width, outputs }, lowering, pool, tuning);
     } catch (e) {
       // A shape whose graph needs weights the shared pool lacks gets weights of its own.
       if (!(e instanceof WeightPoolMiss)) throw e;
-      g = this.info.build(this.sd, { batch, height, width }, lowering, new WeightPool(this.weightFormat, true), tuning);
+      g = this.info.build(this.sd, { batch, height, width, outputs }, lowering, new WeightPool(this.weightFormat, true), tuning);
     }
     onProgress?.('fold', 1, 1);
     checkDeviceLimits(g, this.runtime.gpu.device.limits, batch, height, width);
@@ -124,8 +140,8 @@ export class Model {
   }
 
   /** Frees the plan for this input shape and schedule, if one was built (the next use builds it again). */
-  release(batch: number, height: number, width: number, schedule: ScheduleName = 'fused'): void {
-    const key = planKey(batch, height, width, schedule);
+  release(batch: number, height: number, width: number, schedule: ScheduleName = 'fused', outputs?: OutputRequest): void {
+    const key = planKey(batch, height, width, schedule, outputs);
     this.plans.get(key)?.then((c) => c.destroy(), () => {});
     this.plans.delete(key);
     this.built.delete(key);
@@ -133,15 +149,31 @@ export class Model {
 
   /** Runs the model on `input`, float32 NCHW [batch, 3, height, width]. */
   async run(input: Float32Array, batch: number, height: number, width: number, schedule: ScheduleName = 'fused'): Promise<InferenceResult> {
-    if (input.length !== batch * 3 * height * width) {
-      throw new Error(`input has ${input.length} floats; [${batch}, 3, ${height}, ${width}] needs ${batch * 3 * height * width}`);
-    }
-    const bad = input.findIndex((v) => !Number.isFinite(v));
-    if (bad >= 0) throw new Error(`input value ${bad} is ${input[bad]}: inputs must be finite numbers (check the preprocessing)`);
+    checkInput(input, batch, height, width);
     const plan = await this.plan(batch, height, width, schedule);
     const out = await plan.run(toPadded(plan.inputs[0], input));
     const logits = fromPadded(plan.output, out);
     return { logits, batch, classes: plan.output.shape[1] };
+  }
+
+  /**
+   * Backbone mode on `input` (float32 NCHW [batch, 3, height, width]): the stages `request` names, in
+   * the model's order, then the embedding if asked for. The graph stops at the last output: no head.
+   * `gpu`: also hand out each output's GPU buffer.
+   */
+  async features(input: Float32Array, batch: number, height: number, width: number, request: OutputRequest, schedule: ScheduleName = 'fused', gpu = false): Promise<FeatureMap[]> {
+    checkInput(input, batch, height, width);
+    // One plan per set of outputs, named in the model's order (the same request in another order reuses it).
+    const order = this.info.stages.map((s) => s.name);
+    const canonical = { stages: [...new Set(request.stages)].sort((a, b) => order.indexOf(a) - order.indexOf(b)), embedding: request.embedding };
+    const plan = await this.plan(batch, height, width, schedule, undefined, canonical);
+    const out = await plan.run(toPadded(plan.inputs[0], input));
+    return plan.outputs.map((o, i) => {
+      const t = o.tensor;
+      const data = fromPadded(t, out.subarray(plan.outputOffsets[i], plan.outputOffsets[i] + t.size));
+      const shape = t.shape.length === 4 || o.name === 'embedding' ? [...t.shape] : [t.shape[0], t.shape[1], 1, 1];
+      return { name: o.name, stride: o.stride ?? 0, shape, data, ...(gpu ? { gpu: { buffer: plan.outputBuffer(o.name), planeStride: t.planeStride } } : {}) };
+    });
   }
 
   destroy(): void {
@@ -153,7 +185,16 @@ export class Model {
   }
 }
 
-const planKey = (batch: number, height: number, width: number, schedule: ScheduleName) => `${batch}x${height}x${width}:${schedule}`;
+const planKey = (batch: number, height: number, width: number, schedule: ScheduleName, outputs?: OutputRequest) =>
+  `${batch}x${height}x${width}:${schedule}` + (outputs ? `:${outputs.stages.join('+')}${outputs.embedding ? '+embedding' : ''}` : '');
+
+function checkInput(input: Float32Array, batch: number, height: number, width: number): void {
+  if (input.length !== batch * 3 * height * width) {
+    throw new Error(`input has ${input.length} floats; [${batch}, 3, ${height}, ${width}] needs ${batch * 3 * height * width}`);
+  }
+  const bad = input.findIndex((v) => !Number.isFinite(v));
+  if (bad >= 0) throw new Error(`input value ${bad} is ${input[bad]}: inputs must be finite numbers (check the preprocessing)`);
+}
 
 const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
 

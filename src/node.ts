@@ -15,10 +15,12 @@ import { decodeImageBytes } from './node-image.ts';
 import { fetchBytes, readStream, type ByteProgress } from './fetch-bytes.ts';
 import type { Rgba } from './preprocess.ts';
 
-export { Classifier, SHIPPED_WEIGHTS, topClasses, type Classification, type ImageInput, type LoadOptions, type LoadProgress, type ModelDetails, type WeightsInput } from './api.ts';
+export { Classifier, SHIPPED_WEIGHTS, topClasses, type Classification, type ImageInput, type LoadOptions, type LoadProgress, type ModelDetails, type WeightsInput, type TensorInput, type FeatureOptions, type DenseSize } from './api.ts';
 export { Runtime } from './runtime.ts';
 export type { KernelFamily, Tuning, TuningOverrides } from './tuning.ts';
-export { Model, type InferenceResult, type ModelMemory, type ModelOptions } from './model.ts';
+export { Model, type FeatureMap, type InferenceResult, type ModelMemory, type ModelOptions } from './model.ts';
+export type { StageInfo, OutputRequest } from './models/backbone.ts';
+export { preprocessDense, denseSize, type DenseResize, type DensePlacement } from './preprocess.ts';
 export type { WeightFormat } from './gpu/pipelines.ts';
 export { MODELS, modelInfo, type ModelInfo } from './models/registry.ts';
 export { preprocess, IMAGENET, type Preprocessing, type Rgba, type Normalization } from './preprocess.ts';

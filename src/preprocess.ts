@@ -165,3 +165,74 @@ export function preprocess(image: Rgba, spec: number | Preprocessing): Float32Ar
   }
   return out;
 }
+
+/**
+ * Dense inputs (backbone mode): the whole image, resized, normalised, and padded at the bottom and
+ * right with zeros (after the normalisation, as mmdet pads):
+ * - `{ size: [H, W] }`: resized to exactly H×W (no crop, no padding);
+ * - `{ resize: 'shorter', to, maxLonger?, pad? }`: mmdet's keep-ratio Resize (its `img_scale` (maxLonger, to)):
+ *   scaled by min(to / shorter side, maxLonger / longer side), each side int(side · factor + 0.5)
+ *   (mmcv's rescale_size); then Pad(size_divisor = pad) to multiples of `pad` (default 32).
+ * The resampling is Pillow's (the same as classification's), not OpenCV's that mmcv uses: the sizes,
+ * the scale and the padding are mmdet's, the pixel values differ within a rounding or two.
+ */
+export type DenseResize = { size: readonly [number, number] } | { resize: 'shorter'; to: number; maxLonger?: number; pad?: number };
+
+/** Where an image sits in a dense input: boxes on the input map back as x_image = x_input / scale[0], y_image = y_input / scale[1]. */
+export interface DensePlacement {
+  /** the image's own size */
+  image: [number, number];
+  /** its resized size [width, height]: the input's top-left part that holds it (the rest is padding) */
+  resized: [number, number];
+  /** resized / image size, along x and along y */
+  scale: [number, number];
+  /** the zeros to its right and below it, in input pixels (the batch's input size less `resized`) */
+  pad: [number, number];
+}
+
+/** The resized size [width, height] of a w×h image under `spec`, and the padded input size [width, height]. */
+export function denseSize(w: number, h: number, spec: DenseResize): { resized: [number, number]; padded: [number, number] } {
+  const positive = (n: unknown) => typeof n === 'number' && Number.isInteger(n) && n >= 1 && n <= 16384;
+  if ('size' in spec) {
+    const [H, W] = spec.size;
+    if (!positive(H) || !positive(W)) throw new Error(`size must be [height, width] in pixels (integers from 1 to 16384), got [${spec.size}]`);
+    return { resized: [W, H], padded: [W, H] };
+  }
+  if (spec.resize !== 'shorter' || !positive(spec.to)) throw new Error(`a keep-ratio resize is { resize: 'shorter', to: N, maxLonger?: N, pad?: N } with N a positive integer, got ${JSON.stringify(spec)}`);
+  const maxLonger = spec.maxLonger ?? Infinity, pad = spec.pad ?? 32;
+  if (maxLonger !== Infinity && !positive(maxLonger)) throw new Error(`maxLonger must be a positive integer, got ${spec.maxLonger}`);
+  if (!positive(pad)) throw new Error(`pad must be a positive integer (the size divisor), got ${spec.pad}`);
+  const factor = Math.min(spec.to / Math.min(w, h), maxLonger / Math.max(w, h));
+  const resized: [number, number] = [Math.max(1, Math.trunc(w * factor + 0.5)), Math.max(1, Math.trunc(h * factor + 0.5))];
+  return { resized, padded: [Math.ceil(resized[0] / pad) * pad, Math.ceil(resized[1] / pad) * pad] };
+}
+
+/**
+ * Images as one dense input batch: each resized by `spec`, normalised, and placed at the top left of
+ * a float32 [n, 3, height, width] tensor whose size is the largest padded size among them (mmdet's
+ * collate), zeros elsewhere. `norm`: the normalisation (and `grey`) of the checkpoint's transform.
+ */
+export function preprocessDense(images: readonly Rgba[], spec: DenseResize, norm: Normalization & { grey?: boolean } = IMAGENET): { data: Float32Array; height: number; width: number; placements: DensePlacement[] } {
+  if (!images.length) throw new Error('no images to preprocess');
+  const sizes = images.map((img) => {
+    if (!(img.width >= 1 && img.height >= 1) || img.data.length < img.width * img.height * 4) throw new Error(`an image of ${img.width}×${img.height} pixels needs ${img.width * img.height * 4} RGBA bytes, got ${img.data.length}`);
+    return denseSize(img.width, img.height, spec);
+  });
+  const width = Math.max(...sizes.map((s) => s.padded[0])), height = Math.max(...sizes.map((s) => s.padded[1]));
+  const data = new Float32Array(images.length * 3 * height * width);
+  const placements = images.map((img, b) => {
+    const [rw, rh] = sizes[b].resized;
+    const rgb = resizeWindow(norm.grey ? grey(img) : img, rw, rh, 0, 0, rw, rh);
+    for (let c = 0; c < 3; c++) {
+      const mean = Math.fround(norm.mean[c]), std = Math.fround(norm.std[c]), plane = (b * 3 + c) * height * width;
+      for (let y = 0; y < rh; y++) {
+        for (let x = 0; x < rw; x++) data[plane + y * width + x] = Math.fround(Math.fround(Math.fround(rgb[(y * rw + x) * 3 + c] / 255) - mean) / std);
+      }
+    }
+    return {
+      image: [img.width, img.height] as [number, number], resized: [rw, rh] as [number, number],
+      scale: [rw / img.width, rh / img.height] as [number, number], pad: [width - rw, height - rh] as [number, number],
+    };
+  });
+  return { data, height, width, placements };
+}

@@ -3,8 +3,8 @@
 // The demo page itself, driven as a person would, is test/demo.test.ts.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chromiumAvailable, CHROMIUM, openDemo, runInPage, type DemoPage, type PageRun } from './helpers/chromium.ts';
-import { goldenCases } from './helpers/golden.ts';
+import { chromiumAvailable, CHROMIUM, featuresInPage, openDemo, runInPage, type DemoPage, type PageRun } from './helpers/chromium.ts';
+import { featureCases, goldenCases, logitsError } from './helpers/golden.ts';
 import { assertGolden } from './helpers/browser-cases.ts';
 
 const skip = chromiumAvailable() ? false : `no Chromium at ${CHROMIUM} (run \`npm run setup\`)`;
@@ -26,6 +26,19 @@ for (const spec of ['efficientvit_m0:224:1', 'efficientvit_m0:192:2', 'edgevit_x
       `run ${r.times[0].toFixed(1)} ms, ${r.stats.dispatches} dispatches, ${r.stats.buffers} buffers, adapter ${r.adapter.vendor}/${r.adapter.architecture}`);
   });
 }
+
+test('in Chromium, backbone mode from a detector checkpoint (mmdet layout) matches PyTorch: every stage, the embedding, the GPU buffers', { skip, timeout: 300_000 }, async () => {
+  const [c] = featureCases(['efficientvit_m4:320x480:1:det']);
+  const r = await featuresInPage(demo!, c.model, c.pth, c.input, [c.batch, 3, c.height, c.width]);
+  assert.deepEqual(r.details.setAside, { neck: 2, bbox_head: 2 });
+  assert.equal(r.details.classes, 0);
+  assert.deepEqual(r.outputs.map((o) => [o.name, o.stride, o.shape]), c.outputs.map((o) => [o.name, o.stride, o.shape]));
+  for (const [i, want] of c.outputs.entries()) {
+    const { maxDiff, tolerance } = logitsError(Float32Array.from(r.outputs[i].data), want.data);
+    assert.ok(maxDiff <= tolerance, `Chromium ${want.name}: max|Δ| = ${maxDiff} > ${tolerance}`);
+    assert.ok(r.outputs[i].gpuBytes >= want.data.byteLength, `${want.name}: its GPU buffer`);
+  }
+});
 
 // Runs after the 224 case, so the page's runtime already holds the pipelines this needs.
 test('in Chromium, a bad checkpoint gets a readable error', { skip, timeout: 30_000 }, async () => {

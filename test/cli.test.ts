@@ -7,7 +7,8 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync }
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { goldenCases, logitsError, torchAvailable } from './helpers/golden.ts';
+import { featureCases, goldenCases, logitsError, torchAvailable } from './helpers/golden.ts';
+import { checkpointMetadata, loadStateDict } from '../src/weights/load.ts';
 
 const repo = fileURLToPath(new URL('../', import.meta.url));
 const bin = path.join(repo, 'bin/webvit.js');
@@ -93,5 +94,36 @@ test('a rebuilt checkout\'s bin (package.json "bin": dist/cli.js) is executable 
     assert.match(r.stdout + r.stderr, /usage:\n  webvit infer /);
   } finally {
     rmSync(out, { recursive: true, force: true });
+  }
+});
+
+test('webvit features writes every stage and the embedding of a detector checkpoint (mmdet layout) as safetensors, equal to PyTorch\'s', { skip, timeout: 300_000 }, async () => {
+  const [c] = featureCases(['efficientvit_m4:320x480:1:det']);
+  const dir = mkdtempSync(path.join(tmpdir(), 'webvit-features-'));
+  try {
+    const pth = path.join(dir, 'det.pth'), input = path.join(dir, 'x.f32'), out = path.join(dir, 'f.safetensors');
+    writeFileSync(pth, c.pth);
+    writeFileSync(input, new Uint8Array(c.input.buffer, c.input.byteOffset, c.input.byteLength));
+    const stdout = execFileSync(process.execPath, [bin, 'features', '--model', c.model, '--weights', pth, '--input', input, '--size', `${c.height}x${c.width}`, '--output', out], { encoding: 'utf8' });
+    assert.match(stdout, /blocks3 +\[1, 384, 5, 8\] {2}stride 64/);
+    const sd = loadStateDict(readFileSync(out));
+    assert.deepEqual([...sd.keys()], c.outputs.map((o) => o.name));
+    for (const want of c.outputs) {
+      const t = sd.get(want.name)!;
+      assert.deepEqual(t.shape, want.shape, want.name);
+      const { maxDiff, tolerance } = logitsError(t.data as Float32Array, want.data);
+      assert.ok(maxDiff <= tolerance, `${want.name}: max|Δ| = ${maxDiff} > ${tolerance}`);
+    }
+    const meta = checkpointMetadata(sd);
+    assert.deepEqual(JSON.parse(meta['webvit.strides']), { blocks1: 16, blocks2: 32, blocks3: 64 });
+    assert.deepEqual(JSON.parse(meta['webvit.input']), [1, 3, 320, 480]);
+    // embed: the embedding alone; --stages is refused there, and --input needs --size.
+    execFileSync(process.execPath, [bin, 'embed', '--model', c.model, '--weights', pth, '--input', input, '--size', '320x480', '--output', out]);
+    assert.deepEqual([...loadStateDict(readFileSync(out)).keys()], ['embedding']);
+    const r = spawnSync(process.execPath, [bin, 'features', '--model', c.model, '--weights', pth, '--input', input, '--output', out], { encoding: 'utf8' });
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /--input needs --size HxW/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 });

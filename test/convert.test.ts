@@ -124,7 +124,7 @@ function toy(k: number, pre: (bn: Pre) => Pre[]): { info: ModelInfo; sd: StateDi
     ['conv.weight', f32([C, C, k, k], new Float32Array(C * C * k * k).map((_, i) => Math.sin(i)))], ['conv.bias', f32([C], new Float32Array(C).fill(0.5))],
   ]);
   const info: ModelInfo = {
-    name: `toy${k}`, family: 'edgevit', defaultResolution: 8,
+    name: `toy${k}`, family: 'edgevit', defaultResolution: 8, stages: [], headKeys: ['conv.weight'],
     build(s, input, schedule) {
       const g = new GraphBuilder(), sch = (schedule as ScheduleFactory)(g);
       const get = (key: string) => s.get(key)!.data as Float32Array;

@@ -13,7 +13,7 @@ import { bundle } from '../scripts/build.ts';
 import { REPO_ROOT, startServer, type StaticServer } from '../scripts/serve.ts';
 import { chromiumAvailable, launchChromium } from './helpers/chromium.ts';
 import { goldenCases, logitsError, preprocessCases, PYTHON, torchAvailable, torchvisionAvailable } from './helpers/golden.ts';
-import { checkFirstClassification, checkSpeedAndProfilePanels, classified, classifySample, samples, SHOTS, topOfFirst, until, watchRequests } from './helpers/demo-checks.ts';
+import { checkFeaturesPanel, checkFirstClassification, checkSpeedAndProfilePanels, classified, classifySample, samples, SHOTS, topOfFirst, until, watchRequests } from './helpers/demo-checks.ts';
 
 const skip = (!chromiumAvailable() && 'chromium is not installed') || (!torchAvailable() && 'python3-torch is not installed');
 
@@ -40,6 +40,11 @@ test('demo: with no file chosen, the shipped model classifies a shipped sample r
   await page.setViewportSize({ width: 390, height: 844 });
   await shot('phone');
   await page.setViewportSize({ width: 1280, height: 900 });
+});
+
+test('demo: the features panel shows a stage\'s channels over the image and ranks the samples by embedding similarity', { skip, timeout: 180_000 }, async () => {
+  await checkFeaturesPanel(page);
+  await shot('features');
 });
 
 test("demo: a sample's top-5 in the page equals the CLI's for the same weights and image", { skip, timeout: 180_000 }, async () => {

@@ -40,10 +40,17 @@ test('NaN and mis-sized inputs are refused before any GPU work', { skip }, async
   m.destroy();
 });
 
-test('an EfficientViT checkpoint at a resolution its bias tables do not fit names the one they fit', { skip }, async () => {
+test('an EfficientViT checkpoint at a size its bias tables do not serve names the sizes they do', { skip }, async () => {
   const [c] = goldenCases(['efficientvit_m0:224:1']);
   const m = Model.fromBytes(await runtime(), 'efficientvit_m0', c.pth);
-  // 160 px: stage 2 is a 5×5 map, smaller than the checkpoint's 7×7 windows (made for 224).
-  await assert.rejects(m.run(new Float32Array(3 * 160 * 160), 1, 160, 160), /7×7 window, made for an input of about 224×224 px; this input gives a 5×5 map/);
+  // Windows 7, 7, 4 (made for 224): squares from max(16·6, 32·6, 64·3) + 1 = 193 px, any side over max(16·7, 32·7, 64·4) = 256 px.
+  // 160 px: blocks2 is a 5×5 map, smaller than its 7×7 window.
+  const sizes = /square inputs of 193 px and more work, and any input taller or wider than 256 px/;
+  await assert.rejects(m.run(new Float32Array(3 * 160 * 160), 1, 160, 160), /a 160×160 input gives blocks2 a 5×5 map, smaller than the 7×7 window/);
+  await assert.rejects(m.run(new Float32Array(3 * 160 * 160), 1, 160, 160), sizes);
+  // 256×192: blocks3 is 4×3 under a 4×4 window; 176×320 is wider than 256 px (every map wider than its window): it runs.
+  await assert.rejects(m.run(new Float32Array(3 * 256 * 192), 1, 256, 192), /a 256×192 input gives blocks3 a 4×3 map, smaller than the 4×4 window/);
+  const { logits } = await m.run(new Float32Array(3 * 176 * 320).fill(0.5), 1, 176, 320);
+  assert.ok(logits.every(Number.isFinite));
   m.destroy();
 });

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { PNG } from 'pngjs';
 import jpeg from 'jpeg-js';
-import { preprocess, resizedSize, resizeFor } from '../src/preprocess.ts';
+import { denseSize, preprocess, preprocessDense, resizedSize, resizeFor } from '../src/preprocess.ts';
 import { preprocessCases, torchvisionAvailable } from './helpers/golden.ts';
 
 const skip = !torchvisionAvailable() && 'python3-torchvision / python-matplotlib-data are not installed (npm test installs them)';
@@ -40,4 +40,33 @@ test('preprocessing equals torchvision\'s Resize → CenterCrop → ToTensor →
       else assert.equal(worst, 0, `${c.name} (${img.width}×${img.height}) at ${res}: max|Δ| ${worst}`);
     }
   }
+});
+
+test('dense sizes: mmdet\'s keep-ratio resize (mmcv rescale_size: int(side · factor + 0.5)) and Pad(size_divisor), hand-computed', () => {
+  const coco = { resize: 'shorter', to: 800, maxLonger: 1333 } as const;
+  // 640×480: min(800/480, 1333/640) = 5/3 → 1066.67 + 0.5 → 1067, 800.5 → 800; pads to 1088×800.
+  assert.deepEqual(denseSize(640, 480, coco), { resized: [1067, 800], padded: [1088, 800] });
+  // 1000×300: min(800/300, 1333/1000) = 1.333 → 1333.5 → 1333, 400.4 → 400; pads to 1344×416.
+  assert.deepEqual(denseSize(1000, 300, coco), { resized: [1333, 400], padded: [1344, 416] });
+  // No cap on the longer side, another divisor; an exact size is kept as it is.
+  assert.deepEqual(denseSize(500, 375, { resize: 'shorter', to: 512, pad: 64 }), { resized: [683, 512], padded: [704, 512] });
+  assert.deepEqual(denseSize(500, 375, { size: [480, 640] }), { resized: [640, 480], padded: [640, 480] });
+  assert.throws(() => denseSize(10, 10, { size: [0, 640] }), /size must be \[height, width\] in pixels/);
+  assert.throws(() => denseSize(10, 10, { resize: 'longer' as 'shorter', to: 800 }), /a keep-ratio resize is \{ resize: 'shorter'/);
+  assert.throws(() => denseSize(10, 10, { ...coco, pad: 0 }), /pad must be a positive integer/);
+});
+
+test('dense inputs: each image resized whole, normalised, at the top left of the batch\'s largest padded size, zeros elsewhere', () => {
+  const a = { width: 3, height: 2, data: new Uint8Array(24).fill(255) };
+  const b = { width: 2, height: 2, data: new Uint8Array(16).fill(0) };
+  const { data, height, width, placements } = preprocessDense([a, b], { resize: 'shorter', to: 2, pad: 4 });
+  assert.deepEqual([height, width], [4, 4]);
+  assert.deepEqual(placements, [{ image: [3, 2], resized: [3, 2], scale: [1, 1], pad: [1, 2] }, { image: [2, 2], resized: [2, 2], scale: [1, 1], pad: [2, 2] }]);
+  const v = (bi: number, c: number, y: number, x: number) => data[((bi * 3 + c) * 4 + y) * 4 + x];
+  const white = Math.fround(Math.fround(1 - Math.fround(0.485)) / Math.fround(0.229));
+  assert.equal(v(0, 0, 1, 2), white);
+  assert.equal(v(0, 0, 2, 0), 0);
+  assert.equal(v(0, 0, 0, 3), 0);
+  assert.equal(v(1, 2, 1, 1), Math.fround(Math.fround(0 - Math.fround(0.406)) / Math.fround(0.225)));
+  assert.equal(v(1, 2, 1, 2), 0);
 });

@@ -1,4 +1,5 @@
-// webvit command line: `webvit infer …` runs a model on a checkpoint in Node (Dawn); `webvit profile …`
+// webvit command line: `webvit infer …` runs a model on a checkpoint in Node (Dawn); `webvit features` / `embed`
+// return its backbone outputs (cli/features.ts); `webvit profile …`
 // breaks its GPU time down per dispatch, layer and category (fused and unfused); `webvit demo` runs
 // the shipped model on the shipped sample images.
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -22,6 +23,7 @@ import { profileSvg } from '../profile/svg.ts';
 import { chromeTrace } from '../profile/trace.ts';
 import type { TimingMethod } from '../profile/timing.ts';
 import { fileRoofCache } from './roof-cache.ts';
+import { features } from './features.ts';
 import { SHIPPED_WEIGHTS, type Classifier } from '../api.ts';
 import { parsePreprocessing, type Preprocessing } from '../preprocess.ts';
 
@@ -29,9 +31,13 @@ const USAGE = `usage:
   webvit infer [--model NAME] [--weights FILE] [--input RAW.f32 | --image A.{png,jpg} [B.png …]] [--res 224 | --res HxW] [--batch N]
                [--schedule fused|unfused|fused-ffn] [--dtype auto|f32|f16] [--kernels gpu|cpu] [--output LOGITS.f32]
   webvit profile --model NAME [--weights FILE] [--res N] [--batch N] [--schedule fused|unfused|fused-ffn|both] [--runs 7] [--dtype f32|f16] [--kernels gpu|cpu]
+               [--features all | --features blocks1,embedding]
                [--json OUT.json] [--svg OUT.svg] [--trace OUT.json] [--method timestamp-per-pass|wall-clock] [--refresh-roofs]
   webvit convert IN.pth OUT.safetensors [--model NAME] [--dtype f32|f16] [--meta IN.json]   (BatchNorms folded; f16 halves the file;
                --meta: class names and preprocessing to record, as scripts/train writes them)
+  webvit features --model NAME --weights FILE (--image A.jpg [B.png …] [--size HxW | --resize shorter:800:1333:32] | --input RAW.f32 --size HxW [--batch N])
+               [--stages blocks1,blocks2] [--schedule fused|unfused] --output OUT.safetensors
+  webvit embed   the same, the embedding alone (prints the images' cosine similarities)
   webvit demo    (the shipped efficientvit_m0 on the shipped sample images)
 models: ${Object.keys(MODELS).join(', ')}
 infer: without --model/--weights, efficientvit_m0 with the weights webvit ships (trained on Fashion-MNIST); images are
@@ -42,6 +48,9 @@ dtype: how matrix weights sit on the GPU: f16 (half the memory; read as f16 with
   f32, or auto (f16 when the adapter has shader-f16 and the checkpoint is stored in f16; the default).
 kernels: the kernel family of the kernels that have two: gpu (workgroup tiles; the default on a GPU) or cpu (register
   tiles shaped for a CPU adapter such as SwiftShader; the default there).
+features: the stages' feature maps (default every stage: blocks1 … as upstream names them) and the embedding, at the
+  input's own size (--size resizes images to HxW; --resize is mmdet's keep-ratio resize and padding; without either, images
+  get the classification transform); one safetensors tensor per output, strides and input shape in its metadata.
 profile: without --weights a seeded random checkpoint is used (GPU time does not depend on the values); the adapter's
   roofs are measured once and cached (--refresh-roofs measures them again).`;
 
@@ -164,7 +173,7 @@ async function convert(input: string, output: string, flags: { model?: string; d
     `${bns ? `${bns} BatchNorms folded` : 'no BatchNorms to fold'}, ${dtype} weights`);
 }
 
-interface ProfileFlags { model?: string; weights?: string; res?: string; batch?: string; schedule?: string; runs?: string; json?: string; svg?: string; trace?: string; method?: string; dtype?: string; kernels?: string; 'refresh-roofs'?: boolean }
+interface ProfileFlags { features?: string; model?: string; weights?: string; res?: string; batch?: string; schedule?: string; runs?: string; json?: string; svg?: string; trace?: string; method?: string; dtype?: string; kernels?: string; 'refresh-roofs'?: boolean }
 
 /** --kernels: the kernel family (default: the adapter's tuning). */
 function kernelFamily(flag: string | undefined): KernelFamily | undefined {
@@ -192,8 +201,12 @@ async function profile(flags: ProfileFlags): Promise<void> {
   const cache = fileRoofCache();
   const roofs = await adapterRoofs(rt, { cache, platform: `node ${process.version}`, refresh: flags['refresh-roofs'] });
   if (!roofs.cached) console.error(`webvit: measured this adapter's roofs (cached in ${cache.file})`);
+  // --features: backbone mode's graph (stages, embedding) instead of the classifier's.
+  const names = info.stages.map((s) => s.name);
+  const wanted = flags.features === 'all' ? [...names, 'embedding'] : flags.features?.split(',');
+  const outputs = wanted && { stages: wanted.filter((n) => n !== 'embedding'), embedding: wanted.includes('embedding') };
   const report = await profileModel(model, {
-    batch, height, width, schedules, runs, roofs, method: flags.method as TimingMethod | undefined,
+    batch, height, width, schedules, runs, roofs, method: flags.method as TimingMethod | undefined, outputs,
     weights: `${flags.weights ?? 'random (seed 0)'}${model.weightFormat === 'f32' ? '' : ` (matrix weights ${model.weightFormat})`}`, platform: `node ${process.version}`,
     onProgress: process.stderr.isTTY ? (m) => process.stderr.write(`\r\x1b[K${m}`) : undefined,
   });
@@ -242,9 +255,17 @@ async function main(argv: string[]): Promise<void> {
   } else if (cmd === 'profile') {
     const { values } = parseArgs({
       args: rest, strict: true,
-      options: { model: str, weights: str, res: str, batch: str, schedule: str, runs: str, json: str, svg: str, trace: str, method: str, dtype: str, kernels: str, 'refresh-roofs': { type: 'boolean' } },
+      options: { model: str, weights: str, res: str, batch: str, schedule: str, runs: str, json: str, svg: str, trace: str, method: str, dtype: str, kernels: str, features: str, 'refresh-roofs': { type: 'boolean' } },
     });
     await profile(values);
+  } else if (cmd === 'features' || cmd === 'embed') {
+    const { values, positionals } = parseArgs({
+      args: rest, strict: true, allowPositionals: true,
+      options: { model: str, weights: str, input: str, image: str, size: str, resize: str, batch: str, stages: str, schedule: str, output: str, kernels: str },
+    });
+    if (positionals.length && !values.image) throw new Error(`unexpected argument "${positionals[0]}" (images follow --image: --image a.png b.png)`);
+    if (cmd === 'embed' && values.stages) throw new Error('embed writes the embedding alone: --stages is for features');
+    await features({ ...values, kernels: kernelFamily(values.kernels) }, values.image ? [values.image, ...positionals] : [], cmd === 'embed');
   } else if (cmd === 'demo') await demo();
   else { console.log(USAGE); if (cmd && cmd !== 'help' && cmd !== '--help') process.exitCode = 2; }
 }

@@ -1,5 +1,5 @@
 // Collects tensors, packed weights and nodes while a model is described.
-import { planeStride, roundUp, type Binding, type Category, type Node, type Tensor, type WeightRef } from './ir.ts';
+import { planeStride, roundUp, type Binding, type Category, type GraphOutput, type Node, type Tensor, type WeightRef } from './ir.ts';
 import { categoryOf } from './categories.ts';
 import { WeightPool } from './weights.ts';
 import { CPU_TUNING, type Tuning } from '../tuning.ts';
@@ -36,7 +36,23 @@ export class GraphBuilder {
     this.ownsWeights = !weights || weights.perGraph;
   }
   readonly inputs: Tensor[] = [];
-  output!: Tensor;
+  /** what a run reads back, in order: the logits, or the feature maps and embedding asked for */
+  readonly outputs: GraphOutput[] = [];
+
+  /** The first output (a classifier's logits). */
+  get output(): Tensor {
+    if (!this.outputs.length) throw new Error('the graph has no output');
+    return this.outputs[0].tensor;
+  }
+  /** Makes `t` the graph's one output, named logits. */
+  set output(t: Tensor) { this.outputs.splice(0, this.outputs.length, { name: 'logits', tensor: t }); }
+
+  /** Adds `t` to what a run reads back (a feature map with its stride in input pixels, or a vector). */
+  addOutput(name: string, tensor: Tensor, stride?: number): void {
+    if (this.outputs.some((o) => o.name === name)) throw new Error(`two outputs of one graph are both named ${name}`);
+    if (this.outputs.some((o) => o.tensor === tensor)) throw new Error(`output ${name}: tensor ${tensor.name} is an output already`);
+    this.outputs.push({ name, tensor, ...(stride !== undefined ? { stride } : {}) });
+  }
 
   /** A feature map [B, C, H, W] (each H×W plane padded to vec4) or vectors [B, N] (each row padded to vec4). */
   tensor(name: string, shape: number[]): Tensor {

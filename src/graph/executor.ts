@@ -6,7 +6,7 @@ import { packParams, type KernelInfo } from '../gpu/shaders.ts';
 import { pipelineKey, type CompiledKernel, type PipelineCache } from '../gpu/pipelines.ts';
 import { planMemory, type Lifetime } from './memory.ts';
 import type { GraphBuilder } from './builder.ts';
-import type { Node, Tensor } from './ir.ts';
+import type { GraphOutput, Node, Tensor } from './ir.ts';
 
 export interface Step { node: Node; kernel: CompiledKernel; bindGroup: GPUBindGroup }
 
@@ -38,24 +38,43 @@ export class CompiledGraph {
   private queue: Promise<unknown> = Promise.resolve();
   /** GPU time of the last run, to know how long readback can sleep before polling. */
   private lastMs = 0;
+  /** where each output starts in what `run` returns, in floats (the outputs follow each other in order) */
+  readonly outputOffsets: number[];
   constructor(
     readonly gpu: Gpu,
     readonly steps: Step[],
     readonly inputs: Tensor[],
-    readonly output: Tensor,
+    /** what `run` reads back, in order (each in its padded layout) */
+    readonly outputs: GraphOutput[],
     private inputBuffers: GPUBuffer[],
-    private outputBuffer: GPUBuffer,
+    private outputBuffers: GPUBuffer[],
     private staging: GPUBuffer,
     private owned: GPUBuffer[],
     readonly stats: GraphStats,
     /** the weights buffer is this plan's own (not a pool the model's plans share) */
     readonly ownsWeights: boolean,
     private weights: { destroy(): void },
-  ) {}
+  ) {
+    let at = 0;
+    this.outputOffsets = outputs.map((o) => { const start = at; at += o.tensor.size; return start; });
+  }
 
-  /** Runs one inference. `inputs[i]` holds graph input i in its padded layout (see layout.ts). */
+  /** The first output (a classifier's logits). */
+  get output(): Tensor { return this.outputs[0].tensor; }
+
   /**
-   * Runs the graph on `inputs` and reads the output back. Calls made while one is running wait their
+   * The GPU buffer that holds output `name` after a run (padded layout, see layout.ts), for a consumer
+   * that reads it on the GPU: valid until the plan is destroyed, overwritten by the next run.
+   */
+  outputBuffer(name: string): GPUBuffer {
+    const i = this.outputs.findIndex((o) => o.name === name);
+    if (i < 0) throw new Error(`the plan has no output ${name}; it has ${this.outputs.map((o) => o.name).join(', ')}`);
+    return this.outputBuffers[i];
+  }
+
+  /**
+   * Runs the graph on `inputs` (input i in its padded layout, see layout.ts) and reads the outputs
+   * back, one after the other (`outputOffsets`). Calls made while one is running wait their
    * turn (one set of buffers per plan), so concurrent calls give what sequential ones would.
    */
   run(...inputs: Float32Array[]): Promise<Float32Array> {
@@ -79,7 +98,7 @@ export class CompiledGraph {
         const pass = enc.beginComputePass({ label: 'inference' });
         encodeSteps(pass, this.steps);
         pass.end();
-        enc.copyBufferToBuffer(this.outputBuffer, 0, this.staging, 0, this.output.size * 4);
+        this.outputs.forEach((o, i) => enc.copyBufferToBuffer(this.outputBuffers[i], 0, this.staging, this.outputOffsets[i] * 4, o.tensor.size * 4));
         d.queue.submit([enc.finish()]);
       });
       this.lastMs = await awaitGpu(this.gpu, this.lastMs, () => this.staging.mapAsync(GPUMapMode.READ));
@@ -113,21 +132,25 @@ export async function compileGraph(gpu: Gpu, cache: PipelineCache, g: GraphBuild
   await Promise.all(distinct.map((k) => cache.get(k).then(() => onProgress?.('compile', ++compiled, distinct.length))));
   const kernels = await Promise.all(g.nodes.map((n) => cache.get(n.kernel)));
   const lifetimes = tensorLifetimes(g, kernels.map((k) => k.info));
-  const dedicated = (t: Tensor) => g.inputs.includes(t) || t === g.output;
+  if (!g.outputs.length) throw new Error(`${label}: the graph has no output`);
+  const outputs = g.outputs.map((o) => o.tensor);
+  const dedicated = (t: Tensor) => g.inputs.includes(t) || outputs.includes(t);
   const plan = planMemory(lifetimes.filter((l) => !dedicated(l.tensor)));
   return checked(gpu, `building ${label}`, () => {
     const usage = GPUBufferUsage.STORAGE;
     const make = (name: string, floats: number, extra = 0) => d.createBuffer({ label: `${label}:${name}`, size: Math.max(16, floats * 4), usage: usage | extra });
     const slots = plan.slotSizes.map((s, i) => make(`activations${i}`, s));
     const inputBuffers = g.inputs.map((t) => make(`input:${t.name}`, t.size, GPUBufferUsage.COPY_DST));
-    const outputBuffer = make('output', g.output.size, GPUBufferUsage.COPY_SRC);
-    const staging = d.createBuffer({ label: `${label}:readback`, size: g.output.size * 4, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+    const outputBuffers = g.outputs.map((o) => make(`output:${o.name}`, o.tensor.size, GPUBufferUsage.COPY_SRC));
+    const readback = outputs.reduce((a, t) => a + t.size, 0);
+    const staging = d.createBuffer({ label: `${label}:readback`, size: readback * 4, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
     // Unbound optional inputs and outputs get tiny placeholders: one for reads, one for writes, so a
     // dispatch never sees one buffer as both read-only and writable.
     const emptyRead = make('empty-read', 4), emptyWrite = make('empty-write', 4);
     const bufferOf = (t: Tensor) => {
       const i = g.inputs.indexOf(t);
-      return i >= 0 ? inputBuffers[i] : t === g.output ? outputBuffer : slots[plan.slotOf.get(t.id)!];
+      const o = outputs.indexOf(t);
+      return i >= 0 ? inputBuffers[i] : o >= 0 ? outputBuffers[o] : slots[plan.slotOf.get(t.id)!];
     };
 
     const align = d.limits.minUniformBufferOffsetAlignment;
@@ -157,7 +180,7 @@ export async function compileGraph(gpu: Gpu, cache: PipelineCache, g: GraphBuild
       return { node, kernel: k, bindGroup };
     });
     d.queue.writeBuffer(uniforms, 0, uniformBytes);
-    const owned = [...slots, ...inputBuffers, outputBuffer, staging, emptyRead, emptyWrite, uniforms];
+    const owned = [...slots, ...inputBuffers, ...outputBuffers, staging, emptyRead, emptyWrite, uniforms];
     const stats: GraphStats = {
       dispatches: steps.length,
       buffers: owned.length,
@@ -166,7 +189,7 @@ export async function compileGraph(gpu: Gpu, cache: PipelineCache, g: GraphBuild
       weightBytes: g.weights.bytes,
       pipelines: new Set(kernels.map((k) => k.key)).size,
     };
-    return new CompiledGraph(gpu, steps, g.inputs, g.output, inputBuffers, outputBuffer, staging, owned, stats, g.ownsWeights, g.weights);
+    return new CompiledGraph(gpu, steps, g.inputs, [...g.outputs], inputBuffers, outputBuffers, staging, owned, stats, g.ownsWeights, g.weights);
   });
 }
 

@@ -20,6 +20,9 @@ export interface Tensor {
   size: number;
 }
 
+/** A tensor a run reads back: its name (the upstream module whose output it is, or logits, embedding), and a feature map's stride in input pixels. */
+export interface GraphOutput { name: string; tensor: Tensor; stride?: number }
+
 /** A strided window onto a tensor's storage, for the primitive kernels: element i is at offset + Σ i_d·strides[d]. */
 export interface View { tensor: Tensor; offset: number; shape: number[]; strides: number[] }
 

@@ -9,6 +9,7 @@ const IGNORED = /(^|\.)num_batches_tracked$/;
 export class CheckpointReader {
   private used = new Set<string>();
   private problems: string[] = [];
+  private unusedPrefixes: string[] = [];
 
   /** the BatchNorms are folded into the layers next to them (a file `webvit convert` wrote) */
   readonly folded: boolean;
@@ -64,9 +65,12 @@ export class CheckpointReader {
 
   problem(message: string): void { this.problems.push(message); }
 
+  /** Keys under these prefixes may go unused (the parts of the model a backbone-mode graph does not compute, such as the head). */
+  allowUnused(prefixes: readonly string[]): void { for (const p of prefixes) this.unusedPrefixes.push(p); }
+
   /** Throws one error listing the problems and the keys the model did not use (the first of each, with counts). */
   finish(): void {
-    const unexpected = [...this.sd.keys()].filter((k) => !this.used.has(k) && !IGNORED.test(k));
+    const unexpected = [...this.sd.keys()].filter((k) => !this.used.has(k) && !IGNORED.test(k) && !this.unusedPrefixes.some((p) => k.startsWith(p)));
     if (!this.problems.length && !unexpected.length) return;
     const list = (items: string[], n: number) => items.slice(0, n).map((l) => `\n  ${l}`).join('') + (items.length > n ? `\n  … and ${items.length - n} more` : '');
     throw new Error(`this checkpoint does not fit ${this.model} (is it a different model or variant?)` +

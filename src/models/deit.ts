@@ -12,6 +12,7 @@ import { SCHEDULES } from '../schedule/index.ts';
 import type { StateDict } from '../weights/tensor.ts';
 import { CheckpointReader } from './checkpoint.ts';
 import type { InputSpec } from './input.ts';
+import { outputPlan, type StageInfo } from './backbone.ts';
 
 export interface DeiTConfig { name: string; patch: number; dim: number; depth: number; heads: number; mlpRatio: number }
 
@@ -27,6 +28,13 @@ export function deitResolution(cfg: DeiTConfig, sd: StateDict): number | undefin
   return side * side === tokens - 1 ? side * cfg.patch : undefined;
 }
 
+/**
+ * The tokens after the last block (before the final norm): the patch tokens as a map (`blocks`,
+ * stride 16) and the class token (`blocks.cls`, one vector per image).
+ */
+export const deitStages = (cfg: DeiTConfig): StageInfo[] =>
+  [{ name: 'blocks', stride: cfg.patch, channels: cfg.dim }, { name: 'blocks.cls', stride: 0, channels: cfg.dim }];
+
 export function buildDeiT(sd: StateDict, cfg: DeiTConfig, input: InputSpec, schedule = SCHEDULES.fused, weights?: WeightPool, tuning?: Tuning): GraphBuilder {
   const { batch: B, height: H, width: W } = input;
   const P = cfg.patch, C = cfg.dim;
@@ -41,6 +49,7 @@ export function buildDeiT(sd: StateDict, cfg: DeiTConfig, input: InputSpec, sche
       `${H}×${W} needs ${1 + (H / P) * (W / P)} (webvit does not interpolate it): run at ${side}×${side}`);
   }
   const T = 1 + (H / P) * (W / P);
+  const out = outputPlan(cfg.name, deitStages(cfg), input.outputs);
   const g = new GraphBuilder(weights, tuning);
   const s = schedule(g);
   let x = g.input('input', [B, 3, H, W]);
@@ -67,12 +76,22 @@ export function buildDeiT(sd: StateDict, cfg: DeiTConfig, input: InputSpec, sche
       act: { kind: 'gelu', module: `${b}.mlp.act` }, residual: b,
     }));
   }
-  const classes = ck.shapeOf('head.weight')?.[0] ?? 1000;
   const last = x;
-  g.output = s.layer('head', () => s.tokenClassifier(last, {
-    norm: ln('norm'),
-    head: { module: 'head', weight: ck.get('head.weight', [classes, C]), bias: ck.get('head.bias', [classes]) },
-  }));
+  if (out.logits) {
+    const classes = ck.shapeOf('head.weight')?.[0] ?? 1000;
+    g.output = s.layer('head', () => s.tokenClassifier(last, {
+      norm: ln('norm'),
+      head: { module: 'head', weight: ck.get('head.weight', [classes, C]), bias: ck.get('head.bias', [classes]) },
+    }));
+  } else {
+    if (out.wants('blocks') || out.wants('blocks.cls')) {
+      const { map, cls } = s.layer('blocks', () => s.splitTokens(last, 'blocks', H / P, W / P));
+      if (out.wants('blocks')) g.addOutput('blocks', map, P);
+      if (out.wants('blocks.cls')) g.addOutput('blocks.cls', cls, 0);
+    }
+    if (out.embedding) g.addOutput('embedding', s.layer('embedding', () => s.classTokenEmbedding(last, ln('norm'))));
+    ck.allowUnused(['head.', ...(out.embedding ? [] : ['norm.'])]);
+  }
   ck.finish();
   return g;
 }

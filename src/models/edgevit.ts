@@ -10,12 +10,17 @@ import type { StateDict } from '../weights/tensor.ts';
 import { CheckpointReader } from './checkpoint.ts';
 import { EDGEVIT_CONFIGS, type EdgeViTConfig } from './edgevit-config.ts';
 import type { InputSpec } from './input.ts';
+import { outputPlan, type StageInfo } from './backbone.ts';
 
 export function edgevitConfig(name: string): EdgeViTConfig {
   const cfg = EDGEVIT_CONFIGS[name];
   if (!cfg) throw new Error(`unknown EdgeViT model "${name}"; known: ${Object.keys(EDGEVIT_CONFIGS).join(', ')}`);
   return cfg;
 }
+
+/** The four stages' outputs (after blocks1 … blocks4), strides 4, 8, 16 and 32: the pyramid EdgeViT's detection and segmentation heads take. */
+export const edgevitStages = (cfg: EdgeViTConfig): StageInfo[] =>
+  cfg.embedDim.map((channels, i) => ({ name: `blocks${i + 1}`, stride: 4 * 2 ** i, channels }));
 
 export function buildEdgeViT(sd: StateDict, cfg: EdgeViTConfig, input: InputSpec, schedule = SCHEDULES.fused, weights?: WeightPool, tuning?: Tuning): GraphBuilder {
   const { batch: B, height: H, width: W } = input;
@@ -26,9 +31,10 @@ export function buildEdgeViT(sd: StateDict, cfg: EdgeViTConfig, input: InputSpec
   const ck = new CheckpointReader(sd, cfg.name);
   const g = new GraphBuilder(weights, tuning);
   const s = schedule(g);
+  const out = outputPlan(cfg.name, edgevitStages(cfg), input.outputs);
   let x = g.input('input', [B, 3, H, W]);
   let cin = 3;
-  for (let st = 0; st < 4; st++) {
+  for (let st = 0; st <= out.last; st++) {
     const C = cfg.embedDim[st], k = st === 0 ? 4 : 2, sr = cfg.srRatios[st];
     const p = `patch_embed${st + 1}`;
     x = s.layer(p, () => s.patchEmbed(x, { module: p, conv: conv(ck, `${p}.proj`, cin, C, k, k, 0, 1), ln: layerNorm(ck, `${p}.norm`, C, 1e-5) }));
@@ -38,13 +44,24 @@ export function buildEdgeViT(sd: StateDict, cfg: EdgeViTConfig, input: InputSpec
       x = selfAttn(s, ck, `${b}.SelfAttn`, x, C, C / cfg.headDim, sr, cfg.mlpRatio);
     }
     cin = C;
+    if (out.wants(`blocks${st + 1}`)) g.addOutput(`blocks${st + 1}`, x, 4 * 2 ** st);
   }
   const C = cfg.embedDim[3];
-  const classes = ck.shapeOf('head.weight')?.[0] ?? 1000;
-  g.output = s.layer('head', () => s.classifier(x, {
-    preBN: ck.foldedBn('norm') ? undefined : { module: 'norm', params: ck.bn('norm', C), eps: 1e-5 },
-    head: { linear: { module: 'head', weight: ck.get('head.weight', [classes, C]), bias: ck.get('head.bias', [classes]) } },
-  }));
+  if (out.logits) {
+    const classes = ck.shapeOf('head.weight')?.[0] ?? 1000;
+    g.output = s.layer('head', () => s.classifier(x, {
+      preBN: ck.foldedBn('norm') ? undefined : { module: 'norm', params: ck.bn('norm', C), eps: 1e-5 },
+      head: { linear: { module: 'head', weight: ck.get('head.weight', [classes, C]), bias: ck.get('head.bias', [classes]) } },
+    }));
+  } else {
+    if (out.embedding) {
+      // The head takes mean(norm(x)), norm a BatchNorm; a file `webvit convert` wrote has it folded into the head.
+      if (ck.foldedBn('norm')) throw new Error(`${cfg.name}: this converted checkpoint has its final BatchNorm (norm) folded into the head, so the embedding cannot be computed: use the original checkpoint`);
+      const last = x;
+      g.addOutput('embedding', s.layer('embedding', () => s.embedding(last, { preBN: { module: 'norm', params: ck.bn('norm', C), eps: 1e-5 } })));
+    }
+    ck.allowUnused(['head.', ...(out.embedding ? [] : ['norm.']), ...Array.from({ length: 3 - out.last }, (_, k) => [`patch_embed${out.last + 2 + k}.`, `blocks${out.last + 2 + k}.`]).flat()]);
+  }
   ck.finish();
   return g;
 }

@@ -10,8 +10,9 @@ import { BN_EPS } from '../schedule/window-attention.ts';
 import { SCHEDULES } from '../schedule/index.ts';
 import type { StateDict } from '../weights/tensor.ts';
 import { CheckpointReader } from './checkpoint.ts';
-import { EFFICIENTVIT_CONFIGS, windowIdxs, type EfficientViTConfig } from './efficientvit-config.ts';
+import { EFFICIENTVIT_CONFIGS, stageResolutions, windowIdxs, type EfficientViTConfig } from './efficientvit-config.ts';
 import type { InputSpec } from './input.ts';
+import { outputPlan, type StageInfo } from './backbone.ts';
 
 export function efficientvitConfig(name: string): EfficientViTConfig {
   const cfg = EFFICIENTVIT_CONFIGS[name];
@@ -19,12 +20,21 @@ export function efficientvitConfig(name: string): EfficientViTConfig {
   return cfg;
 }
 
+/**
+ * The outputs of the downstream (detection) backbone: blocks1, blocks2 and blocks3, at strides 16, 32
+ * and 64 (upstream's EfficientViT/downstream/efficientvit.py).
+ */
+export const efficientvitStages = (cfg: EfficientViTConfig): StageInfo[] =>
+  cfg.embedDim.map((channels, i) => ({ name: `blocks${i + 1}`, stride: 16 * 2 ** i, channels }));
+
 export function buildEfficientViT(sd: StateDict, cfg: EfficientViTConfig, input: InputSpec, schedule = SCHEDULES.fused, weights?: WeightPool, tuning?: Tuning): GraphBuilder {
   const ck = new CheckpointReader(sd, cfg.name);
   const g = new GraphBuilder(weights, tuning);
   const s = schedule(g);
   const { batch: B, height: H, width: W } = input;
   if (!(B >= 1 && H >= 16 && W >= 16)) throw new Error(`${cfg.name} needs batch ≥ 1 and an input of at least 16×16 pixels (got batch ${B}, ${H}×${W})`);
+  const out = outputPlan(cfg.name, efficientvitStages(cfg), input.outputs);
+  checkInputSize(ck, cfg, H, W, out.last);
   let x = g.input('input', [B, 3, H, W]);
 
   // Stem: four Conv2d_BN 3×3 stride 2 (3 → C/8 → C/4 → C/2 → C), ReLU after the first three.
@@ -36,7 +46,7 @@ export function buildEfficientViT(sd: StateDict, cfg: EfficientViTConfig, input:
     x = s.layer(p, () => s.conv(x, { ...layer, post: i < 3 ? [{ kind: 'relu', module: `patch_embed.${2 * i + 1}` }] : [] }));
   }
 
-  for (let st = 0; st < 3; st++) {
+  for (let st = 0; st <= out.last; st++) {
     const C = cfg.embedDim[st];
     const stage = `blocks${st + 1}`;
     let first = 0;
@@ -53,13 +63,20 @@ export function buildEfficientViT(sd: StateDict, cfg: EfficientViTConfig, input:
       const p = `${stage}.${j}`;
       x = dw(s, ck, `${p}.dw0`, x, C);
       x = ffn(s, ck, `${p}.ffn0`, x, C);
-      x = attention(s, ck, `${p}.mixer`, x, C, cfg.numHeads[st], cfg, st);
+      x = attention(s, ck, `${p}.mixer`, x, C, cfg.numHeads[st], cfg);
       x = dw(s, ck, `${p}.dw1`, x, C);
       x = ffn(s, ck, `${p}.ffn1`, x, C);
     }
+    if (out.wants(stage)) g.addOutput(stage, x, 16 * 2 ** st);
   }
 
-  g.output = s.layer('head', () => head(s, ck, x, cfg.embedDim[2]));
+  if (out.logits) g.output = s.layer('head', () => head(s, ck, x, cfg.embedDim[2]));
+  else {
+    // The downstream backbone: the global mean of blocks3 is what the head's BN_Linear takes.
+    const last = x;
+    if (out.embedding) g.addOutput('embedding', s.layer('embedding', () => s.embedding(last, {})));
+    ck.allowUnused(['head.', 'head_dist.', ...Array.from({ length: 2 - out.last }, (_, k) => `blocks${out.last + 2 + k}.`)]);
+  }
   ck.finish();
   return g;
 }
@@ -102,7 +119,7 @@ function patchMerging(s: Schedule, ck: CheckpointReader, p: string, x: Tensor, C
 }
 
 /** Residual(LocalWindowAttention) `p` (= blocksN.j.mixer): cascaded group attention in r×r windows. */
-function attention(s: Schedule, ck: CheckpointReader, p: string, x: Tensor, C: number, heads: number, cfg: EfficientViTConfig, stage: number): Tensor {
+function attention(s: Schedule, ck: CheckpointReader, p: string, x: Tensor, C: number, heads: number, cfg: EfficientViTConfig): Tensor {
   const a = `${p}.m.attn`;
   const d = C / heads, kd = cfg.keyDim;
   const biasShape = ck.shapeOf(`${a}.attention_biases`);
@@ -116,11 +133,7 @@ function attention(s: Schedule, ck: CheckpointReader, p: string, x: Tensor, C: n
   const idxs = ck.indices(`${a}.attention_bias_idxs`);
   if (idxs && !idxsMatchWindow(idxs.data, r)) ck.problem(`${a}.attention_bias_idxs is not the offset table of a ${r}×${r} window`);
   const [, , h, wd] = x.shape;
-  if (h <= r && wd <= r && (h !== r || wd !== r)) {
-    const fits = r * 16 * 2 ** stage;
-    throw new Error(`${a}: the checkpoint's attention biases are for a ${r}×${r} window, made for an input of about ${fits}×${fits} px; ` +
-      `this input gives a ${h}×${wd} map here. Run at the resolution the checkpoint was made for.`);
-  }
+  if (h <= r && wd <= r && (h !== r || wd !== r)) throw new Error(`${a}: a ${h}×${wd} map with ${r}×${r} attention biases`); // checkInputSize says why first
   const layer = (q: string, cin: number, cout: number, k: number, groups: number) => convBN(ck, q, cin, cout, k, 1, Math.floor(k / 2), groups);
   return s.layer(p, () => s.windowAttention(x, {
     module: p, keyDim: kd, window: r,
@@ -130,6 +143,33 @@ function attention(s: Schedule, ck: CheckpointReader, p: string, x: Tensor, C: n
     biasIdxs: idxs?.data ?? windowIdxs(r),
     proj: layer(`${a}.proj.1`, C, C, 1, 1),
   }));
+}
+
+/**
+ * Each stage's attention runs on windows of the side its checkpoint's bias tables were made for
+ * (upstream pads the map to whole windows), or on the whole map where the map is exactly one window;
+ * a map smaller than its window in both sides has no bias table in the checkpoint. Refuses such an
+ * input with the sizes that work: squares from the smallest whose every map covers its window, and
+ * any input taller or wider than every stage's window.
+ */
+function checkInputSize(ck: CheckpointReader, cfg: EfficientViTConfig, H: number, W: number, last: number): void {
+  const maps = stageResolutions(H, W);
+  const windows = cfg.depth.map((_, st) => {
+    const shape = ck.shapeOf(`blocks${st + 1}.${st ? 3 : 0}.mixer.m.attn.attention_biases`);
+    const r = shape?.length === 2 ? Math.round(Math.sqrt(shape[1])) : 0;
+    return r * r === shape?.[1] ? r : 0;
+  });
+  if (windows.some((r) => r === 0)) return; // not this model's checkpoint: the builder lists what is missing
+  const stride = (st: number) => 16 * 2 ** st;
+  const bad = windows.findIndex((r, st) => st <= last && maps[st][0] <= r && maps[st][1] <= r && (maps[st][0] !== r || maps[st][1] !== r));
+  if (bad < 0) return;
+  const smallest = Math.max(...windows.map((r, st) => stride(st) * (r - 1) + 1));
+  const largest = Math.max(...windows.map((r, st) => stride(st) * r));
+  const [h, w] = maps[bad];
+  throw new Error(`${cfg.name}: a ${H}×${W} input gives blocks${bad + 1} a ${h}×${w} map, smaller than the ${windows[bad]}×${windows[bad]} window its attention ` +
+    `biases were made for (each stage's map must be its window exactly, or larger in height or width). With this checkpoint's windows ` +
+    `(${windows.map((r, st) => `blocks${st + 1} ${r}×${r}`).join(', ')}) square inputs of ${smallest} px and more work, and any input taller or wider ` +
+    `than ${largest} px`);
 }
 
 const idxsMatchWindow = (idxs: Int32Array, r: number): boolean => {

@@ -16,6 +16,7 @@ import type { StateDict } from '../weights/tensor.ts';
 import { relativePositionIndex, shiftedWindowMask } from './swin-tables.ts';
 import { CheckpointReader } from './checkpoint.ts';
 import type { InputSpec } from './input.ts';
+import { outputPlan, type StageInfo } from './backbone.ts';
 
 export interface SwinConfig { name: string; embedDim: number; depths: number[]; heads: number[]; window: number }
 
@@ -33,6 +34,13 @@ export function swinResolution(cfg: SwinConfig, sd: StateDict): number | undefin
   const side = Math.round(Math.sqrt(nW));
   return side * side === nW ? side * cfg.window * 4 : undefined;
 }
+
+/**
+ * The four stages' outputs, each after its blocks and before the patch merging that starts the next
+ * (timm's `layers.N` and its feature pyramid): strides 4, 8, 16 and 32.
+ */
+export const swinStages = (cfg: SwinConfig): StageInfo[] =>
+  cfg.depths.map((_, i) => ({ name: `layers.${i}`, stride: 4 * 2 ** i, channels: cfg.embedDim * 2 ** i }));
 
 export function buildSwin(sd: StateDict, cfg: SwinConfig, input: InputSpec, schedule = SCHEDULES.fused, weights?: WeightPool, tuning?: Tuning): GraphBuilder {
   const { batch: B, height: H, width: W } = input;
@@ -57,6 +65,7 @@ export function buildSwin(sd: StateDict, cfg: SwinConfig, input: InputSpec, sche
   const linear = (p: string, cin: number, cout: number, bias = true) =>
     ({ weight: get(`${p}.weight`, [cout, cin]), bias: bias ? get(`${p}.bias`, [cout]) : null, cin, cout, k: 1, stride: 1, pad: 0, groups: 1 });
 
+  const out = outputPlan(cfg.name, swinStages(cfg), input.outputs);
   const g = new GraphBuilder(weights, tuning);
   const s = schedule(g);
   let x: Tensor = g.input('input', [B, 3, H, W]);
@@ -64,7 +73,7 @@ export function buildSwin(sd: StateDict, cfg: SwinConfig, input: InputSpec, sche
   const proj = { weight: get('patch_embed.proj.weight', [C, 3, 4, 4]), bias: get('patch_embed.proj.bias', [C]), cin: 3, cout: C, k: 4, stride: 4, pad: 0, groups: 1 };
   const image = x;
   x = s.layer('patch_embed', () => s.patchEmbed(image, { module: 'patch_embed', conv: proj, ln: ln('patch_embed.norm', C), relayout: false }));
-  for (let i = 0; i < stages; i++) {
+  for (let i = 0; i <= out.last; i++) {
     const [res] = side(i), ws = Math.min(cfg.window, res), heads = cfg.heads[i];
     for (let j = 0; j < cfg.depths[i]; j++) {
       const b = `layers.${i}.blocks.${j}`, a = `${b}.attn`;
@@ -85,15 +94,24 @@ export function buildSwin(sd: StateDict, cfg: SwinConfig, input: InputSpec, sche
         act: { kind: 'gelu', module: `${b}.mlp.act` }, residual: b,
       }));
     }
+    if (out.wants(`layers.${i}`)) g.addOutput(`layers.${i}`, x, 4 * 2 ** i);
+    if (i === out.last && !out.logits) break;
     if (i < stages - 1) x = patchMerging(s, x, `layers.${i}.downsample`, C, ln, linear);
     if (i < stages - 1) C *= 2;
   }
-  const classes = ck.shapeOf(key('head.weight'))?.[0] ?? 1000;
   const last = x;
-  g.output = s.layer('head', () => s.classifier(last, {
-    preLN: ln('norm', C), poolModule: 'avgpool',
-    head: { linear: { module: 'head', weight: get('head.weight', [classes, C]), bias: get('head.bias', [classes]) } },
-  }));
+  if (out.logits) {
+    const classes = ck.shapeOf(key('head.weight'))?.[0] ?? 1000;
+    g.output = s.layer('head', () => s.classifier(last, {
+      preLN: ln('norm', C), poolModule: 'avgpool',
+      head: { linear: { module: 'head', weight: get('head.weight', [classes, C]), bias: get('head.bias', [classes]) } },
+    }));
+  } else {
+    if (out.embedding) g.addOutput('embedding', s.layer('embedding', () => s.embedding(last, { preLN: ln('norm', C), poolModule: 'avgpool' })));
+    // The patch merging after the last stage computed (official layout: layers.N.downsample; timm's: layers.N+1.downsample) and the stages after it.
+    const later = Array.from({ length: stages - 1 - out.last }, (_, k) => `layers.${out.last + 1 + k}.`);
+    ck.allowUnused(['head.', ...(out.embedding ? [] : ['norm.']), `layers.${out.last}.downsample.`, ...later]);
+  }
   ck.finish();
   return g;
 }

@@ -3,6 +3,7 @@
 // roofline verdict, per-category (the EfficientViT paper's Figure 2) and per-layer aggregates, and a
 // fused-vs-unfused comparison by layer. The JSON schema and the counting rules are in src/profile/README.md.
 import type { Model } from '../model.ts';
+import type { OutputRequest } from '../models/backbone.ts';
 import type { CompiledGraph } from '../graph/executor.ts';
 import { toPadded } from '../graph/layout.ts';
 import { CATEGORIES, type Category } from '../graph/ir.ts';
@@ -77,7 +78,8 @@ export interface LayerComparison { layer: string; fusedMs: number; unfusedMs: nu
 export interface ProfileReport {
   schema: typeof SCHEMA;
   model: string;
-  input: { batch: number; height: number; width: number };
+  /** `outputs`: backbone mode's request, when the graph profiled returns features instead of logits */
+  input: { batch: number; height: number; width: number; outputs?: OutputRequest };
   weights: string;
   adapter: { vendor: string; architecture: string; device: string; description: string; fallback: boolean };
   platform: string;
@@ -100,6 +102,8 @@ export interface ProfileOptions {
   platform: string;
   /** the input, float32 NCHW; default a fixed pseudo-random one (timing does not depend on it) */
   input?: Float32Array;
+  /** backbone mode: profile the graph that returns these stages (and the embedding) instead of the logits */
+  outputs?: OutputRequest;
   onProgress?: (message: string) => void;
 }
 
@@ -114,7 +118,7 @@ export async function profileModel(model: Model, opts: ProfileOptions): Promise<
   const schedules: ProfileReport['schedules'] = {};
   for (const schedule of opts.schedules) {
     opts.onProgress?.(`${schedule}: compiling`);
-    const plan = await model.plan(batch, height, width, schedule);
+    const plan = await model.plan(batch, height, width, schedule, undefined, opts.outputs);
     await plan.run(toPadded(plan.inputs[0], input)); // uploads the input
     // An untimed round first: caches warm, and the timer learns how long to wait before polling.
     await timer.whole(plan.steps);
@@ -133,7 +137,7 @@ export async function profileModel(model: Model, opts: ProfileOptions): Promise<
   return {
     schema: SCHEMA,
     model: model.info.name,
-    input: { batch, height, width },
+    input: { batch, height, width, ...(opts.outputs ? { outputs: opts.outputs } : {}) },
     weights: opts.weights,
     adapter: { ...gpu.adapterInfo, fallback: gpu.isFallback },
     platform: opts.platform,

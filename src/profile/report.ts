@@ -11,7 +11,9 @@ const pct = (v: number) => `${(100 * v).toFixed(1)}%`.padStart(7);
 
 export function profileText(r: ProfileReport, top = 10): string {
   const a = r.adapter, lines: string[] = [];
-  lines.push(`${r.model} ${r.input.height}×${r.input.width} batch ${r.input.batch}, weights: ${r.weights}`);
+  const o = r.input.outputs;
+  const backbone = o ? `, backbone mode: ${[...o.stages, ...(o.embedding ? ['embedding'] : [])].join(', ')}` : '';
+  lines.push(`${r.model} ${r.input.height}×${r.input.width} batch ${r.input.batch}${backbone}, weights: ${r.weights}`);
   lines.push(`adapter: ${a.vendor} ${a.architecture} ${a.description}${a.fallback ? ' — a CPU (software) adapter: times are the CPU\'s, not a GPU\'s' : ''}`);
   lines.push(`timing: ${r.timing.method}, median of ${r.timing.runs} runs${r.timing.quantumNs ? `; timestamps are quantised to ${(r.timing.quantumNs / 1e6).toFixed(3)} ms (in Chromium start with --enable-webgpu-developer-features)` : ''}` +
     `${r.timing.reversedStamps ? `; ${r.timing.reversedStamps} timestamp pairs ran backwards (counted as 0 ms)` : ''}`);

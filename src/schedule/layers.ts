@@ -11,7 +11,9 @@ import { copy } from '../ops/copy.ts';
 import { binary } from '../ops/elementwise.ts';
 import { layerNorm } from '../ops/layer-norm.ts';
 import { matmul } from '../ops/matmul.ts';
+import { meanHW } from '../ops/mean.ts';
 import { flattenPlanes, output, permute, slice } from '../ops/views.ts';
+import { emitBatchNorm, emitPre } from './eager.ts';
 
 /** A PyTorch Conv2d's weight [cout, cin/groups, k, k] and optional bias, with its hyper-parameters. */
 export interface ConvWeights {
@@ -150,6 +152,13 @@ export interface ShiftedWindowAttentionLayer {
   table: Float32Array;
 }
 
+/**
+ * The embedding (backbone mode): the vector a classifier's head takes, before the head's own
+ * BatchNorm: the spatial mean of the last stage's map, after the BatchNorm (EdgeViT) or the LayerNorm
+ * over each token (Swin) that comes before the pool, if any.
+ */
+export interface EmbeddingLayer { preBN?: BatchNorm; preLN?: LayerNorm; poolModule?: string }
+
 /** ViT's head: LayerNorm over every token, the class token (x[:, 0]), a linear. */
 export interface TokenClassifierLayer { norm: LayerNorm; head: Linear }
 
@@ -205,6 +214,34 @@ export abstract class Schedule {
     }
     const pos = { weight: g.weight('embed.pos_embed', table), offset: 0, shape: [1, C, 1, T], strides: [0, T, 0, 1] };
     return g.within({ module: l.module, ops: ['add'] }, () => binary(g, 'embed.pos', viewOf(cat), 'add', pos).tensor);
+  }
+
+  /** The embedding [B, C] of a map, as eager runs it in both schedules (a norm over the map, then its mean: a small part of a backbone's time). */
+  embedding(x: Tensor, e: EmbeddingLayer): Tensor {
+    const g = this.g;
+    const t = e.preBN ? emitBatchNorm(g, x, e.preBN) : e.preLN ? emitPre(g, x, { kind: 'ln', ln: e.preLN }) : x;
+    return g.within({ module: e.poolModule ?? '', ops: ['mean'] }, () => meanHW(g, 'embedding', t)).tensor;
+  }
+
+  /** ViT's embedding [B, C]: the class token's row after the final LayerNorm (x[:, 0] of norm(x)). */
+  classTokenEmbedding(x: Tensor, norm: LayerNorm): Tensor {
+    const g = this.g, [B, C, , T] = x.shape;
+    const row = output(g, 'embedding', [B, 1, C]);
+    g.within({ module: norm.module, ops: ['native_layer_norm'] }, () => layerNorm(g, norm.module, slice(tokenView(x), 1, T - 1, 1), norm.gamma, norm.beta, norm.eps, row));
+    return row.tensor;
+  }
+
+  /**
+   * ViT's tokens [B, C, 1, N + 1] (class token last) as the patch map [B, C, H, W] and the class
+   * token [B, C]: two copies, so that each output has the layout every map has.
+   */
+  splitTokens(x: Tensor, module: string, H: number, W: number): { map: Tensor; cls: Tensor } {
+    const g = this.g, [B, C, , T] = x.shape, ps = x.planeStride;
+    if (H * W !== T - 1) throw new Error(`${module}: ${T - 1} patch tokens are not a ${H}×${W} map`);
+    return g.within({ module, ops: ['clone'], category: 'copy' }, () => ({
+      map: copy(g, `${module}.map`, { tensor: x, offset: 0, shape: [B, C, H, W], strides: [C * ps, ps, W, 1] }).tensor,
+      cls: copy(g, `${module}.cls`, { tensor: x, offset: T - 1, shape: [B, C], strides: [C * ps, ps] }).tensor,
+    }));
   }
 
   /** LayerNorm over every token (token-major, as eager writes it), then the class token's row through the head. */

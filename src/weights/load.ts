@@ -31,8 +31,8 @@ export function withMetadata(sd: StateDict, metadata: Readonly<Record<string, st
 export function loadStateDict(input: Uint8Array | ArrayBuffer, opts: ReadOptions = {}): StateDict {
   const bytes = asBytes(input);
   try {
-    if (isZip(bytes)) return stripDataParallelPrefix(stateDictFromPickled(readPth(bytes, opts)));
-    if (looksLikeSafetensors(bytes)) return withMetadata(stripDataParallelPrefix(readSafetensors(bytes, opts)), readSafetensorsMetadata(bytes));
+    if (isZip(bytes)) return backboneOfDetector(stripDataParallelPrefix(stateDictFromPickled(readPth(bytes, opts))), {});
+    if (looksLikeSafetensors(bytes)) return backboneOfDetector(stripDataParallelPrefix(readSafetensors(bytes, opts)), readSafetensorsMetadata(bytes));
     if (looksLikeRawPickle(bytes)) readPth(bytes); // throws the legacy-format advice
   } catch (e) {
     // Our own errors say what is wrong; anything else (a bug, or the engine's own limits) still becomes an Error with a message.
@@ -68,6 +68,33 @@ export function stripDataParallelPrefix(sd: StateDict): StateDict {
   const keys = [...sd.keys()];
   if (keys.length === 0 || !keys.every((k) => k.startsWith(prefix))) return sd;
   return new Map([...sd].map(([k, v]) => [k.slice(prefix.length), v]));
+}
+
+/** The metadata key under which a detector checkpoint's set-aside modules are recorded (JSON: module → tensor count). */
+export const SET_ASIDE = 'webvit.set-aside';
+
+/**
+ * A detector's or segmenter's checkpoint as mmdet saves it ({'meta', 'state_dict': {'backbone.…',
+ * 'neck.…', 'bbox_head.…'}}) holds the backbone under "backbone.": the backbone's keys without the
+ * prefix, the other modules set aside (their tensor counts in the metadata under SET_ASIDE). Any
+ * other state dict is returned as it is, with `metadata`.
+ */
+export function backboneOfDetector(sd: StateDict, metadata: Readonly<Record<string, string>>): StateDict {
+  const prefix = 'backbone.';
+  if (![...sd.keys()].some((k) => k.startsWith(prefix))) return withMetadata(sd, metadata);
+  const backbone: StateDict = new Map();
+  const aside: Record<string, number> = {};
+  for (const [k, v] of sd) {
+    if (k.startsWith(prefix)) backbone.set(k.slice(prefix.length), v);
+    else { const m = k.split('.')[0]; aside[m] = (aside[m] ?? 0) + 1; }
+  }
+  return withMetadata(backbone, { ...metadata, [SET_ASIDE]: JSON.stringify(aside) });
+}
+
+/** The modules of a detector's checkpoint that are not its backbone, with their tensor counts ({} for a classifier's). */
+export function setAside(sd: StateDict): Record<string, number> {
+  const json = checkpointMetadata(sd)[SET_ASIDE];
+  return json ? JSON.parse(json) as Record<string, number> : {};
 }
 
 function describe(value: unknown): string {

@@ -99,3 +99,19 @@ export async function runInPage(demo: { page: EvaluatingPage; server: StaticServ
   ) as Promise<PageRun>).finally(() => { demo.server.drop(pthUrl); demo.server.drop(inputUrl); });
 }
 let served = 0;
+
+export interface PageFeatures {
+  outputs: { name: string; stride: number; shape: number[]; data: number[]; gpuBytes: number }[];
+  details: { stages: { name: string; stride: number; channels: number }[]; setAside: Record<string, number>; classes: number };
+}
+
+/** Backbone mode in the page (test/pages/run-case.html's featuresUrls): load() then features() of the input with the embedding and GPU buffers. */
+export async function featuresInPage(demo: { page: EvaluatingPage; server: StaticServer }, model: string, pth: Uint8Array, input: Float32Array, shape: number[]): Promise<PageFeatures> {
+  const id = `/mem/${++served}`;
+  const pthUrl = demo.server.put(`${id}.pth`, pth);
+  const inputUrl = demo.server.put(`${id}.input.f32`, new Uint8Array(input.buffer, input.byteOffset, input.byteLength));
+  return (demo.page.evaluate(
+    ([m, p, x, s]: any[]) => (window as any).webvit.featuresUrls(m, p, x, s),
+    [model, pthUrl, inputUrl, shape],
+  ) as Promise<PageFeatures>).finally(() => { demo.server.drop(pthUrl); demo.server.drop(inputUrl); });
+}

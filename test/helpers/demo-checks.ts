@@ -112,6 +112,26 @@ export async function checkSpeedAndProfilePanels(page: EnginePage, runs: number,
   return text(page, '#profile-status');
 }
 
+/**
+ * The features panel on the shipped model (the first sample classified, at its 64×64 input): blocks1's
+ * 64 channels as tiles of its 4×4 map over the image, then the samples ranked by embedding similarity to that
+ * sample, itself first at cosine 1.
+ */
+export async function checkFeaturesPanel(page: EnginePage, timeout = 120_000): Promise<void> {
+  await classified(page);
+  await page.click('#show-features');
+  await until(page, "document.querySelector('#feature-grid')?.getAttribute('data-shape')", timeout);
+  assert.deepEqual(JSON.parse(await page.evaluate(() => document.querySelector('#feature-grid')!.getAttribute('data-shape'))), [1, 64, 4, 4]);
+  assert.equal(await page.$$eval('#feature-grid canvas', (cs) => cs.length), 64);
+  await page.click('#rank');
+  await until(page, "document.querySelectorAll('#similar li').length > 0", timeout);
+  const ranked: { name: string; score: number }[] = await page.$$eval('#similar li', (ls) => ls.map((l) => ({ name: l.dataset.name, score: Number(l.dataset.score) })));
+  assert.equal(ranked.length, samples.length, 'every sample ranked');
+  assert.equal(ranked[0].name, samples[0].file, 'the query itself first');
+  assert.ok(Math.abs(ranked[0].score - 1) < 1e-5, `its own cosine similarity: ${ranked[0].score}`);
+  assert.ok(ranked.every((r, i) => i === 0 || r.score <= ranked[i - 1].score), 'ranked by similarity');
+}
+
 /** The page API's profile of EfficientViT-M0 (random weights, both schedules) in a page with window.webvit. */
 export async function profileInPage(page: EnginePage): Promise<{ report: any; svg: string; events: number }> {
   return page.evaluate(async () => {

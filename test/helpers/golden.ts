@@ -81,6 +81,39 @@ export function preprocessCases(): string {
   return dir;
 }
 
+export interface FeatureCase {
+  name: string; model: string; height: number; width: number; batch: number; det: boolean; pth: Uint8Array; input: Float32Array;
+  /** PyTorch's outputs, in order: the stages, then the embedding */
+  outputs: { name: string; stride: number; shape: number[]; data: Float32Array }[];
+}
+
+/**
+ * Makes (once) and loads the backbone-mode cases "model:HxW:batch[:det]" (scripts/golden/features/
+ * make_features.py), in their own folder (keyed by that script and the definitions it imports).
+ */
+export function featureCases(specs: string[]): FeatureCase[] {
+  const h = createHash('sha256');
+  for (const d of [scripts, path.join(scripts, 'features')]) {
+    for (const f of readdirSync(d).filter((f) => f.endsWith('.py')).sort()) h.update(f).update(readFileSync(path.join(d, f)));
+  }
+  const dir = path.join(repo, 'test/.golden', `features-${h.digest('hex').slice(0, 12)}`);
+  const name = (s: string) => { const [m, r, b, det] = s.split(':'); return `${m}_r${r}_b${b}_s0${det === 'det' ? '_det' : ''}`; };
+  const missing = specs.filter((s) => !existsSync(path.join(dir, `${name(s)}.json`)));
+  if (missing.length) {
+    mkdirSync(dir, { recursive: true });
+    execFileSync(PYTHON, [path.join(scripts, 'features', 'make_features.py'), '--out', dir, '--cases', missing.join(',')], { stdio: ['ignore', 'ignore', 'inherit'] });
+  }
+  return specs.map((s) => {
+    const base = path.join(dir, name(s));
+    const meta = JSON.parse(readFileSync(`${base}.json`, 'utf8')) as { model: string; height: number; width: number; batch: number; det: boolean; outputs: { name: string; stride: number; shape: number[] }[] };
+    return {
+      name: name(s), model: meta.model, height: meta.height, width: meta.width, batch: meta.batch, det: meta.det,
+      pth: readFileSync(`${base}.pth`), input: f32(`${base}.input.f32`),
+      outputs: meta.outputs.map((o) => ({ ...o, data: f32(`${base}.${o.name}.f32`) })),
+    };
+  });
+}
+
 export function torchvisionAvailable(): boolean {
   try { execFileSync(PYTHON, ['-c', 'import torchvision, PIL'], { stdio: 'ignore' }); return existsSync('/usr/share/matplotlib/mpl-data/sample_data/grace_hopper.jpg'); } catch { return false; }
 }
