@@ -100,6 +100,8 @@ export const CODE: Record<string, string[]> = {
   accuracy: ['src', 'shaders', 'weights', 'bench/accuracy.ts', 'bench/fashion-mnist.ts'],
   // This tree's speed against an earlier commit (bench/compare.ts).
   compare: ['src', 'shaders'],
+  // The demo page's load on a first and a second visit (bench/cold-start.ts).
+  'cold-start': ['src', 'shaders', 'demo', 'index.html', 'weights', 'bench/cold-start.ts'],
   // The sweep writes tuned.json itself, in the commit that commits the sweep.
   tuning: ['src', 'shaders', 'bench/tune.ts', ':(exclude)src/tuning/tuned.json'],
 };

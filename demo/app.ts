@@ -3,8 +3,8 @@
 // (a stage's feature maps, images ranked by embedding similarity). Uses only the public
 // browser API (src/browser.ts) and the repo's median (src/util/median.ts), bundled to dist/demo.js by scripts/build.ts.
 import {
-  load, profile, profileSvg, chromeTrace, topClasses, MODELS, SHIPPED_WEIGHTS,
-  type Classifier, type Classification, type FeatureMap, type ImageInput, type LoadProgress, type ProfileReport, type WeightsInput,
+  load, loadInWorker, profile, profileSvg, chromeTrace, topClasses, MODELS, SHIPPED_WEIGHTS,
+  type Classifier, type Classification, type FeatureMap, type ImageInput, type LoadOptions, type LoadProgress, type ProfileReport, type WeightsInput, type WorkerClassifier,
 } from '../src/browser.ts';
 import { median } from '../src/util/median.ts';
 
@@ -13,7 +13,34 @@ const errorBox = $('error');
 const fmt = (v: number, d = 1) => v.toLocaleString('en-US', { minimumFractionDigits: d, maximumFractionDigits: d });
 const mib = (bytes: number) => `${fmt(bytes / 2 ** 20, 1)} MiB`;
 
-interface Loaded { classifier: Classifier; key: string; coldMs: number; firstMs: number | null; source: string }
+/** What the page uses of a model: loadInWorker()'s classifier, or load()'s on the page where a worker has no WebGPU. */
+type DemoModel = Pick<WorkerClassifier, 'name' | 'classes' | 'labels' | 'resolution' | 'preprocessing' | 'classify' | 'input' | 'run' | 'features' | 'embed' | 'details' | 'stats' | 'profile' | 'dispose'>;
+
+/** load()'s classifier with the worker's shape. */
+const onPage = (c: Classifier): DemoModel => ({
+  name: c.name, classes: c.classes, labels: c.labels, resolution: c.resolution, preprocessing: c.preprocessing,
+  classify: ((i: ImageInput[], o?: object) => c.classify(i, o)) as DemoModel['classify'],
+  input: (i) => c.input(i), run: (x, shape) => c.run(x, shape), features: (i, o) => c.features(i, o),
+  embed: ((i: ImageInput[], o?: object) => c.embed(i, o)) as DemoModel['embed'],
+  details: async () => c.details(), stats: async (b = 1) => ({ ...(await c.model.plan(b, c.resolution, c.resolution)).stats }),
+  profile: (o = {}) => profile(c.model, { height: c.resolution, width: c.resolution, ...o }), dispose: () => c.dispose(),
+});
+
+/**
+ * The model in a worker (the page's thread never waits on it and opens no GPU device); on the page
+ * where the browser gives workers no WebGPU (or the worker cannot start).
+ */
+async function loadModel(name: string, weights: WeightsInput | undefined, opts: LoadOptions): Promise<{ model: DemoModel; where: 'worker' | 'page' }> {
+  try {
+    return { model: await loadInWorker(name, weights, opts), where: 'worker' };
+  } catch (e) {
+    if (!/navigator\.gpu is missing|the webvit worker failed/.test((e as Error).message)) throw e;
+    console.warn(`webvit demo: no WebGPU in a worker here (${(e as Error).message}); the model runs on the page`);
+    return { model: onPage(await load(name, weights, opts)), where: 'page' };
+  }
+}
+
+interface Loaded { classifier: DemoModel; key: string; coldMs: number; firstMs: number | null; source: string; where: 'worker' | 'page' }
 let current: Loaded | null = null;
 let lastImages: { input: ImageInput; name: string }[] = [];
 let lastReport: ProfileReport | null = null;
@@ -84,12 +111,14 @@ function chosenWeights(): { weights: WeightsInput | undefined; key: string; sour
   return { weights: undefined, key: `${name}|${settings}|shipped`, source: SHIPPED_WEIGHTS[name] ?? '' };
 }
 
+let fromCache = false;
 function onProgress(p: LoadProgress): void {
+  if (p.cached) fromCache = true;
   const bar = $<HTMLProgressElement>('progress');
   bar.hidden = false;
   bar.value = p.total > 0 ? p.loaded / p.total : 0;
   const amount = p.phase === 'compile' ? `${p.loaded} / ${p.total} pipelines` : p.total > 0 && p.phase !== 'fold' ? `${mib(p.loaded)} / ${mib(p.total)}` : '';
-  $('phase').textContent = `${{ read: 'reading', parse: 'parsing', fold: 'folding BatchNorms', upload: 'uploading', compile: 'compiling' }[p.phase]} ${amount}`;
+  $('phase').textContent = `${{ read: p.cached ? 'reading from the cache' : 'reading', parse: 'parsing', fold: 'folding BatchNorms', upload: 'uploading', compile: 'compiling' }[p.phase]} ${amount}`;
 }
 
 async function ensureModel(): Promise<Loaded> {
@@ -99,17 +128,21 @@ async function ensureModel(): Promise<Loaded> {
   current = null;
   enableAfterLoad(false);
   const t0 = performance.now();
+  fromCache = false;
   const dtype = $<HTMLSelectElement>('dtype').value as 'auto' | 'f32' | 'f16';
-  const classifier = await load(modelSelect.value, want.weights, { resolution: positiveInt('res', 'Resolution', 32, 1024), dtype, onProgress })
+  const { model: classifier, where } = await loadModel(modelSelect.value, want.weights, { resolution: positiveInt('res', 'Resolution', 32, 1024), dtype, onProgress })
     .finally(() => { $<HTMLProgressElement>('progress').hidden = true; });
-  current = { classifier, key: want.key, coldMs: performance.now() - t0, firstMs: null, source: want.source };
-  const d = classifier.details(), a = d.adapter;
+  current = { classifier, key: want.key, coldMs: performance.now() - t0, firstMs: null, source: want.source, where };
+  document.body.dataset.runtime = where;
+  const d = await classifier.details(), a = d.adapter;
   $('adapter').textContent = `WebGPU adapter: ${[a.vendor, a.architecture, a.description].filter(Boolean).join(' · ') || 'unknown'}` +
     (d.fallback ? ' — a CPU fallback: everything works, slowly' : '');
-  $('phase').textContent = `loaded in ${fmt(current.coldMs / 1000, 2)} s`;
+  $('phase').textContent = `loaded in ${fmt(current.coldMs / 1000, 2)} s${fromCache ? ' (weights from the browser\'s cache)' : ''}`;
+  document.body.dataset.weightsCached = String(fromCache);
+  document.body.dataset.coldMs = String(current.coldMs);
   $('model-info').textContent = `${d.name} from ${want.source}: ` +
     (d.classes ? `${d.classes} classes (${classifier.labels.slice(0, 3).join(', ')}, …), ` : `a backbone without a classifier head (set aside: ${Object.keys(d.setAside).join(', ') || 'nothing'}), `) +
-    `${d.resolution}×${d.resolution} input, ${mib(d.memory.weights)} of weights on the GPU (matrices ${d.weights})`;
+    `${d.resolution}×${d.resolution} input, ${mib(d.memory.weights)} of weights on the GPU (matrices ${d.weights}), running ${where === 'worker' ? 'in a worker' : 'on the page'}`;
   const stage = $<HTMLSelectElement>('stage');
   stage.textContent = '';
   for (const s of d.stages) stage.add(new Option(`${s.name} (stride ${s.stride || '—'}, ${s.channels} channels)`, s.name));
@@ -130,7 +163,7 @@ $('load').addEventListener('click', () => act(async () => { await ensureModel();
 // ---- images ----
 
 /** The model's input shown as the model sees it: the crop, with the normalisation undone. */
-function inputCanvas(x: Float32Array, c: Classifier): HTMLCanvasElement {
+function inputCanvas(x: Float32Array, c: DemoModel): HTMLCanvasElement {
   const res = c.resolution, { mean, std } = c.preprocessing;
   const canvas = document.createElement('canvas');
   canvas.width = canvas.height = res;
@@ -143,7 +176,7 @@ function inputCanvas(x: Float32Array, c: Classifier): HTMLCanvasElement {
   return canvas;
 }
 
-function resultView(name: string, x: Float32Array, top: Classification[], c: Classifier): HTMLElement {
+function resultView(name: string, x: Float32Array, top: Classification[], c: DemoModel): HTMLElement {
   const fig = document.createElement('figure');
   fig.className = 'result';
   fig.style.margin = '0';
@@ -254,14 +287,64 @@ document.addEventListener('paste', (e) => {
 let stream: MediaStream | null = null;
 $('camera').addEventListener('click', () => act(async () => {
   const video = $<HTMLVideoElement>('video');
-  if (stream) { for (const t of stream.getTracks()) t.stop(); stream = null; video.hidden = true; $('snap').hidden = true; $('camera').textContent = 'Webcam'; return; }
+  if (stream) {
+    setLive(false);
+    for (const t of stream.getTracks()) t.stop();
+    stream = null; video.hidden = true; $('snap').hidden = true; $('live').hidden = true; $('camera').textContent = 'Webcam';
+    return;
+  }
   if (!navigator.mediaDevices?.getUserMedia) throw new Error('this browser gives no camera access here (it needs https:// or http://localhost)');
   stream = await navigator.mediaDevices.getUserMedia({ video: true });
   video.srcObject = stream;
   video.hidden = false;
   $('snap').hidden = false;
+  $('live').hidden = false;
   $('camera').textContent = 'Stop webcam';
 }));
+
+// Live: every frame the model can take is classified (requestVideoFrameCallback); a frame that comes
+// while the previous one is still being classified is dropped, never queued.
+let live = false, busy = false, dropped = 0;
+const done: { at: number; ms: number }[] = [];
+
+function setLive(on: boolean): void {
+  live = on;
+  $('live').textContent = on ? 'Pause live' : 'Live: classify every frame';
+  $('live').setAttribute('aria-pressed', String(on));
+  $('live-view').hidden = !on && !done.length;
+  if (on) { dropped = 0; done.length = 0; $<HTMLVideoElement>('video').requestVideoFrameCallback(onFrame); }
+}
+
+function onFrame(): void {
+  if (!live) return;
+  const video = $<HTMLVideoElement>('video');
+  video.requestVideoFrameCallback(onFrame);
+  const m = current;
+  if (busy || !m || m.classifier.classes === 0) { dropped++; return; }
+  busy = true;
+  const t = performance.now();
+  void createImageBitmap(video).then(async (frame) => {
+    try { return await m.classifier.classify(frame as ImageInput, { topK: 5 }); } finally { frame.close(); }
+  }).then((top) => {
+    const now = performance.now();
+    done.push({ at: now, ms: now - t });
+    while (done.length && done[0].at < now - 2000) done.shift();
+    const list = $('live-top');
+    list.textContent = '';
+    for (const c of top) {
+      const li = document.createElement('li');
+      li.textContent = `${c.label} ${fmt(100 * c.probability, 1)} %`;
+      list.append(li);
+    }
+    list.dataset.top1 = top[0].label;
+    list.dataset.frames = String(Number(list.dataset.frames ?? 0) + 1);
+    const fps = done.length > 1 ? (1000 * (done.length - 1)) / (done[done.length - 1].at - done[0].at) : 0;
+    $('live-stats').textContent = `${fmt(fps, 1)} frames/s classified, ${fmt(median(done.map((d) => d.ms)), 1)} ms per frame ` +
+      `(decode, preprocessing and inference${current?.where === 'worker' ? ', in the worker' : ''}), ${dropped} frames dropped`;
+  }).catch(showError).finally(() => { busy = false; });
+}
+
+$('live').addEventListener('click', () => setLive(!live));
 $('snap').addEventListener('click', () => act(async () => {
   const video = $<HTMLVideoElement>('video');
   const canvas = document.createElement('canvas');
@@ -290,7 +373,7 @@ $('measure').addEventListener('click', () => act(async () => {
     times.push(performance.now() - t);
   }
   $('phase').textContent = '';
-  const plan = await c.model.plan(batch, c.resolution, c.resolution), s = plan.stats, d = c.details();
+  const s = await c.stats(batch), d = await c.details();
   const rows: [string, string][] = [
     ['cold start (weights → ready)', `${fmt(m.coldMs / 1000, 2)} s`],
     ...(m.firstMs !== null ? [['first inference', `${fmt(m.firstMs, 1)} ms`] as [string, string]] : []),
@@ -317,7 +400,8 @@ $('measure').addEventListener('click', () => act(async () => {
 $('profile').addEventListener('click', () => act(async () => {
   const c = (await ensureModel()).classifier;
   const status = $('profile-status');
-  lastReport = await profile(c.model, { height: c.resolution, width: c.resolution, runs: 5, weights: current?.source, onProgress: (msg) => { status.textContent = msg; } });
+  status.textContent = 'profiling: both schedules, 5 runs each';
+  lastReport = await c.profile({ runs: 5, weights: current?.source });
   status.textContent = `timing: ${lastReport.timing.method}, median of ${lastReport.timing.runs} runs`;
   $('chart').innerHTML = profileSvg(lastReport); // SVG made by webvit from numbers and the model's own layer and category names
   layerTable(lastReport);

@@ -1,6 +1,7 @@
 // Builds the package into dist/ (esbuild, then tsc for the declarations):
 //   dist/webvit.js        the browser entry (src/browser.ts), ES module, everything bundled
 //   dist/demo.js          the demo page's script (demo/app.ts, on the browser entry)
+//   dist/webvit-worker.js the inference worker loadInWorker() starts (src/browser/worker-host.ts)
 //   dist/webvit.node.js   the Node entry (src/node.ts); `webgpu` (Dawn's native addon) stays external
 //   dist/cli.js           the `webvit` command (src/cli/main.ts), for Node
 //   dist/types/           .d.ts for both entries
@@ -52,6 +53,8 @@ export async function bundle(outdir = 'dist'): Promise<string> {
   const out = path.resolve(root, outdir);
   await build({ ...common, entryPoints: ['src/browser.ts'], outfile: path.join(out, path.relative('dist', BUNDLE)), platform: 'browser', plugins: [embedded(true)] });
   await build({ ...common, entryPoints: ['demo/app.ts'], outfile: path.join(out, 'demo.js'), platform: 'browser', plugins: [embedded(true)] });
+  // The inference worker loadInWorker() starts: beside webvit.js (and demo.js), which find it by their own URL.
+  await build({ ...common, entryPoints: ['src/browser/worker-host.ts'], outfile: path.join(out, 'webvit-worker.js'), platform: 'browser', plugins: [embedded(true)] });
   return path.join(out, path.relative('dist', BUNDLE));
 }
 

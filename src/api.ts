@@ -12,6 +12,7 @@ import { imagenetPreprocessing, parsePreprocessing, preprocess, preprocessDense,
 import { checkpointMetadata, setAside } from './weights/load.ts';
 import { defaultResolution } from './models/resolution.ts';
 import { allHalfExact } from './weights/dtype.ts';
+import { checkIntegrityOption, verifyIntegrity } from './integrity.ts';
 import type { WeightFormat } from './gpu/pipelines.ts';
 import type { KernelFamily } from './tuning.ts';
 import imagenetLabels from './labels/imagenet.json' with { type: 'json' };
@@ -32,6 +33,8 @@ export interface LoadProgress {
   /** bytes read / parsed / uploaded, pipelines compiled (fold: 0, then 1) */
   loaded: number;
   total: number;
+  /** read: the bytes came from the browser's cache of an earlier visit (LoadOptions.cache), not the network */
+  cached?: boolean;
 }
 
 export interface LoadOptions {
@@ -60,6 +63,23 @@ export interface LoadOptions {
    */
   kernels?: KernelFamily;
   /**
+   * Weights given as a URL, in a page: 'auto' (default) keeps them in the Cache API between visits
+   * (under their URL, with the digest of their bytes, checked before each use: a changed or corrupt
+   * copy is dropped and fetched again; `clearCache()` empties it); 'none' always fetches. Node keeps
+   * no copy.
+   */
+  cache?: 'auto' | 'none';
+  /**
+   * The checkpoint's digest as Subresource Integrity writes it ("sha256-" + base64 of its SHA-256):
+   * bytes that do not match are refused, whatever they came from (network, cache, file, bytes).
+   */
+  integrity?: string;
+  /**
+   * Aborts the load: reading stops, and whatever the load allocated on the GPU (weights, pipelines'
+   * plans, the device it opened) is freed; the promise rejects with the signal's reason.
+   */
+  signal?: AbortSignal;
+  /**
    * memory reading the checkpoint may take beyond the file itself, in bytes (default 3 × the file
    * + 1 MiB, what a well-formed checkpoint needs): a corrupt or hostile file stops there with an error
    */
@@ -67,6 +87,13 @@ export interface LoadOptions {
 }
 
 export interface Classification { index: number; label: string; probability: number }
+
+export interface ClassifyOptions {
+  /** how many classes per image (default 5) */
+  topK?: number;
+  /** aborts the call: decoding stops, a run already on the GPU finishes and its result is dropped; the promise rejects with the signal's reason */
+  signal?: AbortSignal;
+}
 
 /** A float32 NCHW input [batch, 3, height, width], already preprocessed. */
 export interface TensorInput { data: Float32Array; shape: readonly [number, number, number, number] }
@@ -109,10 +136,13 @@ export interface ModelDetails {
   setAside: Readonly<Record<string, number>>;
 }
 
+/** How a platform reads weights: `cached` in progress when they came from a copy kept between visits. */
+export interface ReadWeightsOptions { cache: 'auto' | 'none'; integrity?: string; signal?: AbortSignal }
+
 /** What a platform entry provides. */
 export interface Platform {
   runtime(): Promise<Runtime>;
-  readWeights(weights: WeightsInput, onProgress: (loaded: number, total: number) => void): Promise<Uint8Array>;
+  readWeights(weights: WeightsInput, onProgress: (loaded: number, total: number, cached?: boolean) => void, opts: ReadWeightsOptions): Promise<Uint8Array>;
   /** the state dict of checkpoint bytes; may run elsewhere (a worker) so that a page stays responsive */
   parse?(bytes: Uint8Array, opts: { maxBytes?: number }): Promise<StateDict>;
   decodeImage(image: ImageInput): Promise<Rgba>;
@@ -154,19 +184,23 @@ export class Classifier {
   }
 
   /** The top `topK` classes of one image, or of each of several (run as one batch). */
-  classify(image: ImageInput, opts?: { topK?: number }): Promise<Classification[]>;
-  classify(images: ImageInput[], opts?: { topK?: number }): Promise<Classification[][]>;
-  async classify(images: ImageInput | ImageInput[], opts: { topK?: number } = {}): Promise<Classification[] | Classification[][]> {
+  classify(image: ImageInput, opts?: ClassifyOptions): Promise<Classification[]>;
+  classify(images: ImageInput[], opts?: ClassifyOptions): Promise<Classification[][]>;
+  async classify(images: ImageInput | ImageInput[], opts: ClassifyOptions = {}): Promise<Classification[] | Classification[][]> {
     this.alive();
     this.headed();
     const list = Array.isArray(images) ? images : [images];
     if (list.length === 0) return [];
     const topK = Math.min(opts.topK ?? 5, this.classes);
     if (!(Number.isInteger(topK) && topK >= 1)) throw new Error(`topK must be a positive integer, got ${opts.topK}`);
+    const signal = opts.signal;
+    signal?.throwIfAborted();
     const res = this.resolution, n = 3 * res * res;
     const input = new Float32Array(list.length * n);
-    for (const [i, img] of list.entries()) input.set(await this.input(img), i * n);
+    for (const [i, img] of list.entries()) { input.set(await this.input(img), i * n); signal?.throwIfAborted(); }
     const { logits } = await this.run(input, [list.length, 3, res, res]);
+    // A run in flight on the GPU cannot be stopped: its result is dropped.
+    signal?.throwIfAborted();
     const out = list.map((_, b) => topClasses(logits.subarray(b * this.classes, (b + 1) * this.classes), topK, this.labels));
     return Array.isArray(images) ? out : out[0];
   }
@@ -278,6 +312,9 @@ export class Classifier {
   private alive(): void { if (this.disposed) throw new Error(`${this.name} was disposed; load it again`); }
 }
 
+/** A short name of where weights came from, for errors. */
+const weightsName = (w: WeightsInput): string => (typeof w === 'string' || w instanceof URL ? String(w) : w instanceof Uint8Array || w instanceof ArrayBuffer ? `(${w.byteLength} bytes)` : '(a Blob)');
+
 const isPair = (s: DenseSize): s is readonly [number, number] => Array.isArray(s);
 
 function isTensorInput(x: unknown): x is TensorInput {
@@ -336,10 +373,23 @@ export async function loadWith(platform: Platform, name: string, weightsIn: Weig
   const dtype = opts.dtype ?? 'auto';
   if (dtype !== 'f32' && dtype !== 'f16' && dtype !== 'auto') throw new Error(`dtype "${String(dtype)}" is not one of 'f32', 'f16', 'auto'`);
   const progress = opts.onProgress ?? (() => {});
-  const bytes = await platform.readWeights(weights, (loaded, total) => progress({ phase: 'read', loaded, total }));
+  const cache = opts.cache ?? 'auto';
+  if (cache !== 'auto' && cache !== 'none') throw new Error(`cache "${String(cache)}" is not one of 'auto', 'none'`);
+  if (opts.integrity !== undefined) checkIntegrityOption(opts.integrity);
+  const signal = opts.signal;
+  signal?.throwIfAborted();
+  let cached = false;
+  const bytes = await platform.readWeights(weights, (loaded, total, hit) => {
+    cached ||= hit === true;
+    progress({ phase: 'read', loaded, total, ...(hit ? { cached: true } : {}) });
+  }, { cache, integrity: opts.integrity, signal }).catch((e: unknown) => { signal?.throwIfAborted(); throw e; }); // an abort's own reason, not the reader's
+  signal?.throwIfAborted();
+  // A cache hit was checked against the integrity already; bytes from anywhere else are checked here.
+  if (opts.integrity !== undefined && !cached) await verifyIntegrity(bytes, opts.integrity, `the checkpoint ${weightsName(weights)}`);
   progress({ phase: 'parse', loaded: 0, total: bytes.length });
   const sd = platform.parse ? await platform.parse(bytes, { maxBytes: opts.maxBytes }) : loadStateDict(bytes, { maxBytes: opts.maxBytes });
   progress({ phase: 'parse', loaded: bytes.length, total: bytes.length });
+  signal?.throwIfAborted();
   const runtime = opts.device ?? await platform.runtime();
   if (runtime.gpu.isFallback && !warned) {
     warned = true;
@@ -347,8 +397,10 @@ export async function loadWith(platform: Platform, name: string, weightsIn: Weig
     platform.warnFallback(`webvit: the WebGPU adapter is a CPU fallback (${a.vendor} ${a.architecture}): inference works, slowly`);
   }
   const half = dtype === 'f16' || (dtype === 'auto' && runtime.gpu.hasF16 && weightsAreHalves(sd));
-  const model = new Model(runtime, info, sd, { dtype: half ? 'f16' : 'f32', kernels: opts.kernels });
+  let model: Model | null = null;
   try {
+    signal?.throwIfAborted();
+    model = new Model(runtime, info, sd, { dtype: half ? 'f16' : 'f32', kernels: opts.kernels });
     const meta = checkpointMetadata(sd);
     const own = meta['webvit.preprocess'] !== undefined ? parsePreprocessing(meta['webvit.preprocess']) : undefined;
     const resolution = opts.resolution ?? own?.crop ?? defaultResolution(info, sd);
@@ -358,11 +410,13 @@ export async function loadWith(platform: Platform, name: string, weightsIn: Weig
     // A detector's backbone (no head) is checked and built as its stages instead.
     const head = hasHead(info, sd);
     const stages = head ? undefined : { stages: info.stages.map((s) => s.name), embedding: false };
-    const plan = await model.plan(1, resolution, resolution, 'fused', (phase, loaded, total) => progress({ phase, loaded, total }), stages);
+    // An abort during upload or compile stops the build there (the progress callback throws).
+    const plan = await model.plan(1, resolution, resolution, 'fused', (phase, loaded, total) => { signal?.throwIfAborted(); progress({ phase, loaded, total }); }, stages);
+    signal?.throwIfAborted();
     const classes = head ? plan.output.shape[1] : 0;
     return new Classifier(platform, model, resolution, classes, opts.labels ?? metadataLabels(meta, classes), !opts.device, preprocessing, setAside(sd));
   } catch (e) {
-    model.destroy();
+    model?.destroy();
     if (!opts.device) runtime.gpu.device.destroy();
     throw e;
   }

@@ -7,12 +7,13 @@
 // (browser/profile.ts); this file wires them into the platform load() runs on.
 import type { Runtime } from './runtime.ts';
 import { loadWith, type Classifier, type LoadOptions, type Platform, type WeightsInput } from './api.ts';
-import { fetchBytes, readStream } from './fetch-bytes.ts';
+import { readStream } from './fetch-bytes.ts';
+import { cachedFetch } from './browser/weight-cache.ts';
 import { openBrowserRuntime, type BrowserRuntimeOptions } from './browser/device.ts';
 import { parseInWorker } from './browser/parse.ts';
 import { decodeImage } from './browser/image.ts';
 
-export { Classifier, SHIPPED_WEIGHTS, topClasses, type Classification, type ImageInput, type LoadOptions, type LoadProgress, type ModelDetails, type WeightsInput, type TensorInput, type FeatureOptions, type DenseSize } from './api.ts';
+export { Classifier, SHIPPED_WEIGHTS, topClasses, type Classification, type ImageInput, type LoadOptions, type LoadProgress, type ModelDetails, type WeightsInput, type TensorInput, type FeatureOptions, type DenseSize, type ClassifyOptions } from './api.ts';
 export { Runtime } from './runtime.ts';
 export type { KernelFamily, Tuning, TuningOverrides } from './tuning.ts';
 export { Model, type FeatureMap, type InferenceResult, type ModelMemory, type ModelOptions } from './model.ts';
@@ -32,6 +33,8 @@ export { profileText } from './profile/report.ts';
 export type { BrowserRuntimeOptions } from './browser/device.ts';
 export { imagePixels } from './browser/image.ts';
 export { preprocess } from './preprocess.ts';
+export { clearCache, WEIGHT_CACHE } from './browser/weight-cache.ts';
+export { loadInWorker, WorkerClassifier } from './browser/worker-client.ts';
 export { gpuPassMs, profile, measureRoofs, type BrowserProfileOptions } from './browser/profile.ts';
 
 /** A runtime on navigator.gpu; shaders from the bundle, or fetched from `shaderBase` (from source: ../shaders/ beside this file). */
@@ -42,11 +45,13 @@ export function browserRuntime(opts: BrowserRuntimeOptions = {}): Promise<Runtim
 
 const platform: Platform = {
   runtime: () => browserRuntime(),
-  async readWeights(w: WeightsInput, onProgress) {
+  async readWeights(w: WeightsInput, onProgress, { cache, integrity, signal }) {
     if (w instanceof Uint8Array) { onProgress(w.length, w.length); return w; }
     if (w instanceof ArrayBuffer) { onProgress(w.byteLength, w.byteLength); return new Uint8Array(w); }
-    if (w instanceof Blob) return readStream(w.stream(), w.size, onProgress);
-    if (w instanceof URL || typeof w === 'string') return fetchBytes(w, onProgress, 'checkpoint');
+    if (w instanceof Blob) return readStream(w.stream(), w.size, onProgress, signal);
+    if (w instanceof URL || typeof w === 'string') {
+      return (await cachedFetch(new URL(w, location.href), cache, integrity, onProgress, signal)).bytes;
+    }
     throw new Error(`weights must be bytes, a File/Blob or a URL; got ${typeof w}`);
   },
   parse: parseInWorker,

@@ -177,6 +177,8 @@ export class Model {
   }
 
   destroy(): void {
+    // Built plans are freed now; one still building is freed when it is done.
+    for (const c of this.built.values()) c.destroy();
     for (const p of this.plans.values()) p.then((c) => c.destroy(), () => {});
     this.plans.clear();
     this.built.clear();

@@ -15,7 +15,7 @@ import { decodeImageBytes } from './node-image.ts';
 import { fetchBytes, readStream, type ByteProgress } from './fetch-bytes.ts';
 import type { Rgba } from './preprocess.ts';
 
-export { Classifier, SHIPPED_WEIGHTS, topClasses, type Classification, type ImageInput, type LoadOptions, type LoadProgress, type ModelDetails, type WeightsInput, type TensorInput, type FeatureOptions, type DenseSize } from './api.ts';
+export { Classifier, SHIPPED_WEIGHTS, topClasses, type Classification, type ImageInput, type LoadOptions, type LoadProgress, type ModelDetails, type WeightsInput, type TensorInput, type FeatureOptions, type DenseSize, type ClassifyOptions } from './api.ts';
 export { Runtime } from './runtime.ts';
 export type { KernelFamily, Tuning, TuningOverrides } from './tuning.ts';
 export { Model, type FeatureMap, type InferenceResult, type ModelMemory, type ModelOptions } from './model.ts';
@@ -32,12 +32,12 @@ export async function nodeRuntime(opts: NodeGpuOptions & { tuning?: TuningOverri
 
 const isUrl = (s: string) => /^(https?|file|data|blob):/i.test(s);
 
-async function readPath(file: string, onProgress: ByteProgress): Promise<Uint8Array> {
+async function readPath(file: string, onProgress: ByteProgress, signal?: AbortSignal): Promise<Uint8Array> {
   let size: number;
   try { size = (await stat(file)).size; } catch (e) { throw new Error(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`); }
   const out = new Uint8Array(size);
   let at = 0;
-  for await (const chunk of createReadStream(file)) {
+  for await (const chunk of createReadStream(file, { signal })) {
     const c = chunk as Buffer;
     if (at + c.length > size) throw new Error(`${file} grew while it was read; try again`);
     out.set(c, at);
@@ -48,18 +48,18 @@ async function readPath(file: string, onProgress: ByteProgress): Promise<Uint8Ar
 }
 
 /** A URL's bytes: file: URLs read from disk, others fetched. */
-function urlBytes(url: string | URL, onProgress: ByteProgress, what: string): Promise<Uint8Array> {
-  return String(url).startsWith('file:') ? readPath(fileURLToPath(url), onProgress) : fetchBytes(url, onProgress, what);
+function urlBytes(url: string | URL, onProgress: ByteProgress, what: string, signal?: AbortSignal): Promise<Uint8Array> {
+  return String(url).startsWith('file:') ? readPath(fileURLToPath(url), onProgress, signal) : fetchBytes(url, onProgress, what, signal);
 }
 
 const platform: Platform = {
   runtime: () => nodeRuntime(),
-  async readWeights(w: WeightsInput, onProgress) {
+  async readWeights(w: WeightsInput, onProgress, { signal }) { // Node keeps no copy between runs (LoadOptions.cache is the browser's)
     if (w instanceof Uint8Array) { onProgress(w.length, w.length); return w; }
     if (w instanceof ArrayBuffer) { onProgress(w.byteLength, w.byteLength); return new Uint8Array(w); }
-    if (typeof Blob !== 'undefined' && w instanceof Blob) return readStream(w.stream(), w.size, onProgress);
-    if (w instanceof URL || (typeof w === 'string' && isUrl(w))) return urlBytes(w, onProgress, 'checkpoint');
-    if (typeof w === 'string') return readPath(w, onProgress);
+    if (typeof Blob !== 'undefined' && w instanceof Blob) return readStream(w.stream(), w.size, onProgress, signal);
+    if (w instanceof URL || (typeof w === 'string' && isUrl(w))) return urlBytes(w, onProgress, 'checkpoint', signal);
+    if (typeof w === 'string') return readPath(w, onProgress, signal);
     throw new Error(`weights must be bytes, a Blob, a URL or a file path; got ${typeof w}`);
   },
   async decodeImage(img: ImageInput): Promise<Rgba> {

@@ -33,8 +33,18 @@ after(async () => { if (!skip) { await browser.close(); await server.close(); } 
 
 const shot = async (name: string) => { await page.screenshot({ path: path.join(SHOTS, `demo-${name}.png`), fullPage: true }); };
 
-test('demo: with no file chosen, the shipped model classifies a shipped sample right; desktop and phone screenshots', { skip, timeout: 180_000 }, async () => {
+test('demo: with no file chosen, the shipped model classifies a shipped sample right, in a worker (the page opens no GPU device); desktop and phone screenshots', { skip, timeout: 180_000 }, async () => {
+  // Count the page's own requests for a GPU adapter (the worker's are its own).
+  await page.addInitScript(() => {
+    const w = window as unknown as { adapterRequests: number };
+    w.adapterRequests = 0;
+    const request = navigator.gpu.requestAdapter.bind(navigator.gpu);
+    navigator.gpu.requestAdapter = (o?: GPURequestAdapterOptions) => { w.adapterRequests++; return request(o); };
+  });
   await page.goto(`${server.url}index.html`);
+  await until(page, 'Number(document.body.dataset.classified ?? 0) >= 1');
+  assert.equal(await page.evaluate(() => document.body.dataset.runtime), 'worker');
+  assert.equal(await page.evaluate(() => (window as unknown as { adapterRequests: number }).adapterRequests), 0, 'the page itself requested a GPU adapter');
   await checkFirstClassification(page);
   await shot('default');
   await page.setViewportSize({ width: 390, height: 844 });

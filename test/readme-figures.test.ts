@@ -13,6 +13,7 @@ import { kernelTable, type KernelResults } from '../bench/report-kernels.ts';
 import { readResults, readmeSections, sectionOf, SECTIONS } from '../bench/report-readme.ts';
 import type { ProfileReport } from '../src/profile/profile.ts';
 import { provenanceLine, type Provenance } from '../bench/provenance.ts';
+import { coldStartLines, type ColdStartResults } from '../bench/report-cold-start.ts';
 
 const at = (p: string) => fileURLToPath(new URL(`../${p}`, import.meta.url));
 const README = readFileSync(at('README.md'), 'utf8');
@@ -184,4 +185,14 @@ test('the findings name each engine\'s adapter from the results, and claim the n
   // Without the recorded feature the findings do not claim which path ran.
   const unknown = findings({ ...withFf, rows: withFf.rows.map((x) => (x.runtime.endsWith('@firefox') ? { ...x, adapter: { ...ff, shaderF16: undefined } } : x)) });
   assert.ok(!unknown.includes('native path ran') && unknown.includes('was not recorded'));
+});
+
+test("the README's cold-start paragraph is what bench/report-cold-start.ts makes of bench/results/cold-start.json", () => {
+  const r = JSON.parse(readFileSync(at('bench/results/cold-start.json'), 'utf8')) as ColdStartResults;
+  const section = (readme: string) => readme.slice(readme.indexOf('<!-- cold-start:begin'), readme.indexOf('<!-- cold-start:end -->'));
+  const want = `${coldStartLines(r)}\n${provenanceLine(r.provenance)}\n`;
+  assert.ok(section(README).endsWith(`-->\n${want}`), `regenerate with npm run cold-start:\n${section(README)}`);
+  // The check fails on a changed figure.
+  const changed = README.replace(`**${(r.firstMs / 1000).toFixed(2)} s**`, `**${(r.firstMs / 1000 + 1).toFixed(2)} s**`);
+  assert.ok(!section(changed).endsWith(`-->\n${want}`));
 });

@@ -58,13 +58,18 @@ export class WeightPool {
     const total = this.bytes;
     const buffer = device.createBuffer({ label: `${label}:weights`, size: total, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST });
     let loaded = 0;
-    for (const c of this.pending) {
-      // writeBuffer needs a multiple of 4 bytes: half weights are padded to a multiple of 4 values.
-      device.queue.writeBuffer(buffer, c.byteOffset, c.data.buffer as ArrayBuffer, c.data.byteOffset, c.data.byteLength);
-      loaded += c.data.byteLength;
-      onProgress?.(loaded, total);
+    try {
+      for (const c of this.pending) {
+        // writeBuffer needs a multiple of 4 bytes: half weights are padded to a multiple of 4 values.
+        device.queue.writeBuffer(buffer, c.byteOffset, c.data.buffer as ArrayBuffer, c.data.byteOffset, c.data.byteLength);
+        loaded += c.data.byteLength;
+        onProgress?.(loaded, total);
+      }
+      onProgress?.(total, total);
+    } catch (e) {
+      buffer.destroy(); // progress threw (an aborted load): nothing of the upload stays on the GPU
+      throw e;
     }
-    onProgress?.(total, total);
     this.pending = [];
     this.buffer = buffer;
     return buffer;
