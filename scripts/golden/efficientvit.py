@@ -171,7 +171,13 @@ class LocalWindowAttention(nn.Module):
         B, C, H, W = x.shape
         if (H, W) != (self.resolution, self.resolution):
             raise ValueError(f"feature map {H}x{W} does not match model resolution {self.resolution}")
-        wr = self.window_resolution
+        return self.attend(x, self.window_resolution)
+
+    def attend(self, x, wr):
+        """The attention in wr x wr windows (upstream's forward without its size check, and what
+        downstream/efficientvit.py runs at any size): the whole map when it fits one window, else the map
+        padded at the bottom and right to whole windows, attended window by window, and cropped."""
+        B, C, H, W = x.shape
         if H <= wr and W <= wr:
             return self.attn(x)
         x = x.permute(0, 2, 3, 1)

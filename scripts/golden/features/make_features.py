@@ -30,7 +30,6 @@ import sys
 import types
 
 import torch
-import torch.nn.functional as F
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
@@ -44,34 +43,14 @@ SEED = 0
 TRAIN_RES = 224
 
 
-def downstream_window_attention(self, x):
-    """downstream/efficientvit.py's LocalWindowAttention.forward, the window being the attention's table side."""
-    B, C, H, W = x.shape
-    wr = self.attn.resolution
-    if H <= wr and W <= wr:
-        return self.attn(x)
-    x = x.permute(0, 2, 3, 1)
-    pad_b = (wr - H % wr) % wr
-    pad_r = (wr - W % wr) % wr
-    if pad_b or pad_r:
-        x = F.pad(x, (0, 0, 0, pad_r, 0, pad_b))
-    pH, pW = H + pad_b, W + pad_r
-    nH, nW = pH // wr, pW // wr
-    x = x.view(B, nH, wr, nW, wr, C).transpose(2, 3).reshape(B * nH * nW, wr, wr, C).permute(0, 3, 1, 2)
-    x = self.attn(x)
-    x = x.permute(0, 2, 3, 1).view(B, nH, nW, wr, wr, C).transpose(2, 3).reshape(B, pH, pW, C)
-    if pad_b or pad_r:
-        x = x[:, :H, :W].contiguous()
-    return x.permute(0, 3, 1, 2)
-
-
 def build(model, det):
     if model in efficientvit.CONFIGS:
         # A detector's backbone has 7x7 tables in every stage: built where every stage's map is at least 7.
         m = efficientvit.build(model, img_size=448 if det else TRAIN_RES)
+        # downstream/efficientvit.py's LocalWindowAttention.forward: windows of the attention table's side, any map size.
         for mod in m.modules():
             if isinstance(mod, efficientvit.LocalWindowAttention):
-                mod.forward = types.MethodType(downstream_window_attention, mod)
+                mod.forward = types.MethodType(lambda self, x: self.attend(x, self.attn.resolution), mod)
         return m
     if det:
         raise ValueError(":det cases are EfficientViT's (its downstream backbone)")
