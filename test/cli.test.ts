@@ -127,3 +127,18 @@ test('webvit features writes every stage and the embedding of a detector checkpo
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('webvit profile --features profiles the backbone graph: the stages asked for and the embedding, no head', { timeout: 300_000 }, () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'webvit-profile-features-'));
+  try {
+    const json = path.join(dir, 'p.json');
+    const out = execFileSync(process.execPath, [bin, 'profile', '--model', 'edgevit_xxs', '--features', 'blocks1,embedding', '--schedule', 'fused', '--runs', '1', '--json', json], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    assert.match(out, /edgevit_xxs 224×224 batch 1, backbone mode: blocks1, embedding,/);
+    const report = JSON.parse(readFileSync(json, 'utf8'));
+    assert.deepEqual(report.input.outputs, { stages: ['blocks1'], embedding: true });
+    const modules: string[] = report.schedules.fused.records.map((d: { module: string }) => d.module);
+    assert.ok(modules.length > 0 && !modules.some((m) => m.startsWith('head')), 'no head');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
