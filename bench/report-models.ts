@@ -119,6 +119,24 @@ export function targets(r: ModelResults): Target[] {
   return out;
 }
 
+/**
+ * The two kernel families on this adapter, per model at each batch: `webvit` (the adapter's default
+ * family) against `webvit-gpu-family` (the GPU family forced). On a CPU adapter the default is the CPU
+ * family; the issue's goal (the GPU family ≥ 10× the CPU family at batch 64) is for a GPU.
+ */
+export function familyTable(r: ModelResults): string[] {
+  const ms = models(r).filter((m) => row(r, m, 'webvit-gpu-family'));
+  if (!ms.length) return [];
+  const out = ['## Kernel families', '', '`webvit` runs the adapter\'s default kernel family (on a CPU adapter, the CPU family); `webvit GPU kernel family` forces the GPU family. Median ms, and the default\'s time over the GPU family\'s (above 1: the GPU family is faster).', '',
+    '| model | batch | webvit ms | GPU family ms | default / GPU family |', '|---|---:|---:|---:|---:|'];
+  for (const m of ms) for (const b of [1, 8]) {
+    const a = counted(r, m, 'webvit', b), g = counted(r, m, 'webvit-gpu-family', b);
+    if (a || g) out.push(`| ${m} | ${b} | ${f(a?.medianMs)} | ${f(g?.medianMs)} | ${a && g ? `${f(a.medianMs! / g.medianMs!, 2)}×` : '—'} |`);
+  }
+  out.push('');
+  return out;
+}
+
 /** A cold start: the median over its fresh pages, with their range. */
 export function coldCell(x: RuntimeRow | undefined): string {
   if (x?.coldMs === undefined) return '—';
@@ -201,6 +219,7 @@ export function modelsTable(r: ModelResults, name = 'models'): string {
     for (const x of coldFailed) out.push(`- ${x.model}, ${LABELS[x.runtime]}: ${x.coldError!.split('\n')[0].slice(0, 300)}`);
     out.push('');
   }
+  out.push(...familyTable(r));
   out.push('## Targets', '', '| target | model | measured | goal | met |', '|---|---|---:|---:|---|');
   for (const t of targets(r)) out.push(`| ${t.what} | ${t.model ?? ''} | ${t.value === null ? '—' : f(t.value, Number.isInteger(t.value) ? 0 : t.value < 10 ? 2 : 1)} | ${t.goal} | ${t.met ? 'yes' : `no: ${t.note}`} |`);
   out.push('');

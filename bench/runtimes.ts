@@ -19,6 +19,8 @@ export const RUNTIMES = [
   { name: 'webvit', label: 'webvit', engine: 'chromium', webgpu: true, weights: 'f32' },
   { name: 'webvit-f16', label: 'webvit f16 weights', engine: 'chromium', webgpu: true, weights: 'f16' },
   { name: 'webvit-unfused', label: 'webvit unfused', engine: 'chromium', webgpu: true, weights: 'f32' },
+  // The GPU kernel family forced (`kernels: 'gpu'`): on a CPU adapter, against `webvit` (its CPU family); on a GPU the default.
+  { name: 'webvit-gpu-family', label: 'webvit GPU kernel family', engine: 'chromium', webgpu: true, weights: 'f32' },
   { name: 'ort-jsep', label: 'ORT-web WebGPU (JSEP)', engine: 'chromium', webgpu: true, weights: 'f32' },
   { name: 'ort-webgpu', label: 'ORT-web WebGPU (native)', engine: 'chromium', webgpu: true, weights: 'f32' },
   { name: 'ort-wasm-1', label: 'ORT-web wasm 1 thr', engine: 'chromium', webgpu: false, weights: 'f32' },

@@ -40,6 +40,7 @@ const file = fileURLToPath(new URL('../src/tuning/tuned.json', import.meta.url))
 /** The candidates of each field, in the order they are tuned (the current value is always measured too). */
 const CANDIDATES: [string, unknown[]][] = [
   ['kernels', ['cpu', 'gpu']], // first: the fields after it tune the family it picks
+  ['subgroups', [false, true]],
   ['workers', [1, 2, 4, 8]],
   ['pointwise.wg', [4, 16, 32, 64]],
   ['pointwise.smallWg', [4, 8, 16]],
@@ -58,6 +59,8 @@ const CANDIDATES: [string, unknown[]][] = [
   ['poolLinear.wg', [16, 32, 64]],
   ['perItem.wg', [16, 32, 64, 128]],
   ['ffn.minWorkgroups', [1, 2, 4, 8]],
+  ['splitK.below', [1, 32, 80, 160]],
+  ['splitK.minK', [32, 64, 128]],
   ['ffnOneKernel', [false, true]],
 ];
 // Not tuned: maxInvocations (a bound the device sets, not a speed choice), sleepBeforeReadback (follows the platform).
@@ -114,6 +117,7 @@ for (const [field, list] of CANDIDATES) {
   if (only && !only.includes(field)) continue;
   const current = valueOf(best, field);
   const candidates = [...new Set([current, ...list])].filter((v) => {
+    if (field === 'subgroups' && v === true && !gpu.hasSubgroups) return false;
     try { validateTuning(tuningField(field, v), limits); return true; } catch { return false; }
   });
   const graphs = new Set(candidates.map((v) => dispatches(mergeTuning(best, tuningField(field, v)))));

@@ -43,11 +43,7 @@ var<workgroup> stats: array<vec4<f32>, 12>; // (quad, {z, μ, rstd}) for the wor
 
 #include "layer_norm.wgsl"
 
-// Offsets in a plane of x of tokens t..t+3 (clamped to the last token).
-fn pixels(t: u32) -> vec4<u32> {
-  let n = min(vec4(t) + vec4(0u, 1u, 2u, 3u), vec4(p.N - 1u));
-  return (n / p.w) * (p.sr * p.W) + (n % p.w) * p.sr;
-}
+#include "delegate_tokens.wgsl"
 
 // Output row m at offset o from its 4 accumulator quads, scaled by each quad's rstd (qs quads valid).
 fn put_row(o: u32, m: u32, qs: u32, a0: vec4<f32>, a1: vec4<f32>, a2: vec4<f32>, a3: vec4<f32>, rs: array<vec4<f32>, 4>) {
@@ -56,10 +52,6 @@ fn put_row(o: u32, m: u32, qs: u32, a0: vec4<f32>, a1: vec4<f32>, a2: vec4<f32>,
   if (1u < qs) { y[o + 1u] = fma(a1, rs[1], bm); }
   if (2u < qs) { y[o + 2u] = fma(a2, rs[2], bm); }
   if (3u < qs) { y[o + 3u] = fma(a3, rs[3], bm); }
-}
-
-fn gather(r: u32, o: vec4<u32>) -> vec4<f32> {
-  return vec4(x[r + o.x], x[r + o.y], x[r + o.z], x[r + o.w]);
 }
 
 @compute @workgroup_size(WG)

@@ -33,17 +33,7 @@ struct Params {
 
 override WG: u32 = 64;
 #include "grid.wgsl"
-
-// Row and column (in the shifted frame) of token t of window (wy, wx).
-fn frame(wy: u32, wx: u32, t: u32) -> vec2<u32> { return vec2<u32>(wy * p.ws + t / p.ws, wx * p.ws + t % p.ws); }
-
-fn pixel(f: vec2<u32>) -> u32 { return ((f.x + p.shift) % p.H) * p.W + (f.y + p.shift) % p.W; }
-
-fn region(f: vec2<u32>) -> u32 {
-  let rh = select(select(2u, 1u, f.x < p.H - p.shift), 0u, f.x < p.H - p.ws);
-  let rw = select(select(2u, 1u, f.y < p.W - p.shift), 0u, f.y < p.W - p.ws);
-  return rh * 3u + rw;
-}
+#include "shifted_windows.wgsl"
 
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {

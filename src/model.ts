@@ -129,6 +129,16 @@ export class Model {
     return plan;
   }
 
+  /**
+   * The graph of this input shape and schedule with `tuning` (default the model's), built but not
+   * compiled or uploaded: its nodes say what each dispatch computes and how it spreads (the
+   * profiler's projection onto a GPU reads them; no device work).
+   */
+  graph(batch: number, height: number, width: number, schedule: ScheduleName = 'fused', tuning: Tuning = this.tuning, outputs?: OutputRequest): GraphBuilder {
+    scheduleNamed(schedule);
+    return this.info.build(this.sd, { batch, height, width, outputs }, loweringFor(schedule, tuning), new WeightPool(this.weightFormat, true), tuning);
+  }
+
   /** GPU bytes held now by weights and plans, and the peak so far. */
   memory(): ModelMemory {
     const plans = [...this.built.values()];

@@ -14,6 +14,11 @@ export interface Tuning {
    * staged through workgroup memory, enough workgroups to fill a GPU). The other kernels have one.
    */
   kernels: KernelFamily;
+  /**
+   * The GPU family's workgroup reductions (include/workgroup_reduce.wgsl) use subgroup operations
+   * (adapters with the `subgroups` feature; else workgroup memory alone).
+   */
+  subgroups: boolean;
   /** workgroups the adapter runs at the same time (a CPU adapter: one per worker thread) */
   workers: number;
   /** pointwise.wgsl: invocations per workgroup, and a smaller size for dispatches of fewer than `smallBelow` 16×16 tiles */
@@ -42,6 +47,11 @@ export interface Tuning {
   perItem: { wg: number };
   /** the largest workgroup a kernel sized from its shape may use (patch_embed, local_prop_proj: one invocation per 16 channels and pixel tile; ffn) */
   maxInvocations: number;
+  /**
+   * The GPU family's pointwise kernel: a dispatch of fewer than `below` workgroups splits K into
+   * chunks of at least `minK` input channels (split-K: partial sums, then a second dispatch adds them)
+   */
+  splitK: { below: number; minK: number };
   /** ffn.wgsl: the fewest workgroups before its pixel tiles narrow */
   ffn: { minWorkgroups: number };
   /** the fused schedule runs each ReLU FFN as one ffn.wgsl dispatch (else two pointwise dispatches) */
@@ -54,14 +64,17 @@ export type KernelFamily = 'cpu' | 'gpu';
 export const KERNEL_FAMILIES: readonly KernelFamily[] = ['cpu', 'gpu'];
 
 /**
- * What the GPU family's kernels need of the device: shaders/gpu/pointwise.wgsl runs 16 × 16
- * invocations with 8,448 bytes of workgroup memory (within WebGPU's default limits).
+ * What the GPU family's kernels need of the device, at most: 256 invocations per workgroup (the
+ * 64 × 64 tiles of gpu/pointwise and its kin), 64 along x (the attentions, dwconv, the row reductions)
+ * and 13,760 bytes of workgroup memory (the flash-attention tile), within WebGPU's default limits.
+ * test/profile-parallelism.test.ts checks these against every GPU-family dispatch of every model.
  */
-export const GPU_FAMILY_NEEDS = { invocations: 256, workgroupSizeX: 16, workgroupStorage: 8448 };
+export const GPU_FAMILY_NEEDS = { invocations: 256, workgroupSizeX: 64, workgroupStorage: 13760 };
 
 /** The values measured best on a 2-thread CPU adapter (SwiftShader): bench/README*.md. */
 export const CPU_TUNING: Tuning = {
   kernels: 'cpu',
+  subgroups: false,
   workers: 2,
   pointwise: { wg: 4, smallWg: 4, smallBelow: 256 },
   dwconv: { wg: 4, mainWg: 64, minInvocations: 64 },
@@ -75,6 +88,7 @@ export const CPU_TUNING: Tuning = {
   poolLinear: { wg: 64 },
   perItem: { wg: 64 },
   maxInvocations: 256,
+  splitK: { below: 2, minK: 64 },
   ffn: { minWorkgroups: 2 },
   ffnOneKernel: false,
   sleepBeforeReadback: false,
@@ -97,6 +111,7 @@ export const DEFAULT_LIMITS: TuningLimits = { maxComputeInvocationsPerWorkgroup:
 interface FieldRule { kind: 'wg' | 'count' | 'flag' | 'family'; multipleOf?: number; min?: number; storage?: number; machine?: boolean; why?: string }
 export const TUNING_FIELDS: Record<string, FieldRule> = {
   kernels: { kind: 'family' },
+  subgroups: { kind: 'flag' },
   workers: { kind: 'count', machine: true },
   'pointwise.wg': { kind: 'wg', multipleOf: 4, why: 'the kernel runs 4 lanes at a time' },
   'pointwise.smallWg': { kind: 'wg', multipleOf: 4, why: 'the kernel runs 4 lanes at a time' },
@@ -118,6 +133,8 @@ export const TUNING_FIELDS: Record<string, FieldRule> = {
   'perItem.wg': { kind: 'wg' },
   // patch_embed.wgsl, local_prop_proj.wgsl: 4 vec4 of partial sums per invocation in workgroup memory.
   maxInvocations: { kind: 'wg', min: 4, storage: 64, why: 'the fused kernels need one invocation per 16 channels of a pixel tile' },
+  'splitK.below': { kind: 'count', machine: true },
+  'splitK.minK': { kind: 'count', multipleOf: 16, why: 'splits are whole 16-channel stages' },
   'ffn.minWorkgroups': { kind: 'count', machine: true },
   ffnOneKernel: { kind: 'flag' },
   sleepBeforeReadback: { kind: 'flag', machine: true },
@@ -151,7 +168,7 @@ export function validateTuning(t: TuningOverrides, limits: TuningLimits, where =
       if (!KERNEL_FAMILIES.includes(v as KernelFamily)) throw new Error(`${where}: ${path} = ${JSON.stringify(v)} must be one of ${KERNEL_FAMILIES.map((f) => `'${f}'`).join(', ')}`);
       const need = GPU_FAMILY_NEEDS;
       if (v === 'gpu' && (limits.maxComputeInvocationsPerWorkgroup < need.invocations || limits.maxComputeWorkgroupSizeX < need.workgroupSizeX || limits.maxComputeWorkgroupStorageSize < need.workgroupStorage)) {
-        throw new Error(`${where}: ${path} = 'gpu' needs workgroups of ${need.invocations} invocations (16 × 16) and ${need.workgroupStorage} bytes of workgroup memory; ` +
+        throw new Error(`${where}: ${path} = 'gpu' needs workgroups of ${need.invocations} invocations (${need.workgroupSizeX} along x) and ${need.workgroupStorage} bytes of workgroup memory; ` +
           `this device allows ${limits.maxComputeInvocationsPerWorkgroup} invocations and ${limits.maxComputeWorkgroupStorageSize} bytes: use kernels: 'cpu'`);
       }
       continue;
@@ -159,8 +176,8 @@ export function validateTuning(t: TuningOverrides, limits: TuningLimits, where =
     if (!(typeof v === 'number' && Number.isInteger(v) && v >= (rule.min ?? 1))) {
       throw new Error(`${where}: ${path} = ${JSON.stringify(v)} must be an integer ≥ ${rule.min ?? 1}${rule.why ? ` (${rule.why})` : ''}`);
     }
-    if (rule.kind === 'count') continue;
     if (rule.multipleOf && v % rule.multipleOf !== 0) throw new Error(`${where}: ${path} = ${v} must be a multiple of ${rule.multipleOf} (${rule.why})`);
+    if (rule.kind === 'count') continue;
     for (const limit of ['maxComputeInvocationsPerWorkgroup', 'maxComputeWorkgroupSizeX'] as const) {
       if (v > limits[limit]) throw new Error(`${where}: ${path} = ${v} invocations per workgroup exceeds the device's ${limit} (${limits[limit]}); ${fix}`);
     }
@@ -195,13 +212,18 @@ export function slowCompiler(gpu: Gpu): boolean {
 export function defaultTuning(gpu: Gpu, threads: number): Tuning {
   if (gpu.isFallback) {
     const workers = Math.max(1, Math.min(16, Math.floor(threads) || 1));
-    return { ...CPU_TUNING, workers, conv2d: { ...CPU_TUNING.conv2d, s2k3: !slowCompiler(gpu) }, dwconv: { ...CPU_TUNING.dwconv, minInvocations: 32 * workers }, ffn: { minWorkgroups: workers }, sleepBeforeReadback: gpu.pollsWhileWaiting };
+    return { ...CPU_TUNING, workers, conv2d: { ...CPU_TUNING.conv2d, s2k3: !slowCompiler(gpu) }, dwconv: { ...CPU_TUNING.dwconv, minInvocations: 32 * workers }, splitK: { ...CPU_TUNING.splitK, below: workers }, ffn: { minWorkgroups: workers }, sleepBeforeReadback: gpu.pollsWhileWaiting };
   }
-  const l = gpu.device.limits;
+  return { ...gpuTuning(gpu.device.limits), subgroups: gpu.hasSubgroups };
+}
+
+/** The defaults of a GPU adapter with these limits (see defaultTuning); the profiler's projection uses them with DEFAULT_LIMITS. */
+export function gpuTuning(l: TuningLimits): Tuning {
   const most = Math.min(l.maxComputeInvocationsPerWorkgroup, l.maxComputeWorkgroupSizeX);
   const wg = Math.min(64, most);
   return {
     kernels: 'gpu',
+    subgroups: true,
     workers: 1024,
     pointwise: { wg, smallWg: 16, smallBelow: 1024 },
     dwconv: { wg, mainWg: wg, minInvocations: 4096 },
@@ -215,8 +237,12 @@ export function defaultTuning(gpu: Gpu, threads: number): Tuning {
     poolLinear: { wg },
     perItem: { wg },
     maxInvocations: Math.min(256, most, Math.floor(l.maxComputeWorkgroupStorageSize / TUNING_FIELDS.maxInvocations.storage!)),
+    // Split-K below 16 workgroups and two pointwise dispatches per FFN: the choices the profiler's
+    // projection (npm run project) ranks best on the V100 and H100, for all eleven models together
+    // (ffn.wgsl recomputes each pixel tile's hidden layer per output tile). Projected, not measured.
+    splitK: { below: 16, minK: 64 },
     ffn: { minWorkgroups: 64 },
-    ffnOneKernel: true,
+    ffnOneKernel: false,
     sleepBeforeReadback: false,
   };
 }
@@ -275,7 +301,9 @@ export function tuningFor(gpu: Gpu, threads: number, overrides: TuningOverrides 
     }
     validateTuning(fromFile, gpu.device.limits, `src/tuning/tuned.json for "${tuningKey(gpu)}"`);
   }
-  return mergeTuning(mergeTuning(defaultTuning(gpu, threads), fromFile), overrides);
+  const t = mergeTuning(mergeTuning(defaultTuning(gpu, threads), fromFile), overrides);
+  if (t.subgroups && !gpu.hasSubgroups) throw new Error('tuning: subgroups is true, but this adapter has no "subgroups" feature: leave it false');
+  return t;
 }
 
 function mergeOverrides(a: TuningOverrides, b: TuningOverrides): TuningOverrides {

@@ -1,5 +1,6 @@
 // The shader-f16 form of the kernels (weights_f16.wgsl: `enable f16;`, weights read as vec4<f16>)
-// cannot run here: SwiftShader has no shader-f16. Dawn's null backend has the feature and validates
+// cannot run here: SwiftShader has no shader-f16 (its subgroup forms run here, and are tested with the
+// kernels; they are validated here too). Dawn's null backend has the feature and validates
 // everything a real device does (Tint parses and resolves every shader; pipelines, bind groups and
 // dispatches are checked), without computing. Every model's fused graph, in every schedule that
 // binds matrix weights, is built there with f16 weights and run once; the numbers are tested in
@@ -24,30 +25,37 @@ async function nullRuntime(): Promise<Runtime> {
   return new Runtime(await openDevice(instance, instance), nodeShaderLoader);
 }
 
-test('every model builds, validates and dispatches with shader-f16 weights (Dawn null backend)', async () => {
+test('every model builds, validates and dispatches with shader-f16 weights and subgroup reductions, both kernel families (Dawn null backend)', async () => {
   const rt = await nullRuntime();
   assert.ok(rt.gpu.hasF16, 'the null backend offers shader-f16');
-  let kernels = 0;
+  assert.ok(rt.gpu.hasSubgroups && rt.tuning.subgroups, 'the null backend offers subgroups, and a GPU adapter\'s tuning uses them');
+  assert.equal(rt.tuning.kernels, 'gpu');
+  let kernels = 0, subgroupKernels = 0;
   try {
     for (const name of Object.keys(MODELS)) {
-      const model = new Model(rt, MODELS[name], randomStateDict(name), { dtype: 'f16' });
-      assert.equal(model.weightFormat, 'f16');
-      try {
-        for (const schedule of ['fused', 'fused-ffn', 'unfused'] as const) {
-          const plan = await model.plan(1, 224, 224, schedule);
-          const half = plan.steps.filter((s) => s.node.kernel.weights === 'f16');
-          assert.ok(schedule === 'unfused' || half.length > 0, `${name} ${schedule}: no kernel reads f16 weights`);
-          kernels += half.length;
-          await plan.run(new Float32Array(plan.inputs[0].size));
+      // The GPU family (the null adapter's default) in every schedule; the CPU family's fused schedule.
+      for (const kernels_ of ['gpu', 'cpu'] as const) {
+        const model = new Model(rt, MODELS[name], randomStateDict(name), { dtype: 'f16', kernels: kernels_ });
+        assert.equal(model.weightFormat, 'f16');
+        try {
+          for (const schedule of kernels_ === 'gpu' ? ['fused', 'fused-ffn', 'unfused'] as const : ['fused'] as const) {
+            const plan = await model.plan(1, 224, 224, schedule);
+            const half = plan.steps.filter((s) => s.node.kernel.weights === 'f16');
+            assert.ok(schedule === 'unfused' || half.length > 0, `${name} ${kernels_} ${schedule}: no kernel reads f16 weights`);
+            kernels += half.length;
+            subgroupKernels += plan.steps.filter((s) => s.node.kernel.subgroups).length;
+            await plan.run(new Float32Array(plan.inputs[0].size));
+          }
+        } finally {
+          model.destroy();
         }
-      } finally {
-        model.destroy();
       }
     }
   } finally {
     rt.gpu.device.destroy();
   }
   assert.ok(kernels > 0);
+  assert.ok(subgroupKernels > 0, 'no kernel ran in its subgroup form');
 });
 
 test("dtype 'auto' keeps an f16 checkpoint in f16 where the adapter has shader-f16, and an f32 one in f32", async () => {

@@ -25,44 +25,48 @@ const files = (dir = '') => readdirSync(path.join(SHADERS, dir), { withFileTypes
 const kernelFiles = files().filter((f) => !f.startsWith('include/')).sort(); // both families
 
 /** In the page: compiles every entry point of `names` in each weight form through a runtime on `shaderBase` (default: the bundle's shaders). */
-interface Compiled { compiled: string[]; failed: string[]; hasF16: boolean }
+interface Compiled { compiled: string[]; failed: string[]; hasF16: boolean; hasSubgroups: boolean }
 const compileAll = (names: string[], shaderBase?: string): Promise<Compiled> => ff!.page.evaluate(async ([names, shaderBase]: any[]): Promise<Compiled> => {
   const w = (window as any).webvit;
   const rt = await w.browserRuntime(shaderBase ? { shaderBase } : {});
   try {
-    const forms = ['f32', 'f16-packed', ...(rt.gpu.hasF16 ? ['f16'] : [])];
+    // Each weight form; and where the device has subgroups, the f32 form with subgroup reductions.
+    const forms = [['f32', false], ['f16-packed', false], ...(rt.gpu.hasF16 ? [['f16', false]] : []), ...(rt.gpu.hasSubgroups ? [['f32', true]] : [])];
     const compiled: string[] = [], failed: string[] = [];
     for (const file of names) {
-      for (const weights of forms) {
+      for (const [weights, subgroups] of forms) {
         let shader;
-        try { shader = await rt.pipelines.shader(file, weights); } catch (e) {
+        try { shader = await rt.pipelines.shader(file, weights, subgroups); } catch (e) {
           if (weights !== 'f32' && /reads no matrix weights/.test((e as Error).message)) continue;
+          if (subgroups && /no workgroup reductions/.test((e as Error).message)) continue;
           failed.push((e as Error).message); continue;
         }
-        const results: PromiseSettledResult<any>[] = await Promise.allSettled([...shader.kernels.keys()].map((entry: string) => rt.pipelines.get({ file, entry, weights })));
+        const results: PromiseSettledResult<any>[] = await Promise.allSettled([...shader.kernels.keys()].map((entry: string) => rt.pipelines.get({ file, entry, weights, subgroups })));
         for (const r of results) {
           if (r.status === 'fulfilled') compiled.push(r.value.key);
           else failed.push(r.reason.message);
         }
       }
     }
-    return { compiled, failed, hasF16: rt.gpu.hasF16 };
+    return { compiled, failed, hasF16: rt.gpu.hasF16, hasSubgroups: rt.gpu.hasSubgroups };
   } finally {
     rt.gpu.device.destroy();
   }
 }, [names, shaderBase] as any[]);
 
 /** The pipeline keys compileAll should make of `names`: each entry point in each weight form (half ones only for files with matrix weights), by reflection in Node. */
-async function expectedPipelines(names: string[], hasF16: boolean): Promise<string[]> {
+async function expectedPipelines(names: string[], hasF16: boolean, hasSubgroups: boolean): Promise<string[]> {
   const reflect = new PipelineCache({} as Gpu, nodeShaderLoader); // shader() reflects only: no device needed
   const keys: string[] = [];
+  const forms: [WeightFormat, boolean][] = [['f32', false], ['f16-packed', false], ...(hasF16 ? [['f16', false] as [WeightFormat, boolean]] : []), ...(hasSubgroups ? [['f32', true] as [WeightFormat, boolean]] : [])];
   for (const file of names) {
-    for (const weights of ['f32', 'f16-packed', ...(hasF16 ? ['f16'] : [])] as WeightFormat[]) {
-      const shader = await reflect.shader(file, weights).catch((e: Error) => {
+    for (const [weights, subgroups] of forms) {
+      const shader = await reflect.shader(file, weights, subgroups).catch((e: Error) => {
         if (weights !== 'f32' && /reads no matrix weights/.test(e.message)) return null;
+        if (subgroups && /no workgroup reductions/.test(e.message)) return null;
         throw e;
       });
-      for (const entry of shader?.kernels.keys() ?? []) keys.push(pipelineKey({ file, entry, weights }));
+      for (const entry of shader?.kernels.keys() ?? []) keys.push(pipelineKey({ file, entry, weights, subgroups }));
     }
   }
   return keys.sort();
@@ -89,19 +93,19 @@ test('in Firefox, the device has the adapter\'s limits and only features the ada
   assert.ok(!r.deviceFeatures.includes('subgroups') || r.adapterFeatures.includes('subgroups'));
 });
 
-test('in Firefox, naga compiles every kernel of shaders/ in every weight form the device has', { skip, timeout: 300_000 }, async () => {
+test('in Firefox, naga compiles every kernel of shaders/ in every weight form (and subgroup form) the device has', { skip, timeout: 300_000 }, async () => {
   const t0 = performance.now();
   const r = await compileAll(kernelFiles);
   assert.deepEqual(r.failed, [], `kernels naga rejected:\n${r.failed.join('\n')}`);
   // Compiled: every entry point × every weight form the file has, as the reflection in Node counts them.
-  const expected = await expectedPipelines(kernelFiles, r.hasF16);
+  const expected = await expectedPipelines(kernelFiles, r.hasF16, r.hasSubgroups);
   assert.ok(expected.length > kernelFiles.length, `${expected.length} pipelines expected of ${kernelFiles.length} files`);
   assert.equal(r.compiled.length, expected.length, 'pipelines compiled vs entry points × weight forms');
   assert.deepEqual([...r.compiled].sort(), expected);
   const inFile = (f: string) => r.compiled.filter((k) => k.startsWith(`${f}:`)).length;
   for (const f of kernelFiles) assert.ok(inFile(f) > 0, `no kernel of ${f} compiled`);
   if (r.hasF16) assert.ok(r.compiled.some((k) => k.includes('[f16]')), 'the vec4<f16> forms compiled');
-  console.log(`# Firefox compiled ${r.compiled.length} pipelines of ${kernelFiles.length} files in ${((performance.now() - t0) / 1000).toFixed(1)} s (shader-f16: ${r.hasF16})`);
+  console.log(`# Firefox compiled ${r.compiled.length} pipelines of ${kernelFiles.length} files in ${((performance.now() - t0) / 1000).toFixed(1)} s (shader-f16: ${r.hasF16}, subgroups: ${r.hasSubgroups})`);
 });
 
 // A pointer to storage memory as a function parameter: WGSL's unrestricted_pointer_parameters, which

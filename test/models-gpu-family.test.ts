@@ -10,6 +10,12 @@ import { Model } from '../src/model.ts';
 import { MODELS } from '../src/models/registry.ts';
 import type { ScheduleName } from '../src/schedule/index.ts';
 import { randomStateDict } from '../src/models/random.ts';
+import { readdirSync } from 'node:fs';
+import { nodeRuntime } from '../src/node.ts';
+import { DEFAULT_LIMITS, gpuTuning } from '../src/tuning.ts';
+
+/** The GPU family's kernel files (shaders/gpu/): where one exists, the CPU family's sibling must not run. */
+const GPU_FILES = new Set(readdirSync(new URL('../shaders/gpu/', import.meta.url)).filter((f) => f.endsWith('.wgsl')).map((f) => `gpu/${f}`));
 
 const skip = !torchAvailable() && 'python3-torch is not installed (npm test installs it)';
 const unfused = new Set(['efficientvit_m0', 'edgevit_xxs', 'deit_tiny_patch16_224', 'swin_tiny_patch4_window7_224']);
@@ -29,7 +35,8 @@ for (const name of Object.keys(MODELS)) {
           const plan = await model.plan(c.batch, c.height, c.width, schedule);
           const files = new Set(plan.steps.map((s) => s.kernel.key.split(':')[0]));
           assert.ok(files.has('gpu/pointwise.wgsl'), `${c.name} ${schedule}: no GPU-family kernel ran (${[...files].join(', ')})`);
-          assert.ok(!files.has('pointwise.wgsl'), `${c.name} ${schedule}: the CPU family's pointwise ran`);
+          const cpuRan = [...files].filter((f) => GPU_FILES.has(`gpu/${f}`));
+          assert.deepEqual(cpuRan, [], `${c.name} ${schedule}: CPU-family kernels ran where the GPU family has its own`);
         }
       } finally {
         model.destroy();
@@ -47,4 +54,24 @@ test('the kernel family is the runtime\'s unless a model asks: details() says wh
   assert.equal(new Model(rt, info, sd, { kernels: 'gpu' }).tuning.kernels, 'gpu');
   assert.equal(new Model(rt, info, sd, { kernels: 'gpu' }).on(rt).tuning.kernels, 'gpu', 'a model moved to a new device keeps its family');
   assert.throws(() => new Model(rt, info, sd, { kernels: 'tpu' as never }), /kernels "tpu" is not one of 'cpu', 'gpu'/);
+});
+
+test('with a GPU adapter\'s default tuning (one-kernel FFNs, split-K below 80 workgroups, GPU workgroup sizes), one model per family matches PyTorch', { skip }, async () => {
+  // The tuning a GPU adapter gets (src/tuning.ts gpuTuning), on this CPU adapter: what GPUs run.
+  const rt = await nodeRuntime({ tuning: gpuTuning(DEFAULT_LIMITS) });
+  assert.equal(rt.tuning.kernels, 'gpu');
+  for (const spec of ['efficientvit_m0:224:1', 'edgevit_xxs:224:2', 'deit_tiny_patch16_224:224:1', 'swin_tiny_patch4_window7_224:224:1']) {
+    const [c] = goldenCases([spec]);
+    const model = Model.fromBytes(rt, c.model, c.pth);
+    try {
+      const { logits } = await model.run(c.input, c.batch, c.height, c.width, 'fused');
+      const { maxDiff, tolerance } = logitsError(logits, c.logits);
+      assert.ok(maxDiff <= tolerance, `${c.name}: max|Δ| = ${maxDiff} > ${tolerance}`);
+      const plan = await model.plan(c.batch, c.height, c.width, 'fused');
+      const keys = plan.steps.map((s) => s.kernel.key);
+      if (c.model.startsWith('efficientvit')) assert.ok(keys.some((k) => k.includes('SPLIT_K=1')), `${c.name}: no split-K dispatch ran`);
+    } finally {
+      model.destroy();
+    }
+  }
 });

@@ -86,3 +86,31 @@ test('gpu pointwise with half-precision weights (packed and, where the adapter h
     assertClose(await runGraph([{ shape: [B, K, H, W], data: x }], build, { tuning: GPU, weights }), want, 1e-6, 1e-6, weights);
   }
 });
+
+test('gpu pointwise split-K: partial sums over K splits, then their sum with every output stage; a LayerNorm input does not split', async () => {
+  // Split whenever a dispatch has fewer than 1000 workgroups, in chunks of ≥ 16 channels (tails in K and in the last split).
+  const SPLIT: Tuning = { ...GPU, splitK: { below: 1000, minK: 16 } };
+  for (const [B, K, M, H, W] of [[1, 130, 70, 4, 4], [2, 67, 33, 3, 5], [1, 64, 9, 1, 1]] as const) {
+    const x = random(B * K * H * W, K), w = random(M * K, 3), b = random(M, 4), res = random(B * M * H * W, 5);
+    const sc = random(B * K, 6).map((v) => v + 1.5), shift = random(K, 7).map((v) => 100 * v);
+    let kinds: string[] = [];
+    const got = await runGraph([{ shape: [B, K, H, W], data: x }, { shape: [B, M, H, W], data: res }, { shape: [B, K], data: sc }], (g, [t, r, s]) => {
+      const y = pointwise(g, 'pw', t, w, b, M, { reluIn: true, geluOut: true, residual: r, scale: s, shift });
+      kinds = g.nodes.map((n) => `${n.kernel.entry}${n.kernel.overrides?.SPLIT_K ? '+split' : ''}`);
+      return y;
+    }, { tuning: SPLIT });
+    assert.deepEqual(kinds, ['main+split', 'reduce'], 'split into two dispatches');
+    const xin = x.map((v, i) => Math.max(v, 0) * sc[Math.floor(i / (H * W))] - shift[Math.floor(i / (H * W)) % K]);
+    assertClose(got, add(gelu(conv2d(xin, [B, K, H, W], w, b, { cout: M, kh: 1, kw: 1 }).y), res), 1e-5, 1e-5, `split B${B} K${K} M${M}`);
+  }
+  let entries: string[] = [];
+  const [B, K, M, H, W] = [1, 96, 20, 2, 2];
+  const x = random(B * K * H * W, 1).map((v) => 1000 + v), w = random(M * K, 2), b = random(M, 3), gamma = random(K, 4), beta = random(K, 5);
+  const got = await runGraph([{ shape: [B, K, H, W], data: x }], (g, [t]) => {
+    const y = pointwise(g, 'pw', t, w, b, M, { ln: { gamma, beta, eps: 1e-5 } });
+    entries = g.nodes.map((n) => n.kernel.entry);
+    return y;
+  }, { tuning: SPLIT });
+  assert.deepEqual(entries, ['main'], 'LN_IN runs in one dispatch');
+  assertClose(got, conv2d(layerNormChannels(x, [B, K, H, W], gamma, beta, 1e-5), [B, K, H, W], w, b, { cout: M, kh: 1, kw: 1 }).y, 2e-5, 2e-5, 'LN_IN unsplit');
+});

@@ -9,7 +9,7 @@ import type { Gpu } from '../src/gpu/device.ts';
 
 const gpu = (fallback: boolean, name: Partial<Gpu['adapterInfo']> = {}): Gpu => ({
   device: { limits: { maxComputeInvocationsPerWorkgroup: 256 } } as GPUDevice,
-  adapterInfo: { vendor: '', architecture: '', device: '', description: '', ...name }, hasTimestamps: true, hasF16: false, isFallback: fallback, lost: null,
+  adapterInfo: { vendor: '', architecture: '', device: '', description: '', ...name }, hasTimestamps: true, hasF16: false, hasSubgroups: false, isFallback: fallback, lost: null,
   pollsWhileWaiting: false, sleepBeforeReadback: false,
 });
 

@@ -27,14 +27,14 @@ import { assertClose, random, runtime } from './helpers/gpu.ts';
 
 const fakeGpu = (fallback: boolean, info = { vendor: 'acme', architecture: 'x', device: 'y', description: 'z' }, limits: TuningLimits = DEFAULT_LIMITS): Gpu => ({
   device: { limits } as GPUDevice,
-  adapterInfo: info, hasTimestamps: true, hasF16: false, isFallback: fallback, lost: null, pollsWhileWaiting: true, sleepBeforeReadback: false,
+  adapterInfo: info, hasTimestamps: true, hasF16: false, hasSubgroups: false, isFallback: fallback, lost: null, pollsWhileWaiting: true, sleepBeforeReadback: false,
 });
 
 const measured = (gpu: Gpu, threads: number, limits: TuningLimits = DEFAULT_LIMITS): Measured => ({
   date: '2026-12-06', commit: '0ed5b05', adapter: gpu.adapterInfo, limits, threads, models: ['efficientvit_m0'], runs: 1, ms: 1,
 });
 
-test('defaults: a CPU adapter gets the values measured on one (workers = its threads), a GPU wide workgroups and the one-kernel FFN', () => {
+test('defaults: a CPU adapter gets the values measured on one (workers = its threads), a GPU wide workgroups, split-K and two-dispatch FFNs', () => {
   const cpu = defaultTuning(fakeGpu(true), 2);
   assert.deepEqual({ ...cpu, sleepBeforeReadback: false }, CPU_TUNING);
   assert.equal(cpu.sleepBeforeReadback, true, 'Node polls while it waits: a CPU adapter sleeps first');
@@ -42,7 +42,12 @@ test('defaults: a CPU adapter gets the values measured on one (workers = its thr
   const gpu = defaultTuning(fakeGpu(false), 8);
   assert.equal(gpu.kernels, 'gpu', 'a GPU runs the GPU family');
   assert.equal(cpu.kernels, 'cpu', 'a CPU adapter runs the CPU family');
-  assert.equal(gpu.ffnOneKernel, true);
+  assert.equal(gpu.ffnOneKernel, false, 'the projection ranks two GPU-family pointwise dispatches above gpu/ffn.wgsl');
+  assert.deepEqual(gpu.splitK, { below: 16, minK: 64 });
+  assert.equal(gpu.subgroups, false, 'this adapter has no subgroups feature');
+  assert.equal(defaultTuning({ ...fakeGpu(false), hasSubgroups: true }, 8).subgroups, true);
+  assert.equal(cpu.subgroups, false);
+  assert.equal(cpu.splitK.below, 2, 'split-K (GPU family forced) follows the workers');
   assert.equal(gpu.pointwise.wg, 64);
   assert.equal(gpu.sleepBeforeReadback, false);
   // A GPU with small limits gets defaults within them.
@@ -81,10 +86,10 @@ test('a tuning is checked against the device limits: the error names the field, 
   assert.throws(() => validateTuning({ dwconv: { wg: 1.5 } }, limits), /dwconv\.wg = 1.5/);
   assert.throws(() => validateTuning({ ffnOneKernel: 1 as never }, limits), /ffnOneKernel = 1 must be true or false/);
   assert.throws(() => validateTuning({ nope: 1 } as never, limits), /unknown tuning field "nope"/);
-  // The kernel family: a known one, and the GPU family's 16 × 16 workgroups and 8,448 bytes where the device has them.
+  // The kernel family: a known one, and the GPU family's 256-invocation workgroups and 13,760 bytes where the device has them (GPU_FAMILY_NEEDS).
   assert.throws(() => validateTuning({ kernels: 'tpu' as never }, limits), /kernels = "tpu" must be one of 'cpu', 'gpu'/);
   assert.throws(() => validateTuning({ kernels: 'gpu' }, { ...limits, maxComputeInvocationsPerWorkgroup: 128 }), /kernels = 'gpu' needs workgroups of 256 invocations .* use kernels: 'cpu'/);
-  assert.throws(() => validateTuning({ kernels: 'gpu' }, { ...limits, maxComputeWorkgroupStorageSize: 8192 }), /8448 bytes of workgroup memory/);
+  assert.throws(() => validateTuning({ kernels: 'gpu' }, { ...limits, maxComputeWorkgroupStorageSize: 8192 }), /13760 bytes of workgroup memory/);
   validateTuning({ kernels: 'gpu' }, DEFAULT_LIMITS);
   validateTuning({ perItem: { wg: 128 }, maxInvocations: 128, lnQkv: { wg: 8 } }, limits);
 });
@@ -226,4 +231,10 @@ test('a runtime whose tuning picks the one-kernel FFN dispatches ffn.wgsl for th
   let maxDiff = 0;
   for (let i = 0; i < one.logits.length; i++) maxDiff = Math.max(maxDiff, Math.abs(one.logits[i] - two.logits[i]));
   assert.ok(maxDiff < 1e-4, `max|Δ| ${maxDiff}`);
+});
+
+test('subgroups cannot be asked of an adapter without the feature; the GPU default follows the adapter', () => {
+  assert.throws(() => tuningFor(fakeGpu(false), 8, { subgroups: true }, {}), /subgroups is true, but this adapter has no "subgroups" feature/);
+  assert.equal(tuningFor({ ...fakeGpu(false), hasSubgroups: true }, 8, {}, {}).subgroups, true);
+  assert.equal(tuningFor({ ...fakeGpu(false), hasSubgroups: true }, 8, { subgroups: false }, {}).subgroups, false);
 });

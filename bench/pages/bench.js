@@ -42,9 +42,10 @@ const describe = (plan) => ({ flops: plan.steps.reduce((a, s) => a + s.node.flop
 /** One runtime behind one interface: run(x, batch) → logits; gpuMs(batch) (webvit: timestamp queries); describe(batch); memory(); dispose(). */
 async function open(spec, weights) {
   const { runtime, model, res } = spec;
-  if (runtime === 'webvit' || runtime === 'webvit-f16') {
-    // webvit: float32 weights (what a .pth gives with dtype 'auto' on most adapters); webvit-f16: half matrix weights.
-    const c = await webvit.load(model, weights, { resolution: res, dtype: runtime === 'webvit-f16' ? 'f16' : 'f32' });
+  if (runtime === 'webvit' || runtime === 'webvit-f16' || runtime === 'webvit-gpu-family') {
+    // webvit: float32 weights (what a .pth gives with dtype 'auto' on most adapters), the adapter's kernel family;
+    // webvit-f16: half matrix weights; webvit-gpu-family: the GPU kernel family forced.
+    const c = await webvit.load(model, weights, { resolution: res, dtype: runtime === 'webvit-f16' ? 'f16' : 'f32', ...(runtime === 'webvit-gpu-family' ? { kernels: 'gpu' } : {}) });
     const plan = (b) => c.model.plan(b, res, res);
     return {
       run: async (x, b) => (await c.run(x, [b, 3, res, res])).logits,

@@ -12,6 +12,12 @@
 // (ceil(PS / 64), ceil(M / 64), B).
 // Weights: transposed, [KS16, MS] with MS = M rounded up to 64 and KS16 = K rounded up to 16, as vec4
 // along m, zero padded (tileWeightsGpu in src/ops/pointwise.ts): no bounds checks on weight loads.
+//
+// Split-K (SPLIT_K; not with LN_IN), for layers of few output tiles and a long K (a 4×4 map at batch
+// 1): grid z runs B · splits workgroups, split s sums k in [s·KPS, (s+1)·KPS) and writes its raw
+// partial sums to y, read as (splits · B, M, PS); the entry point `reduce` (one invocation per output
+// vec4) then adds the splits, the bias and the output stage into y proper (bound as y, the partials
+// as x). Two dispatches; the sum's order differs from one pass by the split boundaries only.
 struct Params {
   M: u32,   // output channels
   K: u32,   // input channels
@@ -19,7 +25,12 @@ struct Params {
   KS: u32,  // K rounded up to 4 (the rows of scale and shift)
   KS16: u32, // K rounded up to 16 (the weights' rows)
   MS: u32,  // M rounded up to 64 (the weights' columns)
+  splits: u32, // SPLIT_K: the K splits (1 without)
+  KPS: u32,    // SPLIT_K: k per split, a multiple of 16
+  B: u32,      // images (reduce's grid)
 }
+
+override SPLIT_K = false;
 
 #include "weights.wgsl"
 @group(0) @binding(0) var<uniform> p: Params;
@@ -35,6 +46,8 @@ struct Params {
 #include "pointwise_stages.wgsl"
 
 #include "layer_norm.wgsl"
+#include "ln_tile64.wgsl"
+#include "outer4x4.wgsl"
 
 const T = 16u;  // invocations per side; each owns 4 rows × 4 pixels
 const KT = 16u; // k per stage
@@ -55,7 +68,8 @@ fn xin(b: u32, k: u32, q4: u32) -> vec4<f32> {
 @compute @workgroup_size(16, 16)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
   let ps4 = p.PS / 4u;
-  let b = wid.z;
+  let b = wid.z % p.B;       // the image
+  let split = wid.z / p.B;   // SPLIT_K: this workgroup's K split (0 without)
   let m0 = wid.y * 64u;     // the tile's first row
   let q0 = wid.x * 16u;     // the tile's first pixel quad
   let tx = lid.x;           // this invocation's pixel quad in the tile (and, staging, its column)
@@ -75,7 +89,8 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
 
   var acc = array<vec4<f32>, 4>();
   var sums = LnSums();
-  for (var k0 = 0u; k0 < p.KS16; k0 += KT) {
+  let kEnd = select(p.KS16, min(p.KS16, (split + 1u) * p.KPS), SPLIT_K);
+  for (var k0 = split * p.KPS; k0 < kEnd; k0 += KT) {
     // Stage: invocation (tx, ty) loads the weights of k0 + ty for rows m0 + 4tx .. +3, and input
     // channel k0 + ty at pixel quad q (0 past K or past the plane; LN_IN: less z, summed).
     let k = k0 + ty;
@@ -91,14 +106,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
     }
     xs[ty * T + tx] = v;
     workgroupBarrier();
-    for (var kk = 0u; kk < KT; kk++) {
-      let a = ws[kk * T + ty];
-      let xv = xs[kk * T + tx];
-      acc[0] = fma(vec4(a.x), xv, acc[0]);
-      acc[1] = fma(vec4(a.y), xv, acc[1]);
-      acc[2] = fma(vec4(a.z), xv, acc[2]);
-      acc[3] = fma(vec4(a.w), xv, acc[3]);
-    }
+    for (var kk = 0u; kk < KT; kk++) { outer4(&acc, ws[kk * T + ty], xs[kk * T + tx]); }
     workgroupBarrier();
   }
 
@@ -106,17 +114,19 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
   var mu = vec4<f32>();
   var rs = vec4<f32>(1.0);
   if (LN_IN) {
-    ws[ty * T + tx] = sums.s1;
-    xs[ty * T + tx] = sums.s2;
-    workgroupBarrier();
-    var tot = LnSums();
-    for (var r = 0u; r < T; r++) { tot.s1 += ws[r * T + tx]; tot.s2 += xs[r * T + tx]; }
-    let st = ln_from_sums(f32(p.K), tot);
+    let st = tile64_ln(tx, ty, sums, f32(p.K));
     mu = st.mean;
     rs = ln_rstd(st, LN_EPS);
   }
 
   if (!inPlane) { return; }
+  if (SPLIT_K) {
+    for (var i = 0u; i < 4u; i++) {
+      let m = m0 + ty * 4u + i;
+      if (m < p.M) { y[((split * p.B + b) * p.M + m) * ps4 + q] = acc[i]; }
+    }
+    return;
+  }
   let bq = bias[m0 / 4u + ty];
   var rq = vec4<f32>();
   if (LN_IN) { rq = rsum[m0 / 4u + ty]; }
@@ -128,4 +138,21 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
       put((b * p.M + m) * ps4 + q, v + bq[i]);
     }
   }
+}
+
+// SPLIT_K's second dispatch: y[b, m, q] = put(Σ_s x[s, b, m, q] + bias[m]), one output vec4 per
+// invocation, 64 per workgroup; grid (ceil(B·M·PS/4 / 64), 1, 1) folded as grid1d does.
+const WG = 64u; // reduce's workgroup size (grid.wgsl)
+#include "grid.wgsl"
+
+@compute @workgroup_size(WG)
+fn reduce(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let ps4 = p.PS / 4u;
+  let i = invocation(gid, nwg);
+  let n = p.B * p.M * ps4;
+  if (i >= n) { return; }
+  let m = (i / ps4) % p.M;
+  var v = vec4<f32>(bias[m / 4u][m % 4u]);
+  for (var s = 0u; s < p.splits; s++) { v += x[s * n + i]; }
+  put(i, v);
 }

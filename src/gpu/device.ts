@@ -16,6 +16,8 @@ export interface Gpu {
   hasTimestamps: boolean;
   /** the device has shader-f16: kernels may read half-precision weights as f16 */
   hasF16: boolean;
+  /** the device has the `subgroups` feature (the GPU family's reductions can use subgroup operations) */
+  hasSubgroups: boolean;
   /** a software (CPU) adapter: the browser's fallback adapter, or a CPU Vulkan driver such as SwiftShader */
   isFallback: boolean;
   /** Set when the device is lost; every later use throws with this reason. */
@@ -38,10 +40,11 @@ export async function openDevice(gpu: GPU, keepAlive?: unknown, pollsWhileWaitin
   // Timestamps between dispatches of one pass (Chromium with --enable-webgpu-developer-features): the profiler's best method.
   const inside = adapter.features.has(INSIDE_PASSES);
   const hasF16 = adapter.features.has('shader-f16');
+  const hasSubgroups = adapter.features.has('subgroups');
   const a = adapter.limits;
   // Ask for what the adapter can do (REQUESTED_LIMITS).
   const device = await adapter.requestDevice({
-    requiredFeatures: [...(hasTimestamps ? ['timestamp-query'] : []), ...(inside ? [INSIDE_PASSES] : []), ...(hasF16 ? ['shader-f16'] : [])] as GPUFeatureName[],
+    requiredFeatures: [...(hasTimestamps ? ['timestamp-query'] : []), ...(inside ? [INSIDE_PASSES] : []), ...(hasF16 ? ['shader-f16'] : []), ...(hasSubgroups ? ['subgroups'] : [])] as GPUFeatureName[],
     requiredLimits: Object.fromEntries(REQUESTED_LIMITS.map((n) => [n, a[n]])),
   });
   const info = adapter.info ?? ({} as GPUAdapterInfo);
@@ -50,6 +53,7 @@ export async function openDevice(gpu: GPU, keepAlive?: unknown, pollsWhileWaitin
     adapterInfo: { vendor: info.vendor ?? '', architecture: info.architecture ?? '', device: info.device ?? '', description: info.description ?? '' },
     hasTimestamps,
     hasF16,
+    hasSubgroups,
     isFallback: Boolean((info as { isFallbackAdapter?: boolean }).isFallbackAdapter ?? (adapter as { isFallbackAdapter?: boolean }).isFallbackAdapter)
       || /swiftshader|llvmpipe|lavapipe|warp/i.test(`${info.architecture} ${info.device} ${info.description}`),
     lost: null,

@@ -15,12 +15,19 @@ export type WeightFormat = 'f32' | 'f16' | 'f16-packed';
 
 const WEIGHT_INCLUDE: Record<WeightFormat, string> = { f32: 'weights.wgsl', f16: 'weights_f16.wgsl', 'f16-packed': 'weights_f16_packed.wgsl' };
 
-/** `weights`: the form of the kernel's matrix weights (default f32). */
-export interface KernelRef { file: string; entry: string; overrides?: Overrides; weights?: WeightFormat }
+/**
+ * `weights`: the form of the kernel's matrix weights (default f32). `subgroups`: its workgroup
+ * reductions (include/workgroup_reduce.wgsl) through subgroup operations (adapters with the
+ * `subgroups` feature; the pipeline cache swaps in workgroup_reduce_subgroups.wgsl).
+ */
+export interface KernelRef { file: string; entry: string; overrides?: Overrides; weights?: WeightFormat; subgroups?: boolean }
+
+/** The include a kernel's workgroup reductions come from, and its subgroup form. */
+export const REDUCE_INCLUDE = { workgroup: 'workgroup_reduce.wgsl', subgroups: 'workgroup_reduce_subgroups.wgsl' };
 
 export function pipelineKey(k: KernelRef): string {
   const o = Object.entries(k.overrides ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  const w = k.weights && k.weights !== 'f32' ? `[${k.weights}]` : '';
+  const w = (k.weights && k.weights !== 'f32' ? `[${k.weights}]` : '') + (k.subgroups ? '[subgroups]' : '');
   return `${k.file}:${k.entry}${w}` + (o.length ? `{${o.map(([n, v]) => `${n}=${Number(v)}`).join(',')}}` : '');
 }
 
@@ -37,13 +44,20 @@ export class PipelineCache {
    * A shader file with its includes resolved, the matrix-weight helpers in the given format
    * (half needs `enable f16;`, put at the start of the first line so that it adds no line).
    */
-  shader(file: string, weights: WeightFormat = 'f32'): Promise<ShaderFile> {
-    const key = `${file}[${weights}]`;
+  shader(file: string, weights: WeightFormat = 'f32', subgroups = false): Promise<ShaderFile> {
+    const key = `${file}[${weights}]${subgroups ? '[subgroups]' : ''}`;
     let f = this.files.get(key);
     if (!f) {
-      const load: ShaderLoader = (name) => this.load(name === `include/${WEIGHT_INCLUDE.f32}` ? `include/${WEIGHT_INCLUDE[weights]}` : name);
+      let reduces = false;
+      const load: ShaderLoader = (name) => {
+        if (name === `include/${REDUCE_INCLUDE.workgroup}`) reduces = true;
+        return this.load(name === `include/${WEIGHT_INCLUDE.f32}` ? `include/${WEIGHT_INCLUDE[weights]}`
+          : subgroups && name === `include/${REDUCE_INCLUDE.workgroup}` ? `include/${REDUCE_INCLUDE.subgroups}` : name);
+      };
       f = this.load(file).then((code) => resolveIncludes(file, code, load)).then((code) => {
-        const shader = reflectShader(file, weights === 'f16' ? `enable f16; ${code}` : code);
+        if (subgroups && !reduces) throw new Error(`shaders/${file} has no workgroup reductions (no #include "${REDUCE_INCLUDE.workgroup}"), so it has no subgroups form`);
+        const enables = `${weights === 'f16' ? 'enable f16; ' : ''}${subgroups ? 'enable subgroups; ' : ''}`;
+        const shader = reflectShader(file, `${enables}${code}`);
         if (weights !== 'f32' && [...shader.kernels.values()].every((k) => k.weightBindings.length === 0)) {
           throw new Error(`shaders/${file} reads no matrix weights (no array<wvec4> binding), so it has no ${weights} form`);
         }
@@ -55,7 +69,7 @@ export class PipelineCache {
   }
 
   async info(k: KernelRef): Promise<KernelInfo> {
-    const info = (await this.shader(k.file, k.weights)).kernels.get(k.entry);
+    const info = (await this.shader(k.file, k.weights, k.subgroups)).kernels.get(k.entry);
     if (!info) throw new Error(`shaders/${k.file} has no compute entry point "${k.entry}"`);
     return info;
   }
@@ -74,7 +88,7 @@ export class PipelineCache {
   get size(): number { return this.pipelines.size; }
 
   private async compile(k: KernelRef, key: string): Promise<CompiledKernel> {
-    const file = await this.shader(k.file, k.weights);
+    const file = await this.shader(k.file, k.weights, k.subgroups);
     const info = await this.info(k);
     for (const name of Object.keys(k.overrides ?? {})) {
       if (!info.overrides.includes(name)) throw new Error(`${key}: the kernel has no override "${name}" (it has: ${info.overrides.join(', ') || 'none'})`);
@@ -87,7 +101,7 @@ export class PipelineCache {
     // differ in where a rejected shader surfaces (Dawn: the async pipeline rejects; Firefox's wgpu:
     // a validation error on the module or pipeline, the promise may still resolve).
     d.pushErrorScope('validation');
-    const moduleKey = `${k.file}[${k.weights ?? 'f32'}]`;
+    const moduleKey = `${k.file}[${k.weights ?? 'f32'}]${k.subgroups ? '[subgroups]' : ''}`;
     let module = this.modules.get(moduleKey);
     if (!module) {
       module = d.createShaderModule({ label: moduleKey, code: file.code });

@@ -49,6 +49,26 @@ export interface Node {
   flops: number;
   bytesRead: number;
   bytesWritten: number;
+  /** how the kernel variant spreads this dispatch's work over invocations (the profiler's parallelism model) */
+  parallelism: Parallelism;
+}
+
+/**
+ * How one dispatch's work is spread, from the kernel variant's tile (each op builder says so for its
+ * kernels; src/profile/README.md documents the model). The grid gives the workgroup count.
+ */
+export interface Parallelism {
+  /** invocations per workgroup */
+  workgroupSize: number;
+  /** bytes of `var<workgroup>` memory one workgroup uses (0 for kernels without any) */
+  workgroupMemory: number;
+  /** live float accumulators one invocation holds (the outputs or partial sums it keeps in registers) */
+  accumulators: number;
+  /**
+   * the longest chain of dependent multiply-adds one invocation runs (its FMAs one after another; for
+   * a kernel without FMAs, the values it reads or writes one after another)
+   */
+  serialFmas: number;
 }
 
 export const roundUp = (n: number, m: number) => Math.ceil(n / m) * m;

@@ -1,9 +1,11 @@
 // Multi-head softmax attention over the tokens of a small map: EdgeViT's global sparse attention on
 // its delegate tokens (the qkv map comes from lnQkv). One attention.wgsl dispatch, one invocation per
 // (image, head, 8 queries); scores pass through a storage scratch tensor private to each invocation.
+// The GPU family runs gpu/attention.wgsl instead: flash attention (attention-gpu.ts).
 import type { GraphBuilder } from '../graph/builder.ts';
 import { roundUp, type Tensor } from '../graph/ir.ts';
 import { grid1d } from './common.ts';
+import { attentionGpu } from './attention-gpu.ts';
 
 /** Queries per invocation and keys per scoring step, fixed by the kernel (which also takes 12 channels per output step). */
 const TILE_Q = 8, TILE_K = 8;
@@ -25,6 +27,7 @@ export function attention(g: GraphBuilder, name: string, qkv: Tensor, heads: num
   const C = C3 / 3;
   if (!Number.isInteger(heads) || heads < 1 || C % heads !== 0) throw new Error(`${name}: ${C} channels do not split into ${heads} heads`);
   const d = C / heads, N = h * w;
+  if (g.tuning.kernels === 'gpu') return attentionGpu(g, name, qkv, g.tensor(name, [B, C, h, w]), heads);
   const wg = opts.wg ?? g.tuning.attention.wg;
   if (wg % 4 !== 0) throw new Error(`${name}: workgroup size ${wg} must be a multiple of 4 (GPUs and SwiftShader run 4 lanes at a time)`);
   const y = g.tensor(name, [B, C, h, w]);
@@ -41,6 +44,9 @@ export function attention(g: GraphBuilder, name: string, qkv: Tensor, heads: num
     // read and rewritten as exp, read again for Σ e·v.
     bytesRead: 4 * (qkv.size + 2 * scratch.size),
     bytesWritten: 4 * (y.size + 2 * scratch.size),
+    // One invocation per 8 queries: scores of 8 keys × 8 queries (64 floats), then 12 channels × 8
+    // queries (96); in series 8 · NK keys · d (rounded to 4) FMAs, then 96 per key and 12 channels.
+    parallelism: { workgroupSize: wg, workgroupMemory: 0, accumulators: 96, serialFmas: 8 * NK * roundUp(d, 4) + 96 * qkv.planeStride * Math.ceil(d / 12) },
   });
   return y;
 }

@@ -24,6 +24,8 @@ export function convTransposeDepthwise(g: GraphBuilder, name: string, x: View, w
     flops: 2 * B * C * H * W,
     bytesRead: 4 * (B * C * h * wd + C * S * S + C),
     bytesWritten: 4 * B * C * H * W,
+    // One quad of an output row per invocation, one multiply-add each.
+    parallelism: { workgroupSize: WG, workgroupMemory: 0, accumulators: 4, serialFmas: 4 },
   });
   return y;
 }

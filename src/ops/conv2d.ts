@@ -1,7 +1,10 @@
-// Dense conv (groups = 1), BN already folded: w [Cout, Cin, KH, KW], bias [Cout].
+// Dense conv (groups = 1), BN already folded: w [Cout, Cin, KH, KW], bias [Cout]. The CPU family's
+// kernel is shaders/conv2d.wgsl; the GPU family's (g.tuning.kernels === 'gpu') is shaders/gpu/conv2d.wgsl,
+// dispatched by conv2dGpu (src/ops/conv2d-gpu.ts).
 import type { GraphBuilder } from '../graph/builder.ts';
 import type { Tensor } from '../graph/ir.ts';
 import { expectLength, grid1d } from './common.ts';
+import { conv2dGpu } from './conv2d-gpu.ts';
 
 export interface Conv2dSpec { cout: number; k: number; stride: number; pad: number; relu?: boolean }
 
@@ -15,6 +18,7 @@ export function conv2d(g: GraphBuilder, name: string, x: Tensor, w: Float32Array
   const Ho = convOut(H, k, stride, pad), Wo = convOut(W, k, stride, pad);
   if (Ho < 1 || Wo < 1) throw new Error(`${name}: a ${H}×${W} input is too small for a ${k}×${k} stride-${stride} conv`);
   const y = g.tensor(name, [B, cout, Ho, Wo]);
+  if (g.tuning.kernels === 'gpu') return conv2dGpu(g, name, x, y, w, bias, spec);
   const fast = k === 3 && stride === 2 && g.tuning.conv2d.s2k3;
   // s2k3 (3×3 stride 2, the stem) owns 16 channel slots × 16 pixels per invocation: 16 channels of
   // one row, or (ROWS2, when Cout = 8 mod 16) 8 channels of two rows, each slot's channel repeated.
@@ -46,6 +50,9 @@ export function conv2d(g: GraphBuilder, name: string, x: Tensor, w: Float32Array
     // Reads every input pixel, the packed weights and bias (padded to 16-channel slots); writes the output pixels.
     bytesRead: 4 * (B * Cin * H * W + packedBias.length) + g.matrixBytes * packed.length,
     bytesWritten: 4 * B * cout * Ho * Wo,
+    // One invocation per tile, no workgroup memory: s2k3 holds 16 channel slots × 16 pixels over Cin·3·3
+    // taps, main 16 channels × 8 pixels (8 mat4x4) over Cin·k·k.
+    parallelism: { workgroupSize: wg, workgroupMemory: 0, accumulators: fast ? 256 : 128, serialFmas: (fast ? 256 : 128) * Cin * k * k },
   });
   return y;
 }

@@ -38,6 +38,8 @@ export function copy(g: GraphBuilder, name: string, x: View, opts: CopyOptions =
     flops: 0,
     // Reads each element of x once; writes every output element (padding included).
     bytesRead: 4 * distinct(x), bytesWritten: 4 * elements,
+    // One quad of the last dim per invocation: 4 values read and written one after another.
+    parallelism: { workgroupSize: WG, workgroupMemory: 0, accumulators: 4, serialFmas: 4 },
   });
   return y;
 }
@@ -66,6 +68,8 @@ export function gather(g: GraphBuilder, name: string, src: Float32Array, rows: n
     flops: 0,
     // Reads the whole table (every offset is used) and the indices; writes rows · J.
     bytesRead: 4 * (src.length + J), bytesWritten: 4 * rows * J,
+    // One quad of a row per invocation.
+    parallelism: { workgroupSize: WG, workgroupMemory: 0, accumulators: 4, serialFmas: 4 },
   });
   return y;
 }

@@ -33,6 +33,8 @@ function dispatch(g: GraphBuilder, name: string, entry: Entry, op: number, x: Op
     // Each distinct input element once (a broadcast operand's own size), the BN statistics; every output element once.
     bytesRead: 4 * (distinct(x) + (z ? distinct(z) : 0) + (bn ? 4 * n1 : 0)),
     bytesWritten: 4 * elements,
+    // One quad of the last dim per invocation: 4 values in flight, one after another.
+    parallelism: { workgroupSize: WG, workgroupMemory: 0, accumulators: 4, serialFmas: 4 },
   });
   return y;
 }

@@ -1,11 +1,14 @@
 // EdgeViT's patch embedding as one fused kernel (shaders/patch_embed.wgsl): a conv with kernel =
-// stride = k and no padding, then LayerNorm over the output channels at each output pixel.
+// stride = k and no padding, then LayerNorm over the output channels at each output pixel. The GPU
+// family (g.tuning.kernels === 'gpu') runs shaders/gpu/patch_embed.wgsl, or without the LayerNorm
+// shaders/gpu/conv2d.wgsl (src/ops/conv2d-gpu.ts).
 //   x: [B, Cin, H, W], w: [Cout, Cin, k, k], bias/gamma/beta: [Cout] → [B, Cout, ⌊H/k⌋, ⌊W/k⌋]
 import type { GraphBuilder } from '../graph/builder.ts';
 import type { Tensor } from '../graph/ir.ts';
 import type { Tuning } from '../tuning.ts';
 import { expectLength, grid1d } from './common.ts';
 import { TILE_M, tileWeights } from './pointwise.ts';
+import { conv2dGpu, patchEmbedGpu } from './conv2d-gpu.ts';
 
 /** Output pixels per invocation (one tile, flattened oy·Wo + ox) and channels per channel block. */
 export const PE_TILE_P = 16, PE_TILE_C = TILE_M;
@@ -47,6 +50,9 @@ export function patchEmbed(g: GraphBuilder, name: string, x: Tensor, w: Float32A
   const Ho = Math.floor(H / k), Wo = Math.floor(W / k);
   if (Ho < 1 || Wo < 1) throw new Error(`${name}: a ${H}×${W} input is smaller than one ${k}×${k} patch`);
   const y = g.tensor(name, [B, Cout, Ho, Wo]);
+  if (g.tuning.kernels === 'gpu') {
+    return ln ? patchEmbedGpu(g, name, x, y, w, bias, k, ln) : conv2dGpu(g, name, x, y, w, bias, { k, stride: k, pad: 0 });
+  }
   const taps = Cin * k * k, P = Ho * Wo;
   const tilesP = Math.ceil(P / PE_TILE_P);
   const t = channelGroupTiling(name, Cout, tilesP, B, g.tuning);
@@ -69,6 +75,9 @@ export function patchEmbed(g: GraphBuilder, name: string, x: Tensor, w: Float32A
     // Reads the input pixels under the patches, the tiled weights and the padded bias, γ, β; writes y's pixels.
     bytesRead: 4 * (B * Cin * Ho * k * Wo * k + t.ncb * PE_TILE_C * 3) + g.matrixBytes * t.ncb * PE_TILE_C * taps,
     bytesWritten: 4 * B * Cout * P,
+    // Invocation (tile, channel block): a 16 × 16 register tile over the taps rounded up to 4; red holds
+    // 4 vec4 per invocation.
+    parallelism: { workgroupSize: t.wg, workgroupMemory: t.wg * 4 * 16, accumulators: 256, serialFmas: 256 * Math.ceil(taps / 4) * 4 },
   });
   return y;
 }

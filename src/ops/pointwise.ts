@@ -38,6 +38,12 @@ export function rowSums(w: Float32Array, m: number, k: number): Float32Array {
 export const GPU_TILE = 64, GPU_KT = 16;
 
 /**
+ * shaders/gpu/pointwise.wgsl's parallelism: 16 × 16 invocations, each 4 rows × 4 pixels (16
+ * accumulators) over K rounded up to 16; workgroup memory ws, xs (256 vec4 each) and zs (16 vec4).
+ */
+export const GPU_POINTWISE_PARALLELISM = (ks16: number) => ({ workgroupSize: 256, workgroupMemory: 16 * (256 + 256 + 16), accumulators: 16, serialFmas: 16 * ks16 });
+
+/**
  * The GPU family's weight layout (shaders/gpu/pointwise.wgsl): w [m, k] row-major → transposed,
  * [ceil16(k)][ceil64(m)], zero padded.
  */
@@ -108,6 +114,8 @@ export function pointwise(g: GraphBuilder, name: string, x: Tensor, w: Float32Ar
     // Reads: x's padded planes, the tiled weights and bias (and rowsum with LN, the shift), the residual and the gate, each once; writes y.
     bytesRead: 4 * (x.size + tilesM * TILE_M * (1 + (rsum ? 1 : 0)) + (opts.shift ? roundUp(K, 4) : 0) + (opts.residual ? y.size : 0) + (opts.scale ? opts.scale.size : 0)) + g.matrixBytes * tilesM * TILE_M * roundUp(K, 4),
     bytesWritten: 4 * y.size,
+    // One 16 × 16 register tile per invocation: K multiply-adds into each of its 256 outputs, one after another.
+    parallelism: { workgroupSize: wg, workgroupMemory: 0, accumulators: TILE_M * TILE_P, serialFmas: TILE_M * TILE_P * K },
   });
   return y;
 }
@@ -120,31 +128,72 @@ function pointwiseGpu(g: GraphBuilder, name: string, x: Tensor, y: Tensor, w: Fl
   const [B, K, H, W] = x.shape;
   const PS = x.planeStride, MS = roundUp(m, GPU_TILE), KS16 = roundUp(K, GPU_KT);
   const tilesP = Math.ceil(PS / GPU_TILE), tilesM = MS / GPU_TILE;
+  const { splits, KPS } = splitK(g, tilesP * tilesM * B, KS16, ln);
+  const stages = {
+    RELU_IN: !!opts.reluIn, RELU_OUT: !!opts.reluOut, GELU_OUT: !!opts.geluOut, HAS_RES: !!opts.residual, HAS_SCALE: !!opts.scale,
+    ...(opts.shift ? { HAS_SHIFT: true } : {}),
+    ...(ln && opts.ln ? { LN_IN: true, LN_EPS: opts.ln.eps } : {}),
+  };
+  const wRef = g.matrixWeight(`${name}.weight@gpu`, transposeWeightsGpu(w, m, K));
+  const bRef = g.weight(`${name}.bias@gpu`, bias, MS);
+  const inputs = {
+    scale: opts.scale ? { tensor: opts.scale } : { empty: true as const },
+    rsum: ln ? { weight: g.weight(`${name}.rowsum@gpu`, rowSums(w, m, K), MS) } : { empty: true as const },
+    shift: opts.shift ? { weight: g.weight(`${name}.shift`, opts.shift, roundUp(K, 4)) } : { empty: true as const },
+  };
+  const params = { M: m, K, PS, KS: roundUp(K, 4), KS16, MS, splits, KPS, B };
+  const flops = 2 * B * m * K * H * W;
+  // Reads: each row tile reads x's planes once, each pixel tile the weights once; bias, rowsum, the
+  // shift and the gate per workgroup (small). Without a split: the residual once, y written once.
+  const bytesRead = 4 * (x.size * tilesM + B * tilesP * tilesM * GPU_TILE * (ln ? 2 : 1)) + g.matrixBytes * B * tilesP * KS16 * MS;
+  if (splits === 1) {
+    g.node({
+      name,
+      kernel: g.kernel({ file: 'gpu/pointwise.wgsl', entry: 'main', overrides: stages }),
+      bind: { x: { tensor: x }, w: { weight: wRef }, bias: { weight: bRef }, y: { tensor: y }, res: opts.residual ? { tensor: opts.residual } : { empty: true }, ...inputs },
+      params, workgroups: [tilesP, tilesM, B],
+      flops, bytesRead: bytesRead + (opts.residual ? 4 * y.size : 0), bytesWritten: 4 * y.size,
+      parallelism: GPU_POINTWISE_PARALLELISM(KS16),
+    });
+    return y;
+  }
+  // Split-K: the splits' partial sums, then their sum with the bias and the output stage.
+  const part = g.tensor(`${name}.partials`, [splits * B, m, H, W]);
+  g.node({
+    name: `${name}.split`,
+    kernel: g.kernel({ file: 'gpu/pointwise.wgsl', entry: 'main', overrides: { ...stages, RELU_OUT: false, GELU_OUT: false, HAS_RES: false, SPLIT_K: true } }),
+    bind: { x: { tensor: x }, w: { weight: wRef }, bias: { weight: bRef }, y: { tensor: part }, res: { empty: true }, ...inputs },
+    params, workgroups: [tilesP, tilesM, B * splits],
+    flops, bytesRead, bytesWritten: 4 * part.size,
+    parallelism: GPU_POINTWISE_PARALLELISM(KPS),
+  });
+  const count = B * m * (PS / 4);
   g.node({
     name,
-    kernel: g.kernel({
-      file: 'gpu/pointwise.wgsl', entry: 'main',
-      overrides: {
-        RELU_IN: !!opts.reluIn, RELU_OUT: !!opts.reluOut, GELU_OUT: !!opts.geluOut, HAS_RES: !!opts.residual, HAS_SCALE: !!opts.scale,
-        ...(opts.shift ? { HAS_SHIFT: true } : {}),
-        ...(ln && opts.ln ? { LN_IN: true, LN_EPS: opts.ln.eps } : {}),
-      },
-    }),
-    bind: {
-      x: { tensor: x }, w: { weight: g.matrixWeight(`${name}.weight@gpu`, transposeWeightsGpu(w, m, K)) },
-      bias: { weight: g.weight(`${name}.bias@gpu`, bias, MS) }, y: { tensor: y },
-      res: opts.residual ? { tensor: opts.residual } : { empty: true },
-      scale: opts.scale ? { tensor: opts.scale } : { empty: true },
-      rsum: ln ? { weight: g.weight(`${name}.rowsum@gpu`, rowSums(w, m, K), MS) } : { empty: true },
-      shift: opts.shift ? { weight: g.weight(`${name}.shift`, opts.shift, roundUp(K, 4)) } : { empty: true },
-    },
-    params: { M: m, K, PS, KS: roundUp(K, 4), KS16, MS },
-    workgroups: [tilesP, tilesM, B],
-    flops: 2 * B * m * K * H * W,
-    // Reads: each row tile reads x's planes once, each pixel tile the weights once; bias, rowsum, the
-    // shift and the gate per workgroup (small); the residual once. Writes y.
-    bytesRead: 4 * (x.size * tilesM + (opts.residual ? y.size : 0) + B * tilesP * tilesM * GPU_TILE * (ln ? 2 : 1)) + g.matrixBytes * B * tilesP * KS16 * MS,
-    bytesWritten: 4 * y.size,
+    kernel: g.kernel({ file: 'gpu/pointwise.wgsl', entry: 'reduce', overrides: { RELU_OUT: !!opts.reluOut, GELU_OUT: !!opts.geluOut, HAS_RES: !!opts.residual } }),
+    bind: { x: { tensor: part }, bias: { weight: bRef }, y: { tensor: y }, res: opts.residual ? { tensor: opts.residual } : { empty: true } },
+    params, workgroups: grid1d(count, GPU_REDUCE_WG),
+    // One add per split and output, beyond the GEMM's FLOPs (counted by the first dispatch).
+    flops: splits * B * m * H * W,
+    bytesRead: 4 * (part.size + MS + (opts.residual ? y.size : 0)), bytesWritten: 4 * y.size,
+    // One output vec4 per invocation: the splits' vec4 added one after another.
+    parallelism: { workgroupSize: GPU_REDUCE_WG, workgroupMemory: 0, accumulators: 4, serialFmas: 4 * splits },
   });
   return y;
+}
+
+/** gpu/pointwise.wgsl's `reduce` entry point: invocations per workgroup. */
+const GPU_REDUCE_WG = 64;
+
+/**
+ * How many K splits the GPU kernel runs (Tuning.splitK): a dispatch of fewer than `below` workgroups
+ * splits K into chunks of at least `minK` (multiples of 16) until it has about `below`; a LayerNorm
+ * input does not split (its statistics need every channel in one workgroup).
+ */
+export function splitK(g: GraphBuilder, workgroups: number, ks16: number, ln: boolean): { splits: number; KPS: number } {
+  const t = g.tuning.splitK;
+  if (ln || workgroups >= t.below || ks16 < 2 * t.minK) return { splits: 1, KPS: ks16 };
+  const want = Math.min(Math.floor(ks16 / t.minK), Math.ceil(t.below / workgroups));
+  const KPS = roundUp(Math.ceil(ks16 / want), GPU_KT);
+  return { splits: Math.ceil(ks16 / KPS), KPS };
 }

@@ -22,6 +22,8 @@ export function roll(g: GraphBuilder, name: string, x: Tensor, s: number): Tenso
     flops: 0,
     bytesRead: 4 * count,
     bytesWritten: 4 * count,
+    // One element per invocation.
+    parallelism: { workgroupSize: WG, workgroupMemory: 0, accumulators: 1, serialFmas: 1 },
   });
   return y;
 }

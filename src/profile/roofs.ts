@@ -94,6 +94,8 @@ function stream(g: GraphBuilder, floats: number) {
     bind: { xv: { tensor: x }, yv: { tensor: y } },
     params: zeroCopyParams({ n5: floats / 4, count }), workgroups: grid1d(count, WG),
     flops: 0, bytesRead: 4 * floats, bytesWritten: 4 * floats,
+    // Four vec4 per invocation.
+    parallelism: { workgroupSize: WG, workgroupMemory: 0, accumulators: 16, serialFmas: 16 },
   });
   return y;
 }
