@@ -14,6 +14,7 @@ import { readResults, readmeSections, sectionOf, SECTIONS } from '../bench/repor
 import type { ProfileReport } from '../src/profile/profile.ts';
 import { provenanceLine, type Provenance } from '../bench/provenance.ts';
 import { coldStartLines, type ColdStartResults } from '../bench/report-cold-start.ts';
+import { BEGIN as PROJECTION_BEGIN, END as PROJECTION_END, projectAll, projectionMarkdown } from '../bench/projection.ts';
 
 const at = (p: string) => fileURLToPath(new URL(`../${p}`, import.meta.url));
 const README = readFileSync(at('README.md'), 'utf8');
@@ -195,4 +196,12 @@ test("the README's cold-start paragraph is what bench/report-cold-start.ts makes
   // The check fails on a changed figure.
   const changed = README.replace(`**${(r.firstMs / 1000).toFixed(2)} s**`, `**${(r.firstMs / 1000 + 1).toFixed(2)} s**`);
   assert.ok(!section(changed).endsWith(`-->\n${want}`));
+});
+
+test("the README's GPU projection tables are what bench/projection.ts makes of the code now (npm run project)", () => {
+  // Deterministic: the graphs' counts and the GPUs' public figures, no measurement.
+  const want = projectionMarkdown(projectAll());
+  const a = README.indexOf(PROJECTION_BEGIN), b = README.indexOf(PROJECTION_END);
+  assert.ok(a >= 0 && b > a, 'the README has its projection markers');
+  assert.equal(README.slice(a + PROJECTION_BEGIN.length, b).trim(), want.trim(), 'regenerate with npm run project');
 });

@@ -21,6 +21,7 @@ import { adapterRoofs } from '../profile/roofs.ts';
 import { profileText } from '../profile/report.ts';
 import { profileSvg } from '../profile/svg.ts';
 import { chromeTrace } from '../profile/trace.ts';
+import { GPUS, gpuSpec, projectModel } from '../profile/project.ts';
 import type { TimingMethod } from '../profile/timing.ts';
 import { fileRoofCache } from './roof-cache.ts';
 import { features } from './features.ts';
@@ -31,7 +32,7 @@ const USAGE = `usage:
   webvit infer [--model NAME] [--weights FILE] [--input RAW.f32 | --image A.{png,jpg} [B.png …]] [--res 224 | --res HxW] [--batch N]
                [--schedule fused|unfused|fused-ffn] [--dtype auto|f32|f16] [--kernels gpu|cpu] [--output LOGITS.f32]
   webvit profile --model NAME [--weights FILE] [--res N] [--batch N] [--schedule fused|unfused|fused-ffn|both] [--runs 7] [--dtype f32|f16] [--kernels gpu|cpu]
-               [--features all | --features blocks1,embedding]
+               [--features all | --features blocks1,embedding] [--project GPU]
                [--json OUT.json] [--svg OUT.svg] [--trace OUT.json] [--method timestamp-per-pass|wall-clock] [--refresh-roofs]
   webvit convert IN.pth OUT.safetensors [--model NAME] [--dtype f32|f16] [--meta IN.json]   (BatchNorms folded; f16 halves the file;
                --meta: class names and preprocessing to record, as scripts/train writes them)
@@ -52,7 +53,9 @@ features: the stages' feature maps (default every stage: blocks1 … as upstream
   input's own size (--size resizes images to HxW; --resize is mmdet's keep-ratio resize and padding; without either, images
   get the classification transform); one safetensors tensor per output, strides and input shape in its metadata.
 profile: without --weights a seeded random checkpoint is used (GPU time does not depend on the values); the adapter's
-  roofs are measured once and cached (--refresh-roofs measures them again).`;
+  roofs are measured once and cached (--refresh-roofs measures them again). --project GPU also projects every dispatch of
+  both kernel families onto a GPU from its public figures (${Object.keys(GPUS).join(', ')}) and prints Figure 2 as projected
+  beside the measured one (src/profile/README.md has the formula).`;
 
 function readFile(file: string, what: string): Uint8Array {
   try { return readFileSync(file); } catch (e) { throw new Error(`cannot read ${what} ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`); }
@@ -173,7 +176,7 @@ async function convert(input: string, output: string, flags: { model?: string; d
     `${bns ? `${bns} BatchNorms folded` : 'no BatchNorms to fold'}, ${dtype} weights`);
 }
 
-interface ProfileFlags { features?: string; model?: string; weights?: string; res?: string; batch?: string; schedule?: string; runs?: string; json?: string; svg?: string; trace?: string; method?: string; dtype?: string; kernels?: string; 'refresh-roofs'?: boolean }
+interface ProfileFlags { features?: string; model?: string; weights?: string; res?: string; batch?: string; schedule?: string; runs?: string; json?: string; svg?: string; trace?: string; method?: string; dtype?: string; kernels?: string; project?: string; 'refresh-roofs'?: boolean }
 
 /** --kernels: the kernel family (default: the adapter's tuning). */
 function kernelFamily(flag: string | undefined): KernelFamily | undefined {
@@ -190,6 +193,7 @@ async function profile(flags: ProfileFlags): Promise<void> {
   const schedules: ScheduleName[] = which === 'both' ? ['fused', 'unfused'] : [which as ScheduleName];
   const methods: TimingMethod[] = ['timestamp-inside-pass', 'timestamp-per-pass', 'wall-clock'];
   if (flags.method !== undefined && !methods.includes(flags.method as TimingMethod)) throw new Error(`--method must be one of ${methods.join(', ')}, got "${flags.method}"`);
+  const gpu = flags.project === undefined ? undefined : gpuSpec(flags.project);
   // Unquantised timestamps: Dawn rounds them (a browser's anti-fingerprinting measure) unless told not to.
   const rt = await nodeRuntime({ disable: ['timestamp_quantization'] });
   const sd = flags.weights ? null : randomStateDict(info.name, height);
@@ -211,6 +215,7 @@ async function profile(flags: ProfileFlags): Promise<void> {
     onProgress: process.stderr.isTTY ? (m) => process.stderr.write(`\r\x1b[K${m}`) : undefined,
   });
   if (process.stderr.isTTY) process.stderr.write('\r\x1b[K');
+  if (gpu) report.projection = projectModel(model, gpu, report.input, schedules);
   console.log(profileText(report));
   const write = (file: string | undefined, what: string, data: string) => { if (file) { writeFileSync(file, data); console.log(`${what} → ${file}`); } };
   write(flags.json, 'profile (JSON)', JSON.stringify(report, null, 1));
@@ -255,7 +260,7 @@ async function main(argv: string[]): Promise<void> {
   } else if (cmd === 'profile') {
     const { values } = parseArgs({
       args: rest, strict: true,
-      options: { model: str, weights: str, res: str, batch: str, schedule: str, runs: str, json: str, svg: str, trace: str, method: str, dtype: str, kernels: str, features: str, 'refresh-roofs': { type: 'boolean' } },
+      options: { model: str, weights: str, res: str, batch: str, schedule: str, runs: str, json: str, svg: str, trace: str, method: str, dtype: str, kernels: str, features: str, project: str, 'refresh-roofs': { type: 'boolean' } },
     });
     await profile(values);
   } else if (cmd === 'features' || cmd === 'embed') {

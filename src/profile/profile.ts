@@ -11,6 +11,8 @@ import type { ScheduleName } from '../schedule/index.ts';
 import { stepTimer, type TimingMethod } from './timing.ts';
 import type { Roofs } from './roofs.ts';
 import { median } from '../util/median.ts';
+import type { KernelFamily } from '../tuning.ts';
+import { invocationsOf, type Projection } from './project.ts';
 
 const SCHEMA = 'webvit-profile/1';
 /** How far the per-dispatch sum may be from the whole-pass time before the profile says so. */
@@ -28,6 +30,12 @@ export interface DispatchRecord {
   /** the activations bound (binding name → logical shape) and the grid: the shape this dispatch ran at */
   tensors: Record<string, number[]>;
   workgroups: [number, number, number];
+  /** the parallelism model (src/profile/README.md): invocations in all, per workgroup, workgroup memory bytes, live floats per invocation, the longest FMA chain of one invocation */
+  invocations: number;
+  workgroupSize: number;
+  workgroupMemory: number;
+  accumulators: number;
+  serialFmas: number;
   flops: number;
   bytesRead: number;
   bytesWritten: number;
@@ -81,11 +89,15 @@ export interface ProfileReport {
   /** `outputs`: backbone mode's request, when the graph profiled returns features instead of logits */
   input: { batch: number; height: number; width: number; outputs?: OutputRequest };
   weights: string;
+  /** the kernel family that ran (src/tuning.ts Tuning.kernels) */
+  kernels: KernelFamily;
   adapter: { vendor: string; architecture: string; device: string; description: string; fallback: boolean };
   platform: string;
   timing: { method: TimingMethod; runs: number; quantumNs: number | null; reversedStamps: number; tolerance: number };
   roofs: Roofs & { cached: boolean };
   schedules: Partial<Record<ScheduleName, ScheduleProfile>>;
+  /** `webvit profile --project <gpu>`: every dispatch of both kernel families and the profiled schedules projected onto a named GPU (project.ts) */
+  projection?: Projection;
   /** present when both schedules were profiled */
   comparison?: { fusedMs: number; unfusedMs: number; removedShare: number; fusedWholeMs: number; unfusedWholeMs: number; removedWholeShare: number; layers: LayerComparison[] };
 }
@@ -139,6 +151,7 @@ export async function profileModel(model: Model, opts: ProfileOptions): Promise<
     model: model.info.name,
     input: { batch, height, width, ...(opts.outputs ? { outputs: opts.outputs } : {}) },
     weights: opts.weights,
+    kernels: model.tuning.kernels,
     adapter: { ...gpu.adapterInfo, fallback: gpu.isFallback },
     platform: opts.platform,
     timing: { method: timer.method, runs, quantumNs: timer.quantumNs(), reversedStamps: timer.reversedStamps(), tolerance: AGREEMENT_TOLERANCE },
@@ -167,6 +180,7 @@ export function scheduleProfile(schedule: ScheduleName, plan: Pick<CompiledGraph
       kernel: `${n.kernel.file}:${n.kernel.entry}`, pipeline: s.kernel.key, ops: n.ops, category: n.category,
       tensors: Object.fromEntries(Object.entries(n.bind).flatMap(([k, b]) => ('tensor' in b ? [[k, b.tensor.shape]] : []))),
       workgroups: n.workgroups,
+      invocations: invocationsOf(n), ...n.parallelism,
       flops: n.flops, bytesRead: n.bytesRead, bytesWritten: n.bytesWritten,
       ms, msMin: Math.min(...t), msMax: Math.max(...t),
       gflops, gbs: ms > 0 ? bytes / ms / 1e6 : 0, intensity,

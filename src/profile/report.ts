@@ -4,6 +4,7 @@
 import { CATEGORY_LABELS } from './svg.ts';
 import type { Aggregate, ProfileReport, ScheduleProfile } from './profile.ts';
 import { CATEGORIES, type Category } from '../graph/ir.ts';
+import type { Projection } from './project.ts';
 
 const pad = (s: string, n: number) => s.padEnd(n);
 const num = (v: number, d: number, n: number) => v.toFixed(d).padStart(n);
@@ -13,7 +14,7 @@ export function profileText(r: ProfileReport, top = 10): string {
   const a = r.adapter, lines: string[] = [];
   const o = r.input.outputs;
   const backbone = o ? `, backbone mode: ${[...o.stages, ...(o.embedding ? ['embedding'] : [])].join(', ')}` : '';
-  lines.push(`${r.model} ${r.input.height}×${r.input.width} batch ${r.input.batch}${backbone}, weights: ${r.weights}`);
+  lines.push(`${r.model} ${r.input.height}×${r.input.width} batch ${r.input.batch}${backbone}, weights: ${r.weights}, ${r.kernels} kernel family`);
   lines.push(`adapter: ${a.vendor} ${a.architecture} ${a.description}${a.fallback ? ' — a CPU (software) adapter: times are the CPU\'s, not a GPU\'s' : ''}`);
   lines.push(`timing: ${r.timing.method}, median of ${r.timing.runs} runs${r.timing.quantumNs ? `; timestamps are quantised to ${(r.timing.quantumNs / 1e6).toFixed(3)} ms (in Chromium start with --enable-webgpu-developer-features)` : ''}` +
     `${r.timing.reversedStamps ? `; ${r.timing.reversedStamps} timestamp pairs ran backwards (counted as 0 ms)` : ''}`);
@@ -36,7 +37,28 @@ export function profileText(r: ProfileReport, top = 10): string {
       lines.push(`  ${pad(CATEGORY_LABELS[k], 22)} ${num(uc.get(k)!.ms, 2, 9)} → ${num(fc.get(k)!.ms, 2, 9)} ms   (${uc.get(k)!.dispatches} → ${fc.get(k)!.dispatches} dispatches)`);
     }
   }
+  if (r.projection) lines.push('', ...projectionText(r.projection, r));
   return lines.join('\n');
+}
+
+/** Figure 2 as projected onto the named GPU for each family and schedule, beside the measured shares. */
+export function projectionText(p: Projection, r?: ProfileReport): string[] {
+  const g = p.gpu;
+  const measured = r ? Object.values(r.schedules).map((s) => ({ label: `measured ${r.kernels} ${s.schedule}`, ms: s.sumMs, share: (k: Category) => s.categories.find((c) => c.key === k)!.share })) : [];
+  const projected = p.schedules.map((s) => ({ label: `${s.family} ${s.schedule}`, ms: s.ms, share: (k: Category) => s.categories.find((c) => c.key === k)!.share }));
+  const cols = [...measured, ...projected];
+  const w = Math.max(12, ...cols.map((c) => c.label.length + 1));
+  const head = (label: string, cells: string[]) => `  ${pad(label, 22)}${cells.map((c) => c.padStart(w)).join('')}`;
+  return [
+    `projected onto ${g.name}: ${(g.gflops / 1e3).toFixed(1)} TFLOP/s FP32, ${g.gbs} GB/s, ${g.lanes} lanes at ${g.clockGhz} GHz, ${g.dispatchUs} µs per dispatch`,
+    `  ${p.formula}; measured columns are this adapter's${r?.adapter.fallback ? ' (a CPU adapter)' : ''}`,
+    head('', cols.map((c) => c.label)),
+    head('ms', cols.map((c) => c.ms.toFixed(3))),
+    head('dispatches', [...(r ? Object.values(r.schedules).map((s) => String(s.dispatches)) : []), ...p.schedules.map((s) => String(s.dispatches))]),
+    head('median invocations', [...measured.map(() => ''), ...p.schedules.map((s) => String(s.medianInvocations))]),
+    head('serial-bound share', [...measured.map(() => ''), ...p.schedules.map((s) => `${(100 * s.serialBoundMs / s.ms).toFixed(1)}%`)]),
+    ...CATEGORIES.map((k) => head(CATEGORY_LABELS[k], cols.map((c) => `${(100 * c.share(k)).toFixed(1)}%`))),
+  ];
 }
 
 function scheduleText(s: ScheduleProfile, r: ProfileReport, top: number): string[] {
