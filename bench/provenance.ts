@@ -104,10 +104,16 @@ export const CODE: Record<string, string[]> = {
   'cold-start': ['src', 'shaders', 'demo', 'index.html', 'weights', 'bench/cold-start.ts'],
   // The sweep writes tuned.json itself, in the commit that commits the sweep.
   tuning: ['src', 'shaders', 'bench/tune.ts', ':(exclude)src/tuning/tuned.json'],
+  // The GPU kit's run on a GPU machine (bench/gpu/run.sh): bench/results/gpu-<device>.{json,md}.
+  gpu: ['src', 'shaders', 'bench/gpu', 'scripts/golden'],
 };
 
 /** Which kind of result a file under bench/results or bench/profiles is. */
-export const kindOf = (file: string): string => (file.includes('profiles/') ? 'profiles' : path.basename(file).replace(/\..*$/, ''));
+export const kindOf = (file: string): string => {
+  if (file.includes('profiles/')) return 'profiles';
+  const base = path.basename(file).replace(/\..*$/, '');
+  return base.startsWith('gpu-') ? 'gpu' : base;
+};
 
 export const TUNED = 'src/tuning/tuned.json';
 
