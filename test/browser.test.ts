@@ -27,6 +27,21 @@ for (const spec of ['efficientvit_m0:224:1', 'efficientvit_m0:192:2', 'edgevit_x
   });
 }
 
+// The GPU kernel family forced (the CPU family is this adapter's default): EfficientViT (split-K at
+// batch 2, cascaded attention, dwconv, SE, the head) in both schedules, and EdgeViT (ln_qkv, flash
+// attention, local propagation, patch embedding).
+for (const [spec, schedules] of [['efficientvit_m0:192:2', ['fused', 'unfused']], ['edgevit_xxs:224:1', ['fused']]] as const) {
+  test(`in Chromium, the GPU kernel family matches PyTorch: ${spec} ${schedules.join(', ')}`, { skip, timeout: 300_000 }, async () => {
+    const [c] = goldenCases([spec]);
+    for (const schedule of schedules) {
+      const r = await runInPage(demo!, c.model, c.pth, c.input, c.batch, c.height, { kernels: 'gpu', schedule });
+      assertGolden(`Chromium, GPU family, ${schedule}`, c, r);
+      const files = new Set(r.kernels.map((k) => k.split(':')[0]));
+      assert.ok(files.has('gpu/pointwise.wgsl') && !files.has('pointwise.wgsl'), `${schedule}: the GPU family ran (${[...files].join(', ')})`);
+    }
+  });
+}
+
 test('in Chromium, backbone mode from a detector checkpoint (mmdet layout) matches PyTorch: every stage, the embedding, the GPU buffers', { skip, timeout: 300_000 }, async () => {
   const [c] = featureCases(['efficientvit_m4:320x480:1:det']);
   const r = await featuresInPage(demo!, c.model, c.pth, c.input, [c.batch, 3, c.height, c.width]);

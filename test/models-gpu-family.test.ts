@@ -1,7 +1,8 @@
 // Every model with the GPU kernel family forced (load's `kernels: 'gpu'`; on this CPU adapter the
-// default is 'cpu') gives PyTorch's logits: all eleven fused at batch 1, one model per family
-// unfused, and batch 2 where a second image shares each workgroup's weights (EfficientViT-M0 at 192,
-// EdgeViT-XXS). The kernels the family has (shaders/gpu/) must actually run: the plans are checked.
+// default is 'cpu') gives PyTorch's logits: all eleven fused and unfused at batch 1, and fused at
+// batch 2 where a second image shares each workgroup's weights (EfficientViT-M0 at 192, EdgeViT-XXS,
+// DeiT-T). Where the GPU family has a kernel (shaders/gpu/), its CPU sibling must not run: the plans
+// are checked. Then one model per family with a GPU adapter's whole default tuning.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { goldenCases, logitsError, torchAvailable } from './helpers/golden.ts';
@@ -18,8 +19,7 @@ import { DEFAULT_LIMITS, gpuTuning } from '../src/tuning.ts';
 const GPU_FILES = new Set(readdirSync(new URL('../shaders/gpu/', import.meta.url)).filter((f) => f.endsWith('.wgsl')).map((f) => `gpu/${f}`));
 
 const skip = !torchAvailable() && 'python3-torch is not installed (npm test installs it)';
-const unfused = new Set(['efficientvit_m0', 'edgevit_xxs', 'deit_tiny_patch16_224', 'swin_tiny_patch4_window7_224']);
-const batch2: Record<string, string> = { efficientvit_m0: 'efficientvit_m0:192:2', edgevit_xxs: 'edgevit_xxs:224:2' };
+const batch2: Record<string, string> = { efficientvit_m0: 'efficientvit_m0:192:2', edgevit_xxs: 'edgevit_xxs:224:2', deit_tiny_patch16_224: 'deit_tiny_patch16_224:224:2' };
 
 for (const name of Object.keys(MODELS)) {
   test(`${name} on the GPU kernel family matches PyTorch`, { skip }, async () => {
@@ -27,7 +27,7 @@ for (const name of Object.keys(MODELS)) {
       const [c] = goldenCases([spec]);
       const model = Model.fromBytes(await runtime(), name, c.pth, { kernels: 'gpu' });
       try {
-        const schedules: ScheduleName[] = ['fused', ...(unfused.has(name) && c.batch === 1 ? ['unfused' as const] : [])];
+        const schedules: ScheduleName[] = ['fused', ...(c.batch === 1 ? ['unfused' as const] : [])];
         for (const schedule of schedules) {
           const { logits } = await model.run(c.input, c.batch, c.height, c.width, schedule);
           const { maxDiff, tolerance } = logitsError(logits, c.logits);
@@ -56,7 +56,7 @@ test('the kernel family is the runtime\'s unless a model asks: details() says wh
   assert.throws(() => new Model(rt, info, sd, { kernels: 'tpu' as never }), /kernels "tpu" is not one of 'cpu', 'gpu'/);
 });
 
-test('with a GPU adapter\'s default tuning (one-kernel FFNs, split-K below 80 workgroups, GPU workgroup sizes), one model per family matches PyTorch', { skip }, async () => {
+test('with a GPU adapter\'s default tuning (split-K, subgroup reductions, GPU workgroup sizes), one model per family matches PyTorch', { skip }, async () => {
   // The tuning a GPU adapter gets (src/tuning.ts gpuTuning), on this CPU adapter: what GPUs run.
   const rt = await nodeRuntime({ tuning: gpuTuning(DEFAULT_LIMITS) });
   assert.equal(rt.tuning.kernels, 'gpu');

@@ -103,14 +103,20 @@ test('gpu pointwise split-K: partial sums over K splits, then their sum with eve
     const xin = x.map((v, i) => Math.max(v, 0) * sc[Math.floor(i / (H * W))] - shift[Math.floor(i / (H * W)) % K]);
     assertClose(got, add(gelu(conv2d(xin, [B, K, H, W], w, b, { cout: M, kh: 1, kw: 1 }).y), res), 1e-5, 1e-5, `split B${B} K${K} M${M}`);
   }
+  // Half weights: the split dispatch reads them, the reduce has none (its f32 form).
+  const [B, K, M, H, W] = [2, 100, 30, 3, 3];
+  const x = random(B * K * H * W, 21), w = random(M * K, 22).map((v) => Math.round(v * 256) / 256), b = random(M, 23);
+  const build = (g: GraphBuilder, [t]: Tensor[]) => pointwise(g, 'pw', t, w, b, M, { reluOut: true });
+  const want = await runGraph([{ shape: [B, K, H, W], data: x }], build, { tuning: SPLIT });
+  assertClose(await runGraph([{ shape: [B, K, H, W], data: x }], build, { tuning: SPLIT, weights: 'f16-packed' }), want, 1e-6, 1e-6, 'split, f16-packed');
   let entries: string[] = [];
-  const [B, K, M, H, W] = [1, 96, 20, 2, 2];
-  const x = random(B * K * H * W, 1).map((v) => 1000 + v), w = random(M * K, 2), b = random(M, 3), gamma = random(K, 4), beta = random(K, 5);
-  const got = await runGraph([{ shape: [B, K, H, W], data: x }], (g, [t]) => {
-    const y = pointwise(g, 'pw', t, w, b, M, { ln: { gamma, beta, eps: 1e-5 } });
+  const [B2, K2, M2, H2, W2] = [1, 96, 20, 2, 2];
+  const x2 = random(B2 * K2 * H2 * W2, 1).map((v) => 1000 + v), w2 = random(M2 * K2, 2), b2 = random(M2, 3), gamma = random(K2, 4), beta = random(K2, 5);
+  const got = await runGraph([{ shape: [B2, K2, H2, W2], data: x2 }], (g, [t]) => {
+    const y = pointwise(g, 'pw', t, w2, b2, M2, { ln: { gamma, beta, eps: 1e-5 } });
     entries = g.nodes.map((n) => n.kernel.entry);
     return y;
   }, { tuning: SPLIT });
   assert.deepEqual(entries, ['main'], 'LN_IN runs in one dispatch');
-  assertClose(got, conv2d(layerNormChannels(x, [B, K, H, W], gamma, beta, 1e-5), [B, K, H, W], w, b, { cout: M, kh: 1, kw: 1 }).y, 2e-5, 2e-5, 'LN_IN unsplit');
+  assertClose(got, conv2d(layerNormChannels(x2, [B2, K2, H2, W2], gamma, beta, 1e-5), [B2, K2, H2, W2], w2, b2, { cout: M2, kh: 1, kw: 1 }).y, 2e-5, 2e-5, 'LN_IN unsplit');
 });

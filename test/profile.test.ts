@@ -86,7 +86,7 @@ test('a profile of both schedules: every dispatch timed and placed; categories a
 test('Σ of dispatch medians against the whole pass, on made-up timings: medians per dispatch, their sum, the ratio, ±15 %', () => {
   const node = (i: number, category: string, layer: string) => ({
     name: `n${i}`, module: `m${i}`, layer, ops: ['convolution'], category, kernel: { file: 'k.wgsl', entry: 'main' }, bind: {}, workgroups: [1, 1, 1],
-    flops: 1e6 * (i + 1), bytesRead: 4e3, bytesWritten: 4e3,
+    flops: 1e6 * (i + 1), bytesRead: 4e3, bytesWritten: 4e3, parallelism: { workgroupSize: 64, workgroupMemory: 0, accumulators: 4, serialFmas: 4 },
   });
   const plan = {
     steps: [node(0, 'matmul', 'a'), node(1, 'norm', 'a'), node(2, 'matmul', 'b')].map((n) => ({ node: n, kernel: { key: `${n.kernel.file}:${n.kernel.entry}` } })),
@@ -152,7 +152,7 @@ test('the SVG has a bar per schedule and category and a dot per dispatch with FL
 
 test('webvit profile writes the table, JSON, SVG and trace for an EdgeViT (both schedules)', { timeout: 600_000 }, () => {
   const [json, svg, trace] = ['p.json', 'p.svg', 't.json'].map((f) => path.join(tmp, f));
-  const out = execFileSync(process.execPath, [bin, 'profile', '--model', 'edgevit_xxs', '--schedule', 'both', '--runs', '2', '--json', json, '--svg', svg, '--trace', trace],
+  const out = execFileSync(process.execPath, [bin, 'profile', '--model', 'edgevit_xxs', '--schedule', 'both', '--runs', '2', '--json', json, '--svg', svg, '--trace', trace, '--project', 'v100'],
     { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, XDG_CACHE_HOME: tmp } });
   const [nf, nu] = [dispatchCount('edgevit_xxs', 'fused'), dispatchCount('edgevit_xxs', 'unfused')];
   assert.match(out, new RegExp(`fused: ${nf} dispatches`));
@@ -163,10 +163,21 @@ test('webvit profile writes the table, JSON, SVG and trace for an EdgeViT (both 
   assert.equal(r.weights, 'random (seed 0)');
   assert.equal(JSON.parse(readFileSync(trace, 'utf8')).traceEvents.filter((e: { ph: string }) => e.ph === 'X').length, nf + nu);
   assert.match(readFileSync(svg, 'utf8'), /<svg/);
+  // The parallelism model: every record's invocations are its grid × workgroup size; --project adds both families' projections.
+  assert.equal(r.kernels, 'cpu', 'this CPU adapter ran the CPU family');
+  for (const rec of r.schedules.fused!.records) assert.equal(rec.invocations, rec.workgroups[0] * rec.workgroups[1] * rec.workgroups[2] * rec.workgroupSize, rec.name);
+  const p = r.projection!;
+  assert.equal(p.gpu.key, 'v100');
+  assert.deepEqual(p.schedules.map((s) => `${s.family} ${s.schedule}`), ['cpu fused', 'cpu unfused', 'gpu fused', 'gpu unfused']);
+  assert.equal(p.schedules[0].dispatches, nf, 'the CPU family\'s projection is of the graph that ran');
+  assert.equal(p.schedules[1].dispatches, nu);
+  for (const s of p.schedules) assert.ok(Math.abs(s.categories.reduce((a, c) => a + c.share, 0) - 1) < 1e-9 && s.records.length === s.dispatches);
+  assert.match(out, /projected onto NVIDIA Tesla V100.*\n.*\n +measured cpu fused +measured cpu unfused +cpu fused +cpu unfused +gpu fused +gpu unfused/);
 });
 
-test('webvit profile refuses a bad --schedule and an unknown option, saying why', () => {
-  for (const [args, why] of [[['--model', 'efficientvit_m0', '--schedule', 'fast'], /--schedule must be fused, unfused, fused-ffn or both/], [['--model', 'efficientvit_m0', '--nope'], /Unknown option '--nope'/]] as const) {
+test('webvit profile refuses a bad --schedule, an unknown GPU and an unknown option, saying why', () => {
+  for (const [args, why] of [[['--model', 'efficientvit_m0', '--schedule', 'fast'], /--schedule must be fused, unfused, fused-ffn or both/], [['--model', 'efficientvit_m0', '--nope'], /Unknown option '--nope'/],
+    [['--model', 'efficientvit_m0', '--project', 'tpu'], /--project: no GPU "tpu"; known: v100, rtx3090, rtx4090, h100, m2, iris-xe/]] as const) {
     assert.throws(() => execFileSync(process.execPath, [bin, 'profile', ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }),
       (e: { stderr: string; status: number }) => { assert.equal(e.status, 1); assert.match(e.stderr, why); return true; });
   }

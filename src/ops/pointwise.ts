@@ -170,7 +170,8 @@ function pointwiseGpu(g: GraphBuilder, name: string, x: Tensor, y: Tensor, w: Fl
   const count = B * m * (PS / 4);
   g.node({
     name,
-    kernel: g.kernel({ file: 'gpu/pointwise.wgsl', entry: 'reduce', overrides: { RELU_OUT: !!opts.reluOut, GELU_OUT: !!opts.geluOut, HAS_RES: !!opts.residual } }),
+    // No matrix weights: the f32 form, whatever the pool's (g.kernel would ask for a half form).
+    kernel: { file: 'gpu/pointwise.wgsl', entry: 'reduce', overrides: { RELU_OUT: !!opts.reluOut, GELU_OUT: !!opts.geluOut, HAS_RES: !!opts.residual } },
     bind: { x: { tensor: part }, bias: { weight: bRef }, y: { tensor: y }, res: opts.residual ? { tensor: opts.residual } : { empty: true } },
     params, workgroups: grid1d(count, GPU_REDUCE_WG),
     // One add per split and output, beyond the GEMM's FLOPs (counted by the first dispatch).
