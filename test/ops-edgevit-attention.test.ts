@@ -63,28 +63,6 @@ test('ln→qkv rejects a map not divisible by sr, naming the shape', () => {
   assert.throws(() => lnQkv(g, 'qkv', x, 4, ln, new Float32Array(3 * C * C), new Float32Array(3 * C)), /14×10.*\[1,8,14,10\].*sr = 4/);
 });
 
-/** Upstream's attention on a qkv map [B, 3C, h, w]: per image and head, softmax(q·kᵀ·d^-0.5)·v. */
-function attentionReference(qkv: Float32Array, [B, C3, h, w]: number[], heads: number): Float32Array {
-  const C = C3 / 3, d = C / heads, N = h * w;
-  const y = new Float32Array(B * C * N);
-  const at = (b: number, s: number, hd: number, j: number, n: number) => qkv[((b * 3 + s) * C + hd * d + j) * N + n];
-  for (let b = 0; b < B; b++) for (let hd = 0; hd < heads; hd++) {
-    const scores = new Float32Array(N * N);
-    for (let n = 0; n < N; n++) for (let m = 0; m < N; m++) {
-      let acc = 0;
-      for (let j = 0; j < d; j++) acc += at(b, 0, hd, j, n) * at(b, 1, hd, j, m);
-      scores[n * N + m] = acc * d ** -0.5;
-    }
-    const p = ref.softmaxRows(scores, [N, N]);
-    for (let n = 0; n < N; n++) for (let j = 0; j < d; j++) {
-      let acc = 0;
-      for (let m = 0; m < N; m++) acc += p[n * N + m] * at(b, 2, hd, j, m);
-      y[(b * C + hd * d + j) * N + n] = acc;
-    }
-  }
-  return y;
-}
-
 const attnCases: { B: number; heads: number; d: number; h: number; w: number; scale: number }[] = [
   { B: 1, heads: 1, d: 36, h: 14, w: 14, scale: 1 },  // EdgeViT-XXS stage 1: 196 tokens
   { B: 2, heads: 2, d: 36, h: 14, w: 14, scale: 1 },  // stage 2
@@ -101,7 +79,7 @@ for (const c of attnCases) {
     const C = c.heads * c.d, shape = [c.B, 3 * C, c.h, c.w];
     const qkv = random(c.B * 3 * C * c.h * c.w, 11 + c.d).map((v) => v * c.scale);
     const got = await runGraph([{ shape, data: qkv }], (g, [t]) => attention(g, 'attn', t, c.heads));
-    assertClose(got, attentionReference(qkv, shape, c.heads), 1e-5, 1e-5);
+    assertClose(got, ref.multiHeadAttention(qkv, shape, c.heads), 1e-5, 1e-5);
   });
 }
 
@@ -116,7 +94,7 @@ test('attention ignores whatever the plane padding holds (NaN here)', async () =
   for (let r = 0; r < B * 3 * C; r++) for (let i = h * w; i < x.planeStride; i++) padded[r * x.planeStride + i] = NaN;
   const compiled = await rt.compile(g, 'test');
   try {
-    assertClose(fromPadded(g.output, await compiled.run(padded)), attentionReference(qkv, shape, heads), 1e-5, 1e-5);
+    assertClose(fromPadded(g.output, await compiled.run(padded)), ref.multiHeadAttention(qkv, shape, heads), 1e-5, 1e-5);
   } finally {
     compiled.destroy();
   }
@@ -135,6 +113,6 @@ for (const c of chained) {
     const w = random(3 * c.C * c.C, 24).map((v) => v / Math.sqrt(c.C)), b = random(3 * c.C, 25);
     const got = await runGraph([{ shape, data: x }], (g, [t]) => attention(g, 'attn', lnQkv(g, 'qkv', t, c.sr, { gamma, beta, eps: 1e-6 }, w, b), c.heads));
     const qkvShape = [c.B, 3 * c.C, c.H / c.sr, c.W / c.sr];
-    assertClose(got, attentionReference(lnQkvReference(x, shape, c.sr, gamma, beta, w, b), qkvShape, c.heads), 1e-5, 1e-5);
+    assertClose(got, ref.multiHeadAttention(lnQkvReference(x, shape, c.sr, gamma, beta, w, b), qkvShape, c.heads), 1e-5, 1e-5);
   });
 }

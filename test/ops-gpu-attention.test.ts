@@ -31,28 +31,6 @@ function chose(g: GraphBuilder, file: string, all = false): void {
  */
 const coarse = (n: number, seed: number, scale: number) => random(n, seed).map((v) => (Math.round(4 * v) / 4) * scale);
 
-/** Upstream's attention on a qkv map [B, 3C, h, w]: per image and head, softmax(q·kᵀ·d^-0.5)·v. */
-function attentionReference(qkv: Float32Array, [B, C3, h, w]: number[], heads: number): Float32Array {
-  const C = C3 / 3, d = C / heads, N = h * w;
-  const y = new Float32Array(B * C * N);
-  const at = (b: number, s: number, hd: number, j: number, n: number) => qkv[((b * 3 + s) * C + hd * d + j) * N + n];
-  for (let b = 0; b < B; b++) for (let hd = 0; hd < heads; hd++) {
-    const scores = new Float32Array(N * N);
-    for (let n = 0; n < N; n++) for (let m = 0; m < N; m++) {
-      let acc = 0;
-      for (let j = 0; j < d; j++) acc += at(b, 0, hd, j, n) * at(b, 1, hd, j, m);
-      scores[n * N + m] = acc * d ** -0.5;
-    }
-    const p = ref.softmaxRows(scores, [N, N]);
-    for (let n = 0; n < N; n++) for (let j = 0; j < d; j++) {
-      let acc = 0;
-      for (let m = 0; m < N; m++) acc += p[n * N + m] * at(b, 2, hd, j, m);
-      y[(b * C + hd * d + j) * N + n] = acc;
-    }
-  }
-  return y;
-}
-
 const attnCases: { B: number; heads: number; d: number; h: number; w: number; big?: boolean }[] = [
   { B: 1, heads: 3, d: 64, h: 1, w: 197 },            // DeiT-T: 197 tokens (12 query tiles and 5, 7 key chunks and 5)
   { B: 2, heads: 1, d: 36, h: 14, w: 14 },            // EdgeViT-XXS stage 1: 196 tokens, d past two q·k steps
@@ -76,7 +54,7 @@ for (const c of attnCases) {
       chose(g, 'gpu/attention.wgsl');
       return y;
     }, { tuning: GPU });
-    assertClose(got, attentionReference(qkv, shape, c.heads), 1e-5, 1e-5);
+    assertClose(got, ref.multiHeadAttention(qkv, shape, c.heads), 1e-5, 1e-5);
   });
 }
 
@@ -92,7 +70,7 @@ test('gpu attention ignores whatever the plane padding holds (NaN here)', async 
   for (let r = 0; r < B * 3 * C; r++) for (let i = h * w; i < x.planeStride; i++) padded[r * x.planeStride + i] = NaN;
   const compiled = await rt.compile(g, 'test');
   try {
-    assertClose(fromPadded(g.output, await compiled.run(padded)), attentionReference(qkv, shape, heads), 1e-5, 1e-5);
+    assertClose(fromPadded(g.output, await compiled.run(padded)), ref.multiHeadAttention(qkv, shape, heads), 1e-5, 1e-5);
   } finally {
     compiled.destroy();
   }

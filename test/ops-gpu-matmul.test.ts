@@ -15,20 +15,9 @@ import { MATMUL_GPU_FILL, matmulGpuSide } from '../src/ops/matmul-gpu.ts';
 import { broadcast, flattenPlanes, permute, slice, type Operand, type WeightView } from '../src/ops/views.ts';
 import { CPU_TUNING, type Tuning } from '../src/tuning.ts';
 import { GraphBuilder } from '../src/graph/builder.ts';
+import { readView } from './helpers/views.ts';
 
 const GPU: Tuning = { ...CPU_TUNING, kernels: 'gpu' };
-
-/** The elements of a view of `buf` (a tensor in its padded layout, or a weight's data), row-major. */
-function readView(buf: Float32Array, v: { offset: number; shape: number[]; strides: number[] }): Float32Array {
-  const n = v.shape.reduce((a, b) => a * b, 1);
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    let r = i, at = v.offset;
-    for (let d = v.shape.length - 1; d >= 0; d--) { at += (r % v.shape[d]) * v.strides[d]; r = Math.floor(r / v.shape[d]); }
-    out[i] = buf[at];
-  }
-  return out;
-}
 
 /** The plain reference: c[bt, m, n] = Σ_k a[bt, m, k] · b[bt, k, n] (+ bias[n] or bias[m]), summed in float64. */
 function matmulRef(A: Float32Array, B: Float32Array, batches: number, M: number, K: number, N: number, bias?: MatmulOptions['bias']): Float32Array {

@@ -19,6 +19,7 @@ import { meanHW } from '../src/ops/mean.ts';
 import { slice } from '../src/ops/views.ts';
 import { layerNormRows, meanPoolHW, softmaxRows } from '../src/reference/ops.ts';
 import { CPU_TUNING, type Tuning } from '../src/tuning.ts';
+import { readView } from './helpers/views.ts';
 
 /** The GPU family, with the reductions through workgroup memory alone and through subgroup operations. */
 const FORMS: [string, Tuning][] = [false, true].map((subgroups) => [subgroups ? 'subgroups' : 'workgroup', { ...CPU_TUNING, kernels: 'gpu', subgroups }]);
@@ -29,18 +30,6 @@ function gpuNode<T>(g: GraphBuilder, file: string, op: () => T): T {
   const k = g.nodes[g.nodes.length - 1].kernel;
   assert.equal(k.file, file);
   assert.equal(!!k.subgroups, g.tuning.subgroups, 'the reductions\' form');
-  return out;
-}
-
-/** The elements of a view of `buf` (a tensor in its padded layout), row-major. */
-function readView(buf: Float32Array, v: { offset: number; shape: number[]; strides: number[] }): Float32Array {
-  const n = v.shape.reduce((a, b) => a * b, 1);
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    let r = i, at = v.offset;
-    for (let d = v.shape.length - 1; d >= 0; d--) { at += (r % v.shape[d]) * v.strides[d]; r = Math.floor(r / v.shape[d]); }
-    out[i] = buf[at];
-  }
   return out;
 }
 

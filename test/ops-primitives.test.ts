@@ -16,18 +16,7 @@ import { meanHW } from '../src/ops/mean.ts';
 import { convTransposeDepthwise } from '../src/ops/conv-transpose.ts';
 import { output, permute, slice, split } from '../src/ops/views.ts';
 import { batchNorm2d, convTranspose2dDepthwise, geluScalar, layerNormRows, meanPoolHW, sigmoidScalar, softmaxRows } from '../src/reference/ops.ts';
-
-/** The elements of a view of `buf` (a tensor in its padded layout), row-major. */
-function readView(buf: Float32Array, v: { offset: number; shape: number[]; strides: number[] }): Float32Array {
-  const n = v.shape.reduce((a, b) => a * b, 1);
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    let r = i, at = v.offset;
-    for (let d = v.shape.length - 1; d >= 0; d--) { at += (r % v.shape[d]) * v.strides[d]; r = Math.floor(r / v.shape[d]); }
-    out[i] = buf[at];
-  }
-  return out;
-}
+import { readView } from './helpers/views.ts';
 
 /** A random input of `shape`, its padded layout, and the tensor a graph of the same shape would give it (for views). */
 function input(shape: number[], seed: number) {

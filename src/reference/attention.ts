@@ -129,3 +129,29 @@ export function localWindowAttention(x: Float32Array, shape: Shape4, p: Cascaded
         for (let xx = 0; xx < W; xx++) out[((b * C + c) * H + y) * W + xx] = attended[windowPixel(b, c, y, xx)];
   return out;
 }
+
+/**
+ * Multi-head self-attention over a qkv map [B, 3C, h, w] (q, k, v channels, each C = heads · d, as
+ * upstream's [B, N, 3, heads, d]): per head softmax(q·kᵀ / √d)·v over the h·w tokens → [B, C, h·w]
+ * (EdgeViT's and DeiT's attention as attention.wgsl computes it).
+ */
+export function multiHeadAttention(qkv: Float32Array, [B, C3, h, w]: number[], heads: number): Float32Array {
+  const C = C3 / 3, d = C / heads, N = h * w;
+  const y = new Float32Array(B * C * N);
+  const at = (b: number, s: number, hd: number, j: number, n: number) => qkv[((b * 3 + s) * C + hd * d + j) * N + n];
+  for (let b = 0; b < B; b++) for (let hd = 0; hd < heads; hd++) {
+    const scores = new Float32Array(N * N);
+    for (let n = 0; n < N; n++) for (let m = 0; m < N; m++) {
+      let acc = 0;
+      for (let j = 0; j < d; j++) acc += at(b, 0, hd, j, n) * at(b, 1, hd, j, m);
+      scores[n * N + m] = acc * d ** -0.5;
+    }
+    const p = softmaxRows(scores, [N, N]);
+    for (let n = 0; n < N; n++) for (let j = 0; j < d; j++) {
+      let acc = 0;
+      for (let m = 0; m < N; m++) acc += p[n * N + m] * at(b, 2, hd, j, m);
+      y[(b * C + hd * d + j) * N + n] = acc;
+    }
+  }
+  return y;
+}

@@ -3,7 +3,7 @@ export { conv2d, convTranspose2dDepthwise, type Conv2dOptions, type Pair, type S
 export { add, erf, erfc, gelu, geluScalar, mul, relu, sigmoid, sigmoidScalar, softmaxRows } from './elementwise.ts';
 export { batchNorm2d, layerNormChannels, layerNormRows, linear, meanPoolHW, type BatchNormParams } from './norm.ts';
 export {
-  attentionBiasIdxs, cascadedGroupAttention, localWindowAttention, numBiasOffsets, windowResolutionOf,
+  attentionBiasIdxs, cascadedGroupAttention, localWindowAttention, multiHeadAttention, numBiasOffsets, windowResolutionOf,
   type CascadedAttentionParams, type ConvWeights,
 } from './attention.ts';
 export { squeezeExcite } from './squeeze-excite.ts';
