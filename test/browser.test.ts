@@ -1,11 +1,13 @@
 // End to end in a browser: a test page (test/pages/run-case.html + dist/webvit.js) in headless Chromium
-// runs EfficientViT-M0 and EdgeViT-XXS on WebGPU (SwiftShader here) and must match PyTorch's logits.
+// runs the models on WebGPU (SwiftShader here), both kernel families, and must match PyTorch's logits.
 // The demo page itself, driven as a person would, is test/demo.test.ts.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { chromiumAvailable, CHROMIUM, featuresInPage, openDemo, runInPage, type DemoPage, type PageRun } from './helpers/chromium.ts';
 import { featureCases, goldenCases, logitsError } from './helpers/golden.ts';
 import { assertGolden } from './helpers/browser-cases.ts';
+import { MODELS } from '../src/models/registry.ts';
+import type { ScheduleName } from '../src/schedule/index.ts';
 
 const skip = chromiumAvailable() ? false : `no Chromium at ${CHROMIUM} (run \`npm run setup\`)`;
 let demo: DemoPage | undefined;
@@ -27,10 +29,18 @@ for (const spec of ['efficientvit_m0:224:1', 'efficientvit_m0:192:2', 'edgevit_x
   });
 }
 
-// The GPU kernel family forced (the CPU family is this adapter's default): EfficientViT (split-K at
-// batch 2, cascaded attention, dwconv, SE, the head) in both schedules, and EdgeViT (ln_qkv, flash
-// attention, local propagation, patch embedding).
-for (const [spec, schedules] of [['efficientvit_m0:192:2', ['fused', 'unfused']], ['edgevit_xxs:224:1', ['fused']]] as const) {
+// The GPU kernel family forced (the CPU family is this adapter's default), every model once, batch 1
+// and 2 and both schedules spread over them (test/models-gpu-family.test.ts runs every model in every
+// combination in Node, on the same Dawn): EfficientViT-M0 at 192 (split-K at batch 2, cascaded
+// attention, dwconv, SE, the head) in both schedules; EdgeViT (ln_qkv, flash attention, local
+// propagation, patch embedding); DeiT's and Swin's attentions.
+const GPU_CASES: [string, ScheduleName[]][] = [
+  ['efficientvit_m0:192:2', ['fused', 'unfused']], ['efficientvit_m1:224:1', ['unfused']], ['efficientvit_m2:224:2', ['fused']],
+  ['efficientvit_m3:224:1', ['fused']], ['efficientvit_m4:224:2', ['unfused']], ['efficientvit_m5:224:1', ['fused']],
+  ['edgevit_xxs:224:1', ['fused']], ['edgevit_xs:224:2', ['unfused']], ['edgevit_s:224:1', ['fused']],
+  ['deit_tiny_patch16_224:224:2', ['unfused']], ['swin_tiny_patch4_window7_224:224:1', ['fused']],
+];
+for (const [spec, schedules] of GPU_CASES) {
   test(`in Chromium, the GPU kernel family matches PyTorch: ${spec} ${schedules.join(', ')}`, { skip, timeout: 300_000 }, async () => {
     const [c] = goldenCases([spec]);
     for (const schedule of schedules) {
@@ -41,6 +51,12 @@ for (const [spec, schedules] of [['efficientvit_m0:192:2', ['fused', 'unfused']]
     }
   });
 }
+
+test('in Chromium, the GPU-family cases cover every model, both schedules and batch 1 and 2', () => {
+  assert.deepEqual(new Set(GPU_CASES.map(([s]) => s.split(':')[0])), new Set(Object.keys(MODELS)));
+  assert.deepEqual(new Set(GPU_CASES.flatMap(([, s]) => s)), new Set(['fused', 'unfused']));
+  assert.deepEqual(new Set(GPU_CASES.map(([s]) => s.split(':')[2])), new Set(['1', '2']));
+});
 
 test('in Chromium, backbone mode from a detector checkpoint (mmdet layout) matches PyTorch: every stage, the embedding, the GPU buffers', { skip, timeout: 300_000 }, async () => {
   const [c] = featureCases(['efficientvit_m4:320x480:1:det']);
