@@ -5,8 +5,9 @@
 // bench/results/compare.{json,md} (or --out DIR) with the provenance of this tree, the base commit,
 // every measurement and the ratio of the best times (new / base). Run it with nothing else on the
 // machine: a process's first inference pays for its pipeline compiles, which the profiler keeps out
-// of the timed runs, but other load still shows up in the ratios.
-//   node --import tsx bench/compare.ts --base 0ed5b05 [--models a,b] [--schedule fused] [--runs 5] [--reps 1] [--out DIR]
+// of the timed runs, but other load still shows up in the ratios. --name NAME writes NAME.{json,md}
+// instead (a narrower comparison beside the whole one).
+//   node --import tsx bench/compare.ts --base 0ed5b05 [--models a,b] [--schedule fused] [--runs 5] [--reps 1] [--out DIR] [--name compare]
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -21,9 +22,10 @@ const { values: args } = parseArgs({
   options: {
     base: { type: 'string' }, models: { type: 'string', default: Object.keys(MODELS).join(',') },
     schedule: { type: 'string', default: 'fused' }, runs: { type: 'string', default: '5' }, reps: { type: 'string', default: '1' },
-    out: { type: 'string' },
+    out: { type: 'string' }, name: { type: 'string', default: 'compare' },
   },
 });
+if (!/^compare[\w-]*$/.test(args.name!)) throw new Error(`--name must start with "compare" (bench/results keeps compare*.json), got ${args.name}`);
 if (!args.base) throw new Error('compare needs --base REV (a commit, tag or branch to compare this tree against)');
 const models = args.models!.split(',');
 for (const m of models) if (!Object.hasOwn(MODELS, m)) throw new Error(`unknown model ${m}; one of ${Object.keys(MODELS).join(', ')}`);
@@ -84,6 +86,6 @@ const md = [
 ].join('\n');
 const out = args.out ? path.resolve(args.out) : path.join(ROOT, 'bench/results');
 mkdirSync(out, { recursive: true });
-writeFileSync(path.join(out, 'compare.json'), JSON.stringify(results, null, 1) + '\n');
-writeFileSync(path.join(out, 'compare.md'), md);
-process.stderr.write(`compare: wrote ${path.join(out, 'compare')}.{json,md}\n`);
+writeFileSync(path.join(out, `${args.name}.json`), JSON.stringify(results, null, 1) + '\n');
+writeFileSync(path.join(out, `${args.name}.md`), md);
+process.stderr.write(`compare: wrote ${path.join(out, args.name!)}.{json,md}\n`);

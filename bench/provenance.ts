@@ -94,6 +94,8 @@ export const CODE: Record<string, string[]> = {
   models: ['src', 'shaders', 'bench/measure.js', 'bench/pages'],
   // A smaller run of the same benchmark (--name engines): webvit in Chromium and Firefox.
   engines: ['src', 'shaders', 'bench/measure.js', 'bench/pages'],
+  // Another (--name families): webvit with its default kernel family and with the GPU family forced.
+  families: ['src', 'shaders', 'bench/measure.js', 'bench/pages'],
   kernels: ['src', 'shaders', 'bench/pages'],
   profiles: ['src', 'shaders', 'bin'],
   fuzz: ['src/weights', 'bench/fuzz.ts', 'bench/fuzz', 'scripts/fuzz'],
@@ -112,7 +114,7 @@ export const CODE: Record<string, string[]> = {
 export const kindOf = (file: string): string => {
   if (file.includes('profiles/')) return 'profiles';
   const base = path.basename(file).replace(/\..*$/, '');
-  return base.startsWith('gpu-') ? 'gpu' : base;
+  return base.startsWith('gpu-') ? 'gpu' : base.startsWith('compare') ? 'compare' : base;
 };
 
 export const TUNED = 'src/tuning/tuned.json';

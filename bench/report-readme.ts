@@ -6,7 +6,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { KernelResults } from './report-kernels.ts';
-import { bestOrtWebgpu, counted, f, firefoxAdapterOf, models, readmeTable, roofMs, row, type ModelResults } from './report-models.ts';
+import { bestOrtWebgpu, counted, f, familyTable, firefoxAdapterOf, models, readmeTable, roofMs, row, type ModelResults } from './report-models.ts';
 import { adapterName } from './provenance.ts';
 import { runtimesWhere } from './runtimes.ts';
 
@@ -14,6 +14,7 @@ const README = fileURLToPath(new URL('../README.md', import.meta.url));
 export const SECTIONS = {
   'bench:models': 'npm run bench writes this table from bench/results/models.json',
   'bench:findings': 'npm run bench writes these paragraphs from bench/results/models.json and kernels.json',
+  'bench:families': 'npm run bench, runtimes webvit and webvit-gpu-family, name families, writes this from bench/results/families.json',
 } as const;
 type Section = keyof typeof SECTIONS;
 const begin = (s: Section) => `<!-- ${s}:begin (${SECTIONS[s]}) -->`, end = (s: Section) => `<!-- ${s}:end -->`;
@@ -186,15 +187,43 @@ export function readmeFindings(r: ModelResults, k: KernelResults | null): string
   return out.join('\n');
 }
 
-/** Each generated section's text, from the results. */
-export function readmeSections(r: ModelResults, k: KernelResults | null): Record<Section, string> {
-  return { 'bench:models': readmeTable(r), 'bench:findings': readmeFindings(r, k) };
+/**
+ * The two kernel families on the bench's adapter (bench/results/families.json: `webvit` runs the
+ * adapter's default family, `webvit-gpu-family` forces the GPU family): a paragraph and
+ * families.md's table.
+ */
+export function readmeFamilies(r: ModelResults | null): string {
+  if (!r) return 'The two families have not been measured against each other yet (`npm run bench -- --runtimes webvit,webvit-gpu-family --name families`).\n';
+  const batches = [...new Set(r.rows.flatMap((x) => x.batches.map((b) => b.batch)))].sort((a, b) => a - b);
+  const ratios = batches.map((b) => [b, each(r, (m) => { const g = median(r, m, 'webvit-gpu-family', b), c = median(r, m, 'webvit', b); return g && c ? c / g : null; })] as const)
+    .filter(([, e]) => e.length);
+  const all = ratios.flatMap(([, e]) => e.map(([, v]) => v));
+  // `webvit` runs the adapter's default family: the CPU family on a CPU adapter (src/tuning.ts).
+  const cpu = /swiftshader|llvmpipe|lavapipe/i.test(adapterName(r.adapter));
+  const other = cpu ? 'the CPU family' : 'the default family';
+  const slower = all.every((v) => v < 1);
+  const verdict = slower ? `slower than ${other} for every model${cpu ? ', so the CPU family stays a CPU adapter\'s default' : ''}`
+    : all.every((v) => v > 1) ? `faster than ${other} for every model` : `faster than ${other} for some models and slower for others`;
+  const date = r.date.slice(0, 10);
+  return `**The two families measured on one adapter** (${chromiumAdapter(r)}; \`npm run bench\`, ${date}, [bench/results/families.md](bench/results/families.md)): ` +
+    `${cpu ? 'the CPU family\'s' : 'the default family\'s (`webvit`)'} median time over the GPU family's (the table's last column; above 1: the GPU family is faster) is ${ratios.map(([b, e]) => `${byFamily(e, 2, '×')} at batch ${b}`).join('; ')}: ` +
+    `on this adapter the GPU family is ${verdict}.` +
+    (slower && cpu ? ' A CPU driver runs a workgroup\'s invocations on one core a few lanes at a time, so the GPU family\'s ' +
+      'staging through workgroup memory and its barriers are overhead there; what the GPU family is for can only be measured on a GPU.' : '') + '\n\n' +
+    familyTable(r).slice(4).join('\n');
 }
 
-/** The results in `dir` (models.json, and kernels.json if there). */
-export function readResults(dir: string): { models: ModelResults; kernels: KernelResults | null } {
-  const read = (n: string) => JSON.parse(readFileSync(path.join(dir, `${n}.json`), 'utf8'));
-  return { models: read('models') as ModelResults, kernels: existsSync(path.join(dir, 'kernels.json')) ? read('kernels') as KernelResults : null };
+/** Each generated section's text, from the results. */
+export function readmeSections(r: ModelResults, k: KernelResults | null, families: ModelResults | null = null): Record<Section, string> {
+  return { 'bench:models': readmeTable(r), 'bench:findings': readmeFindings(r, k), 'bench:families': readmeFamilies(families) };
+}
+
+/** The results in `dir` (models.json, and kernels.json and families.json if there). */
+export function readResults(dir: string): { models: ModelResults; kernels: KernelResults | null; families: ModelResults | null } {
+  const read = (n: string) => (existsSync(path.join(dir, `${n}.json`)) ? JSON.parse(readFileSync(path.join(dir, `${n}.json`), 'utf8')) : null);
+  const models = read('models') as ModelResults | null;
+  if (!models) throw new Error(`${dir} has no models.json (npm run bench writes it)`);
+  return { models, kernels: read('kernels') as KernelResults | null, families: read('families') as ModelResults | null };
 }
 
 /** The text between a section's markers; throws when the markers are missing. */
@@ -215,7 +244,7 @@ export function withSections(text: string, sections: Record<Section, string>): s
 
 /** Rewrites the README's generated sections from the results in `dir`. */
 export function updateReadme(dir: string): void {
-  const { models: m, kernels } = readResults(dir);
-  writeFileSync(README, withSections(readFileSync(README, 'utf8'), readmeSections(m, kernels)));
+  const { models: m, kernels, families } = readResults(dir);
+  writeFileSync(README, withSections(readFileSync(README, 'utf8'), readmeSections(m, kernels, families)));
   process.stderr.write('bench: rewrote the README\'s generated sections\n');
 }

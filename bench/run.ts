@@ -57,7 +57,7 @@ const { values: args } = parseArgs({
     cold: { type: 'string', default: '3' },
     'skip-kernels': { type: 'boolean', default: false },
     out: { type: 'string' },
-    /** the models results' file name: NAME.json and NAME.md (default models; any other name leaves the README alone) */
+    /** the models results' file name: NAME.json and NAME.md (default models; any other name but families leaves the README alone) */
     name: { type: 'string', default: 'models' },
     report: { type: 'boolean', default: false },
   },
@@ -136,7 +136,7 @@ async function main() {
     const prov = provenance({ chromium: browser.version(), firefox: firefoxVersion, adapter, peers: needsOrt, date: meta.date });
     const results: ModelResults = { schema: 'webvit-bench-models/1', ...meta, provenance: prov, adapter, roofs, res: RES, rows };
     writeResults(args.name!, results, modelsTable(results, args.name));
-    if (RESULTS === DEFAULT_RESULTS && args.name === 'models') updateReadme(DEFAULT_RESULTS);
+    if (RESULTS === DEFAULT_RESULTS && (args.name === 'models' || args.name === 'families')) updateReadme(DEFAULT_RESULTS);
     else log(`bench: results in ${RESULTS}; the README is rewritten only from bench/results\n`);
   } finally {
     await browser.close();

@@ -23,8 +23,8 @@ const RESULTS = at('bench/results');
 
 /** The generated sections that differ from what the results give, with the first differing line. */
 function staleSections(readme: string): string[] {
-  const { models, kernels } = readResults(RESULTS);
-  const want = readmeSections(models, kernels);
+  const { models, kernels, families } = readResults(RESULTS);
+  const want = readmeSections(models, kernels, families);
   const bad: string[] = [];
   for (const s of Object.keys(SECTIONS) as (keyof typeof SECTIONS)[]) {
     const got = sectionOf(readme, s).split('\n'), exp = want[s].split('\n');
@@ -45,6 +45,7 @@ test('bench/results/{models,kernels,engines}.md are what the report makes of the
   assert.equal(md('models'), modelsTable(json('models') as ModelResults), 'models.md: regenerate with `node --import tsx bench/run.ts --report`');
   assert.equal(md('kernels'), kernelTable(json('kernels') as KernelResults), 'kernels.md: regenerate with `node --import tsx bench/run.ts --report`');
   assert.equal(md('engines'), modelsTable(json('engines') as ModelResults, 'engines'), 'engines.md: regenerate with `node --import tsx bench/run.ts --report --name engines`');
+  assert.equal(md('families'), modelsTable(json('families') as ModelResults, 'families'), 'families.md: regenerate with `node --import tsx bench/run.ts --report --name families`');
   // And the comparison can fail: one edited cell is caught.
   assert.notEqual(md('models').replace(/\| (\d)/, '| 9$1'), modelsTable(json('models') as ModelResults));
 });
