@@ -3,10 +3,10 @@
 // compute pass, `webvit profile`'s median of --runs) of each model in both trees, alternating which
 // tree goes first from model to model, each in a fresh process; --reps repeats that per model. Writes
 // bench/results/compare.{json,md} (or --out DIR) with the provenance of this tree, the base commit,
-// every measurement and the ratio of the best times (new / base). Run it with nothing else on the
+// every measurement and the ratios of the best and of the median times (new / base). Run it with nothing else on the
 // machine: a process's first inference pays for its pipeline compiles, which the profiler keeps out
 // of the timed runs, but other load still shows up in the ratios. --name NAME writes NAME.{json,md}
-// instead (a narrower comparison beside the whole one).
+// instead (a narrower comparison beside the whole one); --report rewrites NAME.md from NAME.json.
 //   node --import tsx bench/compare.ts --base 0ed5b05 [--models a,b] [--schedule fused] [--runs 5] [--reps 1] [--out DIR] [--name compare]
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -15,17 +15,25 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { MODELS } from '../src/models/registry.ts';
-import { median } from '../src/util/median.ts';
-import { provenance, provenanceLine, type Provenance } from './provenance.ts';
+import { provenance, type Provenance } from './provenance.ts';
+import { compareMarkdown, type CompareResults, type CompareRow } from './report-compare.ts';
 
 const { values: args } = parseArgs({
   options: {
     base: { type: 'string' }, models: { type: 'string', default: Object.keys(MODELS).join(',') },
     schedule: { type: 'string', default: 'fused' }, runs: { type: 'string', default: '5' }, reps: { type: 'string', default: '1' },
-    out: { type: 'string' }, name: { type: 'string', default: 'compare' },
+    out: { type: 'string' }, name: { type: 'string', default: 'compare' }, report: { type: 'boolean', default: false },
   },
 });
 if (!/^compare[\w-]*$/.test(args.name!)) throw new Error(`--name must start with "compare" (bench/results keeps compare*.json), got ${args.name}`);
+if (args.report) {
+  // Measure nothing: NAME.md again from NAME.json.
+  const dir = args.out ? path.resolve(args.out) : fileURLToPath(new URL('results/', import.meta.url));
+  const json = path.join(dir, `${args.name}.json`);
+  writeFileSync(json.replace(/\.json$/, '.md'), compareMarkdown(JSON.parse(readFileSync(json, 'utf8')) as CompareResults));
+  process.stderr.write(`compare: rewrote ${json.replace(/\.json$/, '.md')} from its JSON\n`);
+  process.exit(0);
+}
 if (!args.base) throw new Error('compare needs --base REV (a commit, tag or branch to compare this tree against)');
 const models = args.models!.split(',');
 for (const m of models) if (!Object.hasOwn(MODELS, m)) throw new Error(`unknown model ${m}; one of ${Object.keys(MODELS).join(', ')}`);
@@ -54,11 +62,10 @@ function wholeMs(dir: string, model: string): number {
   return report.schedules[args.schedule!].wholeMs;
 }
 
-interface Row { model: string; base: number[]; current: number[]; ratio: number }
-const rows: Row[] = [];
+const rows: CompareRow[] = [];
 try {
   models.forEach((model, i) => {
-    const row: Row = { model, base: [], current: [], ratio: NaN };
+    const row: CompareRow = { model, base: [], current: [], ratio: NaN };
     for (let r = 0; r < reps; r++) {
       const order: ['base' | 'current', string][] = [['base', baseTree], ['current', ROOT]];
       if ((i + r) % 2) order.reverse();
@@ -74,16 +81,8 @@ try {
 }
 
 const prov: Provenance = provenance({ adapter });
-const results = { schema: 'webvit-compare/1', provenance: prov, base: baseCommit, schedule: args.schedule, runs, reps, rows };
-const f = (x: number) => x.toFixed(2);
-const md = [
-  '# This tree against an earlier commit', '',
-  `GPU ms of one whole inference at 224, batch 1, ${args.schedule} schedule (\`webvit profile\`'s median of ${runs} runs, in Node), each model timed in both checkouts in fresh processes, the order alternating from model to model${reps > 1 ? `, ${reps} times` : ''}; ratio = this tree's best / the base's best (below 1: faster now). Base: commit ${baseCommit.slice(0, 12)}.`,
-  '', provenanceLine(prov), '',
-  '| model | base ms | this tree ms | ratio |', '|---|---:|---:|---:|',
-  ...rows.map((r) => `| ${r.model} | ${r.base.map(f).join(', ')} | ${r.current.map(f).join(', ')} | ${r.ratio.toFixed(3)} |`),
-  '', `Median ratio ${median(rows.map((r) => r.ratio)).toFixed(3)}; range ${Math.min(...rows.map((r) => r.ratio)).toFixed(3)}–${Math.max(...rows.map((r) => r.ratio)).toFixed(3)}.`, '',
-].join('\n');
+const results: CompareResults = { schema: 'webvit-compare/1', provenance: prov, base: baseCommit, schedule: args.schedule!, runs, reps, rows };
+const md = compareMarkdown(results);
 const out = args.out ? path.resolve(args.out) : path.join(ROOT, 'bench/results');
 mkdirSync(out, { recursive: true });
 writeFileSync(path.join(out, `${args.name}.json`), JSON.stringify(results, null, 1) + '\n');

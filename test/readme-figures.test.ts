@@ -5,7 +5,7 @@
 // on a README with one figure changed, to show that it fails then.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { MODELS } from '../src/models/registry.ts';
 import { LABELS, f, modelsTable, type ModelResults } from '../bench/report-models.ts';
@@ -13,6 +13,7 @@ import { kernelTable, type KernelResults } from '../bench/report-kernels.ts';
 import { readResults, readmeSections, sectionOf, SECTIONS } from '../bench/report-readme.ts';
 import type { ProfileReport } from '../src/profile/profile.ts';
 import { provenanceLine, type Provenance } from '../bench/provenance.ts';
+import { compareMarkdown, type CompareResults } from '../bench/report-compare.ts';
 import { coldStartLines, type ColdStartResults } from '../bench/report-cold-start.ts';
 import { BEGIN as PROJECTION_BEGIN, END as PROJECTION_END, projectAll, projectionMarkdown } from '../bench/projection.ts';
 
@@ -39,13 +40,16 @@ test('the Speed section (table and findings) is what npm run bench makes of benc
   assert.deepEqual(bad, [], `regenerate with \`node --import tsx bench/run.ts --report\`:\n${bad.join('\n')}`);
 });
 
-test('bench/results/{models,kernels,engines}.md are what the report makes of their JSON', () => {
+test('bench/results/{models,kernels,engines,families,compare*}.md are what the reports make of their JSON', () => {
   const json = (name: string) => JSON.parse(readFileSync(at(`bench/results/${name}.json`), 'utf8'));
   const md = (name: string) => readFileSync(at(`bench/results/${name}.md`), 'utf8');
   assert.equal(md('models'), modelsTable(json('models') as ModelResults), 'models.md: regenerate with `node --import tsx bench/run.ts --report`');
   assert.equal(md('kernels'), kernelTable(json('kernels') as KernelResults), 'kernels.md: regenerate with `node --import tsx bench/run.ts --report`');
   assert.equal(md('engines'), modelsTable(json('engines') as ModelResults, 'engines'), 'engines.md: regenerate with `node --import tsx bench/run.ts --report --name engines`');
   assert.equal(md('families'), modelsTable(json('families') as ModelResults, 'families'), 'families.md: regenerate with `node --import tsx bench/run.ts --report --name families`');
+  for (const name of readdirSync(RESULTS).filter((f) => /^compare.*\.json$/.test(f)).map((f) => f.slice(0, -5))) {
+    assert.equal(md(name), compareMarkdown(json(name) as CompareResults), `${name}.md: regenerate with \`node --import tsx bench/compare.ts --report --name ${name}\``);
+  }
   // And the comparison can fail: one edited cell is caught.
   assert.notEqual(md('models').replace(/\| (\d)/, '| 9$1'), modelsTable(json('models') as ModelResults));
 });

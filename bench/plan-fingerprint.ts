@@ -1,0 +1,38 @@
+// What a tree's default kernels dispatch, for bench/same-plans.ts (which copies this file into each
+// checkout it compares and runs it there, so the imports are that checkout's): for every model, both
+// schedules, batch 1 and 2 at 224 on this adapter's default tuning, one line per dispatch with its
+// pipeline key, workgroups, params (by name) and a hash of its WGSL without comments, whitespace or
+// the order of its top-level items (functions moved into an include hash alike). JSON on stdout.
+import { createHash } from 'node:crypto';
+import { nodeRuntime } from '../src/node.ts';
+import { Model } from '../src/model.ts';
+import { MODELS } from '../src/models/registry.ts';
+import { randomStateDict } from '../src/models/random.ts';
+
+/** The WGSL's top-level items, comments and layout dropped, sorted: equal for the same declarations in any order. */
+function wgslHash(code: string): string {
+  const lines = code.replace(/\/\/[^\n]*/g, '').split('\n').map((l) => l.replace(/\s+/g, ' ').trim()).filter(Boolean).join('\n');
+  const items = lines.split(/\n(?=(?:fn |var|const |struct |override |alias |enable |@compute))/).sort();
+  return createHash('sha256').update(items.join('\n\n')).digest('hex').slice(0, 16);
+}
+
+const rt = await nodeRuntime();
+// PipelineCache.shader(file, weights): the file with its includes resolved, as the pipeline compiles it.
+const shader = (file: string, weights: string) => (rt.pipelines as unknown as { shader(f: string, w: string): Promise<{ code: string }> }).shader(file, weights);
+const out: Record<string, string[]> = {};
+for (const name of Object.keys(MODELS)) {
+  const m = new Model(rt, MODELS[name], randomStateDict(name));
+  for (const schedule of ['fused', 'unfused'] as const) for (const batch of [1, 2]) {
+    const plan = await m.plan(batch, 224, 224, schedule);
+    const lines: string[] = [];
+    for (const s of plan.steps) {
+      const file = s.kernel.key.split(':')[0], weights = /\[(f16[^\]]*)\]/.exec(s.kernel.key)?.[1] ?? 'f32';
+      const params = Object.fromEntries(Object.entries(s.node.params).sort(([a], [b]) => (a < b ? -1 : 1)));
+      lines.push(`${s.node.name} ${s.kernel.key} wgsl=${wgslHash((await shader(file, weights)).code)} workgroups=${s.node.workgroups.join(',')} params=${JSON.stringify(params)}`);
+    }
+    out[`${name} ${schedule} batch ${batch}`] = lines;
+  }
+  m.destroy();
+}
+process.stdout.write(JSON.stringify(out));
+process.exit(0);

@@ -1,0 +1,54 @@
+// `npm run same-plans -- --base REV`: does this tree dispatch exactly what REV dispatched? For every
+// model, both schedules, batch 1 and 2 (bench/plan-fingerprint.ts, run in a worktree of REV and in
+// this tree, on this adapter's default tuning): the same pipelines, workgroups, params and WGSL
+// (comments and item order aside), dispatch by dispatch. Where they are the same, a timing
+// difference between the trees (bench/compare.ts) is noise. Writes bench/results/same-plans.{json,md}.
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { provenance, provenanceLine } from './provenance.ts';
+
+const { values: args } = parseArgs({ options: { base: { type: 'string' } } });
+if (!args.base) throw new Error('same-plans needs --base REV (a commit, tag or branch to compare this tree against)');
+const ROOT = fileURLToPath(new URL('../', import.meta.url));
+const git = (...a: string[]) => execFileSync('git', a, { cwd: ROOT, encoding: 'utf8' }).trim();
+const baseCommit = git('rev-parse', '--verify', `${args.base}^{commit}`);
+const scratch = mkdtempSync(path.join(tmpdir(), 'webvit-same-plans-'));
+const baseTree = path.join(scratch, 'base');
+git('worktree', 'add', '--detach', baseTree, baseCommit);
+symlinkSync(path.join(ROOT, 'node_modules'), path.join(baseTree, 'node_modules'));
+
+const fingerprint = (dir: string): Record<string, string[]> =>
+  JSON.parse(execFileSync('node', ['--import', 'tsx', 'bench/plan-fingerprint.ts'], { cwd: dir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 1 << 28 }));
+let base: Record<string, string[]>, current: Record<string, string[]>;
+try {
+  copyFileSync(path.join(ROOT, 'bench/plan-fingerprint.ts'), path.join(baseTree, 'bench/plan-fingerprint.ts'));
+  base = fingerprint(baseTree);
+  current = fingerprint(ROOT);
+} finally {
+  git('worktree', 'remove', '--force', baseTree);
+  rmSync(scratch, { recursive: true, force: true });
+}
+
+interface Row { plan: string; dispatches: number; baseDispatches: number; differing: { base: string | null; current: string | null }[] }
+const rows: Row[] = [...new Set([...Object.keys(base), ...Object.keys(current)])].map((plan) => {
+  const a = base[plan] ?? [], b = current[plan] ?? [];
+  const differing = Array.from({ length: Math.max(a.length, b.length) }, (_, i) => ({ base: a[i] ?? null, current: b[i] ?? null })).filter((d) => d.base !== d.current);
+  return { plan, dispatches: b.length, baseDispatches: a.length, differing };
+});
+const prov = provenance({});
+const same = rows.filter((r) => !r.differing.length).length, total = rows.reduce((s, r) => s + r.dispatches, 0);
+writeFileSync(path.join(ROOT, 'bench/results/same-plans.json'), JSON.stringify({ schema: 'webvit-same-plans/1', provenance: prov, base: baseCommit, rows }, null, 1) + '\n');
+writeFileSync(path.join(ROOT, 'bench/results/same-plans.md'), [
+  '# The dispatches of this tree against an earlier commit', '',
+  `Every model, fused and unfused, batch 1 and 2 at 224, this adapter's default tuning (\`bench/plan-fingerprint.ts\`): dispatch by dispatch the pipeline, workgroups, params and WGSL (comments, layout and the order of top-level items aside). Base: commit ${baseCommit.slice(0, 12)}.`,
+  '', provenanceLine(prov), '',
+  `**${same} of ${rows.length} plans dispatch the same as the base** (${total} dispatches in this tree).`, '',
+  '| plan | dispatches (base) | differing dispatches | first difference |', '|---|---:|---:|---|',
+  ...rows.map((r) => `| ${r.plan} | ${r.dispatches} (${r.baseDispatches}) | ${r.differing.length} | ${r.differing[0] ? `\`${(r.differing[0].current ?? 'none').split(' ').slice(0, 3).join(' ')}\`` : '—'} |`),
+  '',
+].join('\n'));
+process.stderr.write(`same-plans: ${same} of ${rows.length} plans dispatch the same as ${baseCommit.slice(0, 12)}; bench/results/same-plans.{json,md}\n`);
