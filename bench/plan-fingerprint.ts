@@ -2,8 +2,10 @@
 // checkout it compares and runs it there, so the imports are that checkout's): for every model, both
 // schedules, batch 1 and 2 at 224 on this adapter's default tuning, one line per dispatch with its
 // pipeline key, workgroups, params (by name) and a hash of its WGSL without comments, whitespace or
-// the order of its top-level items (functions moved into an include hash alike). JSON on stdout.
+// the order of its top-level items (functions moved into an include hash alike). JSON to the file
+// named by its argument.
 import { createHash } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
 import { nodeRuntime } from '../src/node.ts';
 import { Model } from '../src/model.ts';
 import { MODELS } from '../src/models/registry.ts';
@@ -16,6 +18,7 @@ function wgslHash(code: string): string {
   return createHash('sha256').update(items.join('\n\n')).digest('hex').slice(0, 16);
 }
 
+if (!process.argv[2]) throw new Error('usage: node --import tsx bench/plan-fingerprint.ts OUT.json');
 const rt = await nodeRuntime();
 // PipelineCache.shader(file, weights): the file with its includes resolved, as the pipeline compiles it.
 const shader = (file: string, weights: string) => (rt.pipelines as unknown as { shader(f: string, w: string): Promise<{ code: string }> }).shader(file, weights);
@@ -34,5 +37,5 @@ for (const name of Object.keys(MODELS)) {
   }
   m.destroy();
 }
-process.stdout.write(JSON.stringify(out));
+writeFileSync(process.argv[2], JSON.stringify(out));
 process.exit(0);

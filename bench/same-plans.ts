@@ -4,7 +4,7 @@
 // (comments and item order aside), dispatch by dispatch. Where they are the same, a timing
 // difference between the trees (bench/compare.ts) is noise. Writes bench/results/same-plans.{json,md}.
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,8 +21,11 @@ const baseTree = path.join(scratch, 'base');
 git('worktree', 'add', '--detach', baseTree, baseCommit);
 symlinkSync(path.join(ROOT, 'node_modules'), path.join(baseTree, 'node_modules'));
 
-const fingerprint = (dir: string): Record<string, string[]> =>
-  JSON.parse(execFileSync('node', ['--import', 'tsx', 'bench/plan-fingerprint.ts'], { cwd: dir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 1 << 28 }));
+function fingerprint(dir: string): Record<string, string[]> {
+  const file = path.join(scratch, `${path.basename(dir)}.json`);
+  execFileSync('node', ['--import', 'tsx', 'bench/plan-fingerprint.ts', file], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
+  return JSON.parse(readFileSync(file, 'utf8'));
+}
 let base: Record<string, string[]>, current: Record<string, string[]>;
 try {
   copyFileSync(path.join(ROOT, 'bench/plan-fingerprint.ts'), path.join(baseTree, 'bench/plan-fingerprint.ts'));
