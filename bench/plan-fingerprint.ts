@@ -2,8 +2,8 @@
 // checkout it compares and runs it there, so the imports are that checkout's): for every model, both
 // schedules, batch 1 and 2 at 224 on this adapter's default tuning, one line per dispatch with its
 // pipeline key, workgroups, params (by name) and a hash of its WGSL without comments, whitespace or
-// the order of its top-level items (functions moved into an include hash alike). JSON to the file
-// named by its argument.
+// the order of its top-level items (functions moved into an include hash alike). JSON ({ adapter,
+// plans }) to the file named by its argument.
 import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { nodeRuntime } from '../src/node.ts';
@@ -37,5 +37,5 @@ for (const name of Object.keys(MODELS)) {
   }
   m.destroy();
 }
-writeFileSync(process.argv[2], JSON.stringify(out));
+writeFileSync(process.argv[2], JSON.stringify({ adapter: rt.gpu.adapterInfo, plans: out }));
 process.exit(0);

@@ -21,16 +21,18 @@ const baseTree = path.join(scratch, 'base');
 git('worktree', 'add', '--detach', baseTree, baseCommit);
 symlinkSync(path.join(ROOT, 'node_modules'), path.join(baseTree, 'node_modules'));
 
-function fingerprint(dir: string): Record<string, string[]> {
+type Adapter = { vendor: string; architecture: string; device: string; description: string };
+function fingerprint(dir: string): { adapter: Adapter; plans: Record<string, string[]> } {
   const file = path.join(scratch, `${path.basename(dir)}.json`);
   execFileSync('node', ['--import', 'tsx', 'bench/plan-fingerprint.ts', file], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
   return JSON.parse(readFileSync(file, 'utf8'));
 }
-let base: Record<string, string[]>, current: Record<string, string[]>;
+let base: Record<string, string[]>, current: Record<string, string[]>, adapter: Adapter;
 try {
   copyFileSync(path.join(ROOT, 'bench/plan-fingerprint.ts'), path.join(baseTree, 'bench/plan-fingerprint.ts'));
-  base = fingerprint(baseTree);
-  current = fingerprint(ROOT);
+  const a = fingerprint(baseTree), b = fingerprint(ROOT);
+  if (JSON.stringify(a.adapter) !== JSON.stringify(b.adapter)) throw new Error('the two trees ran on different adapters: not comparable');
+  [base, current, adapter] = [a.plans, b.plans, b.adapter];
 } finally {
   git('worktree', 'remove', '--force', baseTree);
   rmSync(scratch, { recursive: true, force: true });
@@ -42,7 +44,7 @@ const rows: Row[] = [...new Set([...Object.keys(base), ...Object.keys(current)])
   const differing = Array.from({ length: Math.max(a.length, b.length) }, (_, i) => ({ base: a[i] ?? null, current: b[i] ?? null })).filter((d) => d.base !== d.current);
   return { plan, dispatches: b.length, baseDispatches: a.length, differing };
 });
-const prov = provenance({});
+const prov = provenance({ adapter });
 const same = rows.filter((r) => !r.differing.length).length, total = rows.reduce((s, r) => s + r.dispatches, 0);
 writeFileSync(path.join(ROOT, 'bench/results/same-plans.json'), JSON.stringify({ schema: 'webvit-same-plans/1', provenance: prov, base: baseCommit, rows }, null, 1) + '\n');
 writeFileSync(path.join(ROOT, 'bench/results/same-plans.md'), [
