@@ -2,21 +2,14 @@
 // checkout it compares and runs it there, so the imports are that checkout's): for every model, both
 // schedules, batch 1 and 2 at 224 on this adapter's default tuning, one line per dispatch with its
 // pipeline key, workgroups, params (by name) and a hash of its WGSL without comments, whitespace or
-// the order of its top-level items (functions moved into an include hash alike). JSON ({ adapter,
-// plans }) to the file named by its argument.
-import { createHash } from 'node:crypto';
+// the order of its top-level declarations (bench/wgsl-hash.ts). JSON ({ adapter, plans }) to the
+// file named by its argument.
 import { writeFileSync } from 'node:fs';
 import { nodeRuntime } from '../src/node.ts';
 import { Model } from '../src/model.ts';
 import { MODELS } from '../src/models/registry.ts';
 import { randomStateDict } from '../src/models/random.ts';
-
-/** The WGSL's top-level items, comments and layout dropped, sorted: equal for the same declarations in any order. */
-function wgslHash(code: string): string {
-  const lines = code.replace(/\/\/[^\n]*/g, '').split('\n').map((l) => l.replace(/\s+/g, ' ').trim()).filter(Boolean).join('\n');
-  const items = lines.split(/\n(?=(?:fn |var|const |struct |override |alias |enable |@compute))/).sort();
-  return createHash('sha256').update(items.join('\n\n')).digest('hex').slice(0, 16);
-}
+import { wgslHash } from './wgsl-hash.ts';
 
 if (!process.argv[2]) throw new Error('usage: node --import tsx bench/plan-fingerprint.ts OUT.json');
 const rt = await nodeRuntime();

@@ -103,7 +103,7 @@ export const CODE: Record<string, string[]> = {
   // This tree's speed against an earlier commit (bench/compare.ts).
   compare: ['src', 'shaders'],
   // What this tree dispatches against an earlier commit (bench/same-plans.ts).
-  'same-plans': ['src', 'shaders', 'bench/plan-fingerprint.ts'],
+  'same-plans': ['src', 'shaders', 'bench/plan-fingerprint.ts', 'bench/wgsl-hash.ts'],
   // The demo page's load on a first and a second visit (bench/cold-start.ts).
   'cold-start': ['src', 'shaders', 'demo', 'index.html', 'weights', 'bench/cold-start.ts'],
   // The sweep writes tuned.json itself, in the commit that commits the sweep.

@@ -1,8 +1,9 @@
 // `npm run same-plans -- --base REV`: does this tree dispatch exactly what REV dispatched? For every
 // model, both schedules, batch 1 and 2 (bench/plan-fingerprint.ts, run in a worktree of REV and in
 // this tree, on this adapter's default tuning): the same pipelines, workgroups, params and WGSL
-// (comments and item order aside), dispatch by dispatch. Where they are the same, a timing
-// difference between the trees (bench/compare.ts) is noise. Writes bench/results/same-plans.{json,md}.
+// (comments, whitespace and the order of declarations aside: bench/wgsl-hash.ts), dispatch by
+// dispatch. Where they are the same, a timing difference between the trees (bench/compare.ts) is
+// noise. Writes bench/results/same-plans.{json,md}.
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -29,7 +30,7 @@ function fingerprint(dir: string): { adapter: Adapter; plans: Record<string, str
 }
 let base: Record<string, string[]>, current: Record<string, string[]>, adapter: Adapter;
 try {
-  copyFileSync(path.join(ROOT, 'bench/plan-fingerprint.ts'), path.join(baseTree, 'bench/plan-fingerprint.ts'));
+  for (const f of ['bench/plan-fingerprint.ts', 'bench/wgsl-hash.ts']) copyFileSync(path.join(ROOT, f), path.join(baseTree, f));
   const a = fingerprint(baseTree), b = fingerprint(ROOT);
   if (JSON.stringify(a.adapter) !== JSON.stringify(b.adapter)) throw new Error('the two trees ran on different adapters: not comparable');
   [base, current, adapter] = [a.plans, b.plans, b.adapter];
