@@ -9,14 +9,14 @@
 // instead (a narrower comparison beside the whole one); --report rewrites NAME.md from NAME.json.
 //   node --import tsx bench/compare.ts --base 0ed5b05 [--models a,b] [--schedule fused] [--runs 5] [--reps 1] [--out DIR] [--name compare]
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { MODELS } from '../src/models/registry.ts';
 import { provenance, type Provenance } from './provenance.ts';
 import { compareMarkdown, type CompareResults, type CompareRow } from './report-compare.ts';
+import { baseWorktree, ROOT } from './base-worktree.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -40,13 +40,8 @@ for (const m of models) if (!Object.hasOwn(MODELS, m)) throw new Error(`unknown 
 const runs = Number(args.runs), reps = Number(args.reps);
 if (!(Number.isInteger(runs) && runs >= 1 && Number.isInteger(reps) && reps >= 1)) throw new Error('--runs and --reps must be positive integers');
 
-const ROOT = fileURLToPath(new URL('../', import.meta.url));
-const git = (...a: string[]) => execFileSync('git', a, { cwd: ROOT, encoding: 'utf8' }).trim();
-const baseCommit = git('rev-parse', '--verify', `${args.base}^{commit}`);
-const scratch = mkdtempSync(path.join(tmpdir(), 'webvit-compare-'));
-const baseTree = path.join(scratch, 'base');
-git('worktree', 'add', '--detach', baseTree, baseCommit);
-symlinkSync(path.join(ROOT, 'node_modules'), path.join(baseTree, 'node_modules'));
+const worktree = baseWorktree(args.base, 'compare');
+const { commit: baseCommit, dir: baseTree, scratch } = worktree;
 
 type Adapter = { vendor: string; architecture: string; device: string; description: string };
 let adapter: Adapter | undefined;
@@ -76,8 +71,7 @@ try {
     process.stderr.write(`compare: ${model} base ${row.base.map((x) => x.toFixed(2)).join(' ')} ms, this tree ${row.current.map((x) => x.toFixed(2)).join(' ')} ms: ×${row.ratio.toFixed(3)}\n`);
   });
 } finally {
-  git('worktree', 'remove', '--force', baseTree);
-  rmSync(scratch, { recursive: true, force: true });
+  worktree.remove();
 }
 
 const prov: Provenance = provenance({ adapter });

@@ -5,22 +5,16 @@
 // dispatch. Where they are the same, a timing difference between the trees (bench/compare.ts) is
 // noise. Writes bench/results/same-plans.{json,md}.
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { provenance, provenanceLine } from './provenance.ts';
+import { baseWorktree, ROOT } from './base-worktree.ts';
 
 const { values: args } = parseArgs({ options: { base: { type: 'string' } } });
 if (!args.base) throw new Error('same-plans needs --base REV (a commit, tag or branch to compare this tree against)');
-const ROOT = fileURLToPath(new URL('../', import.meta.url));
-const git = (...a: string[]) => execFileSync('git', a, { cwd: ROOT, encoding: 'utf8' }).trim();
-const baseCommit = git('rev-parse', '--verify', `${args.base}^{commit}`);
-const scratch = mkdtempSync(path.join(tmpdir(), 'webvit-same-plans-'));
-const baseTree = path.join(scratch, 'base');
-git('worktree', 'add', '--detach', baseTree, baseCommit);
-symlinkSync(path.join(ROOT, 'node_modules'), path.join(baseTree, 'node_modules'));
+const worktree = baseWorktree(args.base, 'same-plans');
+const { commit: baseCommit, dir: baseTree, scratch } = worktree;
 
 type Adapter = { vendor: string; architecture: string; device: string; description: string };
 function fingerprint(dir: string): { adapter: Adapter; plans: Record<string, string[]> } {
@@ -35,8 +29,7 @@ try {
   if (JSON.stringify(a.adapter) !== JSON.stringify(b.adapter)) throw new Error('the two trees ran on different adapters: not comparable');
   [base, current, adapter] = [a.plans, b.plans, b.adapter];
 } finally {
-  git('worktree', 'remove', '--force', baseTree);
-  rmSync(scratch, { recursive: true, force: true });
+  worktree.remove();
 }
 
 interface Row { plan: string; dispatches: number; baseDispatches: number; differing: { base: string | null; current: string | null }[] }
