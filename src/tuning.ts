@@ -66,10 +66,10 @@ export const KERNEL_FAMILIES: readonly KernelFamily[] = ['cpu', 'gpu'];
 /**
  * What the GPU family's kernels need of the device, at most: 256 invocations per workgroup (the
  * 64 × 64 tiles of gpu/pointwise and its kin), 64 along x (the attentions, dwconv, the row reductions)
- * and 13,760 bytes of workgroup memory (the flash-attention tile), within WebGPU's default limits.
+ * and 13,704 bytes of workgroup memory (the flash-attention tile, subgroup form), within WebGPU's default limits.
  * test/profile-parallelism.test.ts checks these against every GPU-family dispatch of every model.
  */
-export const GPU_FAMILY_NEEDS = { invocations: 256, workgroupSizeX: 64, workgroupStorage: 13760 };
+export const GPU_FAMILY_NEEDS = { invocations: 256, workgroupSizeX: 64, workgroupStorage: 13704 };
 
 /** The values measured best on a 2-thread CPU adapter (SwiftShader): bench/README*.md. */
 export const CPU_TUNING: Tuning = {

@@ -74,6 +74,7 @@ test('with a GPU adapter\'s default tuning (split-K, subgroup reductions, GPU wo
       const plan = await model.plan(c.batch, c.height, c.width, 'fused');
       const keys = plan.steps.map((s) => s.kernel.key);
       if (c.model.startsWith('efficientvit')) assert.ok(keys.some((k) => k.includes('SPLIT_K=1')), `${c.name}: no split-K dispatch ran`);
+      assert.ok(keys.some((k) => /attention\.wgsl:\w+\[subgroups\]/.test(k)), `${c.name}: no flash attention in its subgroup form ran`);
     } finally {
       model.destroy();
     }

@@ -18,10 +18,17 @@ import * as ref from '../src/reference/ops.ts';
 import type { Tensor } from '../src/graph/ir.ts';
 
 const GPU: Tuning = { ...CPU_TUNING, kernels: 'gpu' };
+/**
+ * Each case in both forms of the rows' reductions (lane_groups.wgsl): workgroup memory, and subgroup
+ * shuffles (SwiftShader has the feature, and its subgroups hold whole rows: test/lane-groups.test.ts).
+ */
+const FORMS: [string, Tuning][] = [['workgroup', GPU], ['subgroups', { ...GPU, subgroups: true }]];
 
-/** The last node's kernel file is the GPU family's `file` (and every node's, when `all`). */
+/** The last node's kernel file is the GPU family's `file` (and every node's, when `all`), its flash kernel in the tuning's form. */
 function chose(g: GraphBuilder, file: string, all = false): void {
   for (const n of all ? g.nodes : g.nodes.slice(-1)) assert.equal(n.kernel.file, file);
+  const flash = g.nodes.filter((n) => n.kernel.entry !== 'qkv_main');
+  assert.ok(flash.length > 0 && flash.every((n) => !!n.kernel.subgroups === g.tuning.subgroups), 'the flash kernel\'s form');
 }
 
 /**
@@ -43,8 +50,8 @@ const attnCases: { B: number; heads: number; d: number; h: number; w: number; bi
   { B: 1, heads: 3, d: 16, h: 1, w: 197, big: true }, // the same over 7 key chunks
 ];
 
-for (const c of attnCases) {
-  test(`gpu attention B${c.B} heads${c.heads} d${c.d} ${c.h}×${c.w}${c.big ? ', q and k ×30' : ''}`, async () => {
+for (const c of attnCases) for (const [form, tuning] of FORMS) {
+  test(`gpu attention B${c.B} heads${c.heads} d${c.d} ${c.h}×${c.w}${c.big ? ', q and k ×30' : ''} (${form})`, async () => {
     const C = c.heads * c.d, N = c.h * c.w, shape = [c.B, 3 * C, c.h, c.w];
     const qkv = c.big
       ? coarse(c.B * 3 * C * N, 11 + c.d, 1).map((v, i) => (Math.floor(i / N) % (3 * C) < 2 * C ? 30 * v : v))
@@ -53,7 +60,7 @@ for (const c of attnCases) {
       const y = attention(g, 'attn', t, c.heads);
       chose(g, 'gpu/attention.wgsl');
       return y;
-    }, { tuning: GPU });
+    }, { tuning });
     assertClose(got, ref.multiHeadAttention(qkv, shape, c.heads), 1e-5, 1e-5);
   });
 }
@@ -85,8 +92,8 @@ const swinCases = [
   { B: 2, heads: 2, d: 16, H: 14, W: 7, ws: 7, shift: 3, big: true }, // q, k ×30
 ];
 
-for (const c of swinCases) {
-  test(`gpu shifted window attention B${c.B} h${c.heads} d${c.d} ${c.H}×${c.W} window ${c.ws} shift ${c.shift}${c.big ? ', q and k ×30' : ''}`, async () => {
+for (const c of swinCases) for (const [form, tuning] of FORMS) {
+  test(`gpu shifted window attention B${c.B} h${c.heads} d${c.d} ${c.H}×${c.W} window ${c.ws} shift ${c.shift}${c.big ? ', q and k ×30' : ''} (${form})`, async () => {
     const C = c.heads * c.d, HW = c.H * c.W, shape: [number, number, number, number] = [c.B, 3 * C, c.H, c.W];
     const qkv = c.big
       ? coarse(c.B * 3 * C * HW, C + c.H, 1).map((v, i) => (Math.floor(i / HW) % (3 * C) < 2 * C ? 30 * v : v))
@@ -97,7 +104,7 @@ for (const c of swinCases) {
       const y = shiftedWindowAttention(g, 'swa', t, { heads: c.heads, window: c.ws, shift: c.shift, bias: gatherRelativeBias(table, c.heads, c.ws) });
       chose(g, 'gpu/shifted_window_attention.wgsl');
       return y;
-    }, { tuning: GPU });
+    }, { tuning });
     assertClose(got, ref.shiftedWindowAttention(qkv, shape, c.heads, c.ws, c.shift, table), 1e-5, 1e-5);
   });
 }
@@ -141,8 +148,8 @@ const cascadedCases: { B: number; C: number; heads: number; H: number; W: number
   { B: 2, C: 64, heads: 2, H: 9, W: 7, r: 7, kernels: [5, 3], big: true }, // q, k ×30
 ];
 
-for (const c of cascadedCases) {
-  test(`gpu cascaded attention B${c.B} C${c.C} h${c.heads} ${c.H}×${c.W} window ${c.r}${c.big ? ', q and k ×30' : ''}`, async () => {
+for (const c of cascadedCases) for (const [form, tuning] of FORMS) {
+  test(`gpu cascaded attention B${c.B} C${c.C} h${c.heads} ${c.H}×${c.W} window ${c.r}${c.big ? ', q and k ×30' : ''} (${form})`, async () => {
     const w = cascadedWeights(c.C, c.heads, c.kernels, c.r, c.C + c.H, c.big);
     const shape: [number, number, number, number] = [c.B, c.C, c.H, c.W];
     const x = random(c.B * c.C * c.H * c.W, 7);
@@ -150,7 +157,7 @@ for (const c of cascadedCases) {
       const y = cascadedAttention(g, 'attn', t, w, c.r);
       chose(g, 'gpu/cascaded_attention.wgsl', true);
       return y;
-    }, { tuning: GPU });
+    }, { tuning });
     // Large logits (up to ~1600 here): one ulp of a logit (1.2e-4) moves its softmax weight by as
     // much, in the reference's own float32 logits too, so 2e-4 there (the CPU family is off by 4e-5,
     // this one by 7e-5 on this case); 1e-5 otherwise. cat goes through ReLU into proj upstream, so

@@ -13,7 +13,7 @@ import { DEFAULT_LIMITS, GPU_FAMILY_NEEDS, gpuTuning, type KernelFamily } from '
 import { loweringFor } from '../src/model.ts';
 import { resolveIncludes } from '../src/gpu/shaders.ts';
 import { nodeShaderLoader } from '../src/gpu/node-shaders.ts';
-import { REDUCE_INCLUDE, pipelineKey, type KernelRef } from '../src/gpu/pipelines.ts';
+import { pipelineKey, subgroupForm, type KernelRef } from '../src/gpu/pipelines.ts';
 import type { Node } from '../src/graph/ir.ts';
 import type { ScheduleName } from '../src/schedule/index.ts';
 
@@ -77,7 +77,7 @@ async function kernelShape(k: KernelRef): Promise<Shape> {
   if (!shapes.has(key)) {
     shapes.set(key, (async () => {
       // The kernel's form: its subgroup form swaps the reduction include, as the pipeline cache does.
-      const load = (f: string) => nodeShaderLoader(k.subgroups && f === `include/${REDUCE_INCLUDE.workgroup}` ? `include/${REDUCE_INCLUDE.subgroups}` : f);
+      const load = (f: string) => nodeShaderLoader(subgroupForm(f, k.subgroups));
       const code = (await resolveIncludes(k.file, await load(k.file), load)).replace(/\/\/[^\n]*/g, '');
       const env = constants(code, k.overrides);
       const attr = new RegExp(`@workgroup_size\\(([^)]*)\\)\\s*fn\\s+${k.entry}\\s*\\(`).exec(code);

@@ -86,10 +86,10 @@ test('a tuning is checked against the device limits: the error names the field, 
   assert.throws(() => validateTuning({ dwconv: { wg: 1.5 } }, limits), /dwconv\.wg = 1.5/);
   assert.throws(() => validateTuning({ ffnOneKernel: 1 as never }, limits), /ffnOneKernel = 1 must be true or false/);
   assert.throws(() => validateTuning({ nope: 1 } as never, limits), /unknown tuning field "nope"/);
-  // The kernel family: a known one, and the GPU family's 256-invocation workgroups and 13,760 bytes where the device has them (GPU_FAMILY_NEEDS).
+  // The kernel family: a known one, and the GPU family's 256-invocation workgroups and 13,704 bytes where the device has them (GPU_FAMILY_NEEDS).
   assert.throws(() => validateTuning({ kernels: 'tpu' as never }, limits), /kernels = "tpu" must be one of 'cpu', 'gpu'/);
   assert.throws(() => validateTuning({ kernels: 'gpu' }, { ...limits, maxComputeInvocationsPerWorkgroup: 128 }), /kernels = 'gpu' needs workgroups of 256 invocations .* use kernels: 'cpu'/);
-  assert.throws(() => validateTuning({ kernels: 'gpu' }, { ...limits, maxComputeWorkgroupStorageSize: 8192 }), /13760 bytes of workgroup memory/);
+  assert.throws(() => validateTuning({ kernels: 'gpu' }, { ...limits, maxComputeWorkgroupStorageSize: 8192 }), /13704 bytes of workgroup memory/);
   validateTuning({ kernels: 'gpu' }, DEFAULT_LIMITS);
   validateTuning({ perItem: { wg: 128 }, maxInvocations: 128, lnQkv: { wg: 8 } }, limits);
 });

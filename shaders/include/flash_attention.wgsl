@@ -7,10 +7,12 @@
 // chunks' sums rescaled by exp(max_old − max_new), so logits of any size neither overflow nor cancel.
 // 64 invocations (FA_WG); per key chunk:
 //  1. scores: q·k over the q·k channels in steps of FA_DC: the workgroup stages q [FA_DC, FA_BQ] (once
-//     for the whole run when dqk ≤ FA_DC) and k [FA_DC, FA_BK]; invocation (r = lid % 16, lane =
-//     lid / 16) holds query r's scores against keys 8·lane .. +7 (2 vec4);
-//  2. the chunk's softmax step: the row max and row sum over the row's 4 lanes, a workgroup
-//     reduction through `fa_red`; the weights go to `fa_p`, the rescale factors to `fa_a`;
+//     for the whole run when dqk ≤ FA_DC) and k [FA_DC, FA_BK]; invocation (r = lid / 4, lane =
+//     lid % 4) holds query r's scores against keys 8·lane .. +7 (2 vec4);
+//  2. the chunk's softmax step: the row max and row sum over the row's 4 consecutive invocations
+//     (lane_groups.wgsl: subgroup shuffles in the `subgroups` form where the subgroups allow, else
+//     workgroup memory); each of the 4 keeps the row's running max and sum in registers; the
+//     weights go to `fa_p`, the rescale factors to `fa_a`;
 //  3. the workgroup stages v [FA_BK, FA_DO] and invocation (qq = lid / 16, dq = lid % 16) adds
 //     p · v into queries 4qq .. +3 × channels 4dq .. +3 (4 vec4, outer4x4.wgsl), after rescaling.
 // 24 live accumulators per invocation (16 outputs, 8 scores). Queries and keys past `tokens` repeat
@@ -27,6 +29,7 @@
 // declares the tile's constants (src/ops/attention-gpu.ts has the same, FLASH, for the op builders'
 // grids and counts) and its workgroup arrays fa_* (one set per kernel: the tile is the algorithm's).
 #include "outer4x4.wgsl"
+#include "lane_groups.wgsl"
 
 const FA_WG = 64u;  // invocations per workgroup
 const FA_BQ = 16u;  // queries per workgroup
@@ -35,15 +38,14 @@ const FA_DC = 16u;  // q·k channels per staging step
 const FA_DO = 64u;  // value channels per workgroup
 const FA_LANES = 4u; // invocations per query while scoring (FA_WG / FA_BQ), FA_BK / 4 = 8 keys each
 const FA_NEG = -3.0e38; // the logit of a key past the tokens
+const LANES_WG = FA_WG;  // lane_groups.wgsl's workgroup
 
-// The workgroup's tiles (13,760 bytes in all).
+// The workgroup's tiles (13,440 bytes in all; with lane_groups.wgsl's 256, 13,696; 8 more in the subgroups form).
 var<workgroup> fa_k: array<vec4<f32>, FA_DC * FA_BK / 4u>; // [FA_DC][FA_BK / 4]: k of the chunk's keys
 var<workgroup> fa_v: array<vec4<f32>, FA_BK * FA_DO / 4u>; // [FA_BK][FA_DO / 4]: v of the chunk's keys
 var<workgroup> fa_p: array<vec4<f32>, FA_BK * FA_BQ / 4u>; // [FA_BK][FA_BQ / 4]: the chunk's softmax weights exp(logit − max)
 var<workgroup> fa_q: array<f32, FA_DC * FA_BQ>;            // [FA_DC][FA_BQ]
-var<workgroup> fa_red: array<f32, FA_WG>;                  // [FA_LANES][FA_BQ]: each lane's part of a row max or sum
-var<workgroup> fa_m: array<f32, FA_BQ>;                    // running max per query
-var<workgroup> fa_l: array<f32, FA_BQ>;                    // running sum per query
+var<workgroup> fa_l: array<f32, FA_BQ>;                    // the running sum per query, at the end
 var<workgroup> fa_a: array<f32, FA_BQ>;                    // this chunk's rescale factor exp(max_old − max_new) per query
 
 // Stage q channels c0 .. c0 + 15 of the workgroup's queries: invocation lid writes query lid % 16,
@@ -88,34 +90,24 @@ fn fa_stage_v(c: Ctx, lid: u32, k0: u32, v0: u32, tokens: u32, dv: u32) {
   }
 }
 
-// The chunk's softmax step for query r = lid % 16 from this invocation's 8 logits lg (keys
-// 8·lane .. +7): the new row max over the 4 lanes, the weights to fa_p, and (lane 0) the rescale
-// factor to fa_a, the running sum and max. The caller's next barrier publishes fa_p and fa_a.
-fn fa_softmax(lg: array<vec4<f32>, 2>, lid: u32) {
-  let r = lid % FA_BQ;
-  let lane = lid / FA_BQ;
-  let mx = max(lg[0], lg[1]);
-  fa_red[lid] = max(max(mx.x, mx.y), max(mx.z, mx.w));
-  workgroupBarrier();
-  var chunk_max = FA_NEG;
-  for (var i = 0u; i < FA_LANES; i++) { chunk_max = max(chunk_max, fa_red[i * FA_BQ + r]); }
-  let old_max = fa_m[r];
-  let new_max = max(old_max, chunk_max);
+// The chunk's softmax step for query r = lid / 4 from this invocation's 8 logits lg (keys
+// 8·lane .. +7): the new row max over the row's 4 invocations, the weights to fa_p, the running max
+// and sum (*mx, *sum: every invocation of the row holds the same) updated, and (lane 0) the rescale
+// factor to fa_a. The caller's next barrier publishes fa_p and fa_a.
+fn fa_softmax(lg: array<vec4<f32>, 2>, lid: u32, shuffle: bool, mx: ptr<function, f32>, sum: ptr<function, f32>) {
+  let r = lid / FA_LANES;
+  let lane = lid % FA_LANES;
+  let m8 = max(lg[0], lg[1]);
+  let new_max = max(*mx, lanes_max(max(max(m8.x, m8.y), max(m8.z, m8.w)), lid, FA_LANES, shuffle));
   var e = array(exp(lg[0] - new_max), exp(lg[1] - new_max));
   for (var j = 0u; j < 8u; j++) {
     fa_p[(8u * lane + j) * (FA_BQ / 4u) + r / 4u][r % 4u] = e[j / 4u][j % 4u];
   }
-  workgroupBarrier(); // every lane has read fa_red and fa_m
-  fa_red[lid] = dot(e[0] + e[1], vec4(1.0));
-  workgroupBarrier();
-  if (lane == 0u) {
-    var sum = 0.0;
-    for (var i = 0u; i < FA_LANES; i++) { sum += fa_red[i * FA_BQ + r]; }
-    let a = exp(old_max - new_max);
-    fa_a[r] = a;
-    fa_l[r] = fma(fa_l[r], a, sum);
-    fa_m[r] = new_max;
-  }
+  let chunk_sum = lanes_sum(dot(e[0] + e[1], vec4(1.0)), lid, FA_LANES, shuffle);
+  let a = exp(*mx - new_max);
+  if (lane == 0u) { fa_a[r] = a; }
+  *sum = fma(*sum, a, chunk_sum);
+  *mx = new_max;
 }
 
 // o (queries 4qq .. +3, channels 4dq .. +3) rescaled by the chunk's factors, plus Σ_m p · v.
@@ -135,10 +127,12 @@ fn fa_channel(lid: u32, v0: u32) -> u32 { return v0 + 4u * (lid % (FA_DO / 4u));
 // The workgroup's attention: invocation lid's 4 queries (fa_query) × 4 value channels from
 // fa_channel(lid, v0), normalised. tokens ≥ 1 keys and queries; dqk q·k channels; dv value channels.
 fn flash(c: Ctx, lid: u32, q0: u32, v0: u32, tokens: u32, dqk: u32, dv: u32) -> array<vec4<f32>, 4> {
-  let r = lid % FA_BQ;
-  let lane = lid / FA_BQ;
+  let r = lid / FA_LANES;
+  let lane = lid % FA_LANES;
   let n = min(q0 + r, tokens - 1u);
-  if (lid < FA_BQ) { fa_m[lid] = FA_NEG; fa_l[lid] = 0.0; }
+  let shuffle = lanes_shuffle(lid, FA_LANES);
+  var mx = FA_NEG; // query r's running max and sum
+  var sum = 0.0;
   let q_once = dqk <= FA_DC;
   if (q_once) { fa_stage_q(c, lid, q0, 0u, tokens, dqk); }
   var o = array<vec4<f32>, 4>();
@@ -162,12 +156,14 @@ fn flash(c: Ctx, lid: u32, q0: u32, v0: u32, tokens: u32, dqk: u32, dv: u32) -> 
       lg[j / 4u][j % 4u] = select(FA_NEG, logit(c, s[j / 4u][j % 4u], n, min(m, tokens - 1u)), m < tokens);
     }
     // 2. The softmax step; 3. Σ p · v.
-    fa_softmax(lg, lid);
+    fa_softmax(lg, lid, shuffle, &mx, &sum);
     fa_stage_v(c, lid, k0, v0, tokens, dv);
     workgroupBarrier();
     fa_accumulate(&o, lid);
     workgroupBarrier();
   }
+  if (lane == 0u) { fa_l[r] = sum; }
+  workgroupBarrier();
   for (var i = 0u; i < 4u; i++) { o[i] /= fa_l[4u * (lid / (FA_DO / 4u)) + i]; }
   return o;
 }

@@ -16,14 +16,27 @@ export type WeightFormat = 'f32' | 'f16' | 'f16-packed';
 const WEIGHT_INCLUDE: Record<WeightFormat, string> = { f32: 'weights.wgsl', f16: 'weights_f16.wgsl', 'f16-packed': 'weights_f16_packed.wgsl' };
 
 /**
- * `weights`: the form of the kernel's matrix weights (default f32). `subgroups`: its workgroup
- * reductions (include/workgroup_reduce.wgsl) through subgroup operations (adapters with the
- * `subgroups` feature; the pipeline cache swaps in workgroup_reduce_subgroups.wgsl).
+ * `weights`: the form of the kernel's matrix weights (default f32). `subgroups`: its reductions
+ * through subgroup operations (adapters with the `subgroups` feature; the pipeline cache swaps each
+ * include of SUBGROUP_INCLUDES for its subgroup form).
  */
 export interface KernelRef { file: string; entry: string; overrides?: Overrides; weights?: WeightFormat; subgroups?: boolean }
 
-/** The include a kernel's workgroup reductions come from, and its subgroup form. */
-export const REDUCE_INCLUDE = { workgroup: 'workgroup_reduce.wgsl', subgroups: 'workgroup_reduce_subgroups.wgsl' };
+/**
+ * The includes of shaders/include/ that have a subgroup form, and that form: whole-workgroup
+ * reductions (row softmax, LayerNorm, mean), and the small groups' reductions of lane_groups.wgsl
+ * (flash attention's rows).
+ */
+export const SUBGROUP_INCLUDES: Readonly<Record<string, string>> = {
+  'workgroup_reduce.wgsl': 'workgroup_reduce_subgroups.wgsl',
+  'lane_shuffles.wgsl': 'lane_shuffles_subgroups.wgsl',
+};
+
+/** The name a shader loader is asked for: shaders/include/X in its subgroup form where the kernel is asked for with `subgroups`. */
+export function subgroupForm(name: string, subgroups: boolean | undefined): string {
+  const form = name.startsWith('include/') ? SUBGROUP_INCLUDES[name.slice('include/'.length)] : undefined;
+  return subgroups && form ? `include/${form}` : name;
+}
 
 export function pipelineKey(k: KernelRef): string {
   const o = Object.entries(k.overrides ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
@@ -50,12 +63,11 @@ export class PipelineCache {
     if (!f) {
       let reduces = false;
       const load: ShaderLoader = (name) => {
-        if (name === `include/${REDUCE_INCLUDE.workgroup}`) reduces = true;
-        return this.load(name === `include/${WEIGHT_INCLUDE.f32}` ? `include/${WEIGHT_INCLUDE[weights]}`
-          : subgroups && name === `include/${REDUCE_INCLUDE.workgroup}` ? `include/${REDUCE_INCLUDE.subgroups}` : name);
+        if (subgroupForm(name, true) !== name) reduces = true;
+        return this.load(name === `include/${WEIGHT_INCLUDE.f32}` ? `include/${WEIGHT_INCLUDE[weights]}` : subgroupForm(name, subgroups));
       };
       f = this.load(file).then((code) => resolveIncludes(file, code, load)).then((code) => {
-        if (subgroups && !reduces) throw new Error(`shaders/${file} has no workgroup reductions (no #include "${REDUCE_INCLUDE.workgroup}"), so it has no subgroups form`);
+        if (subgroups && !reduces) throw new Error(`shaders/${file} has no reductions with a subgroup form (it includes none of ${Object.keys(SUBGROUP_INCLUDES).join(', ')}), so it has no subgroups form`);
         const enables = `${weights === 'f16' ? 'enable f16; ' : ''}${subgroups ? 'enable subgroups; ' : ''}`;
         const shader = reflectShader(file, `${enables}${code}`);
         if (weights !== 'f32' && [...shader.kernels.values()].every((k) => k.weightBindings.length === 0)) {

@@ -10,8 +10,13 @@ import { roundUp, type Parallelism, type Tensor } from '../graph/ir.ts';
  */
 export const FLASH = { WG: 64, BQ: 16, BK: 32, DC: 16, DO: 64 } as const;
 
-/** Bytes of flash_attention.wgsl's workgroup arrays: k [DC, BK], v [BK, DO], p [BK, BQ], q [DC, BQ], red [WG], m, l, a [BQ]. */
-export const FLASH_WORKGROUP_BYTES = 4 * (FLASH.DC * FLASH.BK + FLASH.BK * FLASH.DO + FLASH.BK * FLASH.BQ + FLASH.DC * FLASH.BQ + FLASH.WG + 3 * FLASH.BQ);
+/**
+ * Bytes of flash_attention.wgsl's workgroup arrays: k [DC, BK], v [BK, DO], p [BK, BQ], q [DC, BQ],
+ * l, a [BQ], and lane_groups.wgsl's lanes_red [WG] (its subgroup form adds two u32).
+ */
+export function flashWorkgroupBytes(subgroups: boolean): number {
+  return 4 * (FLASH.DC * FLASH.BK + FLASH.BK * FLASH.DO + FLASH.BK * FLASH.BQ + FLASH.DC * FLASH.BQ + 2 * FLASH.BQ + FLASH.WG) + (subgroups ? 8 : 0);
+}
 
 /** One flash workgroup's work: its key chunks, and the values its staging loads (q, k of the q·k channels; v of its DO channels). */
 export function flashWork(tokens: number, dqk: number, dv: number) {
@@ -35,11 +40,12 @@ export function flashWork(tokens: number, dqk: number, dv: number) {
  * The flash workgroup's parallelism: 64 invocations; 16 output accumulators and 8 scores; per key
  * chunk 8 scores over the q·k channels (rounded up to DC) and a 4 × 4 tile over BK keys, in series
  * (`extraSerial`: FMAs the kernel's gathers add per invocation, e.g. a depthwise conv on q).
+ * `subgroups`: the kernel's subgroup form (the rows' reductions by shuffles, lane_groups.wgsl).
  */
-export function flashParallelism(tokens: number, dqk: number, extraSerial = 0): Parallelism {
+export function flashParallelism(tokens: number, dqk: number, subgroups: boolean, extraSerial = 0): Parallelism {
   const chunks = Math.ceil(tokens / FLASH.BK);
   const perChunk = (FLASH.BK / 4) * roundUp(dqk, FLASH.DC) + 16 * FLASH.BK;
-  return { workgroupSize: FLASH.WG, workgroupMemory: FLASH_WORKGROUP_BYTES, accumulators: 16 + FLASH.BK / 4, serialFmas: chunks * perChunk + extraSerial };
+  return { workgroupSize: FLASH.WG, workgroupMemory: flashWorkgroupBytes(subgroups), accumulators: 16 + FLASH.BK / 4, serialFmas: chunks * perChunk + extraSerial };
 }
 
 /** attention() in the GPU family: one flash workgroup per (image, head, 16 queries, 64 value channels). */
@@ -49,7 +55,7 @@ export function attentionGpu(g: GraphBuilder, name: string, qkv: Tensor, y: Tens
   const f = flashWork(N, d, d);
   g.node({
     name,
-    kernel: { file: 'gpu/attention.wgsl', entry: 'main', overrides: {} },
+    kernel: { file: 'gpu/attention.wgsl', entry: 'main', overrides: {}, subgroups: g.tuning.subgroups },
     bind: { qkv: { tensor: qkv }, y: { tensor: y } },
     params: { C, d, heads, N, PS: qkv.planeStride, DT: f.DT, scale: d ** -0.5 },
     workgroups: [f.QT, heads * f.DT, B],
@@ -59,7 +65,7 @@ export function attentionGpu(g: GraphBuilder, name: string, qkv: Tensor, y: Tens
     bytesRead: 4 * B * heads * f.QT * (f.DT * f.qkLoads + f.vLoads),
     bytesWritten: 4 * y.size,
     // flash_attention.wgsl's workgroup (flashParallelism).
-    parallelism: flashParallelism(N, d),
+    parallelism: flashParallelism(N, d, g.tuning.subgroups),
   });
   return y;
 }

@@ -171,7 +171,7 @@ function cascadedAttentionGpu(g: GraphBuilder, name: string, x: Tensor, w: Casca
       name: `${name}.head${i}`,
       module: name,
       ops: ['convolution', 'native_batch_norm', 'bmm', 'mul', 'add', '_softmax', 'bmm', ...(last ? ['cat', ...(windowed ? ['clone'] : []), ...(padded ? ['clone'] : [])] : [])],
-      kernel: { file: 'gpu/cascaded_attention.wgsl', entry: 'attend', overrides: {} },
+      kernel: { file: 'gpu/cascaded_attention.wgsl', entry: 'attend', overrides: {}, subgroups: g.tuning.subgroups },
       bind: {
         wdw: { weight: g.weight(`${name}.dws.${i}.weight`, dwTaps(w.dw[i].weight, k)) },
         bdw: { weight: g.weight(`${name}.dws.${i}.bias`, w.dw[i].bias.map((v) => v * scale)) },
@@ -187,7 +187,7 @@ function cascadedAttentionGpu(g: GraphBuilder, name: string, x: Tensor, w: Casca
       bytesRead: 4 * windows * f.QT * (f.DT * (f.qkLoads + FLASH.BQ * KEY_DIM * (2 * k * k - 1) + f.logits) + f.vLoads),
       bytesWritten: 4 * (B * d * H * W + (out ? windows * d * N : 0)),
       // flash_attention.wgsl's workgroup, plus the dw conv: 4 q values of k² taps per invocation.
-      parallelism: flashParallelism(N, KEY_DIM, 4 * k * k),
+      parallelism: flashParallelism(N, KEY_DIM, g.tuning.subgroups, 4 * k * k),
     });
     prev = out;
   }

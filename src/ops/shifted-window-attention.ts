@@ -58,7 +58,7 @@ function shiftedWindowAttentionGpu(g: GraphBuilder, name: string, qkv: Tensor, s
   const y = g.tensor(name, [B, C, H, W]);
   g.node({
     name,
-    kernel: { file: 'gpu/shifted_window_attention.wgsl', entry: 'main', overrides: {} },
+    kernel: { file: 'gpu/shifted_window_attention.wgsl', entry: 'main', overrides: {}, subgroups: g.tuning.subgroups },
     bind: { qkv: { tensor: qkv }, bias: { weight: g.weight(`${name}.bias`, s.bias) }, y: { tensor: y } },
     params: { C, d, heads, H, W, PS: qkv.planeStride, ws, shift, nWw, nW, N, DT: f.DT, scale: d ** -0.5 },
     workgroups: [f.QT, heads * f.DT, B * nW],
@@ -68,7 +68,7 @@ function shiftedWindowAttentionGpu(g: GraphBuilder, name: string, qkv: Tensor, s
     bytesRead: 4 * B * nW * heads * f.QT * (f.DT * (f.qkLoads + f.logits) + f.vLoads),
     bytesWritten: 4 * B * C * H * W,
     // flash_attention.wgsl's workgroup (flashParallelism).
-    parallelism: flashParallelism(N, d),
+    parallelism: flashParallelism(N, d, g.tuning.subgroups),
   });
   return y;
 }
