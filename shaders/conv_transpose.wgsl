@@ -11,11 +11,12 @@ struct Params {
   xo: u32, xs0: u32, xs1: u32, xs2: u32, xs3: u32,
 }
 
+#include "act.wgsl"
 @group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> x: array<f32>;
+@group(0) @binding(1) var<storage, read> x: array<act>;
 @group(0) @binding(2) var<storage, read> w: array<f32>;     // (C, S, S)
 @group(0) @binding(3) var<storage, read> bias: array<f32>;  // (C)
-@group(0) @binding(4) var<storage, read_write> y: array<f32>;
+@group(0) @binding(4) var<storage, read_write> y: array<act>;
 
 override WG: u32 = 64;
 #include "grid.wgsl"
@@ -30,6 +31,6 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   let xrow = p.xo + b * p.xs0 + c * p.xs1 + (oy / p.S) * p.xs2;
   let wrow = (c * p.S + oy % p.S) * p.S;
   for (var ox = x0; ox < min(x0 + 4u, p.W); ox++) {
-    y[plane * p.PS + oy * p.W + ox] = fma(w[wrow + ox % p.S], x[xrow + (ox / p.S) * p.xs3], bias[c]);
+    y[plane * p.PS + oy * p.W + ox] = act(fma(w[wrow + ox % p.S], f32(x[xrow + (ox / p.S) * p.xs3]), bias[c]));
   }
 }

@@ -8,6 +8,8 @@
 //           roof, measured by the profiler.
 // Element (i0..i5) of a view is at off + Σ i_d·s_d. Each copy invocation owns 4 consecutive
 // elements along dim 5.
+#include "act.wgsl"
+
 struct Params {
   n0: u32, n1: u32, n2: u32, n3: u32, n4: u32, n5: u32, // output shape (gather: rows n0, columns n5)
   q5: u32,                                              // ceil(n5 / 4)
@@ -18,11 +20,11 @@ struct Params {
 }
 
 @group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> x: array<f32>;
+@group(0) @binding(1) var<storage, read> x: array<act>;
 @group(0) @binding(2) var<storage, read> idx: array<f32>;     // gather: (n5) indices, exact small integers
-@group(0) @binding(3) var<storage, read_write> y: array<f32>;
-@group(0) @binding(4) var<storage, read> xv: array<vec4<f32>>;         // stream: (n5) vec4
-@group(0) @binding(5) var<storage, read_write> yv: array<vec4<f32>>;   // stream: (n5) vec4
+@group(0) @binding(3) var<storage, read_write> y: array<act>;
+@group(0) @binding(4) var<storage, read> xv: array<act4>;              // stream: (n5) vec4
+@group(0) @binding(5) var<storage, read_write> yv: array<act4>;        // stream: (n5) vec4
 
 override WG: u32 = 64;
 #include "grid.wgsl"
@@ -46,8 +48,8 @@ fn copy(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   let n = min(4u, p.n5 - i5);
   for (var j = 0u; j < n; j++) {
     let c = i5 + j;
-    let v = x[xb + min(c, p.l5 - 1u) * p.xs5];
-    y[yb + c * p.ys5] = select(0.0, v, inside & (c < p.l5));
+    let v = f32(x[xb + min(c, p.l5 - 1u) * p.xs5]);
+    y[yb + c * p.ys5] = act(select(0.0, v, inside & (c < p.l5)));
   }
 }
 

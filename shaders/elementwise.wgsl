@@ -5,6 +5,8 @@
 //   batch_norm: y = (x − mean[c]) / √(var[c] + eps) · γ[c] + β[c]   c = index along dim 1, BN not folded
 // Element (i0, i1, i2, i3) of a view is at off + i0·s0 + i1·s1 + i2·s2 + i3·s3. Each invocation owns
 // 4 consecutive elements along dim 3 (one index decomposition for 4 loads and stores).
+#include "act.wgsl"
+
 struct Params {
   n0: u32, n1: u32, n2: u32, n3: u32, // output shape
   q3: u32,                            // ceil(n3 / 4)
@@ -16,10 +18,10 @@ struct Params {
 }
 
 @group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> x: array<f32>;
-@group(0) @binding(2) var<storage, read> z: array<f32>;        // binary: the second operand
+@group(0) @binding(1) var<storage, read> x: array<act>;
+@group(0) @binding(2) var<storage, read> z: array<act>;        // binary: the second operand
 @group(0) @binding(3) var<storage, read> bn: array<f32>;       // batch_norm: (4, n1) γ, β, running mean, running var
-@group(0) @binding(4) var<storage, read_write> y: array<f32>;
+@group(0) @binding(4) var<storage, read_write> y: array<act>;
 
 override WG: u32 = 64;
 #include "grid.wgsl"
@@ -50,12 +52,12 @@ fn yAt(a: At) -> u32 { return p.yo + a.i0 * p.ys0 + a.i1 * p.ys1 + a.i2 * p.ys2 
 fn load4(a: At) -> vec4<f32> {
   let b = xAt(a);
   let last = a.n - 1u;
-  return vec4(x[b], x[b + min(1u, last) * p.xs3], x[b + min(2u, last) * p.xs3], x[b + min(3u, last) * p.xs3]);
+  return vec4<f32>(act4(x[b], x[b + min(1u, last) * p.xs3], x[b + min(2u, last) * p.xs3], x[b + min(3u, last) * p.xs3]));
 }
 
 fn store4(a: At, v: vec4<f32>) {
   let b = yAt(a);
-  for (var j = 0u; j < a.n; j++) { y[b + j * p.ys3] = v[j]; }
+  for (var j = 0u; j < a.n; j++) { y[b + j * p.ys3] = act(v[j]); }
 }
 
 @compute @workgroup_size(WG)
@@ -80,7 +82,7 @@ fn binary(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups
   let v = load4(a);
   let b = zAt(a);
   let last = a.n - 1u;
-  let w = vec4(z[b], z[b + min(1u, last) * p.zs3], z[b + min(2u, last) * p.zs3], z[b + min(3u, last) * p.zs3]);
+  let w = vec4<f32>(act4(z[b], z[b + min(1u, last) * p.zs3], z[b + min(2u, last) * p.zs3], z[b + min(3u, last) * p.zs3]));
   store4(a, select(v + w, v * w, OP == 1u));
 }
 

@@ -1,5 +1,7 @@
 // torch.roll of a [B, C, H, W] map over H and W, as eager runs Swin's cyclic shift (the unfused
 // schedule): y[b, c, h, w] = x[b, c, (h + sh) mod H, (w + sw) mod W] — sh = H − s for roll by +s.
+#include "act.wgsl"
+
 struct Params {
   H: u32, W: u32,
   PS: u32,     // plane stride of x and y (H·W rounded up to 4)
@@ -9,8 +11,8 @@ struct Params {
 }
 
 @group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> x: array<f32>;       // (B, C, PS)
-@group(0) @binding(2) var<storage, read_write> y: array<f32>; // (B, C, PS)
+@group(0) @binding(1) var<storage, read> x: array<act>;       // (B, C, PS)
+@group(0) @binding(2) var<storage, read_write> y: array<act>; // (B, C, PS)
 
 override WG: u32 = 64;
 #include "grid.wgsl"

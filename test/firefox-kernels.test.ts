@@ -10,7 +10,7 @@ import path from 'node:path';
 import { REPO_ROOT } from '../scripts/serve.ts';
 import { firefoxSkip, openFirefoxPage, type FirefoxPage } from './helpers/firefox.ts';
 import { runtime } from './helpers/gpu.ts';
-import { PipelineCache, pipelineKey, type WeightFormat } from '../src/gpu/pipelines.ts';
+import { PipelineCache, pipelineKey, type ActivationFormat, type WeightFormat } from '../src/gpu/pipelines.ts';
 import { nodeShaderLoader } from '../src/gpu/node-shaders.ts';
 import { REQUESTED_LIMITS, type Gpu } from '../src/gpu/device.ts';
 
@@ -30,18 +30,20 @@ const compileAll = (names: string[], shaderBase?: string): Promise<Compiled> => 
   const w = (window as any).webvit;
   const rt = await w.browserRuntime(shaderBase ? { shaderBase } : {});
   try {
-    // Each weight form; and where the device has subgroups, the f32 form with subgroup reductions.
-    const forms = [['f32', false], ['f16-packed', false], ...(rt.gpu.hasF16 ? [['f16', false]] : []), ...(rt.gpu.hasSubgroups ? [['f32', true]] : [])];
+    // Each weight form; where the device has shader-f16, half activations with f32 and f16 weights;
+    // where it has subgroups, the f32 form with subgroup reductions.
+    const forms = [['f32', false, 'f32'], ['f16-packed', false, 'f32'], ...(rt.gpu.hasF16 ? [['f16', false, 'f32'], ['f32', false, 'f16'], ['f16', false, 'f16']] : []), ...(rt.gpu.hasSubgroups ? [['f32', true, 'f32']] : [])];
     const compiled: string[] = [], failed: string[] = [];
     for (const file of names) {
-      for (const [weights, subgroups] of forms) {
+      for (const [weights, subgroups, activations] of forms) {
         let shader;
-        try { shader = await rt.pipelines.shader(file, weights, subgroups); } catch (e) {
+        try { shader = await rt.pipelines.shader(file, weights, subgroups, activations); } catch (e) {
           if (weights !== 'f32' && /reads no matrix weights/.test((e as Error).message)) continue;
           if (subgroups && /has no subgroups form/.test((e as Error).message)) continue;
+          if (activations !== 'f32' && /does not type its activations/.test((e as Error).message)) continue;
           failed.push((e as Error).message); continue;
         }
-        const results: PromiseSettledResult<any>[] = await Promise.allSettled([...shader.kernels.keys()].map((entry: string) => rt.pipelines.get({ file, entry, weights, subgroups })));
+        const results: PromiseSettledResult<any>[] = await Promise.allSettled([...shader.kernels.keys()].map((entry: string) => rt.pipelines.get({ file, entry, weights, subgroups, activations })));
         for (const r of results) {
           if (r.status === 'fulfilled') compiled.push(r.value.key);
           else failed.push(r.reason.message);
@@ -58,15 +60,17 @@ const compileAll = (names: string[], shaderBase?: string): Promise<Compiled> => 
 async function expectedPipelines(names: string[], hasF16: boolean, hasSubgroups: boolean): Promise<string[]> {
   const reflect = new PipelineCache({} as Gpu, nodeShaderLoader); // shader() reflects only: no device needed
   const keys: string[] = [];
-  const forms: [WeightFormat, boolean][] = [['f32', false], ['f16-packed', false], ...(hasF16 ? [['f16', false] as [WeightFormat, boolean]] : []), ...(hasSubgroups ? [['f32', true] as [WeightFormat, boolean]] : [])];
+  type Form = [WeightFormat, boolean, ActivationFormat];
+  const forms: Form[] = [['f32', false, 'f32'], ['f16-packed', false, 'f32'], ...(hasF16 ? [['f16', false, 'f32'], ['f32', false, 'f16'], ['f16', false, 'f16']] as Form[] : []), ...(hasSubgroups ? [['f32', true, 'f32'] as Form] : [])];
   for (const file of names) {
-    for (const [weights, subgroups] of forms) {
-      const shader = await reflect.shader(file, weights, subgroups).catch((e: Error) => {
+    for (const [weights, subgroups, activations] of forms) {
+      const shader = await reflect.shader(file, weights, subgroups, activations).catch((e: Error) => {
         if (weights !== 'f32' && /reads no matrix weights/.test(e.message)) return null;
         if (subgroups && /has no subgroups form/.test(e.message)) return null;
+        if (activations !== 'f32' && /does not type its activations/.test(e.message)) return null;
         throw e;
       });
-      for (const entry of shader?.kernels.keys() ?? []) keys.push(pipelineKey({ file, entry, weights, subgroups }));
+      for (const entry of shader?.kernels.keys() ?? []) keys.push(pipelineKey({ file, entry, weights, subgroups, activations }));
     }
   }
   return keys.sort();
@@ -93,7 +97,7 @@ test('in Firefox, the device has the adapter\'s limits and only features the ada
   assert.ok(!r.deviceFeatures.includes('subgroups') || r.adapterFeatures.includes('subgroups'));
 });
 
-test('in Firefox, naga compiles every kernel of shaders/ in every weight form (and subgroup form) the device has', { skip, timeout: 300_000 }, async () => {
+test('in Firefox, naga compiles every kernel of shaders/ in every weight form, half-activation form and subgroup form the device has', { skip, timeout: 300_000 }, async () => {
   const t0 = performance.now();
   const r = await compileAll(kernelFiles);
   assert.deepEqual(r.failed, [], `kernels naga rejected:\n${r.failed.join('\n')}`);

@@ -18,16 +18,17 @@ struct Params {
   scale: f32, // d^-0.5
 }
 
+#include "act.wgsl"
 @group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> qkv: array<f32>;           // (B, 3C, PS)
-@group(0) @binding(2) var<storage, read_write> y: array<vec4<f32>>; // (B, C, PS)
+@group(0) @binding(1) var<storage, read> qkv: array<act>;           // (B, 3C, PS)
+@group(0) @binding(2) var<storage, read_write> y: array<act4>;      // (B, C, PS)
 
 // The plane offsets of the workgroup's head's channel 0 of q, k and v.
 struct Ctx { q: u32, k: u32, v: u32 }
 
-fn q_at(c: Ctx, ch: u32, n: u32) -> f32 { return qkv[c.q + ch * p.PS + n]; }
-fn k_at(c: Ctx, ch: u32, m: u32) -> f32 { return qkv[c.k + ch * p.PS + m]; }
-fn v_at(c: Ctx, ch: u32, m: u32) -> f32 { return qkv[c.v + ch * p.PS + m]; }
+fn q_at(c: Ctx, ch: u32, n: u32) -> f32 { return f32(qkv[c.q + ch * p.PS + n]); }
+fn k_at(c: Ctx, ch: u32, m: u32) -> f32 { return f32(qkv[c.k + ch * p.PS + m]); }
+fn v_at(c: Ctx, ch: u32, m: u32) -> f32 { return f32(qkv[c.v + ch * p.PS + m]); }
 fn logit(c: Ctx, s: f32, n: u32, m: u32) -> f32 { return s * p.scale; }
 
 #include "flash_attention.wgsl"
@@ -49,7 +50,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     for (var t = 0u; t < 4u; t++) {
       let ch = ch0 + t;
       if (ch < p.d) {
-        y[((b * p.C + head * p.d + ch) * p.PS) / 4u + quad] = vec4(o[0][t], o[1][t], o[2][t], o[3][t]);
+        y[((b * p.C + head * p.d + ch) * p.PS) / 4u + quad] = act4(vec4(o[0][t], o[1][t], o[2][t], o[3][t]));
       }
     }
   }

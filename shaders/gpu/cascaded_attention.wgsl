@@ -30,17 +30,18 @@ struct Params {
 }
 
 #include "weights.wgsl"
+#include "act.wgsl"
 @group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> x: array<f32>;                // (B, C, PS)
-@group(0) @binding(2) var<storage, read> prev: array<f32>;             // (B·winY·winX, d, N) when HAS_PREV
+@group(0) @binding(1) var<storage, read> x: array<act>;                // (B, C, PS)
+@group(0) @binding(2) var<storage, read> prev: array<act>;             // (B·winY·winX, d, N) when HAS_PREV
 @group(0) @binding(3) var<storage, read> wqkv: array<wvec4>;           // (KS16, QS / 4): transposed, zero padded
 @group(0) @binding(4) var<storage, read> bqkv: array<vec4<f32>>;       // (QS)
 @group(0) @binding(5) var<storage, read> wdw: array<f32>;              // (ks·ks, 16): transposed, pre-scaled by key_dim^-0.5
 @group(0) @binding(6) var<storage, read> bdw: array<f32>;              // (16): pre-scaled likewise
 @group(0) @binding(7) var<storage, read> ab: array<f32>;               // (r·r) this head's bias per offset
-@group(0) @binding(8) var<storage, read_write> cat: array<f32>;        // (B, C, PS) all heads' outputs
-@group(0) @binding(9) var<storage, read_write> win: array<f32>;        // (B·winY·winX, d, N) when write_win
-@group(0) @binding(10) var<storage, read_write> qkv: array<vec4<f32>>; // (T, QS / 4) scratch: q (0..15), k (16..31), v (32..) per token
+@group(0) @binding(8) var<storage, read_write> cat: array<act>;        // (B, C, PS) all heads' outputs
+@group(0) @binding(9) var<storage, read_write> win: array<act>;        // (B·winY·winX, d, N) when write_win
+@group(0) @binding(10) var<storage, read_write> qkv: array<act4>;      // (T, QS / 4) scratch: q (0..15), k (16..31), v (32..) per token
 
 override HAS_PREV: bool = false;
 
@@ -70,8 +71,8 @@ fn feat(t: u32, c: u32) -> f32 {
   let iy = w.oy + n / p.r;
   let ix = w.ox + n % p.r;
   var f = 0.0;
-  if (iy < p.H && ix < p.W) { f = x[(w.b * p.C + p.chunk + c) * p.PS + iy * p.W + ix]; }
-  if (HAS_PREV) { f += prev[(bw * p.d + c) * p.N + n]; }
+  if (iy < p.H && ix < p.W) { f = f32(x[(w.b * p.C + p.chunk + c) * p.PS + iy * p.W + ix]); }
+  if (HAS_PREV) { f += f32(prev[(bw * p.d + c) * p.N + n]); }
   return f;
 }
 
@@ -105,7 +106,7 @@ fn qkv_main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id)
   // A token's 4 outputs are one vec4 of its row.
   for (var j = 0u; j < 4u; j++) {
     if (t0 + j < p.tokens) {
-      qkv[(t0 + j) * (p.QS / 4u) + o0 / 4u + ty] = vec4(acc[0][j], acc[1][j], acc[2][j], acc[3][j]);
+      qkv[(t0 + j) * (p.QS / 4u) + o0 / 4u + ty] = act4(vec4(acc[0][j], acc[1][j], acc[2][j], acc[3][j]));
     }
   }
 }
@@ -113,7 +114,7 @@ fn qkv_main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id)
 // ---- attend ----
 
 // Float i of the scratch.
-fn scratch(i: u32) -> f32 { return qkv[i / 4u][i % 4u]; }
+fn scratch(i: u32) -> f32 { return f32(qkv[i / 4u][i % 4u]); }
 
 fn absdiff(a: u32, b: u32) -> u32 { return max(a, b) - min(a, b); }
 
@@ -160,8 +161,8 @@ fn attend(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index
       for (var t = 0u; t < 4u; t++) {
         let ch = ch0 + t;
         if (ch < p.d) {
-          if (iy < p.H && ix < p.W) { cat[(w.b * p.C + p.chunk + ch) * p.PS + iy * p.W + ix] = o[i][t]; }
-          if (p.write_win != 0u) { win[(bw * p.d + ch) * p.N + n] = o[i][t]; }
+          if (iy < p.H && ix < p.W) { cat[(w.b * p.C + p.chunk + ch) * p.PS + iy * p.W + ix] = act(o[i][t]); }
+          if (p.write_win != 0u) { win[(bw * p.d + ch) * p.N + n] = act(o[i][t]); }
         }
       }
     }

@@ -20,11 +20,12 @@ struct Params {
 }
 
 #include "weights.wgsl"
+#include "act.wgsl"
 @group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> x: array<f32>;             // (B, Cin, PSin)
+@group(0) @binding(1) var<storage, read> x: array<act>;             // (B, Cin, PSin)
 @group(0) @binding(2) var<storage, read> w: array<wvec4>;           // (KS16, MS / 4): w[m, k] at k·MS/4 + m/4, lane m % 4
 @group(0) @binding(3) var<storage, read> bias: array<vec4<f32>>;    // (MS)
-@group(0) @binding(4) var<storage, read_write> y: array<vec4<f32>>; // (B, Cout, PSout)
+@group(0) @binding(4) var<storage, read_write> y: array<act4>;       // (B, Cout, PSout)
 
 override PQ: u32 = 16; // pixel quads per workgroup (the workgroup is PQ × 16)
 
@@ -48,7 +49,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
     if (m < p.Cout) {
       var v = acc[i] + bq[i];
       if (p.relu != 0u) { v = max(v, vec4(0.0)); }
-      y[(b * p.Cout + m) * ps4 + q] = v;
+      y[(b * p.Cout + m) * ps4 + q] = act4(v);
     }
   }
 }

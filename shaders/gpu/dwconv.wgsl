@@ -19,11 +19,12 @@ struct Params {
   XBS: u32,    // x: floats between images (C · PSin unless x is a channel slice)
 }
 
+#include "act.wgsl"
 @group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> x: array<f32>;        // (B, C, PSin) at XO, images XBS apart
+@group(0) @binding(1) var<storage, read> x: array<act>;        // (B, C, PSin) at XO, images XBS apart
 @group(0) @binding(2) var<storage, read> w: array<f32>;        // (C, K, K)
 @group(0) @binding(3) var<storage, read> bias: array<f32>;     // (C)
-@group(0) @binding(4) var<storage, read_write> y: array<f32>;  // (B, C, PSout)
+@group(0) @binding(4) var<storage, read_write> y: array<act>;  // (B, C, PSout)
 
 override TQ: u32 = 4;  // pixel quads per tile row: 1, 2 or 4
 override WG: u32 = 64; // invocations: TQ · TH
@@ -72,8 +73,8 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     for (var j = 0u; j < 4u; j++) {
       if (ox + j < p.Wo) {
         var v = acc[j];
-        if (RESIDUAL) { v += x[plane + oy * p.W + ox + j]; }
-        y[(b * p.C + c) * p.PSout + oy * p.Wo + ox + j] = v;
+        if (RESIDUAL) { v += f32(x[plane + oy * p.W + ox + j]); }
+        y[(b * p.C + c) * p.PSout + oy * p.Wo + ox + j] = act(v);
       }
     }
   }

@@ -26,14 +26,15 @@ struct Params {
   CS64: u32, // C rounded up to 64 (w2's columns)
 }
 
+#include "act.wgsl"
 #include "weights.wgsl"
 @group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> x: array<vec4<f32>>;       // (B, C, PS)
+@group(0) @binding(1) var<storage, read> x: array<act4>;            // (B, C, PS)
 @group(0) @binding(2) var<storage, read> w1: array<wvec4>;          // (CS16, HS / 4): w1[r, c] at c·HS/4 + r/4, lane r % 4
 @group(0) @binding(3) var<storage, read> b1: array<vec4<f32>>;      // (HS)
 @group(0) @binding(4) var<storage, read> w2: array<wvec4>;          // (HS16, CS64 / 4): w2[o, r] at r·CS64/4 + o/4, lane o % 4
 @group(0) @binding(5) var<storage, read> b2: array<vec4<f32>>;      // (CS64)
-@group(0) @binding(6) var<storage, read_write> y: array<vec4<f32>>; // (B, C, PS)
+@group(0) @binding(6) var<storage, read_write> y: array<act4>;      // (B, C, PS)
 
 #include "outer4x4.wgsl"
 
@@ -65,7 +66,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
     for (var k0 = 0u; k0 < p.CS16; k0 += KT) {
       let k = k0 + ty;
       var v = vec4<f32>();
-      if (k < p.C && inPlane) { v = x[(b * p.C + k) * ps4 + q]; }
+      if (k < p.C && inPlane) { v = vec4<f32>(x[(b * p.C + k) * ps4 + q]); }
       xs[ty * PQ + tx] = v;
       if (li < KT * HC / 4u) { w1s[li] = wload(w1[(k0 + li / 4u) * (p.HS / 4u) + h0 / 4u + li % 4u]); }
       workgroupBarrier();
@@ -95,7 +96,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
       let o = o0 + 4u * ty + i;
       if (o < p.C) {
         let at = (b * p.C + o) * ps4 + q;
-        y[at] = x[at] + bq[i] + acc[i];
+        y[at] = act4(vec4<f32>(x[at]) + bq[i] + acc[i]);
       }
     }
   }

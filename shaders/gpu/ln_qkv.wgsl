@@ -33,12 +33,13 @@ struct Params {
   eps: f32,
 }
 
+#include "act.wgsl"
 #include "weights.wgsl"
 @group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> x: array<f32>;             // (B, C, PS)
+@group(0) @binding(1) var<storage, read> x: array<act>;             // (B, C, PS)
 @group(0) @binding(2) var<storage, read> w: array<wvec4>;           // (CS16, MS / 4): w[o, c] at c·MS/4 + o/4, lane o % 4
 @group(0) @binding(3) var<storage, read> bias: array<vec4<f32>>;    // (MS)
-@group(0) @binding(4) var<storage, read_write> y: array<vec4<f32>>; // (B, M, PSo)
+@group(0) @binding(4) var<storage, read_write> y: array<act4>;      // (B, M, PSo)
 
 #include "layer_norm.wgsl"
 #include "delegate_tokens.wgsl"
@@ -104,7 +105,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
     let bq = bias[m0 / 4u + ty];
     for (var i = 0u; i < 4u; i++) {
       let m = m0 + 4u * ty + i;
-      if (m < p.M) { y[(b * p.M + m) * ps4 + q] = fma(acc[i], rs, vec4(bq[i])); }
+      if (m < p.M) { y[(b * p.M + m) * ps4 + q] = act4(fma(acc[i], rs, vec4(bq[i]))); }
     }
   }
 }

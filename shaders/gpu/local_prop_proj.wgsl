@@ -25,15 +25,16 @@ struct Params {
   eps: f32,
 }
 
+#include "act.wgsl"
 #include "weights.wgsl"
 @group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> o: array<f32>;            // (B, C, PSo)
+@group(0) @binding(1) var<storage, read> o: array<act>;            // (B, C, PSo)
 @group(0) @binding(2) var<storage, read> lw: array<f32>;           // (C, SR, SR) LocalProp weight, read when SR > 1
 @group(0) @binding(3) var<storage, read> lb: array<f32>;           // (C) LocalProp bias, read when SR > 1
 @group(0) @binding(4) var<storage, read> w: array<wvec4>;          // (KS16, MS / 4): w[m, c] at c·MS/4 + m/4, lane m % 4
 @group(0) @binding(5) var<storage, read> bp: array<vec4<f32>>;     // (MS)
-@group(0) @binding(6) var<storage, read> res: array<vec4<f32>>;    // (B, C, PS)
-@group(0) @binding(7) var<storage, read_write> y: array<vec4<f32>>; // (B, C, PS)
+@group(0) @binding(6) var<storage, read> res: array<act4>;         // (B, C, PS)
+@group(0) @binding(7) var<storage, read_write> y: array<act4>;     // (B, C, PS)
 @group(0) @binding(8) var<storage, read> rsum: array<vec4<f32>>;   // (MS) Σ_c w[m, c], read when LN
 
 override SR: u32 = 2;     // LocalProp kernel = stride (1: none)
@@ -62,7 +63,7 @@ fn quad(q: u32) -> Quad {
 // u of input channel k (< C) of image b at the pixels of quad d.
 fn uin(b: u32, k: u32, d: Quad) -> vec4<f32> {
   let ob = (b * p.C + k) * p.PSo;
-  let v = vec4(o[ob + d.at.x], o[ob + d.at.y], o[ob + d.at.z], o[ob + d.at.w]);
+  let v = vec4(f32(o[ob + d.at.x]), f32(o[ob + d.at.y]), f32(o[ob + d.at.z]), f32(o[ob + d.at.w]));
   if (SR == 1u) { return v; }
   let lk = k * SR * SR;
   return fma(vec4(lw[lk + d.tap.x], lw[lk + d.tap.y], lw[lk + d.tap.z], lw[lk + d.tap.w]), v, vec4(lb[k]));
@@ -132,7 +133,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
         var v = acc[i];
         if (LN) { v = (v - mu * rq[i]) * rs; }
         let at = (b * p.C + m) * ps4 + q;
-        y[at] = res[at] + v + bq[i];
+        y[at] = act4(vec4<f32>(res[at]) + v + bq[i]);
       }
     }
   }

@@ -11,6 +11,8 @@
 // into workgroup memory (0 past M, N and K), consecutive invocations walking each view's
 // smaller-stride dim so that the loads coalesce; then each invocation does 16 outer products from
 // it. Elements past M or N are not stored. Workgroups: (ceil(N / 4T), ceil(M / 4T), nb1 · nb2).
+#include "act.wgsl"
+
 struct Params {
   M: u32, N: u32, K: u32,
   nb2: u32,                 // size of batch dim 2 (grid z = nb1 · nb2)
@@ -21,10 +23,10 @@ struct Params {
 }
 
 @group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> a: array<f32>;      // view (nb1, nb2, M, K)
-@group(0) @binding(2) var<storage, read> b: array<f32>;      // view (nb1, nb2, K, N)
+@group(0) @binding(1) var<storage, read> a: array<act>;      // view (nb1, nb2, M, K)
+@group(0) @binding(2) var<storage, read> b: array<act>;      // view (nb1, nb2, K, N)
 @group(0) @binding(3) var<storage, read> bias: array<f32>;   // (N) or (M), read when biasMode > 0
-@group(0) @binding(4) var<storage, read_write> c: array<f32>; // view (nb1, nb2, M, N)
+@group(0) @binding(4) var<storage, read_write> c: array<act>; // view (nb1, nb2, M, N)
 
 #include "outer4x4.wgsl"
 
@@ -66,14 +68,14 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
       let m = m0 + ra.x;
       let ka = k0 + ra.y;
       var va = 0.0;
-      if (m < p.M && ka < p.K) { va = a[ab + m * p.asr + ka * p.asc]; }
+      if (m < p.M && ka < p.K) { va = f32(a[ab + m * p.asr + ka * p.asc]); }
       atile[slot(ra.y, ra.x / 4u)][ra.x % 4u] = va;
 
       let rb = staged(e, bAlongK);  // (column, kk) of b
       let n = n0 + rb.x;
       let kb = k0 + rb.y;
       var vb = 0.0;
-      if (n < p.N && kb < p.K) { vb = b[bb + kb * p.bsr + n * p.bsc]; }
+      if (n < p.N && kb < p.K) { vb = f32(b[bb + kb * p.bsr + n * p.bsc]); }
       btile[slot(rb.y, rb.x / 4u)][rb.x % 4u] = vb;
     }
     workgroupBarrier();
@@ -89,7 +91,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
       if (m < p.M && n < p.N) {
         var r = acc[i][j];
         if (p.biasMode == 1u) { r += bias[n]; } else if (p.biasMode == 2u) { r += bias[m]; }
-        c[cb + m * p.csr + n * p.csc] = r;
+        c[cb + m * p.csr + n * p.csc] = act(r);
       }
     }
   }

@@ -6,14 +6,16 @@
 // HW masked), then a workgroup sum. Values are taken relative to the plane's first, z, and the mean
 // is z + Σ (x − z) / HW: for values far from 0 (~1e4 ± 1) the differences are exact and the sum
 // keeps their digits.
+#include "act.wgsl"
+
 struct Params {
   C: u32, HW: u32, PS: u32, YS: u32,
   count: u32, // B · C
 }
 
 @group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> x: array<vec4<f32>>;     // (B, C, PS)
-@group(0) @binding(2) var<storage, read_write> y: array<f32>;     // (B, YS)
+@group(0) @binding(1) var<storage, read> x: array<act4>;          // (B, C, PS)
+@group(0) @binding(2) var<storage, read_write> y: array<act>;     // (B, YS)
 
 const RED_WG = 64u; // invocations per workgroup (one plane), a power of 2
 
@@ -30,13 +32,13 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   let quads = select(0u, p.PS / 4u, id < p.count);
   let base = id * (p.PS / 4u);
   var z = 0.0;
-  if (quads > 0u) { z = x[base].x; }
+  if (quads > 0u) { z = f32(x[base].x); }
 
   var s = vec4<f32>();
   for (var q = lid; q < quads; q += RED_WG) {
     // the plane's padding to a vec4 may hold anything: masked
-    s += select(vec4(0.0), x[base + q] - z, vec4(4u * q) + vec4(0u, 1u, 2u, 3u) < vec4(p.HW));
+    s += select(vec4(0.0), vec4<f32>(x[base + q]) - z, vec4(4u * q) + vec4(0u, 1u, 2u, 3u) < vec4(p.HW));
   }
   let t = wg_sum(s, lid);
-  if (lid == 0u && quads > 0u) { y[(id / p.C) * p.YS + id % p.C] = z + (t.x + t.y + t.z + t.w) / f32(p.HW); }
+  if (lid == 0u && quads > 0u) { y[(id / p.C) * p.YS + id % p.C] = act(z + (t.x + t.y + t.z + t.w) / f32(p.HW)); }
 }

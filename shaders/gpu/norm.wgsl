@@ -6,6 +6,8 @@
 // algorithm over d = x − z, z the token's first channel: each of the RED_WG invocations runs Welford
 // over its channels c = lid, lid + RED_WG, …, then the parts merge through workgroup sums (the mean
 // from Σ n·mean, then M2 from each part's ln_part_m2), and each invocation writes its channels.
+#include "act.wgsl"
+
 struct Params {
   B: u32, N: u32, C: u32,
   count: u32,                       // B · N
@@ -15,9 +17,9 @@ struct Params {
 }
 
 @group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> x: array<f32>;          // the view (B, N, C)
+@group(0) @binding(1) var<storage, read> x: array<act>;          // the view (B, N, C)
 @group(0) @binding(2) var<storage, read> gb: array<f32>;         // (2, C): γ then β
-@group(0) @binding(3) var<storage, read_write> y: array<f32>;    // the view (B, N, C)
+@group(0) @binding(3) var<storage, read_write> y: array<act>;    // the view (B, N, C)
 
 const RED_WG = 64u; // invocations per workgroup (one token), a power of 2
 
@@ -39,10 +41,10 @@ fn layer_norm(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nw
   let xb = p.xo + b * p.xs0 + n * p.xs1;
   let yb = p.yo + b * p.ys0 + n * p.ys1;
   var z = 0.0;
-  if (C > 0u) { z = x[xb]; }
+  if (C > 0u) { z = f32(x[xb]); }
 
   var part = ln_none(); // (lane x only)
-  for (var c = lid; c < C; c += RED_WG) { part = ln_push(part, vec4(x[xb + c * p.xs2] - z)); }
+  for (var c = lid; c < C; c += RED_WG) { part = ln_push(part, vec4(f32(x[xb + c * p.xs2]) - z)); }
   let nc = f32(p.C); // the values of the whole token
   let mean = wg_sum(part.n * part.mean, lid) / nc;
   let st = LnStats(nc, mean, wg_sum(ln_part_m2(part, mean), lid));
@@ -50,6 +52,6 @@ fn layer_norm(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nw
   let rstd = ln_rstd(st, p.eps).x;
 
   for (var c = lid; c < C; c += RED_WG) {
-    y[yb + c * p.ys2] = ((x[xb + c * p.xs2] - z) - mu) * rstd * gb[c] + gb[p.C + c];
+    y[yb + c * p.ys2] = act(((f32(x[xb + c * p.xs2]) - z) - mu) * rstd * gb[c] + gb[p.C + c]);
   }
 }

@@ -24,13 +24,14 @@ struct Params {
 }
 
 #include "weights.wgsl"
+#include "act.wgsl"
 @group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> x: array<f32>;             // (B, Cin, PSin)
+@group(0) @binding(1) var<storage, read> x: array<act>;             // (B, Cin, PSin)
 @group(0) @binding(2) var<storage, read> w: array<wvec4>;           // (KS16, MS / 4): w[m, k] at k·MS/4 + m/4, lane m % 4
 @group(0) @binding(3) var<storage, read> bias: array<vec4<f32>>;    // (MS)
 @group(0) @binding(4) var<storage, read> gamma: array<vec4<f32>>;   // (MS)
 @group(0) @binding(5) var<storage, read> beta: array<vec4<f32>>;    // (MS)
-@group(0) @binding(6) var<storage, read_write> y: array<vec4<f32>>; // (B, Cout, PSout)
+@group(0) @binding(6) var<storage, read_write> y: array<act4>;       // (B, Cout, PSout)
 
 override PQ: u32 = 16; // pixel quads per workgroup (the workgroup is PQ × 16)
 
@@ -77,7 +78,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
       d[i] = (acc[i] + bq[i]) - z;
       if (m < p.Cout) {
         st = ln_push(st, d[i]);
-        if (t + 1u < tiles && q < ps4) { y[(b * p.Cout + m) * ps4 + q] = d[i]; }
+        if (t + 1u < tiles && q < ps4) { y[(b * p.Cout + m) * ps4 + q] = act4(d[i]); }
       }
     }
   }
@@ -97,8 +98,8 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
       let o = (b * p.Cout + m) * ps4 + q;
       if (m < p.Cout) {
         var di = d[i]; // the last tile is still in registers, the earlier ones wait in y
-        if (t + 1u < tiles) { di = y[o]; }
-        y[o] = fma((di - mean) * rstd, vec4(ga[i]), vec4(be[i]));
+        if (t + 1u < tiles) { di = vec4<f32>(y[o]); }
+        y[o] = act4(fma((di - mean) * rstd, vec4(ga[i]), vec4(be[i])));
       }
     }
   }

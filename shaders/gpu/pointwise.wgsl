@@ -32,14 +32,15 @@ struct Params {
 
 override SPLIT_K = false;
 
+#include "act.wgsl"
 #include "weights.wgsl"
 @group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> x: array<vec4<f32>>;      // (B, K, PS)
+@group(0) @binding(1) var<storage, read> x: array<act4>;           // (B, K, PS)
 @group(0) @binding(2) var<storage, read> w: array<wvec4>;          // (KS16, MS / 4): w[m, k] at k·MS/4 + m/4, lane m % 4
 @group(0) @binding(3) var<storage, read> bias: array<vec4<f32>>;   // (MS)
-@group(0) @binding(4) var<storage, read> res: array<vec4<f32>>;    // (B, M, PS), read when HAS_RES
-@group(0) @binding(5) var<storage, read> scale: array<vec4<f32>>;  // (B, KS), read when HAS_SCALE
-@group(0) @binding(6) var<storage, read_write> y: array<vec4<f32>>; // (B, M, PS)
+@group(0) @binding(4) var<storage, read> res: array<act4>;         // (B, M, PS), read when HAS_RES
+@group(0) @binding(5) var<storage, read> scale: array<act4>;       // (B, KS), read when HAS_SCALE
+@group(0) @binding(6) var<storage, read_write> y: array<act4>;     // (B, M, PS)
 @group(0) @binding(7) var<storage, read> rsum: array<vec4<f32>>;   // (MS) Σ_k w[m,k], read when LN_IN
 @group(0) @binding(8) var<storage, read> shift: array<vec4<f32>>;  // (KS), read when HAS_SHIFT
 
@@ -58,9 +59,9 @@ var<workgroup> zs: array<vec4<f32>, 16>;  // LN_IN: the shift z of the tile's 64
 
 // Input channel k (< K) of image b at pixel quad q4: act_in, gate, shift.
 fn xin(b: u32, k: u32, q4: u32) -> vec4<f32> {
-  var v = x[(b * p.K + k) * (p.PS / 4u) + q4];
+  var v = vec4<f32>(x[(b * p.K + k) * (p.PS / 4u) + q4]);
   if (RELU_IN) { v = max(v, vec4(0.0)); }
-  if (HAS_SCALE) { v *= scale[(b * p.KS + k) / 4u][k % 4u]; }
+  if (HAS_SCALE) { v *= f32(scale[(b * p.KS + k) / 4u][k % 4u]); }
   if (HAS_SHIFT) { v -= shift[k / 4u][k % 4u]; }
   return v;
 }
@@ -123,7 +124,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
   if (SPLIT_K) {
     for (var i = 0u; i < 4u; i++) {
       let m = m0 + ty * 4u + i;
-      if (m < p.M) { y[((split * p.B + b) * p.M + m) * ps4 + q] = acc[i]; }
+      if (m < p.M) { y[((split * p.B + b) * p.M + m) * ps4 + q] = act4(acc[i]); }
     }
     return;
   }
@@ -153,6 +154,6 @@ fn reduce(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups
   if (i >= n) { return; }
   let m = (i / ps4) % p.M;
   var v = vec4<f32>(bias[m / 4u][m % 4u]);
-  for (var s = 0u; s < p.splits; s++) { v += x[s * n + i]; }
+  for (var s = 0u; s < p.splits; s++) { v += vec4<f32>(x[s * n + i]); }
   put(i, v);
 }

@@ -10,11 +10,12 @@
 struct Params { C: u32, HW: u32, PS: u32, O: u32, CS4: u32, OS: u32 }
 
 #include "weights.wgsl"
+#include "act.wgsl"
 @group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> x: array<vec4<f32>>;     // (B, C, PS)
+@group(0) @binding(1) var<storage, read> x: array<act4>;          // (B, C, PS)
 @group(0) @binding(2) var<storage, read> w: array<wvec4>;         // (ceil4(O), CS4·4): rows zero padded
 @group(0) @binding(3) var<storage, read> bias: array<f32>;        // (O)
-@group(0) @binding(4) var<storage, read_write> y: array<f32>;     // (B, OS)
+@group(0) @binding(4) var<storage, read_write> y: array<act>;     // (B, OS)
 @group(0) @binding(5) var<storage, read> shift: array<f32>;       // (C), read when HAS_SHIFT
 
 override HAS_SHIFT: bool = false;
@@ -41,7 +42,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
       let q0 = (b * p.C + c) * ps4;
       for (var q = lane; q < ps4; q += 4u) {
         // the plane's padding to a vec4 may hold anything: masked
-        sum += select(vec4(0.0), x[q0 + q] - sh, vec4(4u * q) + vec4(0u, 1u, 2u, 3u) < vec4(p.HW));
+        sum += select(vec4(0.0), vec4<f32>(x[q0 + q]) - sh, vec4(4u * q) + vec4(0u, 1u, 2u, 3u) < vec4(p.HW));
       }
     }
     let total = group_sum(li / 4u, lane, 4u, sum);
@@ -61,7 +62,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
   let total = group_sum(lid.y, lid.x, T, acc);
   if (lid.x == 0u) {
     for (var i = 0u; i < 4u; i++) {
-      if (o0 + i < p.O) { y[b * p.OS + o0 + i] = total[i] + bias[o0 + i]; }
+      if (o0 + i < p.O) { y[b * p.OS + o0 + i] = act(total[i] + bias[o0 + i]); }
     }
   }
 }

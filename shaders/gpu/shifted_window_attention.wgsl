@@ -26,19 +26,20 @@ struct Params {
   scale: f32,  // d^-0.5
 }
 
+#include "act.wgsl"
 @group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> qkv: array<f32>;        // (B, 3C, PS): q, k, v channels as upstream's [B, N, 3, heads, d]
+@group(0) @binding(1) var<storage, read> qkv: array<act>;        // (B, 3C, PS): q, k, v channels as upstream's [B, N, 3, heads, d]
 @group(0) @binding(2) var<storage, read> bias: array<f32>;       // (heads, N, N)
-@group(0) @binding(3) var<storage, read_write> y: array<f32>;    // (B, C, PS)
+@group(0) @binding(3) var<storage, read_write> y: array<act>;    // (B, C, PS)
 
 #include "shifted_windows.wgsl"
 
 // The workgroup's window (wy, wx), head, and the plane offsets of the head's channel 0 of q, k, v.
 struct Ctx { wy: u32, wx: u32, head: u32, q: u32, k: u32, v: u32 }
 
-fn q_at(c: Ctx, ch: u32, n: u32) -> f32 { return qkv[c.q + ch * p.PS + pixel(frame(c.wy, c.wx, n))] * p.scale; }
-fn k_at(c: Ctx, ch: u32, m: u32) -> f32 { return qkv[c.k + ch * p.PS + pixel(frame(c.wy, c.wx, m))]; }
-fn v_at(c: Ctx, ch: u32, m: u32) -> f32 { return qkv[c.v + ch * p.PS + pixel(frame(c.wy, c.wx, m))]; }
+fn q_at(c: Ctx, ch: u32, n: u32) -> f32 { return f32(qkv[c.q + ch * p.PS + pixel(frame(c.wy, c.wx, n))]) * p.scale; }
+fn k_at(c: Ctx, ch: u32, m: u32) -> f32 { return f32(qkv[c.k + ch * p.PS + pixel(frame(c.wy, c.wx, m))]); }
+fn v_at(c: Ctx, ch: u32, m: u32) -> f32 { return f32(qkv[c.v + ch * p.PS + pixel(frame(c.wy, c.wx, m))]); }
 fn logit(c: Ctx, s: f32, n: u32, m: u32) -> f32 {
   var x = s + bias[(c.head * p.N + n) * p.N + m];
   if (p.shift > 0u && region(frame(c.wy, c.wx, n)) != region(frame(c.wy, c.wx, m))) { x -= 100.0; }
@@ -66,7 +67,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
       let pix = pixel(frame(c.wy, c.wx, n));
       for (var t = 0u; t < 4u; t++) {
         let ch = ch0 + t;
-        if (ch < p.d) { y[(b * p.C + head * p.d + ch) * p.PS + pix] = o[i][t]; }
+        if (ch < p.d) { y[(b * p.C + head * p.d + ch) * p.PS + pix] = act(o[i][t]); }
       }
     }
   }

@@ -6,6 +6,8 @@
 // online pass: its running max m and Σ exp(x − m), rescaled when m grows (Milakov & Gimelshein's
 // online softmax). Then the workgroup's max M (wg_max) and sum Σ s·exp(m − M) (wg_sum), and a
 // second pass writes exp(x − M) / sum.
+#include "act.wgsl"
+
 struct Params {
   n1: u32, n2: u32, N: u32, // leading dims 1 and 2, row length
   rows: u32,                // n0 · n1 · n2
@@ -14,8 +16,8 @@ struct Params {
 }
 
 @group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> x: array<f32>;         // the view: (n0, n1, n2, N)
-@group(0) @binding(2) var<storage, read_write> y: array<f32>;   // the same shape
+@group(0) @binding(1) var<storage, read> x: array<act>;         // the view: (n0, n1, n2, N)
+@group(0) @binding(2) var<storage, read_write> y: array<act>;   // the same shape
 
 const RED_WG = 64u; // invocations per workgroup (one row), a power of 2
 const WG = RED_WG;  // grid.wgsl's name for it
@@ -39,10 +41,10 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   // Every invocation starts from the row's first value (an invocation with no values keeps it, its
   // sum 0), so no max is ever −∞.
   var m = 0.0;
-  if (n > 0u) { m = x[xb]; }
+  if (n > 0u) { m = f32(x[xb]); }
   var s = 0.0;
   for (var j = lid; j < n; j += RED_WG) {
-    let v = x[xb + j];
+    let v = f32(x[xb + j]);
     let mn = max(m, v);
     s = s * exp(m - mn) + exp(v - mn);
     m = mn;
@@ -51,5 +53,5 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   let sum = wg_sum(vec4(s * exp(m - mx)), lid).x;
 
   let inv = 1.0 / sum;
-  for (var j = lid; j < n; j += RED_WG) { y[yb + j] = exp(x[xb + j] - mx) * inv; }
+  for (var j = lid; j < n; j += RED_WG) { y[yb + j] = act(exp(f32(x[xb + j]) - mx) * inv); }
 }

@@ -2,7 +2,8 @@
 // the delegate pixels ((n / w)·sr, (n % w)·sr) of EdgeViT's AvgPool2d(1, sr) sampler, read by
 // indexing (never copied); with sr = 1 every pixel, the tokens of DeiT and Swin.
 // The including kernel declares `p` (W: the map's width, sr, w: delegate columns, N: delegate tokens)
-// and `x: array<f32>`.
+// and `x: array<act>`.
+#include "act.wgsl"
 
 // Offsets in a plane of x of tokens t..t+3 (past N: the last token, so every load stays in the plane).
 fn pixels(t: u32) -> vec4<u32> {
@@ -12,5 +13,5 @@ fn pixels(t: u32) -> vec4<u32> {
 
 // x at plane offset r (a channel's plane) for the 4 tokens at offsets o.
 fn gather(r: u32, o: vec4<u32>) -> vec4<f32> {
-  return vec4(x[r + o.x], x[r + o.y], x[r + o.z], x[r + o.w]);
+  return vec4(f32(x[r + o.x]), f32(x[r + o.y]), f32(x[r + o.z]), f32(x[r + o.w]));
 }

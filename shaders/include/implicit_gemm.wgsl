@@ -9,7 +9,7 @@
 // The including kernel declares
 //   p: params with Cin, H, W, PSin (the input), Wo, P (= Ho·Wo, pixels per image), KH, KW, stride, pad,
 //      K (taps), KS16 (K rounded up to 16: the weights' rows), MS (their columns: Cout rounded up to 64)
-//   x: array<f32> (B, Cin, PSin); w: array<wvec4> (KS16, MS / 4), zero padded (transposeWeightsGpu
+//   x: array<act> (B, Cin, PSin); w: array<wvec4> (KS16, MS / 4), zero padded (transposeWeightsGpu
 //      in src/ops/pointwise.ts)
 //   ws, xs: var<workgroup> array<vec4<f32>, 256> ([16 k][16 channel quads], [16 k][PQ pixel quads])
 //   override PQ: u32 (pixel quads per workgroup, ≤ 16)

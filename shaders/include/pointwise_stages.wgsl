@@ -2,7 +2,8 @@
 // the override flags of the input stage (act_in, gate, shift, LayerNorm; the kernel applies them as it
 // loads x) and of the output stage, and `put`, the output stage itself:
 //   y[o] = act_out(v) + res[o]
-// The including kernel declares `res` and `y` (array<vec4<f32>>, indexed alike).
+// The including kernel declares `res` and `y` (array<act4>, indexed alike).
+#include "act.wgsl"
 #include "gelu.wgsl"
 
 override RELU_IN: bool = false;
@@ -19,6 +20,6 @@ fn put(o: u32, v: vec4<f32>) {
   var r = v;
   if (RELU_OUT) { r = max(r, vec4(0.0)); }
   if (GELU_OUT) { r = gelu(r); }
-  if (HAS_RES) { r += res[o]; }
-  y[o] = r;
+  if (HAS_RES) { r += vec4<f32>(res[o]); }
+  y[o] = act4(r);
 }

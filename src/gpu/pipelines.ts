@@ -20,7 +20,17 @@ const WEIGHT_INCLUDE: Record<WeightFormat, string> = { f32: 'weights.wgsl', f16:
  * through subgroup operations (adapters with the `subgroups` feature; the pipeline cache swaps each
  * include of SUBGROUP_INCLUDES for its subgroup form).
  */
-export interface KernelRef { file: string; entry: string; overrides?: Overrides; weights?: WeightFormat; subgroups?: boolean }
+export interface KernelRef {
+  file: string; entry: string; overrides?: Overrides; weights?: WeightFormat; subgroups?: boolean;
+  /** how its activation bindings are stored (include/act.wgsl): float32 (default), or IEEE half ('f16', shader-f16) */
+  activations?: ActivationFormat;
+}
+
+/** How activations are stored between kernels: float32, or IEEE half (adapters with shader-f16). Arithmetic is f32 in both. */
+export type ActivationFormat = 'f32' | 'f16';
+
+/** The include that names the activations' element type (act, act4), and its half form. */
+const ACT_INCLUDE: Record<ActivationFormat, string> = { f32: 'act.wgsl', f16: 'act_f16.wgsl' };
 
 /**
  * The includes of shaders/include/ that have a subgroup form, and that form: whole-workgroup
@@ -38,9 +48,14 @@ export function subgroupForm(name: string, subgroups: boolean | undefined): stri
   return subgroups && form ? `include/${form}` : name;
 }
 
+/** What makes one shader module of a file: its weight, reduction and activation forms. */
+function moduleKey(k: Pick<KernelRef, 'file' | 'weights' | 'subgroups' | 'activations'>): string {
+  return `${k.file}[${k.weights ?? 'f32'}]${k.subgroups ? '[subgroups]' : ''}${k.activations === 'f16' ? '[f16 activations]' : ''}`;
+}
+
 export function pipelineKey(k: KernelRef): string {
   const o = Object.entries(k.overrides ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  const w = (k.weights && k.weights !== 'f32' ? `[${k.weights}]` : '') + (k.subgroups ? '[subgroups]' : '');
+  const w = (k.weights && k.weights !== 'f32' ? `[${k.weights}]` : '') + (k.subgroups ? '[subgroups]' : '') + (k.activations === 'f16' ? '[f16 activations]' : '');
   return `${k.file}:${k.entry}${w}` + (o.length ? `{${o.map(([n, v]) => `${n}=${Number(v)}`).join(',')}}` : '');
 }
 
@@ -57,18 +72,25 @@ export class PipelineCache {
    * A shader file with its includes resolved, the matrix-weight helpers in the given format
    * (half needs `enable f16;`, put at the start of the first line so that it adds no line).
    */
-  shader(file: string, weights: WeightFormat = 'f32', subgroups = false): Promise<ShaderFile> {
-    const key = `${file}[${weights}]${subgroups ? '[subgroups]' : ''}`;
+  shader(file: string, weights: WeightFormat = 'f32', subgroups = false, activations: ActivationFormat = 'f32'): Promise<ShaderFile> {
+    const key = moduleKey({ file, weights, subgroups, activations });
     let f = this.files.get(key);
     if (!f) {
-      let reduces = false;
+      let reduces = false, typed = false;
       const load: ShaderLoader = (name) => {
         if (subgroupForm(name, true) !== name) reduces = true;
-        return this.load(name === `include/${WEIGHT_INCLUDE.f32}` ? `include/${WEIGHT_INCLUDE[weights]}` : subgroupForm(name, subgroups));
+        return this.load(name === `include/${WEIGHT_INCLUDE.f32}` ? `include/${WEIGHT_INCLUDE[weights]}`
+          : name === `include/${ACT_INCLUDE.f32}` ? `include/${ACT_INCLUDE[activations]}` : subgroupForm(name, subgroups));
       };
-      f = this.load(file).then((code) => resolveIncludes(file, code, load)).then((code) => {
+      // A kernel types its activation bindings by including act.wgsl itself (an include that reads
+      // activations includes it too, for kernels whose bindings stay float32).
+      f = this.load(file).then((code) => {
+        typed = new RegExp(`^[ \\t]*#include "${ACT_INCLUDE.f32}"`, 'm').test(code);
+        return resolveIncludes(file, code, load);
+      }).then((code) => {
         if (subgroups && !reduces) throw new Error(`shaders/${file} has no reductions with a subgroup form (it includes none of ${Object.keys(SUBGROUP_INCLUDES).join(', ')}), so it has no subgroups form`);
-        const enables = `${weights === 'f16' ? 'enable f16; ' : ''}${subgroups ? 'enable subgroups; ' : ''}`;
+        if (activations !== 'f32' && !typed) throw new Error(`shaders/${file} does not type its activations (no #include "${ACT_INCLUDE.f32}"), so it has no ${activations} activations form`);
+        const enables = `${weights === 'f16' || activations === 'f16' ? 'enable f16; ' : ''}${subgroups ? 'enable subgroups; ' : ''}`;
         const shader = reflectShader(file, `${enables}${code}`);
         if (weights !== 'f32' && [...shader.kernels.values()].every((k) => k.weightBindings.length === 0)) {
           throw new Error(`shaders/${file} reads no matrix weights (no array<wvec4> binding), so it has no ${weights} form`);
@@ -81,7 +103,7 @@ export class PipelineCache {
   }
 
   async info(k: KernelRef): Promise<KernelInfo> {
-    const info = (await this.shader(k.file, k.weights, k.subgroups)).kernels.get(k.entry);
+    const info = (await this.shader(k.file, k.weights, k.subgroups, k.activations)).kernels.get(k.entry);
     if (!info) throw new Error(`shaders/${k.file} has no compute entry point "${k.entry}"`);
     return info;
   }
@@ -100,7 +122,7 @@ export class PipelineCache {
   get size(): number { return this.pipelines.size; }
 
   private async compile(k: KernelRef, key: string): Promise<CompiledKernel> {
-    const file = await this.shader(k.file, k.weights, k.subgroups);
+    const file = await this.shader(k.file, k.weights, k.subgroups, k.activations);
     const info = await this.info(k);
     for (const name of Object.keys(k.overrides ?? {})) {
       if (!info.overrides.includes(name)) throw new Error(`${key}: the kernel has no override "${name}" (it has: ${info.overrides.join(', ') || 'none'})`);
@@ -113,11 +135,11 @@ export class PipelineCache {
     // differ in where a rejected shader surfaces (Dawn: the async pipeline rejects; Firefox's wgpu:
     // a validation error on the module or pipeline, the promise may still resolve).
     d.pushErrorScope('validation');
-    const moduleKey = `${k.file}[${k.weights ?? 'f32'}]${k.subgroups ? '[subgroups]' : ''}`;
-    let module = this.modules.get(moduleKey);
+    const mk = moduleKey(k);
+    let module = this.modules.get(mk);
     if (!module) {
-      module = d.createShaderModule({ label: moduleKey, code: file.code });
-      this.modules.set(moduleKey, module);
+      module = d.createShaderModule({ label: mk, code: file.code });
+      this.modules.set(mk, module);
     }
     const layout = d.createBindGroupLayout({
       label: key,

@@ -56,6 +56,8 @@ export interface KernelInfo {
   overrides: string[];
   /** the bindings declared `array<wvec4>`: matrix weights, in the form the file was resolved with (f32 or half) */
   weightBindings: string[];
+  /** the bindings declared `array<act>` or `array<act4>`: activations, in the file's activation form (include/act.wgsl) */
+  activationBindings: string[];
 }
 
 export interface ShaderFile { file: string; code: string; kernels: Map<string, KernelInfo> }
@@ -67,6 +69,7 @@ export function reflectShader(file: string, code: string): ShaderFile {
   }
   const kernels = new Map<string, KernelInfo>();
   const matrixWeights = new Set([...code.matchAll(/var<storage,\s*read>\s+(\w+)\s*:\s*array<wvec4>/g)].map((m) => m[1]));
+  const activations = new Set([...code.matchAll(/var<storage,\s*read(?:_write)?>\s+(\w+)\s*:\s*array<act4?>/g)].map((m) => m[1]));
   for (const fn of r.entry.compute) {
     const bindings: BindingInfo[] = [];
     let params: ParamsLayout | null = null;
@@ -85,6 +88,7 @@ export function reflectShader(file: string, code: string): ShaderFile {
     kernels.set(fn.name, {
       file, entry: fn.name, bindings, params, overrides: r.overrides.map((o: { name: string }) => o.name),
       weightBindings: bindings.filter((b) => matrixWeights.has(b.name)).map((b) => b.name),
+      activationBindings: bindings.filter((b) => activations.has(b.name)).map((b) => b.name),
     });
   }
   if (kernels.size === 0) throw new Error(`shaders/${file} has no @compute entry point`);
