@@ -57,6 +57,12 @@ export interface LoadOptions {
    */
   kernels?: KernelFamily;
   /**
+   * How activations are stored between kernels: 'f32' (default), or 'f16' (IEEE half: half the
+   * activation memory and traffic; needs an adapter with shader-f16 and the 'gpu' kernels; products
+   * and sums stay f32; README "Half activations" gives the logits' measured distance from float32's).
+   */
+  activations?: 'f32' | 'f16';
+  /**
    * Weights given as a URL, in a page: 'auto' (default) keeps them in the Cache API between visits
    * (under their URL, with the digest of their bytes, checked before each use: a changed or corrupt
    * copy is dropped and fetched again; `clearCache()` empties it); 'none' always fetches. Node keeps
@@ -123,6 +129,8 @@ export interface ModelDetails {
   weights: WeightFormat;
   /** the kernel family that runs the kernels that have two (LoadOptions.kernels) */
   kernels: KernelFamily;
+  /** how activations are stored between kernels: f32, or f16 (LoadOptions.activations) */
+  activations: 'f32' | 'f16';
   memory: ModelMemory;
   /** the feature maps `features` can return: name (upstream's module), stride in input pixels, channels */
   stages: readonly StageInfo[];
@@ -172,7 +180,7 @@ export class Classifier {
     const gpu = this.current.runtime.gpu;
     return {
       name: this.name, classes: this.classes, resolution: this.resolution, adapter: gpu.adapterInfo, fallback: gpu.isFallback,
-      weights: this.current.weightFormat, kernels: this.current.tuning.kernels, memory: this.current.memory(),
+      weights: this.current.weightFormat, kernels: this.current.tuning.kernels, activations: this.current.tuning.activations, memory: this.current.memory(),
       stages: this.current.info.stages, setAside: this.setAside,
     };
   }

@@ -83,7 +83,7 @@ export async function loadWith(platform: Platform, name: string, weightsIn: Weig
   let model: Model | null = null;
   try {
     signal?.throwIfAborted();
-    model = new Model(runtime, info, sd, { dtype: half ? 'f16' : 'f32', kernels: opts.kernels });
+    model = new Model(runtime, info, sd, { dtype: half ? 'f16' : 'f32', kernels: opts.kernels, activations: opts.activations });
     const meta = checkpointMetadata(sd);
     const own = meta['webvit.preprocess'] !== undefined ? parsePreprocessing(meta['webvit.preprocess']) : undefined;
     const resolution = opts.resolution ?? own?.crop ?? defaultResolution(info, sd);

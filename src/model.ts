@@ -11,10 +11,10 @@ import { fromPadded, toPadded } from './graph/layout.ts';
 import { loadStateDict } from './weights/load.ts';
 import type { StateDict } from './weights/tensor.ts';
 import { modelInfo, type ModelInfo } from './models/registry.ts';
-import type { WeightFormat } from './gpu/pipelines.ts';
+import type { ActivationFormat, WeightFormat } from './gpu/pipelines.ts';
 import { scheduleNamed, type ScheduleName } from './schedule/index.ts';
 import type { OutputRequest } from './models/backbone.ts';
-import { KERNEL_FAMILIES, validateTuning, type KernelFamily, type Tuning } from './tuning.ts';
+import { KERNEL_FAMILIES, checkActivations, validateTuning, type KernelFamily, type Tuning } from './tuning.ts';
 
 export interface InferenceResult { logits: Float32Array; batch: number; classes: number }
 
@@ -59,6 +59,13 @@ export interface ModelOptions {
    * 'cpu'. Default: the runtime's tuning (a GPU adapter: 'gpu'; a CPU one: 'cpu').
    */
   kernels?: KernelFamily;
+  /**
+   * How activations are stored between kernels (src/tuning.ts, Tuning.activations): 'f32', or 'f16'
+   * (IEEE half: half the activation memory and traffic; needs shader-f16 and the GPU family; all
+   * arithmetic stays f32; README "Half activations" states what it costs in accuracy). Default:
+   * the runtime's tuning ('f32').
+   */
+  activations?: ActivationFormat;
 }
 
 /** The schedule a model's graph is lowered with: the tuning may choose the one-kernel FFN for the fused schedule. */
@@ -82,7 +89,10 @@ export class Model {
     const kernels = options.kernels ?? runtime.tuning.kernels;
     if (!KERNEL_FAMILIES.includes(kernels)) throw new Error(`kernels "${String(kernels)}" is not one of ${KERNEL_FAMILIES.map((f) => `'${f}'`).join(', ')}`);
     validateTuning({ kernels }, runtime.gpu.device.limits, 'the kernels option');
-    this.tuning = { ...runtime.tuning, kernels };
+    const activations = options.activations ?? runtime.tuning.activations;
+    validateTuning({ activations }, runtime.gpu.device.limits, 'the activations option');
+    checkActivations({ activations, kernels }, runtime.gpu, 'the activations option');
+    this.tuning = { ...runtime.tuning, kernels, activations };
   }
 
   /** The same checkpoint on another runtime (e.g. a new device after this one was lost): its plans are built again there. */

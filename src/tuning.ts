@@ -5,6 +5,7 @@
 // loads for that adapter; a caller can override any field. Every field is checked against the
 // device's limits when a runtime is made, before any pipeline compiles (validateTuning).
 import type { Gpu } from './gpu/device.ts';
+import type { ActivationFormat } from './gpu/pipelines.ts';
 import tuned from './tuning/tuned.json' with { type: 'json' };
 
 export interface Tuning {
@@ -19,6 +20,13 @@ export interface Tuning {
    * (adapters with the `subgroups` feature; else workgroup memory alone).
    */
   subgroups: boolean;
+  /**
+   * How activations are stored between kernels: 'f32', or 'f16' (IEEE half: half the activation
+   * memory and traffic; needs shader-f16 and the GPU family; every product and sum stays f32, and
+   * results move by the half rounding of each stored activation: README "Half activations"). Not
+   * tuned: a precision the caller chooses (load's `activations` option). Default 'f32'.
+   */
+  activations: ActivationFormat;
   /** workgroups the adapter runs at the same time (a CPU adapter: one per worker thread) */
   workers: number;
   /** pointwise.wgsl: invocations per workgroup, and a smaller size for dispatches of fewer than `smallBelow` 16×16 tiles */
@@ -75,6 +83,7 @@ export const GPU_FAMILY_NEEDS = { invocations: 256, workgroupSizeX: 64, workgrou
 export const CPU_TUNING: Tuning = {
   kernels: 'cpu',
   subgroups: false,
+  activations: 'f32',
   workers: 2,
   pointwise: { wg: 4, smallWg: 4, smallBelow: 256 },
   dwconv: { wg: 4, mainWg: 64, minInvocations: 64 },
@@ -108,10 +117,11 @@ export const DEFAULT_LIMITS: TuningLimits = { maxComputeInvocationsPerWorkgroup:
  * invocation where a kernel's workgroup array scales with it), `count` a positive integer, `flag` a
  * boolean, `family` a kernel family (KERNEL_FAMILIES, within the device's limits: GPU_FAMILY_NEEDS). `machine`: follows the machine's thread count (not the adapter), see tuningFor.
  */
-interface FieldRule { kind: 'wg' | 'count' | 'flag' | 'family'; multipleOf?: number; min?: number; storage?: number; machine?: boolean; why?: string }
+interface FieldRule { kind: 'wg' | 'count' | 'flag' | 'family' | 'activations'; multipleOf?: number; min?: number; storage?: number; machine?: boolean; why?: string }
 export const TUNING_FIELDS: Record<string, FieldRule> = {
   kernels: { kind: 'family' },
   subgroups: { kind: 'flag' },
+  activations: { kind: 'activations' },
   workers: { kind: 'count', machine: true },
   'pointwise.wg': { kind: 'wg', multipleOf: 4, why: 'the kernel runs 4 lanes at a time' },
   'pointwise.smallWg': { kind: 'wg', multipleOf: 4, why: 'the kernel runs 4 lanes at a time' },
@@ -162,6 +172,10 @@ export function validateTuning(t: TuningOverrides, limits: TuningLimits, where =
     if (!rule) throw new Error(`${where}: unknown tuning field "${path}" (fields: ${Object.keys(TUNING_FIELDS).join(', ')})`);
     if (rule.kind === 'flag') {
       if (typeof v !== 'boolean') throw new Error(`${where}: ${path} = ${JSON.stringify(v)} must be true or false`);
+      continue;
+    }
+    if (rule.kind === 'activations') {
+      if (v !== 'f32' && v !== 'f16') throw new Error(`${where}: ${path} = ${JSON.stringify(v)} must be 'f32' or 'f16'`);
       continue;
     }
     if (rule.kind === 'family') {
@@ -224,6 +238,7 @@ export function gpuTuning(l: TuningLimits): Tuning {
   return {
     kernels: 'gpu',
     subgroups: true,
+    activations: 'f32',
     workers: 1024,
     pointwise: { wg, smallWg: 16, smallBelow: 1024 },
     dwconv: { wg, mainWg: wg, minInvocations: 4096 },
@@ -303,7 +318,15 @@ export function tuningFor(gpu: Gpu, threads: number, overrides: TuningOverrides 
   }
   const t = mergeTuning(mergeTuning(defaultTuning(gpu, threads), fromFile), overrides);
   if (t.subgroups && !gpu.hasSubgroups) throw new Error('tuning: subgroups is true, but this adapter has no "subgroups" feature: leave it false');
+  checkActivations(t, gpu, 'tuning');
   return t;
+}
+
+/** Half activations need the adapter's shader-f16 and the GPU family (the CPU family's kernels store float32). */
+export function checkActivations(t: Pick<Tuning, 'activations' | 'kernels'>, gpu: Pick<Gpu, 'hasF16'>, where: string): void {
+  if (t.activations !== 'f16') return;
+  if (!gpu.hasF16) throw new Error(`${where}: activations 'f16' needs the adapter's "shader-f16" feature, which this adapter lacks: leave activations 'f32' (the default)`);
+  if (t.kernels !== 'gpu') throw new Error(`${where}: activations 'f16' needs the GPU kernel family (kernels: 'gpu'); the CPU family stores float32 activations`);
 }
 
 function mergeOverrides(a: TuningOverrides, b: TuningOverrides): TuningOverrides {

@@ -4,8 +4,9 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { pipelineKey, type KernelRef, type WeightFormat } from '../src/gpu/pipelines.ts';
 import { packParams, reflectShader, resolveIncludes } from '../src/gpu/shaders.ts';
-import { planMemory } from '../src/graph/memory.ts';
-import type { Tensor } from '../src/graph/ir.ts';
+import { planMemory, type Lifetime } from '../src/graph/memory.ts';
+import { tensorBytes, type Tensor } from '../src/graph/ir.ts';
+import { randomFloats } from '../src/util/random.ts';
 
 test('pipeline keys differ whenever the file, entry, an override or the weight format differs, and ignore override order', () => {
   const base: KernelRef = { file: 'pointwise.wgsl', entry: 'main', overrides: { WG: 16, RELU_OUT: true } };
@@ -21,8 +22,11 @@ test('pipeline keys differ whenever the file, entry, an override or the weight f
   // Every variant in every weight format (each format is different WGSL: weights.wgsl, weights_f16.wgsl
   // with `enable f16;`, weights_f16_packed.wgsl), so no two of the 7 × 3 configurations share a key.
   const formats: WeightFormat[] = ['f32', 'f16', 'f16-packed'];
-  const keys = variants.flatMap((v) => formats.map((weights) => pipelineKey({ ...v, weights })));
-  assert.equal(new Set(keys).size, variants.length * formats.length, keys.join('\n'));
+  // … and in both activation forms (act.wgsl, act_f16.wgsl) and both reduction forms.
+  const keys = variants.flatMap((v) => formats.flatMap((weights) => (['f32', 'f16'] as const).flatMap((activations) =>
+    [false, true].map((subgroups) => pipelineKey({ ...v, weights, activations, subgroups })))));
+  assert.equal(new Set(keys).size, variants.length * formats.length * 4, keys.join('\n'));
+  assert.equal(pipelineKey(base), pipelineKey({ ...base, activations: 'f32', subgroups: false }));
   assert.equal(pipelineKey({ ...base, overrides: { RELU_OUT: true, WG: 16 } }), pipelineKey(base));
   // No `weights` means f32: the same code, so the same key.
   assert.equal(pipelineKey(base), pipelineKey({ ...base, weights: 'f32' }));
@@ -64,8 +68,33 @@ test('memory plan: tensors with disjoint lifetimes share buffers, overlapping on
     if (a === b || plan.slotOf.get(a.tensor.id) !== plan.slotOf.get(b.tensor.id)) continue;
     assert.ok(a.last < b.first || b.last < a.first, `${a.tensor.name} and ${b.tensor.name} overlap but share a buffer`);
   }
-  lts.forEach((l) => assert.ok(plan.slotSizes[plan.slotOf.get(l.tensor.id)!] >= l.tensor.size));
+  lts.forEach((l) => assert.ok(plan.slotSizes[plan.slotOf.get(l.tensor.id)!] >= tensorBytes(l.tensor)));
   assert.ok(plan.slotSizes.length <= 3, `5 tensors, at most 3 alive at once: got ${plan.slotSizes.length} buffers`);
+});
+
+test('memory plan, property: random lifetimes of float32 and half tensors never share a live buffer, and each buffer holds its tensors\' bytes', () => {
+  // Sizes are bytes: a half tensor of n values needs 2n, a float32 one 4n (tensorBytes), so a graph of
+  // half activations with float32 casts at its edges shares buffers between the two.
+  for (let trial = 0; trial < 200; trial++) {
+    const r = randomFloats(64, trial + 1).map((v) => (v + 1) / 2);
+    const n = 2 + Math.floor(r[0]! * 20);
+    const lts: Lifetime[] = Array.from({ length: n }, (_, id) => {
+      const first = Math.floor(r[1 + id]! * 30), len = Math.floor(r[22 + id]! * 10);
+      const size = 4 * (1 + Math.floor(r[43 + (id % 20)]! * 100));
+      const tensor = { id, name: `t${id}`, shape: [1, size], planeStride: size, size, ...(r[id]! < 0.5 ? { dtype: 'f16' as const } : {}) } as Tensor;
+      return { tensor, first, last: first + len };
+    });
+    const plan = planMemory(lts);
+    for (const a of lts) {
+      const slot = plan.slotOf.get(a.tensor.id)!;
+      assert.ok(plan.slotSizes[slot]! >= tensorBytes(a.tensor), `trial ${trial}: ${a.tensor.name} (${tensorBytes(a.tensor)} B) in a ${plan.slotSizes[slot]} B buffer`);
+      for (const b of lts) {
+        if (a !== b && plan.slotOf.get(b.tensor.id) === slot) assert.ok(a.last < b.first || b.last < a.first, `trial ${trial}: ${a.tensor.name} and ${b.tensor.name} overlap but share a buffer`);
+      }
+    }
+    // No buffer is larger than the largest tensor it holds.
+    plan.slotSizes.forEach((bytes, slot) => assert.equal(bytes, Math.max(...lts.filter((l) => plan.slotOf.get(l.tensor.id) === slot).map((l) => tensorBytes(l.tensor)))));
+  }
 });
 
 test('#include lines are replaced by shaders/include/ files, once each, and a missing one is named', async () => {

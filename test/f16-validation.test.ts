@@ -87,3 +87,47 @@ test("on this runtime's adapter: dtype 'auto' gives f16 only with shader-f16; 'f
     model.dispose();
   }
 });
+
+test("every model builds, validates and dispatches with half activations ('f16': act_f16.wgsl), GPU family, every schedule, f32 and f16 weights (Dawn null backend)", async () => {
+  // The numbers are tested in Firefox (test/firefox.test.ts: lavapipe has shader-f16). Here Tint
+  // checks every kernel's half form, and the executor checks that every half tensor is bound to a
+  // half binding and every float32 one (the inputs, the outputs' casts) to a float32 one.
+  const rt = await nullRuntime();
+  let halfKernels = 0;
+  try {
+    for (const name of Object.keys(MODELS)) {
+      for (const dtype of ['f32', 'f16'] as const) {
+        const model = new Model(rt, MODELS[name], randomStateDict(name), { dtype, kernels: 'gpu', activations: 'f16' });
+        try {
+          for (const schedule of dtype === 'f32' ? ['fused', 'fused-ffn', 'unfused'] as const : ['fused'] as const) {
+            const plan = await model.plan(2, 224, 224, schedule);
+            const steps = plan.steps.filter((s) => s.node.kernel.activations === 'f16');
+            assert.equal(steps.length, plan.steps.length, `${name} ${schedule}: every kernel in its half-activation form`);
+            // One cast in, one out; the unfused schedule also casts the weights its primitives read as operands.
+            const casts = plan.steps.filter((s) => s.node.kernel.file === 'cast.wgsl');
+            assert.equal(casts.filter((s) => s.node.kernel.entry === 'from_act').length, 1, `${name} ${schedule}: one cast out`);
+            assert.equal(casts.filter((s) => s.node.kernel.entry === 'to_act' && 'tensor' in s.node.bind.xf!).length, 1, `${name} ${schedule}: one cast in`);
+            assert.equal(plan.inputs[0].dtype, undefined, 'the input is float32');
+            assert.equal(plan.output.dtype, undefined, 'the logits are float32');
+            halfKernels += steps.length;
+            await plan.run(new Float32Array(plan.inputs[0].size));
+          }
+        } finally {
+          model.destroy();
+        }
+      }
+    }
+    // Half activations without the GPU family, or without shader-f16, are refused with what to do.
+    assert.throws(() => new Model(rt, MODELS.efficientvit_m0, randomStateDict('efficientvit_m0'), { kernels: 'cpu', activations: 'f16' }), /activations 'f16' needs the GPU kernel family/);
+    assert.throws(() => new Model(rt, MODELS.efficientvit_m0, randomStateDict('efficientvit_m0'), { activations: 'f8' as never }), /must be 'f32' or 'f16'/);
+  } finally {
+    rt.gpu.device.destroy();
+  }
+  assert.ok(halfKernels > 0);
+});
+
+test("half activations on an adapter without shader-f16 are refused, saying what to do", async (t) => {
+  const rt = await runtime();
+  if (rt.gpu.hasF16) { t.skip('this adapter has shader-f16'); return; }
+  assert.throws(() => new Model(rt, MODELS.efficientvit_m0, randomStateDict('efficientvit_m0'), { kernels: 'gpu', activations: 'f16' }), /needs the adapter's "shader-f16" feature.*leave activations 'f32'/);
+});

@@ -3,7 +3,8 @@
 // Chromium (test/pages/run-case.html + dist/webvit.js) and must give PyTorch's logits: every model
 // once at batch 2 in the fused schedule, one model of each family unfused, and half-precision
 // weights for three models (EfficientViT M0 and M4, DeiT-T), where an adapter with shader-f16
-// (lavapipe has it) must take the native vec4<f16> path. The demo page and the profiler in Firefox:
+// (lavapipe has it) must take the native vec4<f16> path; and half activations (one model per
+// family fused, DeiT-T unfused, M4 with half weights too), the only engine here that runs them. The demo page and the profiler in Firefox:
 // test/firefox-demo.test.ts; every kernel compiled by naga: test/firefox-kernels.test.ts.
 // Run the Firefox tests alone:
 //   node --import tsx --test --test-concurrency=1 test/firefox*.test.ts
@@ -29,6 +30,9 @@ const FUSED = ['efficientvit_m0:224:2', 'efficientvit_m1:192:2', 'efficientvit_m
 const UNFUSED = ['efficientvit_m0:224:2', 'edgevit_xxs:224:2', 'deit_tiny_patch16_224:224:2', 'swin_tiny_patch4_window7_224:224:2'];
 // EdgeViT's half forms compile in firefox-kernels.test.ts; run here they cost lavapipe ~2 minutes of compiling.
 const HALF = ['efficientvit_m0:224:2', 'efficientvit_m4:192:2', 'deit_tiny_patch16_224:224:2'];
+// Half activations: logits within this many golden tolerances (1e-4·max(1, max|y|)) of PyTorch's:
+// 1e-2·max(1, max|y|), the bound half weights have (measured 3e-4 to 1.5e-3·max|y| on 2026-12-07).
+const ACT16_SCALE = 100;
 
 const log = (spec: string, what: string, r: PageRun, e: { maxDiff: number; tolerance: number }) =>
   console.log(`# Firefox ${spec} ${what}: max|Δ| ${e.maxDiff.toExponential(2)} (tol ${e.tolerance.toExponential(2)}), build ${r.buildMs.toFixed(0)} ms, first run ${r.times[0].toFixed(0)} ms, ` +
@@ -84,5 +88,25 @@ for (const spec of HALF) {
     assert.equal(full.weights, 'f32');
     assert.equal(full.logits.length, r.logits.length);
     assert.ok(full.logits.some((v, i) => v !== r.logits[i]), 'f16 logits are bit-identical to f32 ones: the halves were not used');
+  });
+}
+
+// Half activations (`activations: 'f16'`, the GPU family, every kernel in its act_f16.wgsl form):
+// one model per family fused, and one unfused (its primitives: matmul, softmax, LayerNorm,
+// elementwise, copies, and the weights they read cast to half).
+// With half weights as well (load's dtype 'f16') for one model.
+const ACT16: [string, 'fused' | 'unfused', 'f16' | undefined][] = [
+  ['efficientvit_m0:224:2', 'fused', undefined], ['edgevit_xxs:224:2', 'fused', undefined], ['deit_tiny_patch16_224:224:2', 'fused', undefined],
+  ['swin_tiny_patch4_window7_224:224:2', 'fused', undefined], ['deit_tiny_patch16_224:224:2', 'unfused', undefined], ['efficientvit_m4:192:2', 'fused', 'f16'],
+];
+for (const [spec, schedule, dtype] of ACT16) {
+  test(`in Firefox, half activations (activations 'f16', GPU family${dtype ? ', half weights' : ''}), ${schedule}, within ${ACT16_SCALE}× the golden tolerance of PyTorch: ${spec}`, { skip, timeout: 600_000 }, async () => {
+    const [c] = goldenCases([spec]);
+    const r = await runInPage(ff!, c.model, c.pth, c.input, c.batch, c.height, { kernels: 'gpu', activations: 'f16', schedule, dtype });
+    assert.equal(r.weights, dtype ?? 'f32');
+    assert.ok(r.features.includes('shader-f16'), 'the adapter has shader-f16');
+    const plain = r.kernels.filter((k) => !k.includes('[f16 activations]'));
+    assert.deepEqual(plain, [], 'every kernel in its half-activation form');
+    log(spec, `f16 activations${dtype ? ' and weights' : ''} ${schedule}`, r, assertGolden('Firefox', c, r, ACT16_SCALE));
   });
 }

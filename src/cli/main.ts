@@ -30,8 +30,8 @@ import { parsePreprocessing, type Preprocessing } from '../preprocess.ts';
 
 const USAGE = `usage:
   webvit infer [--model NAME] [--weights FILE] [--input RAW.f32 | --image A.{png,jpg} [B.png …]] [--res 224 | --res HxW] [--batch N]
-               [--schedule fused|unfused|fused-ffn] [--dtype auto|f32|f16] [--kernels gpu|cpu] [--output LOGITS.f32]
-  webvit profile --model NAME [--weights FILE] [--res N] [--batch N] [--schedule fused|unfused|fused-ffn|both] [--runs 7] [--dtype f32|f16] [--kernels gpu|cpu]
+               [--schedule fused|unfused|fused-ffn] [--dtype auto|f32|f16] [--kernels gpu|cpu] [--activations f32|f16] [--output LOGITS.f32]
+  webvit profile --model NAME [--weights FILE] [--res N] [--batch N] [--schedule fused|unfused|fused-ffn|both] [--runs 7] [--dtype f32|f16] [--kernels gpu|cpu] [--activations f32|f16]
                [--features all | --features blocks1,embedding] [--project GPU]
                [--json OUT.json] [--svg OUT.svg] [--trace OUT.json] [--method timestamp-per-pass|wall-clock] [--refresh-roofs]
   webvit convert IN.pth OUT.safetensors [--model NAME] [--dtype f32|f16] [--meta IN.json]   (BatchNorms folded; f16 halves the file;
@@ -49,6 +49,8 @@ dtype: how matrix weights sit on the GPU: f16 (half the memory; read as f16 with
   f32, or auto (f16 when the adapter has shader-f16 and the checkpoint is stored in f16; the default).
 kernels: the kernel family of the kernels that have two: gpu (workgroup tiles; the default on a GPU) or cpu (register
   tiles shaped for a CPU adapter such as SwiftShader; the default there).
+activations: how activations are stored between kernels: f32 (the default) or f16 (half the activation memory and
+  traffic; needs shader-f16 and --kernels gpu; f32 math; README "Half activations" gives its accuracy).
 features: the stages' feature maps (default every stage: blocks1 … as upstream names them) and the embedding, at the
   input's own size (--size resizes images to HxW; --resize is mmdet's keep-ratio resize and padding; without either, images
   get the classification transform); one safetensors tensor per output, strides and input shape in its metadata.
@@ -108,7 +110,7 @@ function progressBar(): ((p: LoadProgress) => void) | undefined {
   };
 }
 
-interface InferFlags { model?: string; weights?: string; input?: string; res?: string; batch?: string; output?: string; schedule?: string; dtype?: string; kernels?: string }
+interface InferFlags { model?: string; weights?: string; input?: string; res?: string; batch?: string; output?: string; schedule?: string; dtype?: string; kernels?: string; activations?: string }
 
 async function infer(flags: InferFlags, images: string[] = [], input: Float32Array | null = null): Promise<Float32Array> {
   const name = flags.model ?? 'efficientvit_m0';
@@ -121,7 +123,7 @@ async function infer(flags: InferFlags, images: string[] = [], input: Float32Arr
   const asked = flags.res === undefined ? undefined : parseRes(flags.res);
   const dtype = flags.dtype ?? 'auto';
   if (dtype !== 'auto' && dtype !== 'f32' && dtype !== 'f16') throw new Error(`--dtype must be auto, f32 or f16, got "${dtype}"`);
-  const model = await load(name, flags.weights, { resolution: asked && asked[0] === asked[1] ? asked[0] : undefined, onProgress: bar, dtype, kernels: kernelFamily(flags.kernels) });
+  const model = await load(name, flags.weights, { resolution: asked && asked[0] === asked[1] ? asked[0] : undefined, onProgress: bar, dtype, kernels: kernelFamily(flags.kernels), activations: activationFormat(flags.activations) });
   if (bar) process.stderr.write('\r\x1b[K');
   if (!flags.weights) console.log(`${name}: the weights webvit ships (${SHIPPED_WEIGHTS[name]}, ${model.classes} classes: ${model.labels.slice(0, 3).join(', ')}, …)`);
   const [h, w] = asked ?? [model.resolution, model.resolution];
@@ -176,12 +178,18 @@ async function convert(input: string, output: string, flags: { model?: string; d
     `${bns ? `${bns} BatchNorms folded` : 'no BatchNorms to fold'}, ${dtype} weights`);
 }
 
-interface ProfileFlags { features?: string; model?: string; weights?: string; res?: string; batch?: string; schedule?: string; runs?: string; json?: string; svg?: string; trace?: string; method?: string; dtype?: string; kernels?: string; project?: string; 'refresh-roofs'?: boolean }
+interface ProfileFlags { features?: string; model?: string; weights?: string; res?: string; batch?: string; schedule?: string; runs?: string; json?: string; svg?: string; trace?: string; method?: string; dtype?: string; kernels?: string; activations?: string; project?: string; 'refresh-roofs'?: boolean }
 
 /** --kernels: the kernel family (default: the adapter's tuning). */
 function kernelFamily(flag: string | undefined): KernelFamily | undefined {
   if (flag !== undefined && !KERNEL_FAMILIES.includes(flag as KernelFamily)) throw new Error(`--kernels must be ${KERNEL_FAMILIES.join(' or ')}, got "${flag}"`);
   return flag as KernelFamily | undefined;
+}
+
+/** --activations: how activations are stored (default: the adapter's tuning, f32). */
+function activationFormat(flag: string | undefined): 'f32' | 'f16' | undefined {
+  if (flag !== undefined && flag !== 'f32' && flag !== 'f16') throw new Error(`--activations must be f32 or f16, got "${flag}"`);
+  return flag;
 }
 
 async function profile(flags: ProfileFlags): Promise<void> {
@@ -200,7 +208,7 @@ async function profile(flags: ProfileFlags): Promise<void> {
   if (!flags.weights) console.error(`webvit: no --weights: profiling ${info.name} with a seeded random checkpoint (GPU time does not depend on the values)`);
   const dtype = flags.dtype ?? 'f32';
   if (dtype !== 'f32' && dtype !== 'f16') throw new Error(`--dtype must be f32 or f16, got "${dtype}"`);
-  const options = { dtype: dtype as 'f32' | 'f16', kernels: kernelFamily(flags.kernels) };
+  const options = { dtype: dtype as 'f32' | 'f16', kernels: kernelFamily(flags.kernels), activations: activationFormat(flags.activations) };
   const model = flags.weights ? Model.fromBytes(rt, info.name, readFile(flags.weights, 'checkpoint'), options) : new Model(rt, info, sd!, options);
   const cache = fileRoofCache();
   const roofs = await adapterRoofs(rt, { cache, platform: `node ${process.version}`, refresh: flags['refresh-roofs'] });
@@ -249,7 +257,7 @@ const str = { type: 'string' } as const;
 async function main(argv: string[]): Promise<void> {
   const [cmd, ...rest] = argv;
   if (cmd === 'infer') {
-    const { values, positionals } = parseArgs({ args: rest, strict: true, allowPositionals: true, options: { model: str, weights: str, input: str, image: str, res: str, batch: str, output: str, schedule: str, dtype: str, kernels: str } });
+    const { values, positionals } = parseArgs({ args: rest, strict: true, allowPositionals: true, options: { model: str, weights: str, input: str, image: str, res: str, batch: str, output: str, schedule: str, dtype: str, kernels: str, activations: str } });
     if (values.weights && !values.model) throw new Error('infer --weights needs --model NAME');
     if (positionals.length && !values.image) throw new Error(`unexpected argument "${positionals[0]}" (images follow --image: --image a.png b.png)`);
     await infer(values as InferFlags, values.image ? [values.image, ...positionals] : []);
@@ -260,7 +268,7 @@ async function main(argv: string[]): Promise<void> {
   } else if (cmd === 'profile') {
     const { values } = parseArgs({
       args: rest, strict: true,
-      options: { model: str, weights: str, res: str, batch: str, schedule: str, runs: str, json: str, svg: str, trace: str, method: str, dtype: str, kernels: str, features: str, project: str, 'refresh-roofs': { type: 'boolean' } },
+      options: { model: str, weights: str, res: str, batch: str, schedule: str, runs: str, json: str, svg: str, trace: str, method: str, dtype: str, kernels: str, activations: str, features: str, project: str, 'refresh-roofs': { type: 'boolean' } },
     });
     await profile(values);
   } else if (cmd === 'features' || cmd === 'embed') {

@@ -1,4 +1,5 @@
 // Collects tensors, packed weights and nodes while a model is described.
+import { cast } from '../ops/cast.ts';
 import { planeStride, roundUp, type Binding, type Category, type GraphOutput, type Node, type Tensor, type WeightRef } from './ir.ts';
 import { categoryOf } from './categories.ts';
 import { WeightPool } from './weights.ts';
@@ -44,24 +45,38 @@ export class GraphBuilder {
     if (!this.outputs.length) throw new Error('the graph has no output');
     return this.outputs[0].tensor;
   }
-  /** Makes `t` the graph's one output, named logits. */
-  set output(t: Tensor) { this.outputs.splice(0, this.outputs.length, { name: 'logits', tensor: t }); }
-
-  /** Adds `t` to what a run reads back (a feature map with its stride in input pixels, or a vector). */
-  addOutput(name: string, tensor: Tensor, stride?: number): void {
-    if (this.outputs.some((o) => o.name === name)) throw new Error(`two outputs of one graph are both named ${name}`);
-    if (this.outputs.some((o) => o.tensor === tensor)) throw new Error(`output ${name}: tensor ${tensor.name} is an output already`);
-    this.outputs.push({ name, tensor, ...(stride !== undefined ? { stride } : {}) });
+  /** Makes `t` the graph's one output, named logits (read back as float32: see addOutput). */
+  set output(t: Tensor) {
+    if (this.outputs.length) throw new Error(`the graph has its outputs (${this.outputs.map((o) => o.name).join(', ')}) already`);
+    this.addOutput('logits', t);
   }
 
-  /** A feature map [B, C, H, W] (each H×W plane padded to vec4) or vectors [B, N] (each row padded to vec4). */
-  tensor(name: string, shape: number[]): Tensor {
+  /**
+   * Adds `t` to what a run reads back (a feature map with its stride in input pixels, or a vector).
+   * Outputs are float32: a half tensor is read back through a cast to float32 (shaders/cast.wgsl),
+   * so give each tensor once, after the nodes that write it.
+   */
+  addOutput(name: string, tensor: Tensor, stride?: number): void {
+    if (this.outputs.some((o) => o.name === name)) throw new Error(`two outputs of one graph are both named ${name}`);
+    if (this.outputs.some((o) => o.tensor === tensor || o.from === tensor)) throw new Error(`output ${name}: tensor ${tensor.name} is an output already`);
+    const out = tensor.dtype === 'f16' ? cast(this, tensor, this.tensor(`${tensor.name}:f32`, tensor.shape, 'f32')) : tensor;
+    this.outputs.push({ name, tensor: out, ...(out !== tensor ? { from: tensor } : {}), ...(stride !== undefined ? { stride } : {}) });
+  }
+
+  /** How this graph stores its activations (Tuning.activations): float32, or IEEE half. */
+  get activations(): 'f32' | 'f16' { return this.tuning.activations; }
+
+  /**
+   * A feature map [B, C, H, W] (each H×W plane padded to vec4) or vectors [B, N] (each row padded to
+   * vec4), stored as the graph's activations (`dtype`: float32 for its inputs and outputs).
+   */
+  tensor(name: string, shape: number[], dtype: 'f32' | 'f16' = this.activations): Tensor {
     if (shape.length !== 4 && shape.length !== 2) throw new Error(`tensor ${name}: shape [${shape}] must be [B, C, H, W] or [B, N]`);
     if (!shape.every((s) => Number.isInteger(s) && s >= 1)) throw new Error(`tensor ${name}: shape [${shape}] must be positive integers`);
     const [b, c, h, w] = shape;
     const ps = shape.length === 4 ? planeStride(h, w) : roundUp(c, 4);
     const size = shape.length === 4 ? b * c * ps : b * ps;
-    const t: Tensor = { id: this.tensors.length, name, shape, planeStride: ps, size };
+    const t: Tensor = { id: this.tensors.length, name, shape, planeStride: ps, size, ...(dtype === 'f16' ? { dtype } : {}) };
     this.tensors.push(t);
     return t;
   }
@@ -104,11 +119,14 @@ export class GraphBuilder {
     return { ref: this.matrixWeight(name, out), stride };
   }
 
-  /** A graph input, uploaded before each run. */
+  /**
+   * A graph input, uploaded before each run (float32). In a graph of half activations the nodes
+   * read its cast (shaders/cast.wgsl), which this returns.
+   */
   input(name: string, shape: number[]): Tensor {
-    const t = this.tensor(name, shape);
+    const t = this.tensor(name, shape, 'f32');
     this.inputs.push(t);
-    return t;
+    return this.activations === 'f16' ? cast(this, t, this.tensor(`${name}:f16`, shape)) : t;
   }
 
   /** Runs `fn` with `p` merged into the provenance of every node it makes (schedules name layers, modules and ops this way). */
@@ -118,12 +136,14 @@ export class GraphBuilder {
     try { return fn(); } finally { this.provenance = saved; }
   }
 
+  /** Adds a node; in a graph of half activations its kernel is asked for in that form (shaders/include/act.wgsl). */
   node(spec: NodeSpec): void {
     for (const [k, b] of Object.entries(spec.bind)) checkBinding(spec.name, k, b, this);
     const p = this.provenance;
     const ops = spec.ops ?? p.ops ?? [];
     const n: Node = {
       ...spec,
+      kernel: this.activations === 'f16' ? { ...spec.kernel, activations: 'f16' } : spec.kernel,
       module: spec.module ?? p.module ?? spec.name,
       layer: p.layer ?? spec.name,
       ops,

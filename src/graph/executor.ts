@@ -6,7 +6,7 @@ import { packParams, type KernelInfo } from '../gpu/shaders.ts';
 import { pipelineKey, type CompiledKernel, type PipelineCache } from '../gpu/pipelines.ts';
 import { planMemory, type Lifetime } from './memory.ts';
 import type { GraphBuilder } from './builder.ts';
-import type { GraphOutput, Node, Tensor } from './ir.ts';
+import { tensorBytes, type GraphOutput, type Node, type Tensor } from './ir.ts';
 
 export interface Step { node: Node; kernel: CompiledKernel; bindGroup: GPUBindGroup }
 
@@ -138,10 +138,10 @@ export async function compileGraph(gpu: Gpu, cache: PipelineCache, g: GraphBuild
   const plan = planMemory(lifetimes.filter((l) => !dedicated(l.tensor)));
   return checked(gpu, `building ${label}`, () => {
     const usage = GPUBufferUsage.STORAGE;
-    const make = (name: string, floats: number, extra = 0) => d.createBuffer({ label: `${label}:${name}`, size: Math.max(16, floats * 4), usage: usage | extra });
+    const make = (name: string, bytes: number, extra = 0) => d.createBuffer({ label: `${label}:${name}`, size: Math.max(16, bytes), usage: usage | extra });
     const slots = plan.slotSizes.map((s, i) => make(`activations${i}`, s));
-    const inputBuffers = g.inputs.map((t) => make(`input:${t.name}`, t.size, GPUBufferUsage.COPY_DST));
-    const outputBuffers = g.outputs.map((o) => make(`output:${o.name}`, o.tensor.size, GPUBufferUsage.COPY_SRC));
+    const inputBuffers = g.inputs.map((t) => make(`input:${t.name}`, tensorBytes(t), GPUBufferUsage.COPY_DST));
+    const outputBuffers = g.outputs.map((o) => make(`output:${o.name}`, tensorBytes(o.tensor), GPUBufferUsage.COPY_SRC));
     const readback = outputs.reduce((a, t) => a + t.size, 0);
     const staging = d.createBuffer({ label: `${label}:readback`, size: readback * 4, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
     // Unbound optional inputs and outputs get tiny placeholders: one for reads, one for writes, so a
@@ -162,6 +162,7 @@ export async function compileGraph(gpu: Gpu, cache: PipelineCache, g: GraphBuild
     const steps: Step[] = g.nodes.map((node, i) => {
       const k = kernels[i];
       checkWeightForms(node, k);
+      checkActivationForms(node, k);
       const entries: GPUBindGroupEntry[] = k.info.bindings.map((b) => {
         if (b.kind === 'uniform') {
           packParams(k.info.params!, node.params, view, i * slotBytes, `${node.name} (${k.key})`);
@@ -169,7 +170,7 @@ export async function compileGraph(gpu: Gpu, cache: PipelineCache, g: GraphBuild
         }
         const bound = node.bind[b.name];
         if (!bound) throw new Error(`${node.name}: kernel ${k.key} binding "${b.name}" is not bound`);
-        if ('tensor' in bound) return { binding: b.binding, resource: { buffer: bufferOf(bound.tensor), offset: 0, size: bound.tensor.size * 4 } };
+        if ('tensor' in bound) return { binding: b.binding, resource: { buffer: bufferOf(bound.tensor), offset: 0, size: tensorBytes(bound.tensor) } };
         if ('weight' in bound) return { binding: b.binding, resource: { buffer: weights, offset: bound.weight.byteOffset, size: bound.weight.byteLength } };
         return { binding: b.binding, resource: { buffer: b.kind === 'read' ? emptyRead : emptyWrite } };
       });
@@ -184,7 +185,7 @@ export async function compileGraph(gpu: Gpu, cache: PipelineCache, g: GraphBuild
     const stats: GraphStats = {
       dispatches: steps.length,
       buffers: owned.length,
-      activationBytes: plan.slotSizes.reduce((a, b) => a + Math.max(16, b * 4), 0),
+      activationBytes: plan.slotSizes.reduce((a, b) => a + Math.max(16, b), 0),
       planBytes: owned.reduce((a, b) => a + b.size, 0),
       weightBytes: g.weights.bytes,
       pipelines: new Set(kernels.map((k) => k.key)).size,
@@ -207,6 +208,22 @@ function checkWeightForms(node: Node, k: CompiledKernel): void {
       throw new Error(`${node.name}: weight ${bound.weight.name} is stored as ${bound.weight.dtype}, but kernel ${k.key} reads ${name} as ${want}`);
     }
     if ('tensor' in bound && matrix && form !== 'f32') throw new Error(`${node.name}: kernel ${k.key} reads ${name} as half weights, but a tensor is bound to it`);
+  }
+}
+
+/**
+ * Each tensor is bound where the kernel stores values as the tensor does: a half tensor only to a
+ * binding of the kernel's half-activation form (`array<act>`, act_f16.wgsl), a float32 one only to
+ * a float32 binding. Catches a kernel that reads half tensors through a binding still typed f32.
+ */
+function checkActivationForms(node: Node, k: CompiledKernel): void {
+  for (const [name, bound] of Object.entries(node.bind)) {
+    if (!('tensor' in bound)) continue;
+    const half = node.kernel.activations === 'f16' && k.info.activationBindings.includes(name);
+    if ((bound.tensor.dtype === 'f16') !== half) {
+      throw new Error(`${node.name}: tensor ${bound.tensor.name} is stored as ${bound.tensor.dtype ?? 'f32'}, but kernel ${k.key} reads ${name} as ${half ? 'f16' : 'f32'}` +
+        (bound.tensor.dtype === 'f16' && !k.info.activationBindings.includes(name) ? ` (declare it array<act> or array<act4>: shaders/include/act.wgsl)` : ''));
+    }
   }
 }
 

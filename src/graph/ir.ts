@@ -16,12 +16,23 @@ export interface Tensor {
   shape: number[];
   /** floats between consecutive H×W planes (H·W rounded up to 4); for [B, N], between rows (N rounded up to 4) */
   planeStride: number;
-  /** floats the tensor occupies */
+  /** values the tensor occupies */
   size: number;
+  /** how its values are stored: float32 (absent), or IEEE half in a graph built with `activations: 'f16'` (Tuning) */
+  dtype?: 'f16';
+}
+
+/** Bytes a tensor occupies. */
+export function tensorBytes(t: Tensor): number {
+  return t.size * (t.dtype === 'f16' ? 2 : 4);
 }
 
 /** A tensor a run reads back: its name (the upstream module whose output it is, or logits, embedding), and a feature map's stride in input pixels. */
-export interface GraphOutput { name: string; tensor: Tensor; stride?: number }
+export interface GraphOutput {
+  name: string; tensor: Tensor; stride?: number;
+  /** the half tensor `tensor` is the float32 cast of, in a graph of half activations */
+  from?: Tensor;
+}
 
 /** A strided window onto a tensor's storage, for the primitive kernels: element i is at offset + Σ i_d·strides[d]. */
 export interface View { tensor: Tensor; offset: number; shape: number[]; strides: number[] }

@@ -4,7 +4,7 @@
 import type { GraphBuilder } from '../graph/builder.ts';
 import type { View } from '../graph/ir.ts';
 import { grid1d } from './common.ts';
-import { distinct, output, rankUp, sameShape, viewParams } from './views.ts';
+import { activationBindingOf, distinct, output, rankUp, sameShape, viewParams } from './views.ts';
 
 
 export interface CopyOptions {
@@ -58,7 +58,7 @@ export function gather(g: GraphBuilder, name: string, src: Float32Array, rows: n
   g.node({
     name,
     kernel: { file: 'copy.wgsl', entry: 'gather', overrides: { WG } },
-    bind: { x: { weight: g.weight(`${name}.src`, src) }, idx: { weight: g.weight(`${name}.idx`, Float32Array.from(idx)) }, y: { tensor: y.tensor } },
+    bind: { x: activationBindingOf(g, { weight: g.weight(`${name}.src`, src), offset: 0, shape: [src.length], strides: [1] }), idx: { weight: g.weight(`${name}.idx`, Float32Array.from(idx)) }, y: { tensor: y.tensor } },
     params: {
       n0: rows, n5: J, q5, count: rows * q5, ...zeros,
       xo: 0, xs0: S, xs1: 0, xs2: 0, xs3: 0, xs4: 0, xs5: 1,

@@ -4,7 +4,7 @@
 import type { GraphBuilder } from '../graph/builder.ts';
 import type { View } from '../graph/ir.ts';
 import { grid1d } from './common.ts';
-import { bindingOf, broadcast, distinct, output, rankUp, viewParams, type Operand } from './views.ts';
+import { activationBindingOf, bindingOf, broadcast, distinct, output, rankUp, viewParams, type Operand } from './views.ts';
 import type { BatchNormParams } from '../weights/fold.ts';
 
 const UNARY = { relu: 0, gelu: 1, sigmoid: 2, scale: 3 } as const;
@@ -23,7 +23,7 @@ function dispatch(g: GraphBuilder, name: string, entry: Entry, op: number, x: Op
   g.node({
     name,
     kernel: { file: 'elementwise.wgsl', entry, overrides: { WG, ...(entry === 'batch_norm' ? {} : { OP: op }) } },
-    bind: { x: bindingOf(x), y: { tensor: y.tensor }, ...(z ? { z: bindingOf(z) } : {}), ...(bn ? { bn: bindingOf(bn) } : {}) },
+    bind: { x: activationBindingOf(g, x), y: { tensor: y.tensor }, ...(z ? { z: activationBindingOf(g, z) } : {}), ...(bn ? { bn: bindingOf(bn) } : {}) },
     params: {
       n0, n1, n2, n3, q3, count, alpha,
       ...viewParams('x', x, 4), ...viewParams('z', z ?? x, 4), ...viewParams('y', y, 4),

@@ -6,7 +6,7 @@ import type { GraphBuilder } from '../graph/builder.ts';
 import type { Binding, View } from '../graph/ir.ts';
 import { grid1d } from './common.ts';
 import { matmulGpu } from './matmul-gpu.ts';
-import { bindingOf, distinct, expectViewShape, output, rankUp, type Operand } from './views.ts';
+import { activationBindingOf, distinct, expectViewShape, output, rankUp, type Operand } from './views.ts';
 
 /** Outputs per invocation along each side, fixed by the kernel. */
 const TILE = 8;
@@ -36,7 +36,7 @@ export function matmul(g: GraphBuilder, name: string, a: Operand, b: Operand, op
   const bias = opts.bias;
   if (bias && bias.data.length !== (bias.along === 'n' ? N : M)) throw new Error(`${name}: bias has ${bias.data.length} values, expected ${bias.along === 'n' ? N : M}`);
   const batches = lead[0] * lead[1];
-  const bind: Record<string, Binding> = { a: bindingOf(a), b: bindingOf(b), bias: bias ? { weight: g.weight(`${name}.bias`, bias.data) } : { empty: true }, c: { tensor: c.tensor } };
+  const bind: Record<string, Binding> = { a: activationBindingOf(g, a), b: activationBindingOf(g, b), bias: bias ? { weight: g.weight(`${name}.bias`, bias.data) } : { empty: true }, c: { tensor: c.tensor } };
   const views = {
     nb2: lead[1],
     ao: a4.offset, as1: stride0(a4, 0), as2: stride0(a4, 1), asr: a4.strides[2], asc: a4.strides[3],

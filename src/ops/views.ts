@@ -1,14 +1,23 @@
 // Strided views for the primitive kernels of the unfused schedule: slices, permutes and fresh
 // outputs, and the params block each kernel reads a view from (offset + one stride per dim).
 import type { GraphBuilder } from '../graph/builder.ts';
-import { viewOf, type Tensor, type View, type WeightRef } from '../graph/ir.ts';
+import { viewOf, type Binding, type Tensor, type View, type WeightRef } from '../graph/ir.ts';
+import { castWeight } from './cast.ts';
 
 /** A view of a weight range (e.g. a linear layer's matrix read transposed). */
 export interface WeightView { weight: WeightRef; offset: number; shape: number[]; strides: number[] }
 export type Operand = View | WeightView;
 
 const isWeight = (o: Operand): o is WeightView => 'weight' in o;
-export const bindingOf = (o: Operand) => (isWeight(o) ? { weight: o.weight } : { tensor: o.tensor });
+export const bindingOf = (o: Operand): Binding => (isWeight(o) ? { weight: o.weight } : { tensor: o.tensor });
+
+/**
+ * The binding of an operand a kernel reads through an activation binding (`array<act>`,
+ * shaders/include/act.wgsl): its tensor, or its weight — which a graph of half activations reads
+ * through a half copy that a cast makes each run (castWeight; offsets and strides stay the same).
+ */
+export const activationBindingOf = (g: GraphBuilder, o: Operand): Binding =>
+  (!isWeight(o) ? { tensor: o.tensor } : g.activations === 'f16' ? { tensor: castWeight(g, o.weight) } : { weight: o.weight });
 
 /** A fresh tensor for `shape` and the view of it with that shape: rank 4 and 2 map directly, rank 3 is stored as [s0·s1, s2] rows. */
 export function output(g: GraphBuilder, name: string, shape: number[]): View {

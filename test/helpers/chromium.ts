@@ -89,7 +89,7 @@ export async function openPage(file: string, opts: { profiling?: boolean } = {})
  * test/pages/run-case.html (either engine), via window.webvit.
  */
 export async function runInPage(demo: { page: EvaluatingPage; server: StaticServer }, model: string, pth: Uint8Array, input: Float32Array, batch: number, res: number,
-  opts: { warmup?: number; runs?: number; gpuRuns?: number; schedule?: 'fused' | 'unfused' | 'fused-ffn'; dtype?: 'f32' | 'f16'; kernels?: 'gpu' | 'cpu' } = {}): Promise<PageRun> {
+  opts: { warmup?: number; runs?: number; gpuRuns?: number; schedule?: 'fused' | 'unfused' | 'fused-ffn'; dtype?: 'f32' | 'f16'; kernels?: 'gpu' | 'cpu'; activations?: 'f32' | 'f16' } = {}): Promise<PageRun> {
   const id = `/mem/${++served}`;
   const pthUrl = demo.server.put(`${id}.pth`, pth);
   const inputUrl = demo.server.put(`${id}.input.f32`, new Uint8Array(input.buffer, input.byteOffset, input.byteLength));

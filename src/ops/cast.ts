@@ -1,0 +1,58 @@
+// The casts at the edges of a graph whose activations are stored as half (shaders/cast.wgsl): its
+// inputs are uploaded as float32 and its outputs read back as float32.
+import type { GraphBuilder } from '../graph/builder.ts';
+import type { Tensor, WeightRef } from '../graph/ir.ts';
+import { grid1d } from './common.ts';
+
+/**
+ * `x` converted to `to` (a tensor of the same shape, `x`'s other dtype): float32 → the graph's
+ * activations ('to_act'), or activations → float32 ('from_act'), padding included.
+ */
+export function cast(g: GraphBuilder, x: Tensor, to: Tensor): Tensor {
+  const WG = g.tuning.perItem.wg;
+  const toAct = to.dtype === 'f16';
+  if (to.size !== x.size || (x.dtype === 'f16') === toAct) throw new Error(`cast ${x.name} → ${to.name}: needs two tensors of one size and two dtypes`);
+  const count = x.size / 4;
+  g.node({
+    name: `${to.name}.cast`,
+    // No eager op: PyTorch computes in float32 throughout, so the op lists stay eager's.
+    ops: [],
+    kernel: { file: 'cast.wgsl', entry: toAct ? 'to_act' : 'from_act', overrides: { WG } },
+    bind: toAct ? { xf: { tensor: x }, ya: { tensor: to } } : { xa: { tensor: x }, yf: { tensor: to } },
+    params: { count },
+    workgroups: grid1d(count, WG),
+    flops: 0,
+    bytesRead: (x.dtype === 'f16' ? 2 : 4) * x.size,
+    bytesWritten: (toAct ? 2 : 4) * to.size,
+    // One vec4 per invocation.
+    parallelism: { workgroupSize: WG, workgroupMemory: 0, accumulators: 4, serialFmas: 1 },
+  });
+  return to;
+}
+
+/**
+ * A float32 weight as a half tensor [1, n] of its n values (padding included), for a kernel that
+ * reads it through an activation binding in a graph of half activations (the unfused schedule's
+ * matmul, elementwise and gather operands: classifier and SE matrices, position embeddings, Swin's
+ * bias table and mask). Element i of the weight is element i of the tensor, so views keep their
+ * offsets and strides. A cast each run: these are small next to the activations.
+ */
+export function castWeight(g: GraphBuilder, w: WeightRef): Tensor {
+  if (w.dtype !== 'f32') throw new Error(`castWeight ${w.name}: the weight is stored as ${w.dtype}; only float32 weights are cast`);
+  const WG = g.tuning.perItem.wg;
+  const n = w.byteLength / 4, count = n / 4;
+  const t = g.tensor(`${w.name}:f16`, [1, n], 'f16');
+  g.node({
+    name: `${w.name}:f16.cast`,
+    ops: [],
+    kernel: { file: 'cast.wgsl', entry: 'to_act', overrides: { WG } },
+    bind: { xf: { weight: w }, ya: { tensor: t } },
+    params: { count },
+    workgroups: grid1d(count, WG),
+    flops: 0,
+    bytesRead: 4 * n,
+    bytesWritten: 2 * n,
+    parallelism: { workgroupSize: WG, workgroupMemory: 0, accumulators: 4, serialFmas: 1 },
+  });
+  return t;
+}
