@@ -66,6 +66,10 @@ test('gpu kit: prepare.sh, then run.sh --dry runs every step and reports every t
     checkCell('onnx export', m.onnxExport, ['seconds']);
     checkCell('ort', m.ort.b1, ['wallMs']);
     assert.equal(m.webvit.cpu.fused.b1.status, 'ok', 'webvit runs here');
+    // Half activations: measured where the adapter has shader-f16, else skipped saying so (SwiftShader has not).
+    const half = m.webvit['gpu-f16-activations'].fused.b1;
+    if ((r.environment.adapter as { hasF16?: boolean }).hasF16) checkCell('webvit gpu fused f16 activations', half, ['gpuMs', 'wallMs']);
+    else assert.match(String(half.reason), /no shader-f16/);
     assert.equal(m.torchEager.b1.status, 'ok', 'PyTorch eager runs here');
     assert.equal(r.profiles.length, 2, 'both families profiled');
     for (const p of r.profiles) checkCell(`profile ${p.kernels}`, p as Cell, ['fusedMs']);

@@ -1,7 +1,8 @@
 // The Node side of the GPU benchmark kit (bench/gpu/run.sh runs it bundled, as KIT/js/kit.js):
 //   kit.js adapter --out FILE.json             the WebGPU adapter webvit gets (Dawn), its features and tuning key
 //   kit.js webvit --models a,b --out F.jsonl [--families gpu,cpu --schedules fused,unfused]   webvit's GPU time (timestamp queries, whole pass) and wall time of
-//                                              run() per model × kernel family × schedule × batch
+//                                              run() per model × kernel family × schedule × batch; last, the GPU family fused
+//                                              with half activations (`activations: 'f16'`) where the adapter has shader-f16
 //   kit.js ort --models a,b --onnx-dir D --out F.jsonl   onnxruntime-node's WebGPU EP, wall time of session.run
 // Common: --batches 1,64  --runs N (timed runs per cell, at most)  --warmup N (untimed runs after the first)  --cell-s S (a cell's budget)
 //         --deadline MS (epoch ms: cells not begun by then are recorded as skipped: run.sh gives each model a share).
@@ -85,17 +86,27 @@ async function webvit(): Promise<void> {
   const gpu = rt.gpu;
   const method = gpu.hasTimestamps ? 'timestamp-query (one compute pass, begin/end)' : 'wall-clock (no timestamp-query)';
   const families = args.families!.split(',') as KernelFamily[], schedules = args.schedules!.split(',') as ScheduleName[];
-  const passes = schedules.flatMap((schedule) => families.map((kernels) => ({ kernels, schedule })));
+  // In order of importance; half activations last (a record field `activations: 'f16'`, beside the float32 rows).
+  const passes: { kernels: KernelFamily; schedule: ScheduleName; activations: 'f32' | 'f16' }[] = [
+    ...schedules.flatMap((schedule) => families.map((kernels) => ({ kernels, schedule, activations: 'f32' as const }))),
+    ...(families.includes('gpu') && schedules.includes('fused') ? [{ kernels: 'gpu' as const, schedule: 'fused' as const, activations: 'f16' as const }] : []),
+  ];
   const inputs = new Map<number, Float32Array>();
   const input = (b: number) => { let x = inputs.get(b); if (!x) inputs.set(b, (x = randomFloats(b * 3 * RES * RES, 12345))); return x; };
   for (const name of models) {
     const sd = randomStateDict(name, RES);
-    for (const { kernels, schedule } of passes) {
-      const model = new Model(rt, modelInfo(name), sd, { dtype: 'f32', kernels });
+    for (const { kernels, schedule, activations } of passes) {
+      const half = activations === 'f16';
+      if (half && !gpu.hasF16) {
+        for (const batch of batches) record({ runtime: 'webvit', model: name, kernels, schedule, activations, batch, status: 'skipped', reason: 'skipped: the adapter has no shader-f16 (half activations need it)' });
+        continue;
+      }
+      const model = new Model(rt, modelInfo(name), sd, { dtype: 'f32', kernels, activations });
+      const what = `${kernels}${half ? ' (f16 activations)' : ''}`;
       let b1Ms: number | null = null;
       try {
         for (const batch of batches) {
-          const base = { runtime: 'webvit', model: name, kernels, schedule, batch };
+          const base = { runtime: 'webvit', model: name, kernels, schedule, ...(half ? { activations } : {}), batch };
           if (overDeadline()) { record({ ...base, status: 'skipped', reason: SPENT }); continue; }
           // A batch past 1 that batch 1 says would overrun the cell's budget (linear in the batch: an upper bound
           // for GPU-shaped kernels, about right for the CPU family's serial ones) is not started.
@@ -123,10 +134,10 @@ async function webvit(): Promise<void> {
               runs: gpuTimes.length, wallRuns: wallTimes.length, buildMs: Math.round(t1 - t0), firstRunMs: round(firstMs),
               dispatches: plan.stats.dispatches, pipelines: plan.stats.pipelines, gpuTimes: gpuTimes.map(round), wallTimes: wallTimes.map(round),
             });
-            log(`webvit ${name} ${kernels} ${schedule} b${batch}: ${gpuMs.toFixed(3)} ms GPU, ${wallMs.toFixed(3)} ms wall (${gpuTimes.length} runs)`);
+            log(`webvit ${name} ${what} ${schedule} b${batch}: ${gpuMs.toFixed(3)} ms GPU, ${wallMs.toFixed(3)} ms wall (${gpuTimes.length} runs)`);
           } catch (e) {
             record({ ...base, status: 'failed', reason: `failed: ${message(e)}` });
-            log(`webvit ${name} ${kernels} ${schedule} b${batch}: FAILED ${message(e)}`);
+            log(`webvit ${name} ${what} ${schedule} b${batch}: FAILED ${message(e)}`);
           } finally {
             model.release(batch, RES, RES, schedule);
           }

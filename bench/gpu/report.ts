@@ -9,7 +9,7 @@ import { parseArgs } from 'node:util';
 import { provenance, provenanceLine, type Provenance } from '../provenance.ts';
 
 type Cell = { status: string; reason?: string; ms?: number; gpuMs?: number; wallMs?: number; imagesPerSec?: number; runs?: number; [k: string]: unknown };
-type Rec = Cell & { runtime?: string; model: string; batch?: number; kernels?: string; schedule?: string };
+type Rec = Cell & { runtime?: string; model: string; batch?: number; kernels?: string; schedule?: string; activations?: string };
 interface Target { model: string; target: string; batch: number; value: number | null; goal: string; met: boolean | null; gap: string; how: string }
 export interface GpuResults {
   schema: 'webvit-gpu-kit/1'; dry: boolean; date: string; device: { slug: string; name: string }; provenance: Provenance;
@@ -47,7 +47,7 @@ function assemble(work: string, out: string, tunedFile?: string): void {
   const torch = readJsonl(path.join(work, 'torch.jsonl')) as Rec[];
   const exports = readJsonl(path.join(work, 'onnx-export.jsonl')) as Rec[];
   const ort = readJsonl(path.join(work, 'ort.jsonl')) as Rec[];
-  const strip = ({ runtime: _r, model: _m, batch: _b, kernels: _k, schedule: _s, ...c }: Rec): Cell => c;
+  const strip = ({ runtime: _r, model: _m, batch: _b, kernels: _k, schedule: _s, activations: _a, ...c }: Rec): Cell => c;
   const find = (rs: Rec[], f: (r: Rec) => boolean, step: string, what: string) => { const r = rs.filter(f).at(-1); return r ? strip(r) : missing(step, what); };
   const res: GpuResults['models'] = {};
   for (const m of models) {
@@ -56,8 +56,14 @@ function assemble(work: string, out: string, tunedFile?: string): void {
     const families = String(a.families ?? 'gpu,cpu').split(',');
     for (const k of ['gpu', 'cpu']) for (const s of ['fused', 'unfused']) for (const b of batches) {
       ((wv[k] ??= {})[s] ??= {})[per(b)] = families.includes(k)
-        ? find(webvit, (r) => r.model === m && r.kernels === k && r.schedule === s && r.batch === b, 'webvit', `webvit ${k} ${s} batch ${b}`)
+        ? find(webvit, (r) => r.model === m && r.kernels === k && r.schedule === s && r.batch === b && r.activations === undefined, 'webvit', `webvit ${k} ${s} batch ${b}`)
         : { status: 'skipped', reason: `skipped: --families ${a.families} (the ${k} family not asked for)` };
+    }
+    // The GPU family fused with half activations, under its own key.
+    for (const b of batches) {
+      ((wv[HALF_ACT] ??= {}).fused ??= {})[per(b)] = families.includes('gpu')
+        ? find(webvit, (r) => r.model === m && r.kernels === 'gpu' && r.schedule === 'fused' && r.batch === b && r.activations === 'f16', 'webvit', `webvit gpu fused f16 activations batch ${b}`)
+        : { status: 'skipped', reason: `skipped: --families ${a.families} (the gpu family not asked for)` };
     }
     const byBatch = (rs: Rec[], f: (r: Rec) => boolean, step: string, what: string) => Object.fromEntries(batches.map((b) => [per(b), find(rs, (r) => f(r) && r.batch === b, step, `${what} batch ${b}`)]));
     res[m] = {
@@ -111,6 +117,8 @@ function assemble(work: string, out: string, tunedFile?: string): void {
 }
 
 const ok = (c: Cell | undefined) => (c?.status === 'ok' ? c : null);
+/** The key of the GPU family's half-activation cells in a model's `webvit` map (beside 'gpu' and 'cpu'). */
+const HALF_ACT = 'gpu-f16-activations';
 /**
  * Per model: the issue's four targets (the batch-64 ones at batch 64). Against PyTorch and onnxruntime
  * webvit runs as it ships: fused, in the adapter's default kernel family (a GPU's: gpu).
@@ -170,12 +178,13 @@ function md(r: GpuResults): string {
     const rows = Object.entries(r.models).map(([m, c]) => {
       const w = (k: string, s: string) => c.webvit[k]?.[s]?.[`b${b}`];
       const g = ok(w('gpu', 'fused')), cpu = ok(w('cpu', 'fused'));
-      return `| ${m} | ${cellText(w('gpu', 'fused'), 'gpuMs')} | ${cellText(w('cpu', 'fused'), 'gpuMs')} | ${g && cpu ? fmt(cpu.gpuMs! / g.gpuMs!) + '×' : '—'} | ${cellText(w('gpu', 'unfused'), 'gpuMs')} | ${cellText(w('cpu', 'unfused'), 'gpuMs')} | ` +
+      const h = ok(w(HALF_ACT, 'fused'));
+      return `| ${m} | ${cellText(w('gpu', 'fused'), 'gpuMs')} | ${cellText(w(HALF_ACT, 'fused'), 'gpuMs')} | ${g && h ? fmt(g.gpuMs! / h.gpuMs!) + '×' : '—'} | ${cellText(w('cpu', 'fused'), 'gpuMs')} | ${g && cpu ? fmt(cpu.gpuMs! / g.gpuMs!) + '×' : '—'} | ${cellText(w('gpu', 'unfused'), 'gpuMs')} | ${cellText(w('cpu', 'unfused'), 'gpuMs')} | ` +
         `${cellText(c.torchEager[`b${b}`])} | ${cellText(c.torchCompile[`b${b}`])} | ${cellText(w('gpu', 'fused'), 'wallMs')} | ${cellText(c.ort[`b${b}`], 'wallMs')} | ${g ? fmt(g.imagesPerSec!, 0) : '—'} | ${ok(c.torchEager[`b${b}`]) ? fmt(c.torchEager[`b${b}`].imagesPerSec!, 0) : '—'} |`;
     });
-    lines.push(`## Batch ${b}: ms`, '', 'GPU ms: webvit by timestamps, PyTorch by CUDA events; wall ms: webvit `run()` and onnxruntime `session.run()`.', '',
-      '| model | webvit gpu fused | cpu fused | cpu/gpu | gpu unfused | cpu unfused | torch eager | torch.compile | webvit wall | ORT WebGPU wall | webvit img/s | torch img/s |',
-      '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|', ...rows, '');
+    lines.push(`## Batch ${b}: ms`, '', 'GPU ms: webvit by timestamps, PyTorch by CUDA events; wall ms: webvit `run()` and onnxruntime `session.run()`. f16 activations: the GPU family with `activations: \'f16\'` (adapters with shader-f16); f32/f16 act: its speed-up.', '',
+      '| model | webvit gpu fused | gpu fused, f16 activations | f32/f16 act | cpu fused | cpu/gpu | gpu unfused | cpu unfused | torch eager | torch.compile | webvit wall | ORT WebGPU wall | webvit img/s | torch img/s |',
+      '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|', ...rows, '');
   }
   if (r.profiles.length) {
     lines.push('## webvit profile (`--project`)', '', '| model | family | status | fused ms | unfused ms | projected fused | projected unfused |', '|---|---|---|---:|---:|---:|---:|',
