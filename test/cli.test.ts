@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { featureCases, goldenCases, logitsError, torchAvailable } from './helpers/golden.ts';
+import { runtime } from './helpers/gpu.ts';
 import { checkpointMetadata, loadStateDict } from '../src/weights/load.ts';
 
 const repo = fileURLToPath(new URL('../', import.meta.url));
@@ -141,4 +142,17 @@ test('webvit profile --features profiles the backbone graph: the stages asked fo
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('webvit infer --activations: a bad value, and f16 on an adapter without shader-f16 or with --kernels cpu, say what to do', async () => {
+  const run = (...args: string[]) => execFileSync(process.execPath, [bin, 'infer', ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  const fails = (args: string[], message: RegExp) => assert.throws(() => run(...args), (e: { stderr: string; status: number }) => {
+    assert.equal(e.status, 1);
+    assert.match(e.stderr, message);
+    return true;
+  });
+  fails(['--activations', 'f8'], /--activations must be f32 or f16, got "f8"/);
+  // SwiftShader has no shader-f16; on an adapter with it, --kernels cpu is what is refused.
+  fails(['--activations', 'f16', '--kernels', 'cpu'], /activations 'f16' needs (the adapter's "shader-f16" feature|the GPU kernel family)/);
+  if (!(await runtime()).gpu.hasF16) fails(['--activations', 'f16', '--kernels', 'gpu'], /activations 'f16' needs the adapter's "shader-f16" feature, which this adapter lacks/);
 });

@@ -94,9 +94,10 @@ for (const spec of HALF) {
 // Half activations (`activations: 'f16'`, the GPU family, every kernel in its act_f16.wgsl form):
 // one model per family fused, and one unfused (its primitives: matmul, softmax, LayerNorm,
 // elementwise, copies, and the weights they read cast to half).
-// With half weights as well (load's dtype 'f16') for one model.
-const ACT16: [string, 'fused' | 'unfused', 'f16' | undefined][] = [
-  ['efficientvit_m0:224:2', 'fused', undefined], ['edgevit_xxs:224:2', 'fused', undefined], ['deit_tiny_patch16_224:224:2', 'fused', undefined],
+// With half weights as well (load's dtype 'f16') for one model; M0 also with each FFN one kernel
+// (fused-ffn: gpu/ffn.wgsl).
+const ACT16: [string, 'fused' | 'unfused' | 'fused-ffn', 'f16' | undefined][] = [
+  ['efficientvit_m0:224:2', 'fused', undefined], ['efficientvit_m0:224:2', 'fused-ffn', undefined], ['edgevit_xxs:224:2', 'fused', undefined], ['deit_tiny_patch16_224:224:2', 'fused', undefined],
   ['swin_tiny_patch4_window7_224:224:2', 'fused', undefined], ['deit_tiny_patch16_224:224:2', 'unfused', undefined], ['efficientvit_m4:192:2', 'fused', 'f16'],
 ];
 for (const [spec, schedule, dtype] of ACT16) {
@@ -107,6 +108,7 @@ for (const [spec, schedule, dtype] of ACT16) {
     assert.ok(r.features.includes('shader-f16'), 'the adapter has shader-f16');
     const plain = r.kernels.filter((k) => !k.includes('[f16 activations]'));
     assert.deepEqual(plain, [], 'every kernel in its half-activation form');
+    if (schedule === 'fused-ffn') assert.ok(r.kernels.some((k) => k.startsWith('gpu/ffn.wgsl:')), 'the one-kernel FFN ran');
     log(spec, `f16 activations${dtype ? ' and weights' : ''} ${schedule}`, r, assertGolden('Firefox', c, r, ACT16_SCALE));
   });
 }
