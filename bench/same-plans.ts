@@ -1,7 +1,7 @@
 // `npm run same-plans -- --base REV`: does this tree dispatch exactly what REV dispatched? For every
 // model, both schedules, batch 1 and 2 (bench/plan-fingerprint.ts, run in a worktree of REV and in
 // this tree, on this adapter's default tuning): the same pipelines, workgroups, params and WGSL
-// (comments, whitespace and the order of declarations aside: bench/wgsl-hash.ts), dispatch by
+// (comments, whitespace, the order of declarations and identity conversions aside: bench/wgsl-hash.ts), dispatch by
 // dispatch. Where they are the same, a timing difference between the trees (bench/compare.ts) is
 // noise. Writes bench/results/same-plans.{json,md}.
 import { execFileSync } from 'node:child_process';
@@ -43,7 +43,7 @@ const same = rows.filter((r) => !r.differing.length).length, total = rows.reduce
 writeFileSync(path.join(ROOT, 'bench/results/same-plans.json'), JSON.stringify({ schema: 'webvit-same-plans/1', provenance: prov, base: baseCommit, rows }, null, 1) + '\n');
 writeFileSync(path.join(ROOT, 'bench/results/same-plans.md'), [
   '# The dispatches of this tree against an earlier commit', '',
-  `Every model, fused and unfused, batch 1 and 2 at 224, this adapter's default tuning (\`bench/plan-fingerprint.ts\`): dispatch by dispatch the pipeline, workgroups, params and WGSL (comments, layout and the order of top-level items aside). Base: commit ${baseCommit.slice(0, 12)}.`,
+  `Every model, fused and unfused, batch 1 and 2 at 224, this adapter's default tuning (\`bench/plan-fingerprint.ts\`): dispatch by dispatch the pipeline, workgroups, params and WGSL (comments, layout, the order of top-level items and identity conversions aside: \`bench/wgsl-hash.ts\`). Base: commit ${baseCommit.slice(0, 12)}.`,
   '', provenanceLine(prov), '',
   `**${same} of ${rows.length} plans dispatch the same as the base** (${total} dispatches in this tree).`, '',
   '| plan | dispatches (base) | differing dispatches | first difference |', '|---|---:|---:|---|',

@@ -52,7 +52,7 @@ fn yAt(a: At) -> u32 { return p.yo + a.i0 * p.ys0 + a.i1 * p.ys1 + a.i2 * p.ys2 
 fn load4(a: At) -> vec4<f32> {
   let b = xAt(a);
   let last = a.n - 1u;
-  return vec4<f32>(act4(x[b], x[b + min(1u, last) * p.xs3], x[b + min(2u, last) * p.xs3], x[b + min(3u, last) * p.xs3]));
+  return vec4(f32(x[b]), f32(x[b + min(1u, last) * p.xs3]), f32(x[b + min(2u, last) * p.xs3]), f32(x[b + min(3u, last) * p.xs3]));
 }
 
 fn store4(a: At, v: vec4<f32>) {
@@ -82,7 +82,7 @@ fn binary(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups
   let v = load4(a);
   let b = zAt(a);
   let last = a.n - 1u;
-  let w = vec4<f32>(act4(z[b], z[b + min(1u, last) * p.zs3], z[b + min(2u, last) * p.zs3], z[b + min(3u, last) * p.zs3]));
+  let w = vec4(f32(z[b]), f32(z[b + min(1u, last) * p.zs3]), f32(z[b + min(2u, last) * p.zs3]), f32(z[b + min(3u, last) * p.zs3]));
   store4(a, select(v + w, v * w, OP == 1u));
 }
 

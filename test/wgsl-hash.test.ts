@@ -28,3 +28,32 @@ test('wgslHash: comments, layout and the order of top-level items do not count; 
   assert.notEqual(wgslHash(body('s = s * 2.0;', 's = s + 1.0;')), wgslHash(body('s = s + 1.0;', 's = s * 2.0;')), 'statement order');
   assert.notEqual(wgslHash(body('var a = 2.0;', 'var b = a;')), wgslHash(body('var b = a;', 'var a = 2.0;')), 'declaration order in a body');
 });
+
+test('wgslHash: a float32 kernel written with act.wgsl\'s types and identity conversions hashes as the plain one; a real conversion or the half form does not', () => {
+  const plain = `@group(0) @binding(0) var<storage, read> x: array<f32>;
+@group(0) @binding(1) var<storage, read> r: array<vec4<f32>>;
+@group(0) @binding(2) var<storage, read_write> y: array<vec4<f32>>;
+@group(0) @binding(3) var<storage, read> k: array<u32>;
+fn main() {
+  let v = x[3u] + 1.0;
+  y[0] = vec4(v, x[1u], x[min(2u, k[0])], 0.0) + r[0];
+}
+`;
+  const typed = (alias: string) => `alias act = ${alias};
+alias act4 = vec4<${alias}>;
+@group(0) @binding(0) var<storage, read> x: array<act>;
+@group(0) @binding(1) var<storage, read> r: array<act4>;
+@group(0) @binding(2) var<storage, read_write> y: array<act4>;
+@group(0) @binding(3) var<storage, read> k: array<u32>;
+fn main() {
+  let v = f32(x[3u]) + 1.0;
+  y[0] = act4(vec4(v, f32(x[1u]), f32(x[min(2u, k[0])]), 0.0) + vec4<f32>(r[0]));
+}
+`;
+  assert.equal(wgslHash(typed('f32')), wgslHash(plain), 'the float32 form');
+  assert.notEqual(wgslHash(typed('f16')), wgslHash(plain), 'the half form');
+  // A conversion of another type is kept: f32(k[0]) converts a u32.
+  assert.notEqual(wgslHash(plain.replace('x[3u] + 1.0', 'f32(k[0]) + 1.0')), wgslHash(plain.replace('x[3u] + 1.0', 'k[0] + 1.0')));
+  // A wrapper around more than the element is kept: f32(x[1u] * 2.0) is not an element read.
+  assert.notEqual(wgslHash(plain.replace('x[1u], x[min', 'f32(x[1u] * 2.0), x[min')), wgslHash(plain.replace('x[1u], x[min', 'x[1u] * 2.0, x[min')));
+});
