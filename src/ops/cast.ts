@@ -1,7 +1,8 @@
-// The casts at the edges of a graph whose activations are stored as half (shaders/cast.wgsl): its
-// inputs are uploaded as float32 and its outputs read back as float32.
+// The casts of a graph whose activations are stored as half (shaders/cast.wgsl): at its edges (its
+// inputs are uploaded as float32 and its outputs read back as float32), and of the float32 weights
+// its kernels read through activation bindings.
 import type { GraphBuilder } from '../graph/builder.ts';
-import type { Tensor, WeightRef } from '../graph/ir.ts';
+import type { Binding, Tensor, WeightRef } from '../graph/ir.ts';
 import { grid1d } from './common.ts';
 
 /**
@@ -9,25 +10,9 @@ import { grid1d } from './common.ts';
  * activations ('to_act'), or activations → float32 ('from_act'), padding included.
  */
 export function cast(g: GraphBuilder, x: Tensor, to: Tensor): Tensor {
-  const WG = g.tuning.perItem.wg;
   const toAct = to.dtype === 'f16';
   if (to.size !== x.size || (x.dtype === 'f16') === toAct) throw new Error(`cast ${x.name} → ${to.name}: needs two tensors of one size and two dtypes`);
-  const count = x.size / 4;
-  g.node({
-    name: `${to.name}.cast`,
-    // No eager op: PyTorch computes in float32 throughout, so the op lists stay eager's.
-    ops: [],
-    kernel: { file: 'cast.wgsl', entry: toAct ? 'to_act' : 'from_act', overrides: { WG } },
-    bind: toAct ? { xf: { tensor: x }, ya: { tensor: to } } : { xa: { tensor: x }, yf: { tensor: to } },
-    params: { count },
-    workgroups: grid1d(count, WG),
-    flops: 0,
-    bytesRead: (x.dtype === 'f16' ? 2 : 4) * x.size,
-    bytesWritten: (toAct ? 2 : 4) * to.size,
-    // One vec4 per invocation.
-    parallelism: { workgroupSize: WG, workgroupMemory: 0, accumulators: 4, serialFmas: 1 },
-  });
-  return to;
+  return castNode(g, toAct ? { xf: { tensor: x } } : { xa: { tensor: x } }, x.dtype === 'f16' ? 2 : 4, to);
 }
 
 /**
@@ -39,20 +24,26 @@ export function cast(g: GraphBuilder, x: Tensor, to: Tensor): Tensor {
  */
 export function castWeight(g: GraphBuilder, w: WeightRef): Tensor {
   if (w.dtype !== 'f32') throw new Error(`castWeight ${w.name}: the weight is stored as ${w.dtype}; only float32 weights are cast`);
+  return castNode(g, { xf: { weight: w } }, 4, g.tensor(`${w.name}:f16`, [1, w.byteLength / 4], 'f16'));
+}
+
+/** The cast.wgsl dispatch that writes `to` (half: to_act; float32: from_act) from `from` (its one input binding, `bytes` per value). */
+function castNode(g: GraphBuilder, from: Record<string, Binding>, bytes: number, to: Tensor): Tensor {
   const WG = g.tuning.perItem.wg;
-  const n = w.byteLength / 4, count = n / 4;
-  const t = g.tensor(`${w.name}:f16`, [1, n], 'f16');
+  const toAct = to.dtype === 'f16', count = to.size / 4;
   g.node({
-    name: `${w.name}:f16.cast`,
+    name: `${to.name}.cast`,
+    // No eager op: PyTorch computes in float32 throughout, so the op lists stay eager's.
     ops: [],
-    kernel: { file: 'cast.wgsl', entry: 'to_act', overrides: { WG } },
-    bind: { xf: { weight: w }, ya: { tensor: t } },
+    kernel: { file: 'cast.wgsl', entry: toAct ? 'to_act' : 'from_act', overrides: { WG } },
+    bind: { ...from, ...(toAct ? { ya: { tensor: to } } : { yf: { tensor: to } }) },
     params: { count },
     workgroups: grid1d(count, WG),
     flops: 0,
-    bytesRead: 4 * n,
-    bytesWritten: 2 * n,
+    bytesRead: bytes * to.size,
+    bytesWritten: (toAct ? 2 : 4) * to.size,
+    // One vec4 per invocation.
     parallelism: { workgroupSize: WG, workgroupMemory: 0, accumulators: 4, serialFmas: 1 },
   });
-  return t;
+  return to;
 }
