@@ -4,7 +4,8 @@
 // once at batch 2 in the fused schedule, one model of each family unfused, and half-precision
 // weights for three models (EfficientViT M0 and M4, DeiT-T), where an adapter with shader-f16
 // (lavapipe has it) must take the native vec4<f16> path; and half activations (one model per
-// family fused, DeiT-T unfused, M4 with half weights too), the only engine here that runs them. The demo page and the profiler in Firefox:
+// family fused, M0 fused-ffn, DeiT-T unfused, M4 with half weights too), the only engine here that
+// runs them. The demo page and the profiler in Firefox:
 // test/firefox-demo.test.ts; every kernel compiled by naga: test/firefox-kernels.test.ts.
 // Run the Firefox tests alone:
 //   node --import tsx --test --test-concurrency=1 test/firefox*.test.ts
